@@ -1,0 +1,253 @@
+//! Choosing coupons (最优券). docs/rules.md §10.
+//!
+//! Every coupon in the wallet is first tried alone: those that fail are reported
+//! with their reason (and 还差¥X where a threshold is missed). The usable ones are
+//! grouped by slot (one per shop, one platform, one free-shipping). When the
+//! number of combinations Π(kᵢ + 1) is at most `EXACT_BUDGET`, every combination
+//! is evaluated; beyond that, a greedy pass picks, slot by slot in pipeline order,
+//! the coupon that lowers the payable most given the earlier picks, and the result
+//! is compared with every single coupon so it is never worse than any of them.
+//!
+//! Ranking: lowest payable; then the larger coupon saving; then the coupons that
+//! expire sooner (sorted expiry times compared in order); then coupon ids.
+
+use std::cmp::Ordering;
+
+use crate::coupon::{Coupon, Slot};
+use crate::error::{Result, RuleError};
+use crate::quote::{CouponChoice, CouponReport, Outcome, Pipeline, SearchMode, UnusableCoupon};
+
+/// Most combinations evaluated exhaustively.
+pub const EXACT_BUDGET: u64 = 4096;
+
+/// Check the per-slot and stacking rules of a combination.
+pub(crate) fn check_combination(combo: &[&Coupon]) -> Result<()> {
+    for (i, a) in combo.iter().enumerate() {
+        for b in &combo[..i] {
+            if a.slot() == b.slot() {
+                return Err(RuleError::CouponLayerTaken {
+                    coupon_id: a.coupon_id.clone(),
+                    other_id: b.coupon_id.clone(),
+                });
+            }
+            if a.layer() != b.layer() && !(a.stackable && b.stackable) {
+                let (bad, other) = if a.stackable { (b, a) } else { (a, b) };
+                return Err(RuleError::CouponNotStackable {
+                    coupon_id: bad.coupon_id.clone(),
+                    other_id: other.coupon_id.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ordered(mut combo: Vec<&Coupon>) -> Vec<&Coupon> {
+    combo.sort_by(|a, b| a.slot().cmp(&b.slot()).then(a.coupon_id.cmp(&b.coupon_id)));
+    combo
+}
+
+struct Candidate<'a> {
+    combo: Vec<&'a Coupon>,
+    outcome: Outcome,
+}
+
+fn rank(a: &Candidate, b: &Candidate) -> Ordering {
+    let expiries = |c: &Candidate| {
+        let mut v: Vec<i64> = c.combo.iter().map(|c| c.valid_until).collect();
+        v.sort_unstable();
+        v
+    };
+    let ids = |c: &Candidate| {
+        let mut v: Vec<String> = c.combo.iter().map(|c| c.coupon_id.clone()).collect();
+        v.sort_unstable();
+        v
+    };
+    a.outcome
+        .payable
+        .cmp(&b.outcome.payable)
+        .then(b.outcome.saving().cmp(&a.outcome.saving()))
+        .then_with(|| expiries(a).cmp(&expiries(b)))
+        .then_with(|| ids(a).cmp(&ids(b)))
+}
+
+fn keep_best<'a>(best: &mut Option<Candidate<'a>>, c: Candidate<'a>) {
+    if best.as_ref().is_none_or(|b| rank(&c, b) == Ordering::Less) {
+        *best = Some(c);
+    }
+}
+
+/// Apply the buyer's coupon choice; returns the outcome and the coupon report.
+pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
+    let wallet = &p.input.buyer.coupons;
+    let now = p.input.now;
+    // The order without coupons must price; its errors (delivery, points) are the quote's.
+    let bare = p.evaluate(&[])?;
+
+    // Every coupon alone.
+    let mut usable: Vec<(&Coupon, Outcome)> = Vec::new();
+    let mut unusable = Vec::new();
+    for c in wallet {
+        match c.check_usable_now(now).and_then(|_| p.evaluate(&[c])) {
+            Ok(o) => usable.push((c, o)),
+            Err(e) => unusable.push(UnusableCoupon {
+                coupon_id: c.coupon_id.clone(),
+                shortfall: match &e {
+                    RuleError::CouponBelowThreshold { shortfall, .. } => Some(*shortfall),
+                    _ => None,
+                },
+                error: e.body(),
+            }),
+        }
+    }
+    unusable.sort_by(|a, b| a.coupon_id.cmp(&b.coupon_id));
+
+    let (outcome, mode, combinations) = match &p.input.options.coupons {
+        CouponChoice::None => (bare, SearchMode::None, 0),
+        CouponChoice::Manual { coupon_ids } => {
+            let mut combo = Vec::with_capacity(coupon_ids.len());
+            for id in coupon_ids {
+                let c = wallet.iter().find(|c| &c.coupon_id == id).ok_or_else(|| {
+                    RuleError::CouponNotFound {
+                        coupon_id: id.clone(),
+                    }
+                })?;
+                c.check_usable_now(now)?;
+                combo.push(c);
+            }
+            let combo = ordered(combo);
+            check_combination(&combo)?;
+            (p.evaluate(&combo)?, SearchMode::Manual, 1)
+        }
+        CouponChoice::Best => search(p, bare, &usable)?,
+    };
+    let applied: Vec<&str> = outcome
+        .applied
+        .iter()
+        .map(|a| a.coupon_id.as_str())
+        .collect();
+    let mut available: Vec<String> = usable
+        .iter()
+        .map(|(c, _)| c.coupon_id.clone())
+        .filter(|id| !applied.contains(&id.as_str()))
+        .collect();
+    available.sort();
+    let report = CouponReport {
+        mode,
+        applied: outcome.applied.clone(),
+        available,
+        unusable,
+        combinations,
+    };
+    Ok((outcome, report))
+}
+
+fn search<'a>(
+    p: &Pipeline,
+    bare: Outcome,
+    usable: &[(&'a Coupon, Outcome)],
+) -> Result<(Outcome, SearchMode, u64)> {
+    // Group usable coupons by slot, slots in pipeline order.
+    let mut slots: Vec<(Slot, Vec<&'a Coupon>)> = Vec::new();
+    for (c, _) in usable {
+        let s = c.slot();
+        match slots.iter_mut().find(|(k, _)| *k == s) {
+            Some((_, v)) => v.push(c),
+            None => slots.push((s, vec![c])),
+        }
+    }
+    slots.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, v) in slots.iter_mut() {
+        v.sort_by(|a, b| a.coupon_id.cmp(&b.coupon_id));
+    }
+    let total = slots
+        .iter()
+        .try_fold(1u64, |acc, (_, v)| acc.checked_mul(v.len() as u64 + 1))
+        .unwrap_or(u64::MAX);
+
+    let mut best = Some(Candidate {
+        combo: Vec::new(),
+        outcome: bare,
+    });
+    let mut evaluated = 1u64;
+    for (c, o) in usable {
+        keep_best(
+            &mut best,
+            Candidate {
+                combo: vec![*c],
+                outcome: o.clone(),
+            },
+        );
+    }
+    evaluated += usable.len() as u64;
+
+    let mode = if total <= EXACT_BUDGET {
+        // Mixed-radix counter over the slots; combinations of two or more coupons
+        // (none and singles are already ranked).
+        let radix: Vec<usize> = slots.iter().map(|(_, v)| v.len() + 1).collect();
+        let mut digits = vec![0usize; slots.len()];
+        loop {
+            let mut k = 0;
+            loop {
+                if k == digits.len() {
+                    break;
+                }
+                digits[k] += 1;
+                if digits[k] < radix[k] {
+                    break;
+                }
+                digits[k] = 0;
+                k += 1;
+            }
+            if k == digits.len() {
+                break;
+            }
+            let combo: Vec<&Coupon> = digits
+                .iter()
+                .enumerate()
+                .filter(|(_, &d)| d > 0)
+                .map(|(s, &d)| slots[s].1[d - 1])
+                .collect();
+            if combo.len() < 2 || check_combination(&combo).is_err() {
+                continue;
+            }
+            evaluated += 1;
+            if let Ok(outcome) = p.evaluate(&combo) {
+                keep_best(&mut best, Candidate { combo, outcome });
+            }
+        }
+        SearchMode::Exact
+    } else {
+        let mut picked: Vec<&Coupon> = Vec::new();
+        let mut current: Option<Candidate> = None;
+        for (_, options) in &slots {
+            let mut slot_best: Option<Candidate> = None;
+            for c in options {
+                let mut combo = picked.clone();
+                combo.push(c);
+                if check_combination(&combo).is_err() {
+                    continue;
+                }
+                evaluated += 1;
+                if let Ok(outcome) = p.evaluate(&combo) {
+                    keep_best(&mut slot_best, Candidate { combo, outcome });
+                }
+            }
+            if let Some(sb) = slot_best {
+                if current
+                    .as_ref()
+                    .is_none_or(|cur| rank(&sb, cur) == Ordering::Less)
+                {
+                    picked = sb.combo.clone();
+                    current = Some(sb);
+                }
+            }
+        }
+        if let Some(c) = current {
+            keep_best(&mut best, c);
+        }
+        SearchMode::Greedy
+    };
+    let best = best.expect("the bare order is always a candidate");
+    Ok((best.outcome, mode, evaluated))
+}

@@ -1,0 +1,40 @@
+//! mall-core: the shop's business rules in one pure crate.
+//!
+//! Prices, promotions, coupon stacking, cart validity, member levels, delivery,
+//! points and refunds. No I/O, no clock, no randomness: `now`, ids and seeds are
+//! inputs, so the same input gives the same output natively on the server and as
+//! WebAssembly in the mini-program. The contract is docs/rules.md.
+
+pub mod activity;
+pub mod allocation;
+pub mod bargain;
+pub mod cart;
+pub mod commission;
+pub mod coupon;
+pub mod error;
+pub mod member;
+pub mod money;
+pub mod points;
+pub mod promotion;
+pub mod quote;
+pub mod refund;
+pub mod shipping;
+
+pub use bargain::{bargain_split, BargainInput, BargainPlan};
+pub use cart::{CartCheck, CartLine, LineIssue, PriceSource, Purchased, Sku};
+pub use commission::{
+    commission, commission_reversal, Commission, CommissionInput, CommissionRule,
+};
+pub use coupon::{Coupon, CouponKind};
+pub use error::{ErrorBody, RuleError};
+pub use member::{member_status, MemberLevel, MemberProgram, MemberStatus};
+pub use money::{Money, Ratio};
+pub use points::{PointsChoice, PointsRule, PointsUse};
+pub use quote::{
+    quote, validate_cart, Buyer, CouponChoice, Quote, QuoteInput, QuoteOptions, ShopRules,
+    ThresholdBase,
+};
+pub use refund::{refund, OrderSnapshot, RefundInput, RefundQuote};
+pub use shipping::{
+    late_compensation, Delivery, LateCompensation, LateDeliveryInput, ShippingRules,
+};
