@@ -155,8 +155,10 @@ impl Context<'_> {
     }
 
     /// Validate one line and give it its unit price. The checks run in the
-    /// documented order; the first failure is the line's reason.
-    pub fn price_line(&self, line: &CartLine) -> Result<PricedLine> {
+    /// documented order; the first failure is the line's reason. `earlier` holds
+    /// the selected valid lines before this one (in line-id order): the same SKU
+    /// on two lines shares its stock and its purchase limits.
+    pub fn price_line(&self, line: &CartLine, earlier: &[PricedLine]) -> Result<PricedLine> {
         let sku = self
             .sku(&line.sku_id)
             .ok_or_else(|| RuleError::UnknownSku {
@@ -200,9 +202,23 @@ impl Context<'_> {
                 Some(a)
             }
         };
+        let in_cart = |activity_id: Option<&str>| -> u64 {
+            earlier
+                .iter()
+                .filter(|l| {
+                    l.sku_id == sku.sku_id
+                        && (activity_id.is_none() || l.activity_id.as_deref() == activity_id)
+                })
+                .map(|l| l.quantity)
+                .sum()
+        };
+        let sku_left = sku.stock.saturating_sub(in_cart(None));
         let available = match activity {
-            Some((_, p)) => p.stock.map_or(sku.stock, |s| s.min(sku.stock)),
-            None => sku.stock,
+            Some((a, p)) => p.stock.map_or(sku_left, |s| {
+                s.saturating_sub(in_cart(Some(&a.activity_id)))
+                    .min(sku_left)
+            }),
+            None => sku_left,
         };
         if qty > available {
             return Err(RuleError::OutOfStock {
@@ -217,16 +233,15 @@ impl Context<'_> {
             });
         }
         if let Some(limit) = sku.per_user_limit {
-            check_limit(&sku.sku_id, limit, self.bought(&sku.sku_id, None), qty)?;
+            let already = self.bought(&sku.sku_id, None).saturating_add(in_cart(None));
+            check_limit(&sku.sku_id, limit, already, qty)?;
         }
         if let Some((a, _)) = activity {
             if let Some(limit) = a.per_user_limit {
-                check_limit(
-                    &sku.sku_id,
-                    limit,
-                    self.bought(&sku.sku_id, Some(&a.activity_id)),
-                    qty,
-                )?;
+                let already = self
+                    .bought(&sku.sku_id, Some(&a.activity_id))
+                    .saturating_add(in_cart(Some(&a.activity_id)));
+                check_limit(&sku.sku_id, limit, already, qty)?;
             }
         }
         let (unit_price, source) = match activity {

@@ -152,27 +152,27 @@ impl Coupon {
         Ok(())
     }
 
-    /// Lines this coupon may discount.
-    pub(crate) fn eligible(&self, lines: &[PricedLine], ledger: &Ledger) -> Vec<usize> {
+    /// Lines this coupon may discount, given which lines took a campaign.
+    pub(crate) fn eligible(&self, lines: &[PricedLine], campaign_claimed: &[bool]) -> Vec<usize> {
         (0..lines.len())
             .filter(|&i| {
                 let l = &lines[i];
                 l.takes_coupons
                     && self.shop_id.as_ref().is_none_or(|s| *s == l.shop_id)
                     && self.scope.covers(l)
-                    && (self.with_campaigns || !ledger.campaign_claimed[i])
+                    && (self.with_campaigns || !campaign_claimed[i])
             })
             .collect()
     }
 
-    /// The eligible lines and the amount their threshold is measured on.
+    /// The net of the eligible lines, after checking scope and threshold.
     pub(crate) fn measure(
         &self,
+        eligible: &[usize],
         lines: &[PricedLine],
         ledger: &Ledger,
         policy: ThresholdBase,
-    ) -> Result<(Vec<usize>, Money, Money)> {
-        let eligible = self.eligible(lines, ledger);
+    ) -> Result<Money> {
         if eligible.is_empty() {
             return Err(RuleError::CouponOutOfScope {
                 coupon_id: self.coupon_id.clone(),
@@ -192,17 +192,18 @@ impl Coupon {
                 shortfall: threshold.checked_sub(measured)?,
             });
         }
-        Ok((eligible, base, measured))
+        Ok(base)
     }
 
     /// Apply a goods coupon (shop or platform layer) to the ledger; returns the saving.
     pub(crate) fn apply_goods(
         &self,
+        eligible: &[usize],
         lines: &[PricedLine],
         ledger: &mut Ledger,
         policy: ThresholdBase,
     ) -> Result<Money> {
-        let (eligible, base, _) = self.measure(lines, ledger, policy)?;
+        let base = self.measure(eligible, lines, ledger, policy)?;
         let discount = match &self.kind {
             CouponKind::Threshold { amount, .. } | CouponKind::NoThreshold { amount } => {
                 (*amount).min(base)
@@ -231,7 +232,7 @@ impl Coupon {
             Slot::Platform => DiscountKind::PlatformCoupon,
             _ => DiscountKind::ShopCoupon,
         };
-        ledger.apply(lines, kind, &self.coupon_id, base, &per_line)?;
+        ledger.apply(kind, &self.coupon_id, base, &per_line)?;
         Ok(discount)
     }
 }

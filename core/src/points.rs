@@ -88,6 +88,7 @@ pub(crate) fn apply_points(
     ledger: &Ledger,
     shipping_payable: Money,
     coupons_used: bool,
+    allocate: bool,
 ) -> Result<(PointsUse, Vec<Money>)> {
     let none = || (PointsUse::default(), vec![Money::ZERO; lines.len()]);
     let offered = match choice {
@@ -104,9 +105,13 @@ pub(crate) fn apply_points(
         }
     };
     let Some(rule) = rule else {
-        return Err(RuleError::PointsNotAllowed {
-            reason: "this shop has no points program".into(),
-        });
+        // "As many as allowed" of nothing is nothing; an explicit amount is an error.
+        return match choice {
+            PointsChoice::Max => Ok(none()),
+            _ => Err(RuleError::PointsNotAllowed {
+                reason: "this shop has no points program".into(),
+            }),
+        };
     };
     if coupons_used && !rule.with_coupons {
         return match choice {
@@ -133,13 +138,17 @@ pub(crate) fn apply_points(
     let deduction = value_of(offered, rule.points_per_yuan)?.min(cap);
     let used_u128 = (deduction.as_fen() as u128 * rule.points_per_yuan as u128).div_ceil(100);
     let used = u64::try_from(used_u128).map_err(|_| RuleError::AmountOverflow)?;
-    let shares = largest_remainder(deduction, &weights)?;
     let mut per_line = vec![Money::ZERO; lines.len()];
-    for (k, &i) in eligible.iter().enumerate() {
-        per_line[i] = shares[k];
-    }
-    let shipping_deduction = if rule.cover_shipping {
-        shares[eligible.len()]
+    let shipping_deduction = if allocate || rule.cover_shipping {
+        let shares = largest_remainder(deduction, &weights)?;
+        for (k, &i) in eligible.iter().enumerate() {
+            per_line[i] = shares[k];
+        }
+        if rule.cover_shipping {
+            shares[eligible.len()]
+        } else {
+            Money::ZERO
+        }
     } else {
         Money::ZERO
     };

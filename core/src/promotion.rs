@@ -280,7 +280,6 @@ pub(crate) fn apply_item_promotions(
             claimed[i] = true;
         }
         ledger.apply(
-            lines,
             DiscountKind::ItemPromotion,
             &p.promotion_id,
             base,
@@ -409,13 +408,7 @@ pub(crate) fn apply_campaigns(
             ledger.campaign_claimed[i] = true;
         }
         let per_line: Vec<(usize, Money)> = eligible.iter().copied().zip(shares).collect();
-        ledger.apply(
-            lines,
-            DiscountKind::Campaign,
-            &c.campaign_id,
-            base,
-            &per_line,
-        )?;
+        ledger.apply(DiscountKind::Campaign, &c.campaign_id, base, &per_line)?;
     }
     Ok(hints)
 }

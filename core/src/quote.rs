@@ -5,6 +5,8 @@
 //! → delivery fee and free-shipping coupon → points → payable. Lines are processed
 //! in canonical order (by line id) so that reordering a cart changes nothing.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -19,7 +21,7 @@ use crate::member::{self, LevelRef, MemberLevel, MemberProgram};
 use crate::money::{Money, Ratio};
 use crate::points::{self, PointsChoice, PointsRule, PointsUse};
 use crate::promotion::{self, Campaign, CampaignHint, ItemPromotion};
-use crate::shipping::{self, Delivery, ShippingQuote, ShippingRules};
+use crate::shipping::{self, Delivery, ShippingPlan, ShippingQuote, ShippingRules};
 
 /// What a threshold (满减, coupon 门槛) is measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -252,6 +254,16 @@ pub struct Quote {
     pub fingerprint: String,
 }
 
+/// A discount application with its allocation by line index (canonical order).
+#[derive(Debug, Clone)]
+pub(crate) struct RawDiscount {
+    pub kind: DiscountKind,
+    pub source_id: String,
+    pub base: Money,
+    pub amount: Money,
+    pub allocations: Vec<(usize, Money)>,
+}
+
 /// Per-line running totals through the layers.
 #[derive(Debug, Clone)]
 pub(crate) struct Ledger {
@@ -259,7 +271,7 @@ pub(crate) struct Ledger {
     pub item_discount: Vec<Money>,
     pub order_discount: Vec<Money>,
     pub campaign_claimed: Vec<bool>,
-    pub discounts: Vec<AppliedDiscount>,
+    pub discounts: Vec<RawDiscount>,
 }
 
 impl Ledger {
@@ -276,13 +288,12 @@ impl Ledger {
     /// Record a discount application; `per_line` holds (line index, amount).
     pub(crate) fn apply(
         &mut self,
-        lines: &[PricedLine],
         kind: DiscountKind,
         source_id: &str,
         base: Money,
         per_line: &[(usize, Money)],
     ) -> Result<()> {
-        let mut allocations = Vec::new();
+        let mut allocations = Vec::with_capacity(per_line.len());
         let mut total = Money::ZERO;
         for &(i, d) in per_line {
             if d.is_zero() {
@@ -298,12 +309,9 @@ impl Ledger {
             };
             *bucket = bucket.checked_add(d)?;
             total = total.checked_add(d)?;
-            allocations.push(Allocation {
-                line_id: lines[i].line_id.clone(),
-                amount: d,
-            });
+            allocations.push((i, d));
         }
-        self.discounts.push(AppliedDiscount {
+        self.discounts.push(RawDiscount {
             kind,
             source_id: source_id.to_string(),
             base,
@@ -337,15 +345,25 @@ pub(crate) struct Pipeline<'a> {
     pub lines: Vec<PricedLine>,
     pub after_campaigns: Ledger,
     pub level: Option<&'a MemberLevel>,
+    /// Lines each wallet coupon may discount (fixed once campaigns are applied).
+    pub eligible: BTreeMap<&'a str, Vec<usize>>,
+    pub shipping: Option<ShippingPlan>,
 }
 
-impl Pipeline<'_> {
+impl<'a> Pipeline<'a> {
     pub(crate) fn policy(&self) -> ThresholdBase {
         self.input.rules.threshold_base
     }
 
-    /// Coupons (already ordered by layer), delivery, points, payable.
-    pub(crate) fn evaluate(&self, combo: &[&Coupon]) -> Result<Outcome> {
+    fn eligible_for(&self, c: &Coupon) -> &[usize] {
+        self.eligible
+            .get(c.coupon_id.as_str())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Coupons (already ordered by layer), delivery, points, payable. Points are
+    /// allocated to lines only when `allocate` (the search needs only the payable).
+    pub(crate) fn evaluate(&self, combo: &[&Coupon], allocate: bool) -> Result<Outcome> {
         let mut ledger = self.after_campaigns.clone();
         let mut applied = Vec::with_capacity(combo.len());
         let mut shipping_coupon = None;
@@ -354,22 +372,20 @@ impl Pipeline<'_> {
                 shipping_coupon = Some(*c);
                 continue;
             }
-            let amount = c.apply_goods(&self.lines, &mut ledger, self.policy())?;
+            let amount = c.apply_goods(
+                self.eligible_for(c),
+                &self.lines,
+                &mut ledger,
+                self.policy(),
+            )?;
             applied.push(AppliedCoupon {
                 coupon_id: c.coupon_id.clone(),
                 amount,
             });
         }
-        let mut shipping = match &self.input.options.delivery {
+        let mut shipping = match &self.shipping {
             None => None,
-            Some(d) => Some(shipping::base_shipping(
-                &self.input.rules.shipping,
-                d,
-                &self.lines,
-                &ledger,
-                self.level,
-                self.input.now,
-            )?),
+            Some(plan) => Some(plan.quote(&self.lines, &ledger)?),
         };
         if let Some(c) = shipping_coupon {
             let q = shipping
@@ -378,8 +394,14 @@ impl Pipeline<'_> {
                     coupon_id: c.coupon_id.clone(),
                     reason: "choose a delivery method first".into(),
                 })?;
-            let amount =
-                shipping::apply_shipping_coupon(q, c, &self.lines, &ledger, self.policy())?;
+            let amount = shipping::apply_shipping_coupon(
+                q,
+                c,
+                self.eligible_for(c),
+                &self.lines,
+                &ledger,
+                self.policy(),
+            )?;
             applied.push(AppliedCoupon {
                 coupon_id: c.coupon_id.clone(),
                 amount,
@@ -394,6 +416,7 @@ impl Pipeline<'_> {
             &ledger,
             shipping_payable,
             !applied.is_empty(),
+            allocate,
         )?;
         let goods_net = Money::sum(ledger.net.iter().copied())?;
         let payable = goods_net
@@ -462,20 +485,34 @@ fn check_lines<'a>(input: &'a QuoteInput, level: Option<&'a MemberLevel>) -> Che
         purchased: &input.buyer.purchased,
         level,
     };
+    // Canonical order (line id), so that the same SKU on two lines gives the same
+    // answer whatever the cart order; issues are reported in cart order.
+    let mut order: Vec<usize> = (0..input.lines.len()).collect();
+    order.sort_by(|&a, &b| input.lines[a].line_id.cmp(&input.lines[b].line_id));
+    let mut valid: Vec<PricedLine> = Vec::new();
     let mut priced = Vec::new();
     let mut issues = Vec::new();
-    for (idx, line) in input.lines.iter().enumerate() {
-        match ctx.price_line(line) {
-            Ok(p) if line.selected => priced.push((idx, p)),
+    for idx in order {
+        let line = &input.lines[idx];
+        match ctx.price_line(line, &valid) {
+            Ok(p) if line.selected => {
+                valid.push(p.clone());
+                priced.push((idx, p));
+            }
             Ok(_) => {}
-            Err(e) => issues.push(LineIssue {
-                line_id: line.line_id.clone(),
-                sku_id: line.sku_id.clone(),
-                selected: line.selected,
-                error: e.body(),
-            }),
+            Err(e) => issues.push((
+                idx,
+                LineIssue {
+                    line_id: line.line_id.clone(),
+                    sku_id: line.sku_id.clone(),
+                    selected: line.selected,
+                    error: e.body(),
+                },
+            )),
         }
     }
+    issues.sort_by_key(|(idx, _)| *idx);
+    let issues = issues.into_iter().map(|(_, i)| i).collect();
     Checked { priced, issues }
 }
 
@@ -516,11 +553,34 @@ pub fn quote(input: &QuoteInput) -> Result<Quote> {
         input.rules.threshold_base,
         input.now,
     )?;
+    let eligible = input
+        .buyer
+        .coupons
+        .iter()
+        .map(|c| {
+            (
+                c.coupon_id.as_str(),
+                c.eligible(&lines, &ledger.campaign_claimed),
+            )
+        })
+        .collect();
+    let shipping = match &input.options.delivery {
+        None => None,
+        Some(d) => Some(ShippingPlan::new(
+            &input.rules.shipping,
+            d,
+            &lines,
+            level,
+            input.now,
+        )?),
+    };
     let pipeline = Pipeline {
         input,
         lines,
         after_campaigns: ledger,
         level,
+        eligible,
+        shipping,
     };
     let (outcome, report) = best::choose(&pipeline)?;
     assemble(
@@ -612,7 +672,25 @@ fn assemble(
         item_discount,
         order_discount,
         goods_net,
-        discounts: o.ledger.discounts,
+        discounts: o
+            .ledger
+            .discounts
+            .into_iter()
+            .map(|d| AppliedDiscount {
+                kind: d.kind,
+                source_id: d.source_id,
+                base: d.base,
+                amount: d.amount,
+                allocations: d
+                    .allocations
+                    .into_iter()
+                    .map(|(i, amount)| Allocation {
+                        line_id: p.lines[i].line_id.clone(),
+                        amount,
+                    })
+                    .collect(),
+            })
+            .collect(),
         hints,
         coupons,
         points: o.points,

@@ -199,16 +199,6 @@ fn shops_of(lines: &[PricedLine]) -> Vec<String> {
     shops
 }
 
-fn shop_net(lines: &[PricedLine], ledger: &Ledger, shop: Option<&str>) -> Result<Money> {
-    Money::sum(
-        lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| shop.is_none_or(|s| l.shop_id == s))
-            .map(|(i, _)| ledger.net[i]),
-    )
-}
-
 /// Fee by an express rule: first block, then each started additional block.
 fn express_fee(rule: &ExpressRule, amount: u64) -> Result<Money> {
     if amount == 0 {
@@ -241,164 +231,209 @@ fn rule_for<'a>(t: &'a ExpressTemplate, region: &str) -> Option<&'a ExpressRule>
         .or_else(|| t.rules.iter().find(|r| r.regions.is_empty()))
 }
 
-/// The delivery fee and the free shipping that needs no coupon.
-pub(crate) fn base_shipping(
-    rules: &ShippingRules,
-    delivery: &Delivery,
-    lines: &[PricedLine],
-    ledger: &Ledger,
-    level: Option<&MemberLevel>,
-    now: i64,
-) -> Result<ShippingQuote> {
-    let shops = shops_of(lines);
-    match delivery {
-        Delivery::Pickup { store_id } => {
-            if !rules.pickup_stores.contains(store_id) {
-                return Err(RuleError::DeliveryNotOffered {
-                    method: format!("pickup:{store_id}"),
-                });
-            }
-            let shops = shops
-                .into_iter()
-                .map(|shop_id| ShopShipping {
-                    shop_id,
-                    fee: Money::ZERO,
-                    discount: Money::ZERO,
-                    payable: Money::ZERO,
-                    free_reason: Some(FreeReason::Pickup),
+/// One shop's delivery fee and the free shipping that needs no coupon.
+#[derive(Debug, Clone)]
+struct PlannedShop {
+    shop_id: String,
+    fee: Money,
+    /// The part of the fee a free-over threshold or membership waives.
+    waivable: Money,
+    member_free: bool,
+    free_over: Option<Money>,
+    /// Whose goods the free-over threshold is measured on: this shop's, or the
+    /// whole order's (same-city).
+    whole_order: bool,
+    pickup: bool,
+}
+
+/// The delivery fees of an order, fixed before coupons; only the free-over
+/// thresholds depend on the goods net, which coupons change.
+#[derive(Debug, Clone)]
+pub(crate) struct ShippingPlan {
+    method: &'static str,
+    shops: Vec<PlannedShop>,
+    slot_id: Option<String>,
+    promised_by: Option<i64>,
+}
+
+impl ShippingPlan {
+    pub(crate) fn new(
+        rules: &ShippingRules,
+        delivery: &Delivery,
+        lines: &[PricedLine],
+        level: Option<&MemberLevel>,
+        now: i64,
+    ) -> Result<ShippingPlan> {
+        let shops = shops_of(lines);
+        let member_free = level.is_some_and(|l| l.free_shipping);
+        match delivery {
+            Delivery::Pickup { store_id } => {
+                if !rules.pickup_stores.contains(store_id) {
+                    return Err(RuleError::DeliveryNotOffered {
+                        method: format!("pickup:{store_id}"),
+                    });
+                }
+                Ok(ShippingPlan {
+                    method: "pickup",
+                    shops: shops
+                        .into_iter()
+                        .map(|shop_id| PlannedShop {
+                            shop_id,
+                            fee: Money::ZERO,
+                            waivable: Money::ZERO,
+                            member_free: false,
+                            free_over: None,
+                            whole_order: false,
+                            pickup: true,
+                        })
+                        .collect(),
+                    slot_id: None,
+                    promised_by: None,
                 })
-                .collect();
-            Ok(ShippingQuote {
-                method: "pickup".into(),
-                fee: Money::ZERO,
-                discount: Money::ZERO,
-                payable: Money::ZERO,
-                shops,
-                slot_id: None,
-                promised_by: None,
-            })
-        }
-        Delivery::Express { region_code } => {
-            let mut out = Vec::with_capacity(shops.len());
-            for shop in shops {
-                let shop_lines = lines.iter().filter(|l| l.shop_id == shop);
-                let template = rules.express.iter().find(|t| t.shop_id == shop);
-                let (fee, free_over) = match template {
-                    // A shop without a template ships for free (包邮).
-                    None => (Money::ZERO, None),
-                    Some(t) => {
-                        let amount: u64 = match t.basis {
-                            Basis::Piece => shop_lines.map(|l| l.quantity).sum(),
-                            Basis::Weight => shop_lines
-                                .map(|l| l.weight_grams.saturating_mul(l.quantity))
-                                .fold(0u64, u64::saturating_add),
-                        };
-                        let rule = rule_for(t, region_code).ok_or_else(|| {
-                            RuleError::UndeliverableRegion {
-                                region: region_code.clone(),
-                            }
+            }
+            Delivery::Express { region_code } => {
+                let mut planned = Vec::with_capacity(shops.len());
+                for shop in shops {
+                    let shop_lines = lines.iter().filter(|l| l.shop_id == shop);
+                    let (fee, free_over) = match rules.express.iter().find(|t| t.shop_id == shop) {
+                        // A shop without a template ships for free (包邮).
+                        None => (Money::ZERO, None),
+                        Some(t) => {
+                            let amount: u64 = match t.basis {
+                                Basis::Piece => shop_lines.map(|l| l.quantity).sum(),
+                                Basis::Weight => shop_lines
+                                    .map(|l| l.weight_grams.saturating_mul(l.quantity))
+                                    .fold(0u64, u64::saturating_add),
+                            };
+                            let rule = rule_for(t, region_code).ok_or_else(|| {
+                                RuleError::UndeliverableRegion {
+                                    region: region_code.clone(),
+                                }
+                            })?;
+                            (express_fee(rule, amount)?, t.free_over)
+                        }
+                    };
+                    planned.push(PlannedShop {
+                        shop_id: shop,
+                        fee,
+                        waivable: fee,
+                        member_free,
+                        free_over,
+                        whole_order: false,
+                        pickup: false,
+                    });
+                }
+                Ok(ShippingPlan {
+                    method: "express",
+                    shops: planned,
+                    slot_id: None,
+                    promised_by: None,
+                })
+            }
+            Delivery::SameCity {
+                distance_meters,
+                slot_id,
+            } => {
+                let rule =
+                    rules
+                        .same_city
+                        .as_ref()
+                        .ok_or_else(|| RuleError::DeliveryNotOffered {
+                            method: "sameCity".into(),
                         })?;
-                        (express_fee(rule, amount)?, t.free_over)
+                let tier = rule
+                    .tiers
+                    .iter()
+                    .filter(|t| t.max_meters >= *distance_meters)
+                    .min_by_key(|t| t.max_meters)
+                    .ok_or_else(|| RuleError::OutOfDeliveryRange {
+                        distance_meters: *distance_meters,
+                        max_meters: rule.tiers.iter().map(|t| t.max_meters).max().unwrap_or(0),
+                    })?;
+                let slot = match slot_id {
+                    None => None,
+                    Some(id) => {
+                        let earliest =
+                            now.saturating_add((rule.lead_minutes as i64).saturating_mul(60));
+                        Some(
+                            rule.slots
+                                .iter()
+                                .find(|s| &s.slot_id == id && !s.full && s.starts_at >= earliest)
+                                .ok_or_else(|| RuleError::SlotUnavailable {
+                                    slot_id: id.clone(),
+                                })?,
+                        )
                     }
                 };
-                let net = shop_net(lines, ledger, Some(&shop))?;
-                let free_reason = if !fee.is_positive() {
-                    None
-                } else if level.is_some_and(|l| l.free_shipping) {
-                    Some(FreeReason::Member)
-                } else if free_over.is_some_and(|f| net >= f) {
-                    Some(FreeReason::Threshold)
-                } else {
-                    None
-                };
-                let discount = if free_reason.is_some() {
-                    fee
-                } else {
-                    Money::ZERO
-                };
-                out.push(ShopShipping {
-                    shop_id: shop,
-                    fee,
-                    discount,
-                    payable: fee.checked_sub(discount)?,
-                    free_reason,
-                });
+                let surcharge = slot.map_or(Money::ZERO, |s| s.surcharge);
+                let shop_id = shops
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| crate::cart::DEFAULT_SHOP.into());
+                Ok(ShippingPlan {
+                    method: "sameCity",
+                    shops: vec![PlannedShop {
+                        shop_id,
+                        fee: tier.fee.checked_add(surcharge)?,
+                        // Free over a threshold waives the distance fee, never a slot surcharge.
+                        waivable: tier.fee,
+                        member_free: false,
+                        free_over: rule.free_over,
+                        whole_order: true,
+                        pickup: false,
+                    }],
+                    slot_id: slot.map(|s| s.slot_id.clone()),
+                    promised_by: slot.map(|s| s.ends_at),
+                })
             }
-            let mut q = ShippingQuote {
-                method: "express".into(),
-                fee: Money::ZERO,
-                discount: Money::ZERO,
-                payable: Money::ZERO,
-                shops: out,
-                slot_id: None,
-                promised_by: None,
-            };
-            q.total()?;
-            Ok(q)
         }
-        Delivery::SameCity {
-            distance_meters,
-            slot_id,
-        } => {
-            let rule = rules
-                .same_city
-                .as_ref()
-                .ok_or_else(|| RuleError::DeliveryNotOffered {
-                    method: "sameCity".into(),
-                })?;
-            let tier = rule
-                .tiers
-                .iter()
-                .filter(|t| t.max_meters >= *distance_meters)
-                .min_by_key(|t| t.max_meters)
-                .ok_or_else(|| RuleError::OutOfDeliveryRange {
-                    distance_meters: *distance_meters,
-                    max_meters: rule.tiers.iter().map(|t| t.max_meters).max().unwrap_or(0),
-                })?;
-            let slot = match slot_id {
-                None => None,
-                Some(id) => {
-                    let earliest =
-                        now.saturating_add((rule.lead_minutes as i64).saturating_mul(60));
-                    let s = rule
-                        .slots
+    }
+
+    /// The fees and free shipping for the goods net in `ledger`.
+    pub(crate) fn quote(&self, lines: &[PricedLine], ledger: &Ledger) -> Result<ShippingQuote> {
+        let mut shops = Vec::with_capacity(self.shops.len());
+        for s in &self.shops {
+            let free_reason = if s.pickup {
+                Some(FreeReason::Pickup)
+            } else if !s.waivable.is_positive() {
+                None
+            } else if s.member_free {
+                Some(FreeReason::Member)
+            } else if let Some(over) = s.free_over {
+                let net = Money::sum(
+                    lines
                         .iter()
-                        .find(|s| &s.slot_id == id && !s.full && s.starts_at >= earliest)
-                        .ok_or_else(|| RuleError::SlotUnavailable {
-                            slot_id: id.clone(),
-                        })?;
-                    Some(s)
-                }
+                        .enumerate()
+                        .filter(|(_, l)| s.whole_order || l.shop_id == s.shop_id)
+                        .map(|(i, _)| ledger.net[i]),
+                )?;
+                (net >= over).then_some(FreeReason::Threshold)
+            } else {
+                None
             };
-            let base_fee = tier.fee;
-            let surcharge = slot.map_or(Money::ZERO, |s| s.surcharge);
-            let net = shop_net(lines, ledger, None)?;
-            // Free over a threshold waives the distance fee, never a slot surcharge.
-            let free = base_fee.is_positive() && rule.free_over.is_some_and(|f| net >= f);
-            let discount = if free { base_fee } else { Money::ZERO };
-            let fee = base_fee.checked_add(surcharge)?;
-            let shop_id = shops
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| crate::cart::DEFAULT_SHOP.into());
-            let mut q = ShippingQuote {
-                method: "sameCity".into(),
-                fee,
+            let discount = match free_reason {
+                Some(FreeReason::Member | FreeReason::Threshold) => s.waivable,
+                _ => Money::ZERO,
+            };
+            shops.push(ShopShipping {
+                shop_id: s.shop_id.clone(),
+                fee: s.fee,
                 discount,
-                payable: fee.checked_sub(discount)?,
-                shops: vec![ShopShipping {
-                    shop_id,
-                    fee,
-                    discount,
-                    payable: fee.checked_sub(discount)?,
-                    free_reason: free.then_some(FreeReason::Threshold),
-                }],
-                slot_id: slot.map(|s| s.slot_id.clone()),
-                promised_by: slot.map(|s| s.ends_at),
-            };
-            q.total()?;
-            Ok(q)
+                payable: s.fee.checked_sub(discount)?,
+                free_reason,
+            });
         }
+        let mut q = ShippingQuote {
+            method: self.method.to_string(),
+            fee: Money::ZERO,
+            discount: Money::ZERO,
+            payable: Money::ZERO,
+            shops,
+            slot_id: self.slot_id.clone(),
+            promised_by: self.promised_by,
+        };
+        q.total()?;
+        Ok(q)
     }
 }
 
@@ -407,6 +442,7 @@ pub(crate) fn base_shipping(
 pub(crate) fn apply_shipping_coupon(
     q: &mut ShippingQuote,
     coupon: &Coupon,
+    eligible: &[usize],
     lines: &[PricedLine],
     ledger: &Ledger,
     policy: ThresholdBase,
@@ -421,7 +457,7 @@ pub(crate) fn apply_shipping_coupon(
     if q.method == "pickup" {
         return Err(not_applicable("store pickup has no delivery fee"));
     }
-    coupon.measure(lines, ledger, policy)?;
+    coupon.measure(eligible, lines, ledger, policy)?;
     let mut left = cap.unwrap_or(Money::fen(crate::money::MAX_FEN));
     let mut saved = Money::ZERO;
     for s in q.shops.iter_mut() {

@@ -42,6 +42,14 @@ pub(crate) fn check_combination(combo: &[&Coupon]) -> Result<()> {
     Ok(())
 }
 
+fn same_effect(a: &Coupon, b: &Coupon) -> bool {
+    a.kind == b.kind
+        && a.scope == b.scope
+        && a.shop_id == b.shop_id
+        && a.stackable == b.stackable
+        && a.with_campaigns == b.with_campaigns
+}
+
 fn ordered(mut combo: Vec<&Coupon>) -> Vec<&Coupon> {
     combo.sort_by(|a, b| a.slot().cmp(&b.slot()).then(a.coupon_id.cmp(&b.coupon_id)));
     combo
@@ -82,13 +90,16 @@ pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
     let wallet = &p.input.buyer.coupons;
     let now = p.input.now;
     // The order without coupons must price; its errors (delivery, points) are the quote's.
-    let bare = p.evaluate(&[])?;
+    let bare = p.evaluate(&[], false)?;
 
     // Every coupon alone.
     let mut usable: Vec<(&Coupon, Outcome)> = Vec::new();
     let mut unusable = Vec::new();
     for c in wallet {
-        match c.check_usable_now(now).and_then(|_| p.evaluate(&[c])) {
+        match c
+            .check_usable_now(now)
+            .and_then(|_| p.evaluate(&[c], false))
+        {
             Ok(o) => usable.push((c, o)),
             Err(e) => unusable.push(UnusableCoupon {
                 coupon_id: c.coupon_id.clone(),
@@ -103,7 +114,7 @@ pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
     unusable.sort_by(|a, b| a.coupon_id.cmp(&b.coupon_id));
 
     let (outcome, mode, combinations) = match &p.input.options.coupons {
-        CouponChoice::None => (bare, SearchMode::None, 0),
+        CouponChoice::None => (p.evaluate(&[], true)?, SearchMode::None, 0),
         CouponChoice::Manual { coupon_ids } => {
             let mut combo = Vec::with_capacity(coupon_ids.len());
             for id in coupon_ids {
@@ -117,9 +128,12 @@ pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
             }
             let combo = ordered(combo);
             check_combination(&combo)?;
-            (p.evaluate(&combo)?, SearchMode::Manual, 1)
+            (p.evaluate(&combo, true)?, SearchMode::Manual, 1)
         }
-        CouponChoice::Best => search(p, bare, &usable)?,
+        CouponChoice::Best => {
+            let (combo, mode, n) = search(p, bare, &usable)?;
+            (p.evaluate(&combo, true)?, mode, n)
+        }
     };
     let applied: Vec<&str> = outcome
         .applied
@@ -146,7 +160,7 @@ fn search<'a>(
     p: &Pipeline,
     bare: Outcome,
     usable: &[(&'a Coupon, Outcome)],
-) -> Result<(Outcome, SearchMode, u64)> {
+) -> Result<(Vec<&'a Coupon>, SearchMode, u64)> {
     // Group usable coupons by slot, slots in pipeline order.
     let mut slots: Vec<(Slot, Vec<&'a Coupon>)> = Vec::new();
     for (c, _) in usable {
@@ -157,8 +171,21 @@ fn search<'a>(
         }
     }
     slots.sort_by(|a, b| a.0.cmp(&b.0));
+    // Coupons with the same effect (kind, scope, flags) are interchangeable: only
+    // the one that wins the tie-break (sooner expiry, then id) can be chosen.
     for (_, v) in slots.iter_mut() {
-        v.sort_by(|a, b| a.coupon_id.cmp(&b.coupon_id));
+        v.sort_by(|a, b| {
+            a.valid_until
+                .cmp(&b.valid_until)
+                .then(a.coupon_id.cmp(&b.coupon_id))
+        });
+        let mut kept: Vec<&Coupon> = Vec::with_capacity(v.len());
+        for c in v.iter() {
+            if !kept.iter().any(|k| same_effect(k, c)) {
+                kept.push(c);
+            }
+        }
+        *v = kept;
     }
     let total = slots
         .iter()
@@ -212,7 +239,7 @@ fn search<'a>(
                 continue;
             }
             evaluated += 1;
-            if let Ok(outcome) = p.evaluate(&combo) {
+            if let Ok(outcome) = p.evaluate(&combo, false) {
                 keep_best(&mut best, Candidate { combo, outcome });
             }
         }
@@ -229,7 +256,7 @@ fn search<'a>(
                     continue;
                 }
                 evaluated += 1;
-                if let Ok(outcome) = p.evaluate(&combo) {
+                if let Ok(outcome) = p.evaluate(&combo, false) {
                     keep_best(&mut slot_best, Candidate { combo, outcome });
                 }
             }
@@ -248,6 +275,6 @@ fn search<'a>(
         }
         SearchMode::Greedy
     };
-    let best = best.expect("the bare order is always a candidate");
-    Ok((best.outcome, mode, evaluated))
+    let combo = best.map(|b| b.combo).unwrap_or_default();
+    Ok((combo, mode, evaluated))
 }

@@ -1,0 +1,514 @@
+//! Property tests of the invariants in docs/rules.md: the payable is never
+//! negative, no discount exceeds its base, allocations sum exactly, order does not
+//! matter, the chosen coupons are never worse than any other combination, and
+//! refunds never exceed what was paid.
+
+use mall_core::activity::{Activity, ActivityKind, ActivityPrice};
+use mall_core::allocation::largest_remainder;
+use mall_core::coupon::CouponStatus;
+use mall_core::promotion::{
+    AmountTier, Campaign, CampaignRule, ItemPromotion, ItemRule, QuantityTier, Scope, ScopeKind,
+};
+use mall_core::refund::{RefundItem, RefundRecord, RefundRequest};
+use mall_core::shipping::{Basis, ExpressRule, ExpressTemplate};
+use mall_core::*;
+use proptest::prelude::*;
+
+const NOW: i64 = 1_767_225_600;
+
+fn ratio(s: &str) -> Ratio {
+    s.parse().unwrap()
+}
+
+fn scope_strategy() -> impl Strategy<Value = Scope> {
+    prop_oneof![
+        3 => Just(Scope::default()),
+        1 => prop::sample::subsequence(vec!["c1", "c2", "c3"], 1..=2).prop_map(|ids| Scope {
+            kind: ScopeKind::Categories,
+            ids: ids.into_iter().map(String::from).collect(),
+            ..Scope::default()
+        }),
+        1 => prop::sample::subsequence(vec!["s0", "s1", "s2", "s3", "s4", "s5"], 1..=3).prop_map(|ids| Scope {
+            kind: ScopeKind::Skus,
+            ids: ids.into_iter().map(String::from).collect(),
+            ..Scope::default()
+        }),
+    ]
+}
+
+fn coupon_strategy(i: usize) -> impl Strategy<Value = Coupon> {
+    let kind = prop_oneof![
+        (1i64..60_000, 1i64..8_000).prop_map(|(t, a)| CouponKind::Threshold {
+            threshold: Money::fen(t),
+            amount: Money::fen(a)
+        }),
+        (1i64..20_000).prop_map(|a| CouponKind::NoThreshold {
+            amount: Money::fen(a)
+        }),
+        (50u32..99, prop::option::of(1i64..5_000), 0i64..20_000).prop_map(|(r, cap, t)| {
+            CouponKind::Percent {
+                rate: ratio(&format!("0.{r}")),
+                cap: cap.map(Money::fen),
+                threshold: Money::fen(t),
+            }
+        }),
+        (0i64..10_000, prop::option::of(1i64..1_500)).prop_map(|(t, cap)| {
+            CouponKind::FreeShipping {
+                threshold: Money::fen(t),
+                cap: cap.map(Money::fen),
+            }
+        }),
+    ];
+    (
+        kind,
+        scope_strategy(),
+        prop::option::of(prop::sample::select(vec!["shopA", "shopB"])),
+        any::<bool>(),
+        any::<bool>(),
+        0i64..3,
+    )
+        .prop_map(
+            move |(kind, scope, shop, stackable, with_campaigns, until)| Coupon {
+                coupon_id: format!("k{i}"),
+                batch_id: None,
+                title: None,
+                shop_id: shop.map(String::from),
+                kind,
+                scope,
+                valid_from: 0,
+                valid_until: NOW + 1 + until * 86_400,
+                stackable: stackable || i % 2 == 0,
+                with_campaigns,
+                status: CouponStatus::Available,
+            },
+        )
+}
+
+fn input_strategy() -> impl Strategy<Value = QuoteInput> {
+    let skus = prop::collection::vec(
+        (
+            0i64..40_000,
+            prop::sample::select(vec!["shopA", "shopB"]),
+            prop::sample::subsequence(vec!["c1", "c2", "c3"], 0..=2),
+            0u64..3000,
+            any::<bool>(),
+        ),
+        6,
+    );
+    let lines = prop::collection::vec(
+        (
+            0usize..6,
+            1i64..6,
+            prop::bool::weighted(0.9),
+            prop::bool::weighted(0.15),
+        ),
+        1..7,
+    );
+    let coupons = (0usize..7).prop_flat_map(|n| (0..n).map(coupon_strategy).collect::<Vec<_>>());
+    let extras = (
+        prop::option::of((1i64..50_000, 1i64..6_000, any::<bool>())),
+        prop::option::of((2u64..4, 60u32..95)),
+        prop::option::of((1u64..3, 1u64..2)),
+        prop::option::of((
+            prop::sample::select(vec![1u64, 10, 100]),
+            1u32..9,
+            any::<bool>(),
+            any::<bool>(),
+        )),
+        0u64..5_000,
+        0u8..3,
+        0u64..3000,
+    );
+    (skus, lines, coupons, extras).prop_map(|(skus, lines, coupons, extras)| {
+        let (campaign, qty_promo, bxgy, points, balance, delivery, growth) = extras;
+        let catalog: Vec<Sku> = skus
+            .into_iter()
+            .enumerate()
+            .map(|(i, (price, shop, cats, weight, member))| Sku {
+                sku_id: format!("s{i}"),
+                spu_id: None,
+                shop_id: shop.to_string(),
+                category_ids: cats.into_iter().map(String::from).collect(),
+                list_price: Money::fen(price),
+                stock: 100,
+                on_shelf: true,
+                min_quantity: 1,
+                per_user_limit: None,
+                member_price: member,
+                weight_grams: weight,
+            })
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let lines: Vec<CartLine> = lines
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (sku, ..))| seen.insert(*sku))
+            .map(|(i, (sku, qty, selected, activity))| CartLine {
+                line_id: format!("L{}", 9 - i),
+                sku_id: format!("s{sku}"),
+                quantity: qty,
+                selected,
+                activity_id: activity.then(|| "act".to_string()),
+                seen_unit_price: None,
+            })
+            .collect();
+        let mut rules = ShopRules {
+            member: MemberProgram {
+                levels: vec![
+                    MemberLevel {
+                        level_id: "normal".into(),
+                        name: "普通".into(),
+                        min_growth: 0,
+                        discount_rate: Ratio::ONE,
+                        free_shipping: false,
+                        points_multiplier: Ratio::ONE,
+                    },
+                    MemberLevel {
+                        level_id: "gold".into(),
+                        name: "黄金".into(),
+                        min_growth: 1000,
+                        discount_rate: ratio("0.95"),
+                        free_shipping: true,
+                        points_multiplier: ratio("1.5"),
+                    },
+                ],
+                growth_per_yuan: Ratio::ONE,
+                points_per_yuan: Ratio::ONE,
+            },
+            activities: vec![Activity {
+                activity_id: "act".into(),
+                kind: ActivityKind::FlashSale,
+                starts_at: 0,
+                ends_at: NOW + 3600,
+                prices: (0..6)
+                    .map(|i| ActivityPrice {
+                        sku_id: format!("s{i}"),
+                        price: Money::fen(990),
+                        stock: None,
+                    })
+                    .collect(),
+                per_user_limit: None,
+                allow_coupons: growth % 2 == 0,
+                allow_points: growth % 3 == 0,
+                group_size: None,
+            }],
+            ..ShopRules::default()
+        };
+        if let Some((threshold, amount, repeat)) = campaign {
+            rules.campaigns.push(Campaign {
+                campaign_id: "mj".into(),
+                shop_id: "shopA".into(),
+                priority: 0,
+                scope: Scope::default(),
+                starts_at: None,
+                ends_at: None,
+                rule: CampaignRule::AmountOff {
+                    tiers: vec![AmountTier {
+                        threshold: Money::fen(threshold),
+                        amount: Money::fen(amount),
+                    }],
+                    repeat,
+                    cap: None,
+                },
+            });
+        }
+        if let Some((n, rate)) = qty_promo {
+            rules.item_promotions.push(ItemPromotion {
+                promotion_id: "qty".into(),
+                shop_id: "shopB".into(),
+                priority: 1,
+                scope: Scope::default(),
+                starts_at: None,
+                ends_at: None,
+                rule: ItemRule::QuantityDiscount {
+                    tiers: vec![QuantityTier {
+                        min_quantity: n,
+                        rate: ratio(&format!("0.{rate}")),
+                    }],
+                },
+            });
+        }
+        if let Some((buy, get)) = bxgy {
+            rules.item_promotions.push(ItemPromotion {
+                promotion_id: "bxgy".into(),
+                shop_id: "shopA".into(),
+                priority: 0,
+                scope: Scope::default(),
+                starts_at: None,
+                ends_at: None,
+                rule: ItemRule::BuyXGetY {
+                    buy,
+                    get,
+                    max_times: None,
+                },
+            });
+        }
+        if let Some((per_yuan, share, cover, with_coupons)) = points {
+            rules.points = Some(PointsRule {
+                points_per_yuan: per_yuan,
+                max_share: ratio(&format!("0.{share}")),
+                cover_shipping: cover,
+                with_coupons,
+            });
+        }
+        rules.shipping.pickup_stores = vec!["store1".into()];
+        rules.shipping.express = vec![
+            ExpressTemplate {
+                shop_id: "shopA".into(),
+                basis: Basis::Weight,
+                free_over: Some(Money::fen(9_900)),
+                rules: vec![ExpressRule {
+                    regions: vec![],
+                    first: 1000,
+                    first_fee: Money::fen(800),
+                    additional: 500,
+                    additional_fee: Money::fen(300),
+                }],
+            },
+            ExpressTemplate {
+                shop_id: "shopB".into(),
+                basis: Basis::Piece,
+                free_over: None,
+                rules: vec![ExpressRule {
+                    regions: vec![],
+                    first: 1,
+                    first_fee: Money::fen(1000),
+                    additional: 1,
+                    additional_fee: Money::fen(200),
+                }],
+            },
+        ];
+        let delivery = match delivery {
+            0 => None,
+            1 => Some(Delivery::Express {
+                region_code: "310115".into(),
+            }),
+            _ => Some(Delivery::Pickup {
+                store_id: "store1".into(),
+            }),
+        };
+        QuoteInput {
+            now: NOW,
+            catalog,
+            lines,
+            rules,
+            buyer: Buyer {
+                growth,
+                points_balance: balance,
+                purchased: vec![],
+                coupons,
+            },
+            options: QuoteOptions {
+                coupons: CouponChoice::Best,
+                points: if balance % 2 == 0 {
+                    PointsChoice::Max
+                } else {
+                    PointsChoice::None
+                },
+                delivery,
+            },
+        }
+    })
+}
+
+fn check_invariants(q: &Quote) {
+    assert!(q.payable.as_fen() >= 0, "payable {}", q.payable);
+    for l in &q.lines {
+        assert!(
+            l.net.as_fen() >= 0 && l.paid.as_fen() >= 0,
+            "line {} net {} paid {}",
+            l.line_id,
+            l.net,
+            l.paid
+        );
+        assert_eq!(
+            l.subtotal.as_fen() - l.item_discount.as_fen() - l.order_discount.as_fen(),
+            l.net.as_fen()
+        );
+        let units: u64 = l.units.iter().map(|u| u.count).sum();
+        assert_eq!(units, l.quantity);
+        let net: i64 = l
+            .units
+            .iter()
+            .map(|u| u.net.as_fen() * u.count as i64)
+            .sum();
+        let paid: i64 = l
+            .units
+            .iter()
+            .map(|u| u.paid.as_fen() * u.count as i64)
+            .sum();
+        assert_eq!((net, paid), (l.net.as_fen(), l.paid.as_fen()));
+        assert!(l.units.iter().all(|u| u.paid.as_fen() >= 0));
+    }
+    for d in &q.discounts {
+        assert!(
+            d.amount <= d.base,
+            "{} {} > base {}",
+            d.source_id,
+            d.amount,
+            d.base
+        );
+        let sum: i64 = d.allocations.iter().map(|a| a.amount.as_fen()).sum();
+        assert_eq!(sum, d.amount.as_fen(), "allocations of {}", d.source_id);
+    }
+    let shipping = q.shipping.as_ref().map_or(0, |s| s.payable.as_fen());
+    let paid: i64 = q.lines.iter().map(|l| l.paid.as_fen()).sum();
+    assert_eq!(
+        paid + shipping - q.points.shipping_deduction.as_fen(),
+        q.payable.as_fen()
+    );
+    assert_eq!(
+        q.points.goods_deduction.as_fen(),
+        q.lines
+            .iter()
+            .map(|l| l.points_deduction.as_fen())
+            .sum::<i64>()
+    );
+    if let Some(s) = &q.shipping {
+        assert!(s.discount <= s.fee && s.payable.as_fen() >= 0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    #[test]
+    fn payable_is_never_negative_and_every_discount_fits_its_base(input in input_strategy()) {
+        if let Ok(q) = quote(&input) {
+            check_invariants(&q);
+        }
+    }
+
+    #[test]
+    fn reordering_lines_or_coupons_changes_nothing(input in input_strategy(), seed in any::<u64>()) {
+        let a = quote(&input);
+        let mut shuffled = input.clone();
+        shuffled.lines.reverse();
+        shuffled.buyer.coupons.reverse();
+        shuffled.catalog.reverse();
+        let n = shuffled.lines.len();
+        if n > 1 { shuffled.lines.rotate_left((seed as usize) % n); }
+        let b = quote(&shuffled);
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                prop_assert_eq!(a.payable, b.payable);
+                prop_assert_eq!(&a.fingerprint, &b.fingerprint);
+                let mut la = a.lines.clone(); la.sort_by(|x, y| x.line_id.cmp(&y.line_id));
+                let mut lb = b.lines.clone(); lb.sort_by(|x, y| x.line_id.cmp(&y.line_id));
+                prop_assert_eq!(la, lb);
+                prop_assert_eq!(a.coupons, b.coupons);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|q| q.payable), b.map(|q| q.payable)),
+        }
+    }
+
+    #[test]
+    fn chosen_coupons_are_never_worse_than_any_other_combination(input in input_strategy()) {
+        let Ok(best) = quote(&input) else { return Ok(()); };
+        let ids: Vec<String> = input.buyer.coupons.iter().map(|c| c.coupon_id.clone()).collect();
+        let mut combos: Vec<Vec<String>> = vec![vec![]];
+        for (i, a) in ids.iter().enumerate() {
+            combos.push(vec![a.clone()]);
+            for b in &ids[i + 1..] {
+                combos.push(vec![a.clone(), b.clone()]);
+                for c in ids.iter().skip(i + 2) {
+                    if c != b { combos.push(vec![a.clone(), b.clone(), c.clone()]); }
+                }
+            }
+        }
+        for combo in combos {
+            let mut manual = input.clone();
+            manual.options.coupons = CouponChoice::Manual { coupon_ids: combo.clone() };
+            if let Ok(q) = quote(&manual) {
+                check_invariants(&q);
+                prop_assert!(best.payable <= q.payable, "best {} ({:?}) worse than {:?} at {}", best.payable, best.coupons.applied, combo, q.payable);
+            }
+        }
+    }
+
+    #[test]
+    fn refunds_never_exceed_what_was_paid(input in input_strategy(), plan in prop::collection::vec((0usize..8, 1u64..4, any::<bool>()), 1..10)) {
+        let Ok(q) = quote(&input) else { return Ok(()); };
+        if q.lines.is_empty() { return Ok(()); }
+        let order = OrderSnapshot::from(&q);
+        let mut previous: Vec<RefundRecord> = Vec::new();
+        let (mut cash, mut points) = (0i64, 0u64);
+        let mut refunded = vec![0u64; q.lines.len()];
+        let mut steps: Vec<(usize, u64, bool)> = plan;
+        // Finish with everything that is left, shipping included.
+        steps.extend((0..q.lines.len()).map(|i| (i, u64::MAX, true)));
+        for (i, k, ship) in steps {
+            let i = i % q.lines.len();
+            let left = q.lines[i].quantity - refunded[i];
+            let k = k.min(left);
+            if k == 0 && !ship { continue; }
+            let items = if k == 0 { vec![] } else { vec![RefundItem { line_id: q.lines[i].line_id.clone(), quantity: k }] };
+            let req = RefundInput { order: order.clone(), previous: previous.clone(), request: RefundRequest { items: items.clone(), include_shipping: ship } };
+            match refund(&req) {
+                Ok(r) => {
+                    cash += r.amount.as_fen();
+                    points += r.points_returned;
+                    prop_assert!(cash <= q.payable.as_fen());
+                    prop_assert_eq!(r.remaining.as_fen(), q.payable.as_fen() - cash);
+                    if !r.whole_order { prop_assert!(r.coupons_returned.is_empty()); }
+                    refunded[i] += k;
+                    previous.push(RefundRecord { items, shipping_refunded: r.shipping_amount.is_positive() || (ship && !previous.iter().any(|p| p.shipping_refunded)) });
+                }
+                Err(e) => prop_assert_eq!(e.code(), "NOTHING_TO_REFUND"),
+            }
+        }
+        prop_assert_eq!(cash, q.payable.as_fen());
+        prop_assert_eq!(points, q.points.used);
+    }
+
+    #[test]
+    fn allocations_sum_exactly_and_no_share_exceeds_its_weight(weights in prop::collection::vec(0i64..1_000_000, 1..40), frac in 0u32..=1000) {
+        let ws: Vec<Money> = weights.iter().map(|&w| Money::fen(w)).collect();
+        let sum: i64 = weights.iter().sum();
+        let total = Money::fen(sum * frac as i64 / 1000);
+        let shares = largest_remainder(total, &ws).unwrap();
+        prop_assert_eq!(shares.iter().map(|s| s.as_fen()).sum::<i64>(), total.as_fen());
+        for (s, w) in shares.iter().zip(&ws) { prop_assert!(s <= w); }
+    }
+}
+
+/// The generator must mostly produce carts that price, with coupons, campaigns,
+/// points and delivery in play, or the properties above would prove little.
+#[test]
+fn the_generator_exercises_the_rules() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = input_strategy();
+    let (mut ok, mut coupons, mut campaigns, mut items, mut points, mut shipping, mut invalid) =
+        (0, 0, 0, 0, 0, 0, 0);
+    for _ in 0..500 {
+        let input = strategy.new_tree(&mut runner).unwrap().current();
+        match quote(&input) {
+            Ok(q) => {
+                ok += 1;
+                coupons += usize::from(!q.coupons.applied.is_empty());
+                campaigns += usize::from(
+                    q.discounts
+                        .iter()
+                        .any(|d| d.kind == quote::DiscountKind::Campaign),
+                );
+                items += usize::from(
+                    q.discounts
+                        .iter()
+                        .any(|d| d.kind == quote::DiscountKind::ItemPromotion),
+                );
+                points += usize::from(q.points.used > 0);
+                shipping += usize::from(q.shipping.as_ref().is_some_and(|s| s.fee.is_positive()));
+                invalid += usize::from(!q.invalid_lines.is_empty());
+            }
+            Err(e) => panic!("generated input failed: {e}"),
+        }
+    }
+    println!("ok {ok} coupons {coupons} campaigns {campaigns} items {items} points {points} shipping {shipping} invalid {invalid}");
+    assert!(
+        coupons > 100 && campaigns > 30 && items > 30 && points > 50 && shipping > 50,
+        "generator too weak"
+    );
+}
