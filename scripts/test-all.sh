@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Sets up everything the tests need on a fresh Debian 12 machine and runs every
-# test: formatting, lints, the rules core (unit, property and shared vectors).
+# Sets up everything the tests need on a fresh Debian 12 machine (as root) and
+# runs every test:
+#   1. cargo fmt --check, cargo clippy -D warnings
+#   2. the rules core: unit tests, property tests, every shared vector (native)
+#   3. the wasm build (toolchain installed by scripts/setup-wasm-toolchain.sh),
+#      checked MVP-only, plus the mini-program loader generated from it
+#   4. under Node: every shared vector through wasm, the native/wasm differential
+#      test (10,000+ random scenarios), the mini-program loader tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +16,12 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-step "cargo test (core: unit, property, shared vectors)"
+step "cargo test (core unit, property and shared vectors)"
 cargo test --workspace
+step "wasm build (installs the wasm toolchain on first run)"
+bash scripts/build-wasm.sh
+node scripts/gen-miniprogram-loader.js
+step "JS tests: vectors through wasm, native/wasm parity, mini-program loader"
+cargo build -p mall-rules-cli
+npm ci --no-audit --no-fund
+npm run test:js

@@ -258,7 +258,7 @@ impl Context<'_> {
                     if sku.member_price && level.discount_rate < crate::money::Ratio::ONE =>
                 {
                     let rate = level.discount_rate.check_rate("levels.discountRate")?;
-                    (sku.list_price.mul_rate(rate)?, PriceSource::Member)
+                    (sku.list_price.at_rate(rate)?, PriceSource::Member)
                 }
                 _ => (sku.list_price, PriceSource::List),
             },

@@ -127,6 +127,31 @@ pub fn commission_reversal(
     refund_now: &[RefundItem],
 ) -> Result<Commission> {
     let before = commission(input)?;
+    for r in refund_now {
+        let line = input
+            .order
+            .lines
+            .iter()
+            .find(|l| l.line_id == r.line_id)
+            .ok_or_else(|| RuleError::UnknownLine {
+                line_id: r.line_id.clone(),
+            })?;
+        let sum = |items: &[RefundItem]| -> u64 {
+            items
+                .iter()
+                .filter(|x| x.line_id == r.line_id)
+                .map(|x| x.quantity)
+                .sum()
+        };
+        let (done, asked) = (sum(&input.refunded), sum(refund_now));
+        if done + asked > line.quantity {
+            return Err(RuleError::RefundQuantityExceeded {
+                line_id: r.line_id.clone(),
+                requested: asked,
+                remaining: line.quantity.saturating_sub(done),
+            });
+        }
+    }
     let mut after_input = input.clone();
     after_input.refunded.extend(refund_now.iter().cloned());
     let after = commission(&after_input)?;

@@ -11,6 +11,7 @@ pub mod bargain;
 pub mod cart;
 pub mod commission;
 pub mod coupon;
+pub mod dispatch;
 pub mod error;
 pub mod member;
 pub mod money;

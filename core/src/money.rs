@@ -1,9 +1,9 @@
 //! Money is an integer number of fen (分, 1/100 yuan) in one newtype with checked
 //! arithmetic. Rates and ratios are `Decimal`s, carried as strings on the boundary.
 //!
-//! The one rounding rule (docs/rules.md §1): a discount computed from a rate is
-//! rounded **half-up to the fen** (`MidpointAwayFromZero`), once per discount
-//! application. Amounts are bounded by ±(2^53 − 1) fen so that they are exact as
+//! The one rounding rule (docs/rules.md §1): where a rate applies, the amount
+//! paid at that rate is rounded **half-up to the fen** (`MidpointAwayFromZero`),
+//! once per discount application, and the discount is the exact difference. Amounts are bounded by ±(2^53 − 1) fen so that they are exact as
 //! JavaScript numbers; going past that is `AMOUNT_OVERFLOW`, never a wrap or a panic.
 
 use std::fmt;
@@ -97,10 +97,16 @@ impl Money {
         Money::new(rounded.to_i64().ok_or(RuleError::AmountOverflow)?)
     }
 
-    /// The amount taken off `self` by paying only `rate` of it:
-    /// `self − round_half_up(self × rate)`.
+    /// What is paid for `self` at `rate` (e.g. 8.5折): `round_half_up(self × rate)`.
+    /// This is the one rounding of a rate discount: the amount paid is rounded
+    /// half-up once, and the discount is the exact difference.
+    pub fn at_rate(self, rate: Decimal) -> Result<Money, RuleError> {
+        self.mul_rate(rate)
+    }
+
+    /// The discount when only `rate` of `self` is paid: `self − at_rate(rate)`.
     pub fn discount_at_rate(self, rate: Decimal) -> Result<Money, RuleError> {
-        self.checked_sub(self.mul_rate(rate)?)
+        self.checked_sub(self.at_rate(rate)?)
     }
 
     /// Sum of amounts, checked.
@@ -212,6 +218,19 @@ mod tests {
                 .unwrap(),
             Money::fen(3)
         );
+    }
+
+    #[test]
+    fn the_amount_paid_is_what_is_rounded() {
+        let half: Decimal = "0.5".parse().unwrap();
+        // 5折 on ¥123.45: pays 61.725 -> 61.73, saves 61.72.
+        assert_eq!(Money::fen(12345).at_rate(half).unwrap(), Money::fen(6173));
+        assert_eq!(
+            Money::fen(12345).discount_at_rate(half).unwrap(),
+            Money::fen(6172)
+        );
+        // 5折 on ¥0.01 pays the fen: no saving.
+        assert_eq!(Money::fen(1).discount_at_rate(half).unwrap(), Money::ZERO);
     }
 
     #[test]

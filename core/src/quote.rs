@@ -465,6 +465,7 @@ fn validate_input(input: &QuoteInput) -> Result<()> {
     member::validate(&input.rules.member)?;
     promotion::validate(&input.rules.item_promotions, &input.rules.campaigns)?;
     coupon::validate(&input.buyer.coupons)?;
+    shipping::validate(&input.rules.shipping)?;
     if let Some(p) = &input.rules.points {
         points::validate(p)?;
     }

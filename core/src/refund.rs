@@ -306,13 +306,18 @@ pub fn refund(input: &RefundInput) -> Result<RefundQuote> {
             .map_or(0, |r| r.quantity);
         refunded_qty(&input.previous, &l.line_id) + now == l.quantity
     });
+    // Coupons come back once: with the refund that completes the whole order.
+    let whole_before = order
+        .lines
+        .iter()
+        .all(|l| refunded_qty(&input.previous, &l.line_id) == l.quantity);
     Ok(RefundQuote {
         lines,
         goods_amount,
         shipping_amount,
         amount,
         points_returned,
-        coupons_returned: if whole_order {
+        coupons_returned: if whole_order && !whole_before {
             order.coupon_ids.clone()
         } else {
             Vec::new()

@@ -192,6 +192,35 @@ impl ShippingQuote {
     }
 }
 
+/// Fees and thresholds must not be negative.
+pub fn validate(rules: &ShippingRules) -> Result<()> {
+    let negative = |m: Money| m.as_fen() < 0;
+    for t in &rules.express {
+        if t.rules
+            .iter()
+            .any(|r| negative(r.first_fee) || negative(r.additional_fee))
+            || t.free_over.is_some_and(negative)
+        {
+            return Err(RuleError::invalid(
+                "shipping.express",
+                "fees must not be negative",
+            ));
+        }
+    }
+    if let Some(sc) = &rules.same_city {
+        if sc.tiers.iter().any(|t| negative(t.fee))
+            || sc.slots.iter().any(|s| negative(s.surcharge))
+            || sc.free_over.is_some_and(negative)
+        {
+            return Err(RuleError::invalid(
+                "shipping.sameCity",
+                "fees must not be negative",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn shops_of(lines: &[PricedLine]) -> Vec<String> {
     let mut shops: Vec<String> = lines.iter().map(|l| l.shop_id.clone()).collect();
     shops.sort();

@@ -8,45 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use mall_core::*;
+use mall_core::RuleError;
 use serde_json::Value;
 
 fn run(f: &str, input: Value) -> Result<Value, RuleError> {
-    fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, RuleError> {
-        serde_json::from_value(v).map_err(|e| RuleError::invalid("input", e.to_string()))
-    }
-    fn out<T: serde::Serialize>(v: T) -> Value {
-        serde_json::to_value(v).expect("outputs serialize")
-    }
-    Ok(match f {
-        "quote" => out(quote(&parse(input)?)?),
-        "validateCart" => out(validate_cart(&parse(input)?)?),
-        "memberStatus" => {
-            #[derive(serde::Deserialize)]
-            #[serde(rename_all = "camelCase", deny_unknown_fields)]
-            struct In {
-                program: MemberProgram,
-                growth: u64,
-            }
-            let i: In = parse(input)?;
-            out(member_status(&i.program, i.growth)?)
-        }
-        "refund" => out(refund(&parse(input)?)?),
-        "commission" => out(commission(&parse(input)?)?),
-        "commissionReversal" => {
-            #[derive(serde::Deserialize)]
-            #[serde(rename_all = "camelCase", deny_unknown_fields)]
-            struct In {
-                commission: CommissionInput,
-                refund: Vec<mall_core::refund::RefundItem>,
-            }
-            let i: In = parse(input)?;
-            out(commission_reversal(&i.commission, &i.refund)?)
-        }
-        "bargainSplit" => out(bargain_split(&parse(input)?)?),
-        "lateCompensation" => out(late_compensation(&parse(input)?)?),
-        other => panic!("unknown fn {other}"),
-    })
+    mall_core::dispatch::call(f, input)
 }
 
 /// Every key of `want` equals the same key of `got`; arrays must have equal length.

@@ -92,8 +92,11 @@ pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
     // The order without coupons must price; its errors (delivery, points) are the quote's.
     let bare = p.evaluate(&[], false)?;
 
-    // Every coupon alone.
+    // Every coupon alone. A free-shipping coupon that saves nothing alone (the
+    // delivery is already free over a threshold) may still pay off next to a goods
+    // coupon that brings the goods under that threshold: it stays a candidate.
     let mut usable: Vec<(&Coupon, Outcome)> = Vec::new();
+    let mut latent: Vec<&Coupon> = Vec::new();
     let mut unusable = Vec::new();
     for c in wallet {
         match c
@@ -101,21 +104,36 @@ pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
             .and_then(|_| p.evaluate(&[c], false))
         {
             Ok(o) => usable.push((c, o)),
-            Err(e) => unusable.push(UnusableCoupon {
-                coupon_id: c.coupon_id.clone(),
-                shortfall: match &e {
-                    RuleError::CouponBelowThreshold { shortfall, .. } => Some(*shortfall),
-                    _ => None,
-                },
-                error: e.body(),
-            }),
+            Err(e) => {
+                if c.layer() == 2
+                    && p.shipping.is_some()
+                    && matches!(e, RuleError::CouponNotApplicable { .. })
+                {
+                    latent.push(c);
+                }
+                unusable.push(UnusableCoupon {
+                    coupon_id: c.coupon_id.clone(),
+                    shortfall: match &e {
+                        RuleError::CouponBelowThreshold { shortfall, .. } => Some(*shortfall),
+                        _ => None,
+                    },
+                    error: e.body(),
+                });
+            }
         }
     }
-    unusable.sort_by(|a, b| a.coupon_id.cmp(&b.coupon_id));
 
     let (outcome, mode, combinations) = match &p.input.options.coupons {
         CouponChoice::None => (p.evaluate(&[], true)?, SearchMode::None, 0),
         CouponChoice::Manual { coupon_ids } => {
+            let mut ids: Vec<&String> = coupon_ids.iter().collect();
+            ids.sort();
+            if ids.windows(2).any(|w| w[0] == w[1]) {
+                return Err(RuleError::invalid(
+                    "options.coupons.couponIds",
+                    "a coupon is listed twice",
+                ));
+            }
             let mut combo = Vec::with_capacity(coupon_ids.len());
             for id in coupon_ids {
                 let c = wallet.iter().find(|c| &c.coupon_id == id).ok_or_else(|| {
@@ -131,7 +149,7 @@ pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
             (p.evaluate(&combo, true)?, SearchMode::Manual, 1)
         }
         CouponChoice::Best => {
-            let (combo, mode, n) = search(p, bare, &usable)?;
+            let (combo, mode, n) = search(p, bare, &usable, &latent)?;
             (p.evaluate(&combo, true)?, mode, n)
         }
     };
@@ -140,6 +158,8 @@ pub(crate) fn choose(p: &Pipeline) -> Result<(Outcome, CouponReport)> {
         .iter()
         .map(|a| a.coupon_id.as_str())
         .collect();
+    unusable.retain(|u| !applied.contains(&u.coupon_id.as_str()));
+    unusable.sort_by(|a, b| a.coupon_id.cmp(&b.coupon_id));
     let mut available: Vec<String> = usable
         .iter()
         .map(|(c, _)| c.coupon_id.clone())
@@ -160,10 +180,11 @@ fn search<'a>(
     p: &Pipeline,
     bare: Outcome,
     usable: &[(&'a Coupon, Outcome)],
+    latent: &[&'a Coupon],
 ) -> Result<(Vec<&'a Coupon>, SearchMode, u64)> {
-    // Group usable coupons by slot, slots in pipeline order.
+    // Group candidate coupons by slot, slots in pipeline order.
     let mut slots: Vec<(Slot, Vec<&'a Coupon>)> = Vec::new();
-    for (c, _) in usable {
+    for c in usable.iter().map(|(c, _)| *c).chain(latent.iter().copied()) {
         let s = c.slot();
         match slots.iter_mut().find(|(k, _)| *k == s) {
             Some((_, v)) => v.push(c),

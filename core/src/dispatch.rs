@@ -1,0 +1,81 @@
+//! Call an entry point by name on JSON (the shared vectors' `fn` names). Used by
+//! the vector runner, the native side of the wasm differential test and the CLI.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::commission::CommissionInput;
+use crate::error::{Result, RuleError};
+use crate::member::MemberProgram;
+use crate::refund::RefundItem;
+
+/// Every entry point, by the name its wasm export has.
+pub const ENTRY_POINTS: &[&str] = &[
+    "quote",
+    "validateCart",
+    "bestCoupons",
+    "memberStatus",
+    "orderSnapshot",
+    "refund",
+    "commission",
+    "commissionReversal",
+    "bargainSplit",
+    "lateCompensation",
+];
+
+fn parse<T: DeserializeOwned>(v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| RuleError::invalid("input", e.to_string()))
+}
+
+fn out<T: Serialize>(v: T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| RuleError::invalid("output", e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MemberStatusInput {
+    program: MemberProgram,
+    growth: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReversalInput {
+    commission: CommissionInput,
+    refund: Vec<RefundItem>,
+}
+
+/// Run entry point `name` on `input`. Entry points with two arguments take an
+/// object: `memberStatus {program, growth}`, `commissionReversal {commission, refund}`.
+pub fn call(name: &str, input: Value) -> Result<Value> {
+    match name {
+        "quote" => out(crate::quote(&parse(input)?)?),
+        "validateCart" => out(crate::validate_cart(&parse(input)?)?),
+        "bestCoupons" => {
+            let mut i: crate::QuoteInput = parse(input)?;
+            i.options.coupons = crate::CouponChoice::Best;
+            out(crate::quote(&i)?.coupons)
+        }
+        "memberStatus" => {
+            let i: MemberStatusInput = parse(input)?;
+            out(crate::member_status(&i.program, i.growth)?)
+        }
+        "orderSnapshot" => {
+            let q: crate::Quote = parse(input)?;
+            out(crate::OrderSnapshot::from(&q))
+        }
+        "refund" => out(crate::refund(&parse(input)?)?),
+        "commission" => out(crate::commission(&parse(input)?)?),
+        "commissionReversal" => {
+            let i: ReversalInput = parse(input)?;
+            out(crate::commission_reversal(&i.commission, &i.refund)?)
+        }
+        "bargainSplit" => out(crate::bargain_split(&parse(input)?)?),
+        "lateCompensation" => out(crate::late_compensation(&parse(input)?)?),
+        other => Err(RuleError::invalid(
+            "fn",
+            format!("unknown entry point {other}"),
+        )),
+    }
+}

@@ -1,0 +1,129 @@
+//! WebAssembly bindings of mall-core: one thin function per core entry point,
+//! `JS object -> core call -> JS object`, nothing else. Amounts are integer fen,
+//! rates are decimal strings; errors are JS `Error`s with the core's `code`.
+//! The TypeScript declarations of every input and output are in `types.d.ts`
+//! (included below).
+
+mod error;
+
+use mall_core::refund::RefundItem;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+pub(crate) fn serializer() -> serde_wasm_bindgen::Serializer {
+    serde_wasm_bindgen::Serializer::json_compatible()
+}
+
+/// JS value -> JSON value -> input type. Going through `serde_json::Value` reads
+/// every key of every object, so unknown fields are rejected exactly as natively
+/// (`deny_unknown_fields`) and errors read the same on both targets.
+fn input<T: DeserializeOwned>(v: JsValue) -> Result<T, JsValue> {
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(v).map_err(error::bad_input)?;
+    serde_json::from_value(json)
+        .map_err(|e| error::to_js(&mall_core::RuleError::invalid("input", e.to_string())))
+}
+
+fn output<T: Serialize>(r: Result<T, mall_core::RuleError>) -> Result<JsValue, JsValue> {
+    let v = r.map_err(|e| error::to_js(&e))?;
+    v.serialize(&serializer())
+        .map_err(|e| error::to_js(&mall_core::RuleError::invalid("output", e.to_string())))
+}
+
+/// Price a cart: the full breakdown (docs/rules.md).
+#[wasm_bindgen(unchecked_return_type = "Quote")]
+pub fn quote(
+    #[wasm_bindgen(unchecked_param_type = "QuoteInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::QuoteInput = input(input_)?;
+    output(mall_core::quote(&i))
+}
+
+/// Which cart lines are valid, and why the others are not.
+#[wasm_bindgen(js_name = validateCart, unchecked_return_type = "CartCheck")]
+pub fn validate_cart(
+    #[wasm_bindgen(unchecked_param_type = "QuoteInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::QuoteInput = input(input_)?;
+    output(mall_core::validate_cart(&i))
+}
+
+/// The best coupon combination and, for every other coupon, why it is not usable.
+#[wasm_bindgen(js_name = bestCoupons, unchecked_return_type = "CouponReport")]
+pub fn best_coupons(
+    #[wasm_bindgen(unchecked_param_type = "QuoteInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let mut i: mall_core::QuoteInput = input(input_)?;
+    i.options.coupons = mall_core::CouponChoice::Best;
+    output(mall_core::quote(&i).map(|q| q.coupons))
+}
+
+/// Level and the 'spend ¥X more to reach …' preview.
+#[wasm_bindgen(js_name = memberStatus, unchecked_return_type = "MemberStatus")]
+pub fn member_status(
+    #[wasm_bindgen(unchecked_param_type = "MemberProgram")] program: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] growth: JsValue,
+) -> Result<JsValue, JsValue> {
+    let p: mall_core::MemberProgram = input(program)?;
+    let g: u64 = input(growth)?;
+    output(mall_core::member_status(&p, g))
+}
+
+/// What an order stores at checkout (from its quote), for refunds and commission.
+#[wasm_bindgen(js_name = orderSnapshot, unchecked_return_type = "OrderSnapshot")]
+pub fn order_snapshot(
+    #[wasm_bindgen(unchecked_param_type = "Quote")] quote: JsValue,
+) -> Result<JsValue, JsValue> {
+    let q: mall_core::Quote = input(quote)?;
+    output(Ok(mall_core::OrderSnapshot::from(&q)))
+}
+
+/// The amounts, points and coupons a refund returns.
+#[wasm_bindgen(unchecked_return_type = "RefundQuote")]
+pub fn refund(
+    #[wasm_bindgen(unchecked_param_type = "RefundInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::RefundInput = input(input_)?;
+    output(mall_core::refund(&i))
+}
+
+/// Distribution commission per level.
+#[wasm_bindgen(unchecked_return_type = "Commission")]
+pub fn commission(
+    #[wasm_bindgen(unchecked_param_type = "CommissionInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::CommissionInput = input(input_)?;
+    output(mall_core::commission(&i))
+}
+
+/// Commission reversed by refunding `refund` units.
+#[wasm_bindgen(js_name = commissionReversal, unchecked_return_type = "Commission")]
+pub fn commission_reversal(
+    #[wasm_bindgen(unchecked_param_type = "CommissionInput")] input_: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RefundItem[]")] refund: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::CommissionInput = input(input_)?;
+    let r: Vec<RefundItem> = input(refund)?;
+    output(mall_core::commission_reversal(&i, &r))
+}
+
+/// Split a bargain into helper cuts from a seed.
+#[wasm_bindgen(js_name = bargainSplit, unchecked_return_type = "BargainPlan")]
+pub fn bargain_split(
+    #[wasm_bindgen(unchecked_param_type = "BargainInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::BargainInput = input(input_)?;
+    output(mall_core::bargain_split(&i))
+}
+
+/// What is owed for a late same-city delivery.
+#[wasm_bindgen(js_name = lateCompensation, unchecked_return_type = "LateCompensation")]
+pub fn late_compensation(
+    #[wasm_bindgen(unchecked_param_type = "LateDeliveryInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::LateDeliveryInput = input(input_)?;
+    output(mall_core::late_compensation(&i))
+}

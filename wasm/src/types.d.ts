@@ -1,0 +1,479 @@
+/** Integer fen (1/100 yuan); exact as a JS number (|x| ≤ 2^53 − 1). */
+export type Fen = number;
+/** A non-negative decimal as a string, e.g. "0.85" (85% of the price, 8.5折). */
+export type Rate = string;
+/** Unix seconds. */
+export type UnixSeconds = number;
+
+/** Thrown by every function: a real `Error` carrying the core's stable code. */
+export interface RuleError extends Error {
+  /** Stable machine-readable code, e.g. "COUPON_BELOW_THRESHOLD". */
+  code: string;
+  /** The numbers behind the error (e.g. `shortfall`, `available`). */
+  details: Record<string, string | number | boolean | null>;
+  /** Developer-facing description (`message` is the shopper-facing one). */
+  reason: string;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details: Record<string, string | number | boolean | null>;
+}
+
+// ---------------------------------------------------------------- catalog and cart
+
+export interface Sku {
+  skuId: string;
+  spuId?: string | null;
+  /** Default "self". */
+  shopId?: string;
+  categoryIds?: string[];
+  listPrice: Fen;
+  stock: number;
+  /** Default true. */
+  onShelf?: boolean;
+  /** Default 1. */
+  minQuantity?: number;
+  perUserLimit?: number | null;
+  /** Whether the member discount applies. Default true. */
+  memberPrice?: boolean;
+  weightGrams?: number;
+}
+
+export interface CartLine {
+  lineId: string;
+  skuId: string;
+  quantity: number;
+  /** Default true. */
+  selected?: boolean;
+  activityId?: string | null;
+  /** The unit price the client last showed; a different price is PRICE_CHANGED. */
+  seenUnitPrice?: Fen | null;
+}
+
+export interface Purchased {
+  skuId: string;
+  activityId?: string | null;
+  quantity: number;
+}
+
+export type PriceSource = "list" | "member" | "flashSale" | "groupBuy" | "bargain";
+
+export interface LineIssue {
+  lineId: string;
+  skuId: string;
+  selected: boolean;
+  error: ErrorBody;
+}
+
+export interface CartCheck {
+  valid: string[];
+  invalid: LineIssue[];
+}
+
+// ---------------------------------------------------------------- rules
+
+export interface MemberLevel {
+  levelId: string;
+  name: string;
+  minGrowth: number;
+  discountRate: Rate;
+  freeShipping?: boolean;
+  pointsMultiplier: Rate;
+}
+
+export interface MemberProgram {
+  levels: MemberLevel[];
+  growthPerYuan: Rate;
+  pointsPerYuan: Rate;
+}
+
+export type ActivityKind = "flashSale" | "groupBuy" | "bargain";
+
+export interface ActivityPrice {
+  skuId: string;
+  price: Fen;
+  stock?: number | null;
+}
+
+export interface Activity {
+  activityId: string;
+  kind: ActivityKind;
+  startsAt: UnixSeconds;
+  endsAt: UnixSeconds;
+  prices: ActivityPrice[];
+  perUserLimit?: number | null;
+  allowCoupons?: boolean;
+  allowPoints?: boolean;
+  groupSize?: number | null;
+}
+
+export interface Scope {
+  kind?: "all" | "categories" | "skus";
+  ids?: string[];
+  excludeSkuIds?: string[];
+  excludeCategoryIds?: string[];
+}
+
+export type ItemRule =
+  | { kind: "quantityDiscount"; tiers: { minQuantity: number; rate: Rate }[] }
+  | { kind: "nthItem"; n: number; rate: Rate }
+  | { kind: "buyXGetY"; buy: number; get: number; maxTimes?: number | null };
+
+export interface ItemPromotion {
+  promotionId: string;
+  shopId?: string;
+  priority?: number;
+  scope?: Scope;
+  startsAt?: UnixSeconds | null;
+  endsAt?: UnixSeconds | null;
+  rule: ItemRule;
+}
+
+export type CampaignRule =
+  | { kind: "amountOff"; tiers: { threshold: Fen; amount: Fen }[]; repeat?: boolean; cap?: Fen | null }
+  | { kind: "rateOff"; tiers: { threshold: Fen; rate: Rate }[] };
+
+export interface Campaign {
+  campaignId: string;
+  shopId?: string;
+  priority?: number;
+  scope?: Scope;
+  startsAt?: UnixSeconds | null;
+  endsAt?: UnixSeconds | null;
+  rule: CampaignRule;
+}
+
+export interface PointsRule {
+  pointsPerYuan: number;
+  maxShare: Rate;
+  coverShipping?: boolean;
+  withCoupons?: boolean;
+}
+
+export interface ExpressRule {
+  regions?: string[];
+  first: number;
+  firstFee: Fen;
+  additional: number;
+  additionalFee: Fen;
+}
+
+export interface ExpressTemplate {
+  shopId: string;
+  basis: "piece" | "weight";
+  rules: ExpressRule[];
+  freeOver?: Fen | null;
+}
+
+export interface DeliverySlot {
+  slotId: string;
+  startsAt: UnixSeconds;
+  endsAt: UnixSeconds;
+  surcharge?: Fen;
+  full?: boolean;
+}
+
+export type Compensation =
+  | { kind: "fixed"; amount: Fen }
+  | { kind: "deliveryFee" }
+  | { kind: "shareOfGoods"; rate: Rate };
+
+export interface LateRule {
+  tiers: { afterMinutes: number; compensation: Compensation }[];
+  cap?: Fen | null;
+}
+
+export interface SameCityRule {
+  tiers: { maxMeters: number; fee: Fen }[];
+  slots?: DeliverySlot[];
+  leadMinutes?: number;
+  freeOver?: Fen | null;
+  late?: LateRule | null;
+}
+
+export interface ShippingRules {
+  express?: ExpressTemplate[];
+  pickupStores?: string[];
+  sameCity?: SameCityRule | null;
+}
+
+export type ThresholdBase = "afterEarlierLayers" | "salePrice";
+
+export interface ShopRules {
+  member?: MemberProgram;
+  itemPromotions?: ItemPromotion[];
+  campaigns?: Campaign[];
+  activities?: Activity[];
+  points?: PointsRule | null;
+  shipping?: ShippingRules;
+  thresholdBase?: ThresholdBase;
+}
+
+// ---------------------------------------------------------------- buyer and options
+
+export type CouponKind =
+  | { kind: "threshold"; threshold: Fen; amount: Fen }
+  | { kind: "noThreshold"; amount: Fen }
+  | { kind: "percent"; rate: Rate; cap?: Fen | null; threshold?: Fen }
+  | { kind: "freeShipping"; threshold?: Fen; cap?: Fen | null };
+
+export interface Coupon {
+  couponId: string;
+  batchId?: string | null;
+  title?: string | null;
+  /** Absent for a platform coupon. */
+  shopId?: string | null;
+  kind: CouponKind;
+  scope?: Scope;
+  validFrom: UnixSeconds;
+  validUntil: UnixSeconds;
+  stackable?: boolean;
+  withCampaigns?: boolean;
+  status?: "available" | "used";
+}
+
+export interface Buyer {
+  growth?: number;
+  pointsBalance?: number;
+  purchased?: Purchased[];
+  coupons?: Coupon[];
+}
+
+export type CouponChoice =
+  | { kind: "best" }
+  | { kind: "none" }
+  | { kind: "manual"; couponIds: string[] };
+
+export type PointsChoice = { kind: "none" } | { kind: "max" } | { kind: "exactly"; points: number };
+
+export type Delivery =
+  | { kind: "express"; regionCode: string }
+  | { kind: "pickup"; storeId: string }
+  | { kind: "sameCity"; distanceMeters: number; slotId?: string | null };
+
+export interface QuoteOptions {
+  coupons?: CouponChoice;
+  points?: PointsChoice;
+  delivery?: Delivery | null;
+}
+
+export interface QuoteInput {
+  now: UnixSeconds;
+  catalog: Sku[];
+  lines: CartLine[];
+  rules?: ShopRules;
+  buyer?: Buyer;
+  options?: QuoteOptions;
+}
+
+// ---------------------------------------------------------------- quote
+
+export type DiscountKind = "itemPromotion" | "campaign" | "shopCoupon" | "platformCoupon";
+
+export interface Allocation {
+  lineId: string;
+  amount: Fen;
+}
+
+export interface AppliedDiscount {
+  kind: DiscountKind;
+  sourceId: string;
+  base: Fen;
+  amount: Fen;
+  allocations: Allocation[];
+}
+
+export interface UnitGroup {
+  count: number;
+  net: Fen;
+  points: Fen;
+  paid: Fen;
+}
+
+export interface QuotedLine {
+  lineId: string;
+  skuId: string;
+  shopId: string;
+  quantity: number;
+  listPrice: Fen;
+  unitPrice: Fen;
+  priceSource: PriceSource;
+  activityId: string | null;
+  subtotal: Fen;
+  itemDiscount: Fen;
+  orderDiscount: Fen;
+  net: Fen;
+  pointsDeduction: Fen;
+  paid: Fen;
+  units: UnitGroup[];
+}
+
+export interface CampaignHint {
+  campaignId: string;
+  base: Fen;
+  nextThreshold: Fen;
+  shortfall: Fen;
+  nextAmount: Fen;
+}
+
+export interface AppliedCoupon {
+  couponId: string;
+  amount: Fen;
+}
+
+export interface UnusableCoupon {
+  couponId: string;
+  error: ErrorBody;
+  shortfall: Fen | null;
+}
+
+export interface CouponReport {
+  mode: "exact" | "greedy" | "manual" | "none";
+  applied: AppliedCoupon[];
+  available: string[];
+  unusable: UnusableCoupon[];
+  combinations: number;
+}
+
+export interface PointsUse {
+  used: number;
+  deduction: Fen;
+  goodsDeduction: Fen;
+  shippingDeduction: Fen;
+  maxDeduction: Fen;
+}
+
+export type FreeReason = "member" | "threshold" | "coupon" | "pickup";
+
+export interface ShopShipping {
+  shopId: string;
+  fee: Fen;
+  discount: Fen;
+  payable: Fen;
+  freeReason: FreeReason | null;
+}
+
+export interface ShippingQuote {
+  method: "express" | "pickup" | "sameCity";
+  fee: Fen;
+  discount: Fen;
+  payable: Fen;
+  shops: ShopShipping[];
+  slotId: string | null;
+  promisedBy: UnixSeconds | null;
+}
+
+export interface LevelRef {
+  levelId: string;
+  name: string;
+  discountRate: Rate;
+  freeShipping: boolean;
+  pointsMultiplier: Rate;
+}
+
+export interface Quote {
+  lines: QuotedLine[];
+  invalidLines: LineIssue[];
+  listTotal: Fen;
+  goodsTotal: Fen;
+  itemDiscount: Fen;
+  orderDiscount: Fen;
+  goodsNet: Fen;
+  discounts: AppliedDiscount[];
+  hints: CampaignHint[];
+  coupons: CouponReport;
+  points: PointsUse;
+  shipping: ShippingQuote | null;
+  payable: Fen;
+  member: LevelRef | null;
+  rewards: { growth: number; points: number };
+  fingerprint: string;
+}
+
+// ---------------------------------------------------------------- member
+
+export interface MemberStatus {
+  growth: number;
+  level: LevelRef | null;
+  next: {
+    levelId: string;
+    name: string;
+    minGrowth: number;
+    growthNeeded: number;
+    spendNeeded: Fen | null;
+  } | null;
+}
+
+// ---------------------------------------------------------------- refunds, commission, bargain, delivery
+
+export interface OrderSnapshot {
+  lines: { lineId: string; quantity: number; units: UnitGroup[] }[];
+  shippingPaid: Fen;
+  shippingPoints?: Fen;
+  pointsUsed: number;
+  pointsDeduction: Fen;
+  couponIds: string[];
+  payable: Fen;
+}
+
+export interface RefundItem {
+  lineId: string;
+  quantity: number;
+}
+
+export interface RefundInput {
+  order: OrderSnapshot;
+  previous?: { items: RefundItem[]; shippingRefunded?: boolean }[];
+  request: { items: RefundItem[]; includeShipping?: boolean };
+}
+
+export interface RefundQuote {
+  lines: { lineId: string; quantity: number; amount: Fen; pointsDeduction: Fen }[];
+  goodsAmount: Fen;
+  shippingAmount: Fen;
+  amount: Fen;
+  pointsReturned: number;
+  couponsReturned: string[];
+  wholeOrder: boolean;
+  remaining: Fen;
+}
+
+export interface CommissionInput {
+  rule: { rates?: Rate[] };
+  promoters: string[];
+  order: OrderSnapshot;
+  refunded?: RefundItem[];
+}
+
+export interface Commission {
+  base: Fen;
+  shares: { level: number; promoterId: string; rate: Rate; amount: Fen }[];
+}
+
+export interface BargainInput {
+  price: Fen;
+  floor: Fen;
+  helpers: number;
+  seed: number;
+}
+
+export interface BargainPlan {
+  total: Fen;
+  cuts: Fen[];
+}
+
+export interface LateDeliveryInput {
+  rule: LateRule;
+  promisedBy: UnixSeconds;
+  deliveredAt: UnixSeconds;
+  deliveryPaid: Fen;
+  goodsPaid: Fen;
+}
+
+export interface LateCompensation {
+  minutesLate: number;
+  tierAfterMinutes: number | null;
+  amount: Fen;
+}
