@@ -29,10 +29,21 @@ pub fn largest_remainder(total: Money, weights: &[Money]) -> Result<Vec<Money>> 
     }
     let mut shares: Vec<i128> = Vec::with_capacity(weights.len());
     let mut rems: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    // i64 when every product fits (the usual case; 128-bit division is a slow
+    // library call on wasm32), i128 otherwise. Same results either way.
+    let max_w = weights.iter().map(|w| w.as_fen()).max().unwrap_or(0);
+    let fits = (t as i64).checked_mul(max_w).is_some() && sum <= i64::MAX as i128;
     for (i, w) in weights.iter().enumerate() {
-        let num = t * w.as_fen() as i128;
-        shares.push(num / sum);
-        rems.push((num % sum, i));
+        let (q, r) = if fits {
+            let num = t as i64 * w.as_fen();
+            let s = sum as i64;
+            ((num / s) as i128, (num % s) as i128)
+        } else {
+            let num = t * w.as_fen() as i128;
+            (num / sum, num % sum)
+        };
+        shares.push(q);
+        rems.push((r, i));
     }
     let mut left = t - shares.iter().sum::<i128>();
     // Largest remainder first; on ties the lower index.

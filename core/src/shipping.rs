@@ -295,6 +295,20 @@ impl ShippingPlan {
     ) -> Result<ShippingPlan> {
         let shops = shops_of(lines);
         let member_free = level.is_some_and(|l| l.free_shipping);
+        if lines.is_empty() {
+            // Nothing to deliver, nothing to pay (the method is still checked below
+            // only when there are goods).
+            return Ok(ShippingPlan {
+                method: match delivery {
+                    Delivery::Express { .. } => "express",
+                    Delivery::Pickup { .. } => "pickup",
+                    Delivery::SameCity { .. } => "sameCity",
+                },
+                shops: Vec::new(),
+                slot_id: None,
+                promised_by: None,
+            });
+        }
         match delivery {
             Delivery::Pickup { store_id } => {
                 if !rules.pickup_stores.contains(store_id) {

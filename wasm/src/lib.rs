@@ -7,6 +7,7 @@
 mod error;
 
 use mall_core::refund::RefundItem;
+use mall_core::RuleError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -14,23 +15,28 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
-pub(crate) fn serializer() -> serde_wasm_bindgen::Serializer {
-    serde_wasm_bindgen::Serializer::json_compatible()
-}
-
-/// JS value -> JSON value -> input type. Going through `serde_json::Value` reads
-/// every key of every object, so unknown fields are rejected exactly as natively
-/// (`deny_unknown_fields`) and errors read the same on both targets.
+/// JS object -> JSON text (the engine's own `JSON.stringify`) -> input type, with
+/// the same serde_json parser as natively: unknown fields are rejected exactly as
+/// natively (`deny_unknown_fields`), errors read the same on both targets, and a
+/// whole cart crosses the boundary in one call instead of one per field.
 fn input<T: DeserializeOwned>(v: JsValue) -> Result<T, JsValue> {
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(v).map_err(error::bad_input)?;
-    serde_json::from_value(json)
-        .map_err(|e| error::to_js(&mall_core::RuleError::invalid("input", e.to_string())))
+    let invalid = |reason: String| error::to_js(&RuleError::invalid("input", reason));
+    if v.is_undefined() {
+        return Err(invalid("missing argument".into()));
+    }
+    let text = js_sys::JSON::stringify(&v)
+        .map_err(|_| invalid("not serializable as JSON".into()))?
+        .as_string()
+        .ok_or_else(|| invalid("not serializable as JSON".into()))?;
+    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
 }
 
-fn output<T: Serialize>(r: Result<T, mall_core::RuleError>) -> Result<JsValue, JsValue> {
+/// Output -> JSON text -> a plain JS object (`JSON.parse`).
+fn output<T: Serialize>(r: Result<T, RuleError>) -> Result<JsValue, JsValue> {
     let v = r.map_err(|e| error::to_js(&e))?;
-    v.serialize(&serializer())
-        .map_err(|e| error::to_js(&mall_core::RuleError::invalid("output", e.to_string())))
+    let text = serde_json::to_string(&v)
+        .map_err(|e| error::to_js(&RuleError::invalid("output", e.to_string())))?;
+    js_sys::JSON::parse(&text)
 }
 
 /// Price a cart: the full breakdown (docs/rules.md).
