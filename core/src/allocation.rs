@@ -46,13 +46,16 @@ pub fn largest_remainder(total: Money, weights: &[Money]) -> Result<Vec<Money>> 
         rems.push((r, i));
     }
     let mut left = t - shares.iter().sum::<i128>();
-    // Largest remainder first; on ties the lower index.
-    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (rem, i) in rems {
-        if left == 0 {
-            break;
-        }
-        if rem > 0 {
+    // Largest remainder first; on ties the lower index. Only the first `left`
+    // of that order matter: select them, then hand out one fen each.
+    let order = |a: &(i128, usize), b: &(i128, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    let k = (left as usize).min(rems.len());
+    if k > 0 && k < rems.len() {
+        rems.select_nth_unstable_by(k - 1, order);
+        rems.truncate(k);
+    }
+    for (rem, i) in rems.into_iter().take(k) {
+        if rem > 0 && left > 0 {
             shares[i] += 1;
             left -= 1;
         }

@@ -163,3 +163,24 @@ pub(crate) fn apply_points(
         per_line,
     ))
 }
+
+/// The most points could deduct from an order whose base is `base`, ignoring
+/// which lines take points (an upper bound, for the coupon search's pruning).
+pub(crate) fn max_deduction_for(
+    rule: Option<&PointsRule>,
+    choice: PointsChoice,
+    balance: u64,
+    base: Money,
+) -> Option<Money> {
+    let rule = rule?;
+    let offered = match choice {
+        PointsChoice::None => return Some(Money::ZERO),
+        PointsChoice::Max => balance,
+        PointsChoice::Exactly { points } => points.min(balance),
+    };
+    let cap = (Decimal::from(base.as_fen()) * rule.max_share.value())
+        .floor()
+        .to_i64()?;
+    let value = value_of(offered, rule.points_per_yuan).ok()?;
+    Some(value.min(Money::new(cap).ok()?))
+}

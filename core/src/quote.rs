@@ -343,7 +343,10 @@ impl Outcome {
 pub(crate) struct Pipeline<'a> {
     pub input: &'a QuoteInput,
     pub lines: Vec<PricedLine>,
+    /// The ledger after item promotions and campaigns; their discounts are kept
+    /// apart in `base_discounts` so that trying a coupon combination does not copy them.
     pub after_campaigns: Ledger,
+    pub base_discounts: Vec<RawDiscount>,
     pub level: Option<&'a MemberLevel>,
     /// Lines each wallet coupon may discount (fixed once campaigns are applied).
     pub eligible: BTreeMap<&'a str, Vec<usize>>,
@@ -372,17 +375,28 @@ impl<'a> Pipeline<'a> {
                 shipping_coupon = Some(*c);
                 continue;
             }
-            let amount = c.apply_goods(
-                self.eligible_for(c),
-                &self.lines,
-                &mut ledger,
-                self.policy(),
-            )?;
-            applied.push(AppliedCoupon {
-                coupon_id: c.coupon_id.clone(),
-                amount,
-            });
+            applied.push(self.apply_goods(&mut ledger, c)?);
         }
+        self.finish(ledger, applied, shipping_coupon, allocate)
+    }
+
+    /// Apply one goods coupon (shop or platform layer).
+    pub(crate) fn apply_goods(&self, ledger: &mut Ledger, c: &Coupon) -> Result<AppliedCoupon> {
+        let amount = c.apply_goods(self.eligible_for(c), &self.lines, ledger, self.policy())?;
+        Ok(AppliedCoupon {
+            coupon_id: c.coupon_id.clone(),
+            amount,
+        })
+    }
+
+    /// The layers after the goods coupons: delivery (and its coupon), points, payable.
+    pub(crate) fn finish(
+        &self,
+        ledger: Ledger,
+        mut applied: Vec<AppliedCoupon>,
+        shipping_coupon: Option<&Coupon>,
+        allocate: bool,
+    ) -> Result<Outcome> {
         let mut shipping = match &self.shipping {
             None => None,
             Some(plan) => Some(plan.quote(&self.lines, &ledger)?),
@@ -430,6 +444,20 @@ impl<'a> Pipeline<'a> {
             payable,
             applied,
         })
+    }
+
+    /// A lower bound of the payable of any order whose goods net is at least `goods`:
+    /// `goods − min(V, floor(maxShare × goods))`, V the value of the points offered.
+    /// Non-decreasing in `goods`; delivery adds at least 0 (and points that cover
+    /// delivery keep the bound: see docs/rules.md §10).
+    pub(crate) fn payable_floor(&self, goods: Money) -> Money {
+        points::max_deduction_for(
+            self.input.rules.points.as_ref(),
+            self.input.options.points,
+            self.input.buyer.points_balance,
+            goods,
+        )
+        .map_or(goods, |d| goods.saturating_sub_floor(d))
     }
 }
 
@@ -578,6 +606,7 @@ pub fn quote(input: &QuoteInput) -> Result<Quote> {
     let pipeline = Pipeline {
         input,
         lines,
+        base_discounts: std::mem::take(&mut ledger.discounts),
         after_campaigns: ledger,
         level,
         eligible,
@@ -673,10 +702,11 @@ fn assemble(
         item_discount,
         order_discount,
         goods_net,
-        discounts: o
-            .ledger
-            .discounts
-            .into_iter()
+        discounts: p
+            .base_discounts
+            .iter()
+            .cloned()
+            .chain(o.ledger.discounts)
             .map(|d| AppliedDiscount {
                 kind: d.kind,
                 source_id: d.source_id,

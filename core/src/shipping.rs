@@ -283,10 +283,32 @@ pub(crate) struct ShippingPlan {
     shops: Vec<PlannedShop>,
     slot_id: Option<String>,
     promised_by: Option<i64>,
+    /// Index into `shops` of each line's shop.
+    line_shop: Vec<usize>,
 }
 
 impl ShippingPlan {
     pub(crate) fn new(
+        rules: &ShippingRules,
+        delivery: &Delivery,
+        lines: &[PricedLine],
+        level: Option<&MemberLevel>,
+        now: i64,
+    ) -> Result<ShippingPlan> {
+        let mut plan = Self::build(rules, delivery, lines, level, now)?;
+        plan.line_shop = lines
+            .iter()
+            .map(|l| {
+                plan.shops
+                    .iter()
+                    .position(|s| s.shop_id == l.shop_id)
+                    .unwrap_or(usize::MAX)
+            })
+            .collect();
+        Ok(plan)
+    }
+
+    fn build(
         rules: &ShippingRules,
         delivery: &Delivery,
         lines: &[PricedLine],
@@ -307,6 +329,7 @@ impl ShippingPlan {
                 shops: Vec::new(),
                 slot_id: None,
                 promised_by: None,
+                line_shop: Vec::new(),
             });
         }
         match delivery {
@@ -332,6 +355,7 @@ impl ShippingPlan {
                         .collect(),
                     slot_id: None,
                     promised_by: None,
+                    line_shop: Vec::new(),
                 })
             }
             Delivery::Express { region_code } => {
@@ -371,6 +395,7 @@ impl ShippingPlan {
                     shops: planned,
                     slot_id: None,
                     promised_by: None,
+                    line_shop: Vec::new(),
                 })
             }
             Delivery::SameCity {
@@ -427,6 +452,7 @@ impl ShippingPlan {
                     }],
                     slot_id: slot.map(|s| s.slot_id.clone()),
                     promised_by: slot.map(|s| s.ends_at),
+                    line_shop: Vec::new(),
                 })
             }
         }
@@ -435,7 +461,7 @@ impl ShippingPlan {
     /// The fees and free shipping for the goods net in `ledger`.
     pub(crate) fn quote(&self, lines: &[PricedLine], ledger: &Ledger) -> Result<ShippingQuote> {
         let mut shops = Vec::with_capacity(self.shops.len());
-        for s in &self.shops {
+        for (k, s) in self.shops.iter().enumerate() {
             let free_reason = if s.pickup {
                 Some(FreeReason::Pickup)
             } else if !s.waivable.is_positive() {
@@ -444,11 +470,9 @@ impl ShippingPlan {
                 Some(FreeReason::Member)
             } else if let Some(over) = s.free_over {
                 let net = Money::sum(
-                    lines
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, l)| s.whole_order || l.shop_id == s.shop_id)
-                        .map(|(i, _)| ledger.net[i]),
+                    (0..lines.len())
+                        .filter(|&i| s.whole_order || self.line_shop[i] == k)
+                        .map(|i| ledger.net[i]),
                 )?;
                 (net >= over).then_some(FreeReason::Threshold)
             } else {

@@ -512,3 +512,90 @@ fn the_generator_exercises_the_rules() {
         "generator too weak"
     );
 }
+
+/// Beyond its budget the exact search stops and says so (mode greedy), and its
+/// answer is still never worse than no coupon or any single coupon.
+#[test]
+fn the_search_falls_back_to_greedy_beyond_its_budget_and_stays_sound() {
+    let shops: Vec<String> = (0..20).map(|s| format!("shop{s:02}")).collect();
+    let catalog: Vec<Sku> = (0..400)
+        .map(|i| Sku {
+            sku_id: format!("s{i:03}"),
+            spu_id: None,
+            shop_id: shops[i % 20].clone(),
+            category_ids: vec![],
+            list_price: Money::fen(1000 + (i as i64 * 37) % 900),
+            stock: 10,
+            on_shelf: true,
+            min_quantity: 1,
+            per_user_limit: None,
+            member_price: true,
+            weight_grams: 0,
+        })
+        .collect();
+    let lines: Vec<CartLine> = (0..400)
+        .map(|i| CartLine {
+            line_id: format!("l{i:03}"),
+            sku_id: format!("s{i:03}"),
+            quantity: 1,
+            selected: true,
+            activity_id: None,
+            seen_unit_price: None,
+        })
+        .collect();
+    let coupons: Vec<Coupon> = (0..60)
+        .map(|i| Coupon {
+            coupon_id: format!("c{i:02}"),
+            batch_id: None,
+            title: None,
+            shop_id: Some(shops[i % 20].clone()),
+            kind: CouponKind::NoThreshold {
+                amount: Money::fen(100 + i as i64 * 7),
+            },
+            scope: Scope::default(),
+            valid_from: 0,
+            valid_until: NOW + 86_400,
+            stackable: true,
+            with_campaigns: true,
+            status: CouponStatus::Available,
+        })
+        .collect();
+    let input = QuoteInput {
+        now: NOW,
+        catalog,
+        lines,
+        // Points that can pay everything make every payable 0: no branch can be cut.
+        rules: ShopRules {
+            points: Some(PointsRule {
+                points_per_yuan: 100,
+                max_share: Ratio::ONE,
+                cover_shipping: false,
+                with_coupons: true,
+            }),
+            ..ShopRules::default()
+        },
+        buyer: Buyer {
+            growth: 0,
+            points_balance: 100_000_000,
+            purchased: vec![],
+            coupons,
+        },
+        options: QuoteOptions {
+            coupons: CouponChoice::Best,
+            points: PointsChoice::Max,
+            delivery: None,
+        },
+    };
+    let q = quote(&input).unwrap();
+    assert_eq!(q.coupons.mode, quote::SearchMode::Greedy);
+    check_invariants(&q);
+    // Ties at payable 0 go to the larger saving: the greedy answer takes each shop's largest coupon.
+    assert_eq!(q.coupons.applied.len(), 20);
+    for c in &input.buyer.coupons {
+        let mut single = input.clone();
+        single.options.coupons = CouponChoice::Manual {
+            coupon_ids: vec![c.coupon_id.clone()],
+        };
+        assert!(q.payable <= quote(&single).unwrap().payable);
+    }
+}

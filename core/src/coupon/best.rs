@@ -2,11 +2,16 @@
 //!
 //! Every coupon in the wallet is first tried alone: those that fail are reported
 //! with their reason (and 还差¥X where a threshold is missed). The usable ones are
-//! grouped by slot (one per shop, one platform, one free-shipping). When the
-//! number of combinations Π(kᵢ + 1) is at most `EXACT_BUDGET`, every combination
-//! is evaluated; beyond that, a greedy pass picks, slot by slot in pipeline order,
-//! the coupon that lowers the payable most given the earlier picks, and the result
-//! is compared with every single coupon so it is never worse than any of them.
+//! grouped by slot (one per shop, one platform, one free-shipping); coupons with
+//! the same effect collapse to the one that would win the tie-break. A greedy pass
+//! (slot by slot in pipeline order, keeping the pick that lowers the payable most)
+//! gives a first answer; then a branch-and-bound search visits every combination,
+//! skipping a branch only when even the most every later slot could save (each
+//! coupon's saving alone bounds its saving in any combination) cannot beat the
+//! best answer. If the search needs more than `SEARCH_WORK / lines` coupon
+//! applications (at least `EXACT_BUDGET`), it stops and returns the best answer
+//! found so far, reported as `greedy`; it is never worse than the greedy pass or
+//! any single coupon.
 //!
 //! Ranking: lowest payable; then the larger coupon saving; then the coupons that
 //! expire sooner (sorted expiry times compared in order); then coupon ids.
@@ -15,7 +20,11 @@ use std::cmp::Ordering;
 
 use crate::coupon::{Coupon, Slot};
 use crate::error::{Result, RuleError};
-use crate::quote::{CouponChoice, CouponReport, Outcome, Pipeline, SearchMode, UnusableCoupon};
+use crate::money::Money;
+use crate::quote::{
+    AppliedCoupon, CouponChoice, CouponReport, Ledger, Outcome, Pipeline, SearchMode,
+    UnusableCoupon,
+};
 
 /// Most combinations evaluated exhaustively.
 pub const EXACT_BUDGET: u64 = 4096;
@@ -182,6 +191,14 @@ fn search<'a>(
     usable: &[(&'a Coupon, Outcome)],
     latent: &[&'a Coupon],
 ) -> Result<(Vec<&'a Coupon>, SearchMode, u64)> {
+    // Saving of each coupon alone: an upper bound of its saving in any combination
+    // (earlier layers only lower its base), used to order and to prune.
+    let alone = |c: &Coupon| -> Money {
+        usable
+            .iter()
+            .find(|(u, _)| std::ptr::eq(*u, c))
+            .map_or(Money::ZERO, |(_, o)| o.saving())
+    };
     // Group candidate coupons by slot, slots in pipeline order.
     let mut slots: Vec<(Slot, Vec<&'a Coupon>)> = Vec::new();
     for c in usable.iter().map(|(c, _)| *c).chain(latent.iter().copied()) {
@@ -206,12 +223,10 @@ fn search<'a>(
                 kept.push(c);
             }
         }
+        // Most promising first, so that good answers are found early.
+        kept.sort_by(|a, b| alone(b).cmp(&alone(a)).then(a.coupon_id.cmp(&b.coupon_id)));
         *v = kept;
     }
-    let total = slots
-        .iter()
-        .try_fold(1u64, |acc, (_, v)| acc.checked_mul(v.len() as u64 + 1))
-        .unwrap_or(u64::MAX);
 
     let mut best = Some(Candidate {
         combo: Vec::new(),
@@ -229,73 +244,163 @@ fn search<'a>(
     }
     evaluated += usable.len() as u64;
 
-    let mode = if total <= EXACT_BUDGET {
-        // Mixed-radix counter over the slots; combinations of two or more coupons
-        // (none and singles are already ranked).
-        let radix: Vec<usize> = slots.iter().map(|(_, v)| v.len() + 1).collect();
-        let mut digits = vec![0usize; slots.len()];
-        loop {
-            let mut k = 0;
-            loop {
-                if k == digits.len() {
-                    break;
-                }
-                digits[k] += 1;
-                if digits[k] < radix[k] {
-                    break;
-                }
-                digits[k] = 0;
-                k += 1;
-            }
-            if k == digits.len() {
-                break;
-            }
-            let combo: Vec<&Coupon> = digits
-                .iter()
-                .enumerate()
-                .filter(|(_, &d)| d > 0)
-                .map(|(s, &d)| slots[s].1[d - 1])
-                .collect();
-            if combo.len() < 2 || check_combination(&combo).is_err() {
+    // 1. Greedy, slot by slot: a good first answer.
+    let mut picked: Vec<&Coupon> = Vec::new();
+    let mut current: Option<Candidate> = None;
+    for (_, options) in &slots {
+        let mut slot_best: Option<Candidate> = None;
+        for c in options {
+            let mut combo = picked.clone();
+            combo.push(c);
+            if check_combination(&combo).is_err() {
                 continue;
             }
             evaluated += 1;
             if let Ok(outcome) = p.evaluate(&combo, false) {
-                keep_best(&mut best, Candidate { combo, outcome });
+                keep_best(&mut slot_best, Candidate { combo, outcome });
             }
         }
-        SearchMode::Exact
-    } else {
-        let mut picked: Vec<&Coupon> = Vec::new();
-        let mut current: Option<Candidate> = None;
-        for (_, options) in &slots {
-            let mut slot_best: Option<Candidate> = None;
-            for c in options {
-                let mut combo = picked.clone();
-                combo.push(c);
-                if check_combination(&combo).is_err() {
-                    continue;
-                }
-                evaluated += 1;
-                if let Ok(outcome) = p.evaluate(&combo, false) {
-                    keep_best(&mut slot_best, Candidate { combo, outcome });
-                }
-            }
-            if let Some(sb) = slot_best {
-                if current
-                    .as_ref()
-                    .is_none_or(|cur| rank(&sb, cur) == Ordering::Less)
-                {
-                    picked = sb.combo.clone();
-                    current = Some(sb);
-                }
+        if let Some(sb) = slot_best {
+            if current
+                .as_ref()
+                .is_none_or(|cur| rank(&sb, cur) == Ordering::Less)
+            {
+                picked = sb.combo.clone();
+                current = Some(sb);
             }
         }
-        if let Some(c) = current {
-            keep_best(&mut best, c);
-        }
-        SearchMode::Greedy
+    }
+    if let Some(c) = current {
+        keep_best(&mut best, c);
+    }
+
+    // 2. Branch and bound over every combination, within a budget of coupon
+    //    applications that shrinks as the cart grows.
+    let goods_slots = slots.iter().filter(|(s, _)| *s != Slot::Shipping).count();
+    let mut suffix = vec![Money::ZERO; slots.len() + 1];
+    for d in (0..slots.len()).rev() {
+        let max = slots[d]
+            .1
+            .iter()
+            .map(|c| alone(c))
+            .max()
+            .unwrap_or(Money::ZERO);
+        let add = if d < goods_slots { max } else { Money::ZERO };
+        suffix[d] = suffix[d + 1].checked_add(add)?;
+    }
+    let budget = (SEARCH_WORK / p.lines.len().max(1) as u64).max(EXACT_BUDGET);
+    let mut bb = BranchAndBound {
+        p,
+        slots: &slots,
+        goods_slots,
+        suffix,
+        best,
+        nodes: 0,
+        budget,
+        aborted: false,
     };
-    let combo = best.map(|b| b.combo).unwrap_or_default();
+    let mut combo = Vec::new();
+    bb.dfs(0, &p.after_campaigns, &mut combo, Vec::new());
+    evaluated += bb.nodes;
+    let mode = if bb.aborted {
+        SearchMode::Greedy
+    } else {
+        SearchMode::Exact
+    };
+    let combo = bb.best.map(|b| b.combo).unwrap_or_default();
     Ok((combo, mode, evaluated))
+}
+
+/// Coupon applications (times cart lines) the exact search may spend before it
+/// settles for the best answer found so far.
+pub const SEARCH_WORK: u64 = 1_000_000;
+
+struct BranchAndBound<'p, 'i, 'a> {
+    p: &'p Pipeline<'i>,
+    slots: &'p [(Slot, Vec<&'a Coupon>)],
+    goods_slots: usize,
+    /// Upper bound of what the goods slots from depth d on can still save.
+    suffix: Vec<Money>,
+    best: Option<Candidate<'a>>,
+    nodes: u64,
+    budget: u64,
+    aborted: bool,
+}
+
+impl<'a> BranchAndBound<'_, '_, 'a> {
+    fn dfs(
+        &mut self,
+        d: usize,
+        ledger: &Ledger,
+        combo: &mut Vec<&'a Coupon>,
+        applied: Vec<AppliedCoupon>,
+    ) {
+        if self.aborted {
+            return;
+        }
+        if d == self.goods_slots {
+            // Leaves: no free-shipping coupon, or each one.
+            let mut options: Vec<Option<&'a Coupon>> = vec![None];
+            if let Some((_, v)) = self.slots.get(d) {
+                options.extend(v.iter().map(|c| Some(*c)));
+            }
+            for ship in options {
+                if let Some(c) = ship {
+                    combo.push(c);
+                    let ok = check_combination(combo).is_ok();
+                    if !ok {
+                        combo.pop();
+                        continue;
+                    }
+                }
+                self.nodes += 1;
+                if let Ok(outcome) = self.p.finish(ledger.clone(), applied.clone(), ship, false) {
+                    if !combo.is_empty() {
+                        keep_best(
+                            &mut self.best,
+                            Candidate {
+                                combo: combo.clone(),
+                                outcome,
+                            },
+                        );
+                    }
+                }
+                if ship.is_some() {
+                    combo.pop();
+                }
+            }
+            return;
+        }
+        // Prune: even if every later goods slot saved its most, could this branch
+        // beat the best answer?
+        let goods = Money::sum(ledger.net.iter().copied()).unwrap_or(Money::ZERO);
+        let floor = self
+            .p
+            .payable_floor(goods.saturating_sub_floor(self.suffix[d]));
+        if self
+            .best
+            .as_ref()
+            .is_some_and(|b| floor > b.outcome.payable)
+        {
+            return;
+        }
+        if self.nodes >= self.budget {
+            self.aborted = true;
+            return;
+        }
+        for c in &self.slots[d].1 {
+            combo.push(c);
+            if check_combination(combo).is_ok() {
+                self.nodes += 1;
+                let mut next = ledger.clone();
+                if let Ok(a) = self.p.apply_goods(&mut next, c) {
+                    let mut applied = applied.clone();
+                    applied.push(a);
+                    self.dfs(d + 1, &next, combo, applied);
+                }
+            }
+            combo.pop();
+        }
+        self.dfs(d + 1, ledger, combo, applied);
+    }
 }

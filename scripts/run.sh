@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# run.sh - build and start the shop: the storefront API on http://127.0.0.1:8080
+# with an embedded SQLite database (data/mall.db), migrated and seeded with the
+# demo shop on first start, and the fake WeChat API on a loopback port.
+#
+#   bash scripts/run.sh                       # demo shop on SQLite
+#   DATABASE_URL=postgres://... bash scripts/run.sh   # same server on PostgreSQL
+#
+# Environment (all optional): MALL_BIND (127.0.0.1:8080), DATABASE_URL
+# (sqlite://data/mall.db), MALL_DATA_DIR (data), WECHAT_API_BASE (fake, or e.g.
+# https://api.weixin.qq.com), WECHAT_APPID, WECHAT_SECRET, MALL_DATA_KEYS
+# (id:base64,...), MALL_DATA_KEY_ID, MALL_MERCHANT_TOKEN, MALL_ORDER_TTL_SECS
+# (1800), MALL_SESSION_TTL_SECS, MALL_SEED_DEMO (true), RUST_LOG.
+# Secrets not given are generated once into data/secrets.json (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
+  PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
+fi
+
+# The workspace release profile is tuned for the wasm package (opt-level z,
+# panic=abort); a server wants speed and must survive a panicking request.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_PANIC=unwind \
+  CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+
+cargo build --release -p mall-server --bin mall-server
+target_dir=${CARGO_TARGET_DIR:-target}
+bind=${MALL_BIND:-127.0.0.1:8080}
+echo "==> starting the shop on http://$bind (API docs: http://$bind/api/openapi.json; Ctrl-C stops)"
+echo "    demo shopper: POST /api/auth/login {\"code\":\"demo\"}; merchant token in ${MALL_DATA_DIR:-data}/secrets.json"
+exec "$target_dir/release/mall-server"

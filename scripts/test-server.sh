@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# test-server.sh - the server's checks and its HTTP-level test suite: on SQLite
+# always, then (WITH_POSTGRES=1 or CI=true) the same suite on PostgreSQL, which
+# scripts/start-postgres.sh installs and starts when needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
+  PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
+fi
+step() { printf '\n==> %s\n' "$*"; }
+
+step "server: cargo fmt --check"
+cargo fmt -p mall-server -- --check
+step "server: cargo clippy -D warnings"
+cargo clippy -p mall-server --all-targets -- -D warnings
+step "server: tests on SQLite"
+cargo test -p mall-server
+
+if [[ ${WITH_POSTGRES:-} == 1 || ${CI:-} == true ]]; then
+  step "server: starting PostgreSQL"
+  url=$(bash scripts/start-postgres.sh </dev/null)
+  bash scripts/start-postgres.sh --drop-test-databases </dev/null
+  step "server: the same HTTP suite on PostgreSQL ($url)"
+  status=0
+  TEST_DATABASE_URL=$url cargo test -p mall-server --test api || status=$?
+  bash scripts/start-postgres.sh --drop-test-databases </dev/null
+  exit $status
+else
+  step "server: PostgreSQL suite skipped (set WITH_POSTGRES=1; CI=true runs it)"
+fi

@@ -1,0 +1,58 @@
+// Type-checks the wasm package's TypeScript declarations under --strict: every
+// entry point is callable with typed inputs and its outputs read as typed values;
+// the @ts-expect-error lines prove that wrong shapes are rejected (a declaration
+// that fell back to `any` would make them fail). Run by tests/js/types.test.js.
+import * as rules from "../../wasm/pkg/node/mall_rules_wasm";
+import type { QuoteInput, Quote, RuleError, Coupon, OrderSnapshot, Fen } from "../../wasm/pkg/node/mall_rules_wasm";
+
+const coupon: Coupon = {
+  couponId: "c1",
+  kind: { kind: "threshold", threshold: 30000, amount: 5000 },
+  scope: { kind: "categories", ids: ["tea"] },
+  validFrom: 0,
+  validUntil: 1893456000,
+};
+
+const input: QuoteInput = {
+  now: 1767225600,
+  catalog: [{ skuId: "tea", listPrice: 12900, stock: 10, categoryIds: ["tea"] }],
+  lines: [{ lineId: "l1", skuId: "tea", quantity: 3 }],
+  rules: {
+    campaigns: [{ campaignId: "mj", rule: { kind: "amountOff", tiers: [{ threshold: 30000, amount: 3000 }] } }],
+    points: { pointsPerYuan: 100, maxShare: "0.5" },
+    shipping: { express: [{ shopId: "self", basis: "piece", rules: [{ first: 1, firstFee: 800, additional: 1, additionalFee: 200 }] }] },
+  },
+  buyer: { growth: 1200, pointsBalance: 500, coupons: [coupon] },
+  options: { coupons: { kind: "best" }, points: { kind: "max" }, delivery: { kind: "express", regionCode: "310115" } },
+};
+
+const q: Quote = rules.quote(input);
+const payable: Fen = q.payable;
+const firstUnitPaid: number = q.lines[0].units[0].paid;
+const reason: string | undefined = q.coupons.unusable[0]?.error.code;
+const shippingFree: boolean = q.shipping?.shops.some((s) => s.freeReason === "member") ?? false;
+const snapshot: OrderSnapshot = rules.orderSnapshot(q);
+const refunded: number = rules.refund({ order: snapshot, request: { items: [{ lineId: "l1", quantity: 1 }] } }).amount;
+const level: string | undefined = rules.memberStatus({ levels: [], growthPerYuan: "1", pointsPerYuan: "1" }, 10).next?.name;
+const cuts: Fen[] = rules.bargainSplit({ price: 9900, floor: 100, helpers: 5, seed: 7 }).cuts;
+const owed: Fen = rules.lateCompensation({ rule: { tiers: [] }, promisedBy: 0, deliveredAt: 60, deliveryPaid: 500, goodsPaid: 100 }).amount;
+const check = rules.validateCart(input).invalid.map((i) => i.error.message);
+const best = rules.bestCoupons(input).applied.map((a) => a.couponId);
+const levels = rules.commission({ rule: { rates: ["0.1", "0.05"] }, promoters: ["p1", "p2"], order: snapshot }).shares.map((s) => s.amount);
+const back = rules.commissionReversal({ rule: {}, promoters: [], order: snapshot }, [{ lineId: "l1", quantity: 1 }]).base;
+
+function onError(e: unknown): string {
+  const err = e as RuleError;
+  return `${err.code}: ${err.message} ${JSON.stringify(err.details)} (${err.reason})`;
+}
+
+// @ts-expect-error amounts are integer fen numbers, not strings
+const badPrice: QuoteInput = { now: 0, catalog: [{ skuId: "x", listPrice: "12.90", stock: 1 }], lines: [] };
+// @ts-expect-error rates are decimal strings, not numbers
+const badRate: Coupon = { ...coupon, kind: { kind: "percent", rate: 0.85 } };
+// @ts-expect-error an unknown coupon kind
+const badKind: Coupon = { ...coupon, kind: { kind: "cashback", amount: 1 } };
+// @ts-expect-error the quote's payable is a number
+const badPayable: string = q.payable;
+
+export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable };
