@@ -123,7 +123,7 @@ function quoteInput(r) {
       ],
     })),
     pickupStores: ['store1'],
-    sameCity: { tiers: [{ maxMeters: 3000, fee: 500 }, { maxMeters: 8000, fee: 900 }], slots: [{ slotId: 'soon', startsAt: NOW + 600, endsAt: NOW + 2400 }, { slotId: 'eve', startsAt: NOW + 7200, endsAt: NOW + 9000, surcharge: 300 }, { slotId: 'full', startsAt: NOW + 7200, endsAt: NOW + 9000, full: true }], leadMinutes: 30, ...(r.chance(0.5) ? { freeOver: r.int(1000, 20000) } : {}) },
+    sameCity: { tiers: [{ maxMeters: 3000, fee: 500 }, { maxMeters: 8000, fee: 900 }], slots: [{ slotId: 'tooSoon', startsAt: NOW + 600, endsAt: NOW + 2400 }, { slotId: 'soon', startsAt: NOW + 3600, endsAt: NOW + 5400 }, { slotId: 'eve', startsAt: NOW + 7200, endsAt: NOW + 9000, surcharge: 300 }, { slotId: 'full', startsAt: NOW + 7200, endsAt: NOW + 9000, full: true }], leadMinutes: 30, ...(r.chance(0.5) ? { freeOver: r.int(1000, 20000) } : {}) },
   };
   if (r.chance(0.2)) rules.thresholdBase = 'salePrice';
   const coupons = Array.from({ length: r.int(0, 6) }, (_, i) => {
@@ -142,11 +142,13 @@ function quoteInput(r) {
   if (mode === 8) options.coupons = { kind: 'none' };
   if (mode === 9) options.coupons = { kind: 'manual', couponIds: r.some(coupons.map((c) => c.couponId), 2) };
   const pts = r.int(0, 3);
-  options.points = pts === 0 ? { kind: 'none' } : pts === 1 ? { kind: 'max' } : { kind: 'exactly', points: r.int(0, 25000) };
+  // Mostly a valid request: an explicit amount within the balance, where there is a program.
+  const exact = rules.points || r.chance(0.1) ? { kind: 'exactly', points: r.int(0, Math.floor(buyer.pointsBalance * (r.chance(0.9) ? 1 : 2))) } : { kind: 'max' };
+  options.points = pts === 0 ? { kind: 'none' } : pts === 1 ? { kind: 'max' } : exact;
   const d = r.int(0, 4);
-  if (d === 1 || d === 2) options.delivery = { kind: 'express', regionCode: r.pick(['310115', '320100', '110000']) };
+  if (d === 1 || d === 2) options.delivery = { kind: 'express', regionCode: r.chance(0.9) ? r.pick(['310115', '320100']) : '110000' };
   if (d === 3) options.delivery = r.chance(0.9) ? { kind: 'pickup', storeId: 'store1' } : { kind: 'pickup', storeId: 'nowhere' };
-  if (d === 4) options.delivery = { kind: 'sameCity', distanceMeters: r.int(0, 9000), ...(r.chance(0.7) ? { slotId: r.pick(['soon', 'eve', 'full', 'nope']) } : {}) };
+  if (d === 4) options.delivery = { kind: 'sameCity', distanceMeters: r.int(0, 9000), ...(r.chance(0.7) ? { slotId: r.chance(0.8) ? r.pick(['soon', 'eve']) : r.pick(['full', 'nope', 'tooSoon']) } : {}) };
   // Now and then, something malformed.
   const input = { now: NOW, catalog, lines, rules, buyer, options };
   if (r.chance(0.01)) input.rules.points = { pointsPerYuan: 100, maxShare: '1.5' };
