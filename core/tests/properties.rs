@@ -370,7 +370,11 @@ fn check_invariants(q: &Quote) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+    // 400 cases by default; PROPTEST_CASES=5000 for a longer run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400),
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn payable_is_never_negative_and_every_discount_fits_its_base(input in input_strategy()) {
