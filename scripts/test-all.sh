@@ -6,7 +6,11 @@
 #   3. the wasm build (toolchain installed by scripts/setup-wasm-toolchain.sh),
 #      checked MVP-only, plus the mini-program loader generated from it
 #   4. under Node: every shared vector through wasm, the native/wasm differential
-#      test (10,000+ random scenarios), the mini-program loader tests
+#      test (10,000+ random scenarios), the mini-program loader tests, the
+#      TypeScript declarations (tsc --strict)
+#   5. the server: fmt, clippy and its HTTP suite on SQLite, then the same suite on
+#      PostgreSQL, installed from Debian's packages and started on 127.0.0.1 by
+#      scripts/start-postgres.sh (WITH_POSTGRES=0 skips that part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +21,7 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (core unit, property and shared vectors)"
-cargo test --workspace
+cargo test --workspace --exclude mall-server
 step "wasm build (installs the wasm toolchain on first run)"
 bash scripts/build-wasm.sh
 node scripts/gen-miniprogram-loader.js
@@ -25,3 +29,5 @@ step "JS tests: vectors through wasm, native/wasm parity, mini-program loader"
 cargo build -p mall-rules-cli
 npm ci --no-audit --no-fund
 npm run test:js
+step "server: HTTP suite on SQLite and PostgreSQL"
+WITH_POSTGRES=${WITH_POSTGRES:-1} bash scripts/test-server.sh

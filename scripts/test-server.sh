@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-server.sh - the server's checks and its HTTP-level test suite: on SQLite
-# always, then (WITH_POSTGRES=1 or CI=true) the same suite on PostgreSQL, which
-# scripts/start-postgres.sh installs and starts when needed.
+# always, then the same suite on PostgreSQL (installed and started by
+# scripts/start-postgres.sh) when WITH_POSTGRES=1, or when CI=true unless
+# WITH_POSTGRES=0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ cargo clippy -p mall-server --all-targets -- -D warnings
 step "server: tests on SQLite"
 cargo test -p mall-server
 
-if [[ ${WITH_POSTGRES:-} == 1 || ${CI:-} == true ]]; then
+if [[ ${WITH_POSTGRES:-} == 1 || ( -z ${WITH_POSTGRES:-} && ${CI:-} == true ) ]]; then
   step "server: starting PostgreSQL"
   url=$(bash scripts/start-postgres.sh </dev/null)
   bash scripts/start-postgres.sh --drop-test-databases </dev/null
@@ -27,5 +28,5 @@ if [[ ${WITH_POSTGRES:-} == 1 || ${CI:-} == true ]]; then
   bash scripts/start-postgres.sh --drop-test-databases </dev/null
   exit $status
 else
-  step "server: PostgreSQL suite skipped (set WITH_POSTGRES=1; CI=true runs it)"
+  step "server: PostgreSQL suite skipped (WITH_POSTGRES=1 runs it; so does CI=true unless WITH_POSTGRES=0)"
 fi

@@ -1,0 +1,116 @@
+//! The server-side cart: one row per (shopper, SKU, activity).
+
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone)]
+pub struct CartItem {
+    pub id: i64,
+    pub sku_id: i64,
+    pub activity_id: Option<String>,
+    pub quantity: i64,
+    pub selected: bool,
+}
+
+pub async fn items(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<CartItem>> {
+    let rows: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, sku_id, activity_id, quantity, selected FROM cart_items WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CartItem {
+            id: r.0,
+            sku_id: r.1,
+            activity_id: Some(r.2).filter(|a| !a.is_empty()),
+            quantity: r.3,
+            selected: r.4 != 0,
+        })
+        .collect())
+}
+
+/// Add units (merging with the same SKU and activity); returns the line's new quantity.
+pub async fn add(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    sku_id: i64,
+    activity_id: Option<&str>,
+    quantity: i64,
+    now: i64,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "INSERT INTO cart_items (user_id, sku_id, activity_id, quantity, selected, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 1, $5, $5)
+         ON CONFLICT (user_id, sku_id, activity_id) DO UPDATE
+             SET quantity = cart_items.quantity + excluded.quantity, selected = 1, updated_at = excluded.updated_at
+         RETURNING id, quantity",
+    )
+    .bind(user_id)
+    .bind(sku_id)
+    .bind(activity_id.unwrap_or(""))
+    .bind(quantity)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn get(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<CartItem>> {
+    Ok(items(conn, user_id).await?.into_iter().find(|i| i.id == id))
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    id: i64,
+    quantity: Option<i64>,
+    selected: Option<bool>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE cart_items SET quantity = COALESCE($1, quantity), selected = COALESCE($2, selected), updated_at = $3
+         WHERE id = $4 AND user_id = $5",
+    )
+    .bind(quantity)
+    .bind(selected.map(i64::from))
+    .bind(now)
+    .bind(id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn remove(conn: &mut AnyConnection, user_id: i64, id: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query("DELETE FROM cart_items WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Select or deselect every line of the shopper's cart.
+pub async fn select_all(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    selected: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE cart_items SET selected = $1 WHERE user_id = $2")
+        .bind(i64::from(selected))
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_many(conn: &mut AnyConnection, user_id: i64, ids: &[i64]) -> sqlx::Result<()> {
+    for id in ids {
+        remove(&mut *conn, user_id, *id).await?;
+    }
+    Ok(())
+}

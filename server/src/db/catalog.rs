@@ -1,0 +1,596 @@
+//! Categories, products (SPU), SKUs, activities, and search terms.
+
+use std::collections::BTreeMap;
+
+use mall_core::activity::{Activity, ActivityKind, ActivityPrice};
+use mall_core::{Money, Sku};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Category {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub icon: String,
+    pub children: Vec<Category>,
+}
+
+/// Two-level category tree, in display order.
+pub async fn category_tree(conn: &mut AnyConnection) -> sqlx::Result<Vec<Category>> {
+    let rows: Vec<(i64, Option<i64>, String, String)> =
+        sqlx::query_as("SELECT id, parent_id, name, icon FROM categories ORDER BY sort, id")
+            .fetch_all(conn)
+            .await?;
+    let mut roots: Vec<Category> = rows
+        .iter()
+        .filter(|r| r.1.is_none())
+        .map(|r| Category {
+            id: r.0,
+            parent_id: None,
+            name: r.2.clone(),
+            icon: r.3.clone(),
+            children: Vec::new(),
+        })
+        .collect();
+    for r in rows.iter().filter(|r| r.1.is_some()) {
+        if let Some(parent) = roots.iter_mut().find(|c| Some(c.id) == r.1) {
+            parent.children.push(Category {
+                id: r.0,
+                parent_id: r.1,
+                name: r.2.clone(),
+                icon: r.3.clone(),
+                children: Vec::new(),
+            });
+        }
+    }
+    Ok(roots)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Sort {
+    #[default]
+    Default,
+    Sales,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductFilter {
+    pub category_id: Option<i64>,
+    pub keyword: Option<String>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock: bool,
+    pub sort: Sort,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductCard {
+    pub id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub image: String,
+    /// Lowest list price of the SKUs on the shelf.
+    pub price: Money,
+    pub stock: i64,
+    pub sales: i64,
+}
+
+/// One page of products matching the filter, and how many match in all.
+pub async fn list_products(
+    conn: &mut AnyConnection,
+    f: &ProductFilter,
+) -> sqlx::Result<(Vec<ProductCard>, i64)> {
+    // Sentinels instead of NULL parameters keep one SQL text for both backends.
+    let base = "FROM products p JOIN skus s ON s.product_id = p.id AND s.on_shelf = 1
+        WHERE p.on_shelf = 1
+          AND ($1 = 0 OR p.category_id = $1 OR p.category_id IN (SELECT id FROM categories WHERE parent_id = $1))
+          AND ($2 = '' OR LOWER(p.title) LIKE $2 OR LOWER(p.keywords) LIKE $2 OR LOWER(p.subtitle) LIKE $2)
+        GROUP BY p.id, p.title, p.subtitle, p.main_image, p.sales, p.created_at
+        HAVING MIN(s.list_price) >= $3 AND MIN(s.list_price) <= $4 AND ($5 = 0 OR SUM(s.stock) > 0)";
+    let order = match f.sort {
+        Sort::Default => "p.sales DESC, p.id",
+        Sort::Sales => "p.sales DESC, p.id",
+        Sort::PriceAsc => "MIN(s.list_price), p.id",
+        Sort::PriceDesc => "MIN(s.list_price) DESC, p.id",
+        Sort::Newest => "p.created_at DESC, p.id DESC",
+    };
+    let kw = f
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| format!("%{}%", k.to_lowercase().replace(['%', '_'], "")))
+        .unwrap_or_default();
+    let cat = f.category_id.unwrap_or(0);
+    let min = f.min_price.unwrap_or(0);
+    let max = f.max_price.unwrap_or(i64::MAX);
+    let in_stock = i64::from(f.in_stock);
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT p.id {base}) t"))
+        .bind(cat)
+        .bind(&kw)
+        .bind(min)
+        .bind(max)
+        .bind(in_stock)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows: Vec<(i64, String, String, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT p.id, p.title, p.subtitle, p.main_image, MIN(s.list_price), CAST(SUM(s.stock) AS BIGINT), p.sales
+         {base} ORDER BY {order} LIMIT $6 OFFSET $7"
+    ))
+    .bind(cat)
+    .bind(&kw)
+    .bind(min)
+    .bind(max)
+    .bind(in_stock)
+    .bind(f.page_size)
+    .bind((f.page - 1) * f.page_size)
+    .fetch_all(conn)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| ProductCard {
+            id: r.0,
+            title: r.1,
+            subtitle: r.2,
+            image: r.3,
+            price: Money::fen(r.4),
+            stock: r.5,
+            sales: r.6,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecName {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkuDetail {
+    pub id: i64,
+    /// One value per spec name, in the product's spec order.
+    pub specs: Vec<String>,
+    pub image: String,
+    pub list_price: Money,
+    pub stock: i64,
+    pub on_shelf: bool,
+    pub min_quantity: i64,
+    pub per_user_limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityInfo {
+    pub activity_id: String,
+    pub kind: ActivityKind,
+    pub title: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub per_user_limit: Option<i64>,
+    pub prices: Vec<ActivitySkuPrice>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivitySkuPrice {
+    pub sku_id: i64,
+    pub price: Money,
+    pub stock: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductDetail {
+    pub id: i64,
+    pub shop_id: String,
+    pub category_id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub description: String,
+    pub images: Vec<String>,
+    pub spec_names: Vec<SpecName>,
+    pub skus: Vec<SkuDetail>,
+    pub min_price: Money,
+    pub max_price: Money,
+    pub stock: i64,
+    pub sales: i64,
+    /// Activities running now or upcoming for this product's SKUs.
+    pub activities: Vec<ActivityInfo>,
+}
+
+pub async fn product_detail(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> sqlx::Result<Option<ProductDetail>> {
+    type ProductRow = (
+        i64,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+    );
+    let p: Option<ProductRow> = sqlx::query_as(
+        "SELECT id, shop_id, category_id, title, subtitle, description, images, spec_names, sales
+         FROM products WHERE id = $1 AND on_shelf = 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(p) = p else { return Ok(None) };
+    type SkuRow = (i64, String, String, i64, i64, i64, i64, Option<i64>);
+    let skus: Vec<SkuRow> = sqlx::query_as(
+        "SELECT id, specs, image, list_price, stock, on_shelf, min_quantity, per_user_limit
+         FROM skus WHERE product_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let skus: Vec<SkuDetail> = skus
+        .into_iter()
+        .map(|s| SkuDetail {
+            id: s.0,
+            specs: json_list(&s.1),
+            image: s.2,
+            list_price: Money::fen(s.3),
+            stock: s.4,
+            on_shelf: s.5 != 0,
+            min_quantity: s.6,
+            per_user_limit: s.7,
+        })
+        .collect();
+    let on_shelf: Vec<&SkuDetail> = skus.iter().filter(|s| s.on_shelf).collect();
+    let sku_ids: Vec<i64> = skus.iter().map(|s| s.id).collect();
+    let activities = activities_for(conn, &sku_ids)
+        .await?
+        .into_iter()
+        .filter(|a| a.ends_at > now)
+        .collect();
+    Ok(Some(ProductDetail {
+        id: p.0,
+        shop_id: p.1,
+        category_id: p.2,
+        title: p.3,
+        subtitle: p.4,
+        description: p.5,
+        images: json_list(&p.6),
+        spec_names: serde_json::from_str(&p.7).unwrap_or_default(),
+        min_price: on_shelf
+            .iter()
+            .map(|s| s.list_price)
+            .min()
+            .unwrap_or_default(),
+        max_price: on_shelf
+            .iter()
+            .map(|s| s.list_price)
+            .max()
+            .unwrap_or_default(),
+        stock: on_shelf.iter().map(|s| s.stock).sum(),
+        sales: p.8,
+        skus,
+        activities,
+    }))
+}
+
+/// Activities that price any of these SKUs (with all their SKU prices).
+pub async fn activities_for(
+    conn: &mut AnyConnection,
+    sku_ids: &[i64],
+) -> sqlx::Result<Vec<ActivityInfo>> {
+    if sku_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT a.id, a.kind, a.title, a.starts_at, a.ends_at, a.per_user_limit, s.sku_id, s.price, s.stock
+         FROM activities a JOIN activity_skus s ON s.activity_id = a.id
+         WHERE a.id IN (SELECT activity_id FROM activity_skus WHERE sku_id IN ({}))
+         ORDER BY a.id, s.sku_id",
+        placeholders(1, sku_ids.len())
+    );
+    let mut q = sqlx::query_as::<
+        _,
+        (
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<i64>,
+            i64,
+            i64,
+            Option<i64>,
+        ),
+    >(&sql);
+    for id in sku_ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(conn).await?;
+    let mut out: Vec<ActivityInfo> = Vec::new();
+    for r in rows {
+        let price = ActivitySkuPrice {
+            sku_id: r.6,
+            price: Money::fen(r.7),
+            stock: r.8,
+        };
+        match out.last_mut() {
+            Some(a) if a.activity_id == r.0 => a.prices.push(price),
+            _ => out.push(ActivityInfo {
+                activity_id: r.0,
+                kind: serde_json::from_value(serde_json::Value::String(r.1))
+                    .unwrap_or(ActivityKind::FlashSale),
+                title: r.2,
+                starts_at: r.3,
+                ends_at: r.4,
+                per_user_limit: r.5,
+                prices: vec![price],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// The core's view of activities (price rules) for these SKUs.
+pub async fn core_activities(
+    conn: &mut AnyConnection,
+    sku_ids: &[i64],
+) -> sqlx::Result<Vec<Activity>> {
+    if sku_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let infos = activities_for(&mut *conn, sku_ids).await?;
+    let ids: Vec<&str> = infos.iter().map(|a| a.activity_id.as_str()).collect();
+    let mut flags: BTreeMap<String, (i64, i64, Option<i64>)> = BTreeMap::new();
+    if !ids.is_empty() {
+        let sql = format!(
+            "SELECT id, allow_coupons, allow_points, group_size FROM activities WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(conn).await? {
+            flags.insert(r.0, (r.1, r.2, r.3));
+        }
+    }
+    Ok(infos
+        .into_iter()
+        .map(|a| {
+            let (coupons, points, group) =
+                flags.get(&a.activity_id).copied().unwrap_or((0, 0, None));
+            Activity {
+                kind: a.kind,
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+                per_user_limit: a.per_user_limit.map(|n| n.max(0) as u64),
+                allow_coupons: coupons != 0,
+                allow_points: points != 0,
+                group_size: group.map(|n| n.max(0) as u64),
+                prices: a
+                    .prices
+                    .iter()
+                    .map(|p| ActivityPrice {
+                        sku_id: p.sku_id.to_string(),
+                        price: p.price,
+                        stock: p.stock.map(|n| n.max(0) as u64),
+                    })
+                    .collect(),
+                activity_id: a.activity_id,
+            }
+        })
+        .collect())
+}
+
+/// What a cart or order line shows about its SKU.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkuView {
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub specs: Vec<String>,
+    pub image: String,
+    pub list_price: Money,
+    pub stock: i64,
+}
+
+/// The catalog snapshot of these SKUs: the core's `Sku` and the display view.
+pub async fn snapshot(
+    conn: &mut AnyConnection,
+    sku_ids: &[i64],
+) -> sqlx::Result<(Vec<Sku>, BTreeMap<i64, SkuView>)> {
+    if sku_ids.is_empty() {
+        return Ok((Vec::new(), BTreeMap::new()));
+    }
+    let sql = format!(
+        "SELECT s.id, s.product_id, p.shop_id, p.category_id, c.parent_id, s.list_price, s.stock,
+                s.on_shelf * p.on_shelf, s.min_quantity, s.per_user_limit, s.member_price, s.weight_grams,
+                p.title, s.specs, s.image, p.main_image
+         FROM skus s JOIN products p ON p.id = s.product_id JOIN categories c ON c.id = p.category_id
+         WHERE s.id IN ({})",
+        placeholders(1, sku_ids.len())
+    );
+    type Row = (
+        i64,
+        i64,
+        String,
+        i64,
+        Option<i64>,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for id in sku_ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(conn).await?;
+    let mut skus = Vec::with_capacity(rows.len());
+    let mut views = BTreeMap::new();
+    for r in rows {
+        let mut categories = vec![r.3.to_string()];
+        if let Some(parent) = r.4 {
+            categories.push(parent.to_string());
+        }
+        skus.push(Sku {
+            sku_id: r.0.to_string(),
+            spu_id: Some(r.1.to_string()),
+            shop_id: r.2,
+            category_ids: categories,
+            list_price: Money::fen(r.5),
+            stock: r.6.max(0) as u64,
+            on_shelf: r.7 != 0,
+            min_quantity: r.8.max(1) as u64,
+            per_user_limit: r.9.map(|n| n.max(0) as u64),
+            member_price: r.10 != 0,
+            weight_grams: r.11.max(0) as u64,
+        });
+        views.insert(
+            r.0,
+            SkuView {
+                sku_id: r.0,
+                product_id: r.1,
+                title: r.12,
+                specs: json_list(&r.13),
+                image: if r.14.is_empty() { r.15 } else { r.14 },
+                list_price: Money::fen(r.5),
+                stock: r.6,
+            },
+        );
+    }
+    Ok((skus, views))
+}
+
+pub async fn sku_exists(conn: &mut AnyConnection, sku_id: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM skus WHERE id = $1")
+        .bind(sku_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn sku_stock(conn: &mut AnyConnection, sku_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT stock FROM skus WHERE id = $1")
+        .bind(sku_id)
+        .fetch_optional(conn)
+        .await
+        .map(|s| s.unwrap_or(0))
+}
+
+pub async fn set_stock(conn: &mut AnyConnection, sku_id: i64, stock: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query("UPDATE skus SET stock = $1 WHERE id = $2")
+        .bind(stock)
+        .bind(sku_id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+// ------------------------------------------------------------------ search
+
+pub async fn record_search(
+    conn: &mut AnyConnection,
+    user_id: Option<i64>,
+    keyword: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO search_terms (keyword, hits) VALUES ($1, 1)
+         ON CONFLICT (keyword) DO UPDATE SET hits = search_terms.hits + 1",
+    )
+    .bind(keyword)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(uid) = user_id {
+        sqlx::query(
+            "INSERT INTO search_history (user_id, keyword, searched_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, keyword) DO UPDATE SET searched_at = excluded.searched_at",
+        )
+        .bind(uid)
+        .bind(keyword)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Pinned words first, then the most searched.
+pub async fn hot_words(conn: &mut AnyConnection, limit: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT keyword FROM search_terms ORDER BY pinned DESC, hits DESC, keyword LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn history(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT keyword FROM search_history WHERE user_id = $1 ORDER BY searched_at DESC, keyword LIMIT 20",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn clear_history(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM search_history WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Suggestions as the shopper types: product titles and known search terms
+/// containing the prefix, shortest first.
+pub async fn suggestions(conn: &mut AnyConnection, q: &str) -> sqlx::Result<Vec<String>> {
+    let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+    let mut titles: Vec<String> = sqlx::query_scalar(
+        "SELECT title FROM products WHERE on_shelf = 1 AND (LOWER(title) LIKE $1 OR LOWER(keywords) LIKE $1)
+         UNION SELECT keyword FROM search_terms WHERE LOWER(keyword) LIKE $1",
+    )
+    .bind(pattern)
+    .fetch_all(conn)
+    .await?;
+    titles.sort_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(a.cmp(b)));
+    titles.dedup();
+    titles.truncate(10);
+    Ok(titles)
+}

@@ -1,0 +1,262 @@
+//! Database access. One portable SQL dialect (`$n` placeholders, integer flags,
+//! unix-second times) runs on SQLite and PostgreSQL through sqlx's `Any` driver;
+//! only the schema differs by type names (`migrations/{sqlite,postgres}`).
+//! Queries live by aggregate: catalog, users, cart, addresses, coupons, orders.
+
+pub mod addresses;
+pub mod cart;
+pub mod catalog;
+pub mod coupons;
+pub mod orders;
+pub mod pricing;
+pub mod seed;
+pub mod users;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// SQLite has one writer at a time: writers queue here (in order, without
+    /// the busy handler's sleeps) instead of on the database file's lock.
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction (and, on SQLite, this process's writer slot).
+/// Dereferences to the connection, so queries take `&mut tx`.
+pub struct Tx {
+    tx: Transaction<'static, Any>,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "schema",
+    include_str!("../../migrations/sqlite/0001_schema.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "schema",
+    include_str!("../../migrations/postgres/0001_schema.sql"),
+)];
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            (Backend::Sqlite, sqlite_url(url)?)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:");
+        };
+        let options: AnyConnectOptions = url.parse().context("parsing DATABASE_URL")?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA busy_timeout = 15000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .context("connecting to the database")?;
+        if backend == Backend::Sqlite {
+            // Persistent: readers never block the writer.
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db {
+            pool,
+            backend,
+            writer,
+        })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let list = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let migrations: Vec<Migration> = list
+            .iter()
+            .map(|(v, d, sql)| {
+                Migration::new(
+                    *v,
+                    Cow::Borrowed(*d),
+                    MigrationType::Simple,
+                    Cow::Borrowed(*sql),
+                    false,
+                )
+            })
+            .collect();
+        let migrator = Migrator {
+            migrations: Cow::Owned(migrations),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        migrator.run(&self.pool).await.context("migrating")?;
+        Ok(())
+    }
+
+    /// A transaction that will write. On SQLite it takes this process's writer
+    /// slot, then the database's write lock up front (`BEGIN IMMEDIATE`), so a
+    /// writer never fails on a read-to-write upgrade; other processes writing
+    /// the same file queue on the busy timeout.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        let writer = match &self.writer {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            tx,
+            _writer: writer,
+        })
+    }
+}
+
+/// `sqlite://data/mall.db` → created if missing, directory included.
+fn sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(dir) = Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// 0/1 integer flags.
+pub fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+/// Commit on success, roll back (now, not when the connection is next used)
+/// on failure.
+pub async fn finish<T>(
+    tx: Tx,
+    result: crate::http::error::ApiResult<T>,
+) -> crate::http::error::ApiResult<T> {
+    match result {
+        Ok(v) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            if let Err(rb) = tx.rollback().await {
+                tracing::warn!(error = %rb, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The PostgreSQL schema is the SQLite schema with PostgreSQL type names.
+    #[test]
+    fn both_backends_migrate_to_the_same_schema() {
+        assert_eq!(SQLITE_MIGRATIONS.len(), POSTGRES_MIGRATIONS.len());
+        for (s, p) in SQLITE_MIGRATIONS.iter().zip(POSTGRES_MIGRATIONS) {
+            assert_eq!((s.0, s.1), (p.0, p.1));
+            let code = |sql: &str| -> Vec<String> {
+                sql.lines()
+                    .filter(|l| !l.trim_start().starts_with("--"))
+                    .map(str::to_string)
+                    .collect()
+            };
+            let translated: Vec<String> = code(s.2)
+                .iter()
+                .map(|l| {
+                    l.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+                        .replace("INTEGER", "BIGINT")
+                        .replace("BLOB", "BYTEA")
+                })
+                .collect();
+            assert_eq!(translated, code(p.2), "migration {} differs", s.0);
+        }
+    }
+
+    #[test]
+    fn sqlite_urls_create_the_directory_and_keep_their_options() {
+        let dir = std::env::temp_dir().join(format!("mall-url-{}", std::process::id()));
+        let url = sqlite_url(&format!("sqlite://{}/x/mall.db", dir.display())).unwrap();
+        assert!(url.ends_with("mall.db?mode=rwc"));
+        assert!(dir.join("x").is_dir());
+        assert!(sqlite_url("sqlite://:memory:?cache=shared")
+            .unwrap()
+            .ends_with("?cache=shared&mode=rwc"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

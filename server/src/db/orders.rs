@@ -1,0 +1,550 @@
+//! Orders: placing (stock, coupons, points and allocations written in the
+//! caller's transaction), reading, listing by tab, and status transitions
+//! through the one state machine in `crate::order`.
+
+use mall_core::quote::QuotedLine;
+use mall_core::shipping::Delivery;
+use mall_core::{Money, OrderSnapshot, Quote};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{AnyConnection, Row};
+
+use crate::crypto::{Keyring, Sealed};
+use crate::db::addresses::{self, AddressFields};
+use crate::db::catalog::SkuView;
+use crate::db::{coupons, users};
+use crate::http::error::{ApiError, ApiResult};
+use crate::order::{Action, OrderStatus, Tab};
+
+pub struct NewOrder<'a> {
+    pub order_no: &'a str,
+    pub user_id: i64,
+    pub idempotency_key: &'a str,
+    pub quote: &'a Quote,
+    pub delivery: &'a Delivery,
+    pub address: Option<Sealed>,
+    pub remark: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub async fn find_by_key(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    key: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2")
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Result<i64> {
+    let q = o.quote;
+    let snapshot = OrderSnapshot::from(q);
+    let shipping_fee = q.shipping.as_ref().map_or(Money::ZERO, |s| s.payable);
+    let discount = q
+        .item_discount
+        .checked_add(q.order_discount)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = sqlx::query_scalar(
+        "INSERT INTO orders (order_no, user_id, status, idempotency_key, fingerprint, goods_total, discount_total,
+             shipping_fee, points_used, points_deduction, payable, reward_growth, reward_points, delivery,
+             address_key_id, address_sealed, remark, quote, snapshot, created_at, expires_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20)
+         RETURNING id",
+    )
+    .bind(o.order_no)
+    .bind(o.user_id)
+    .bind(OrderStatus::PendingPayment.as_str())
+    .bind(o.idempotency_key)
+    .bind(&q.fingerprint)
+    .bind(q.goods_total.as_fen())
+    .bind(discount.as_fen())
+    .bind(shipping_fee.as_fen())
+    .bind(q.points.used as i64)
+    .bind(q.points.deduction.as_fen())
+    .bind(q.payable.as_fen())
+    .bind(q.rewards.growth as i64)
+    .bind(q.rewards.points as i64)
+    .bind(serde_json::to_string(o.delivery)?)
+    .bind(o.address.as_ref().map(|a| a.key_id.clone()))
+    .bind(o.address.as_ref().map(|a| a.blob.clone()))
+    .bind(o.remark)
+    .bind(serde_json::to_string(q)?)
+    .bind(serde_json::to_string(&snapshot)?)
+    .bind(o.now)
+    .bind(o.expires_at)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn insert_line(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    l: &QuotedLine,
+    view: &SkuView,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO order_lines (order_id, line_id, sku_id, product_id, title, specs, image, quantity, list_price,
+             unit_price, price_source, activity_id, subtotal, item_discount, order_discount, net, points_deduction,
+             paid, units)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(order_id)
+    .bind(&l.line_id)
+    .bind(view.sku_id)
+    .bind(view.product_id)
+    .bind(&view.title)
+    .bind(serde_json::to_string(&view.specs)?)
+    .bind(&view.image)
+    .bind(l.quantity as i64)
+    .bind(l.list_price.as_fen())
+    .bind(l.unit_price.as_fen())
+    .bind(serde_json::to_value(l.price_source)?.as_str().unwrap_or("list"))
+    .bind(l.activity_id.as_deref())
+    .bind(l.subtotal.as_fen())
+    .bind(l.item_discount.as_fen())
+    .bind(l.order_discount.as_fen())
+    .bind(l.net.as_fen())
+    .bind(l.points_deduction.as_fen())
+    .bind(l.paid.as_fen())
+    .bind(serde_json::to_string(&l.units)?)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Who carries each discount, per line (the quote's allocations, flattened).
+pub async fn insert_allocations(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    q: &Quote,
+) -> anyhow::Result<()> {
+    for d in &q.discounts {
+        let kind = serde_json::to_value(d.kind)?;
+        for a in &d.allocations {
+            sqlx::query(
+                "INSERT INTO order_allocations (order_id, kind, source_id, line_id, amount) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(order_id)
+            .bind(kind.as_str().unwrap_or(""))
+            .bind(&d.source_id)
+            .bind(&a.line_id)
+            .bind(a.amount.as_fen())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn event(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO order_events (order_id, from_status, to_status, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order_id)
+    .bind(from.map(OrderStatus::as_str))
+    .bind(to.as_str())
+    .bind(actor)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Take `qty` units of a SKU; false (and nothing changed) when fewer are left.
+pub async fn reserve_stock(conn: &mut AnyConnection, sku_id: i64, qty: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE skus SET stock = stock - $1, sales = sales + $1 WHERE id = $2 AND stock >= $1",
+    )
+    .bind(qty)
+    .bind(sku_id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Take `qty` units of an activity's own quota (no quota: always true).
+pub async fn reserve_activity_stock(
+    conn: &mut AnyConnection,
+    activity_id: &str,
+    sku_id: i64,
+    qty: i64,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE activity_skus SET stock = CASE WHEN stock IS NULL THEN NULL ELSE stock - $1 END
+         WHERE activity_id = $2 AND sku_id = $3 AND (stock IS NULL OR stock >= $1)",
+    )
+    .bind(qty)
+    .bind(activity_id)
+    .bind(sku_id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+async fn status_of(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    user_id: Option<i64>,
+) -> sqlx::Result<Option<(OrderStatus, i64)>> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT status, user_id FROM orders WHERE id = $1 AND ($2 = 0 OR user_id = $2)",
+    )
+    .bind(order_id)
+    .bind(user_id.unwrap_or(0))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.and_then(|(s, u)| OrderStatus::parse(&s).map(|s| (s, u))))
+}
+
+/// Apply `action` to an order (the shopper's own when `user_id` is given),
+/// with its side effects, in the caller's transaction.
+pub async fn transition(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    user_id: Option<i64>,
+    action: Action,
+    actor: &str,
+    now: i64,
+) -> ApiResult<OrderStatus> {
+    let (from, owner) = status_of(&mut *conn, order_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?;
+    let to = from
+        .apply(action)
+        .ok_or(ApiError::IllegalTransition { from, action })?;
+    if matches!(
+        action,
+        Action::Cancel | Action::Expire | Action::ConfirmReceipt
+    ) {
+        // The shopper's row first, as checkout does, so the two never
+        // wait on each other in opposite orders.
+        users::lock(&mut *conn, owner, now).await?;
+    }
+    let stamp = action
+        .stamp_column()
+        .map(|c| format!(", {c} = $2"))
+        .unwrap_or_default();
+    let reason = match action {
+        Action::Expire => ", cancel_reason = 'expired'",
+        Action::Cancel => ", cancel_reason = 'cancelled by shopper'",
+        _ => "",
+    };
+    let r = sqlx::query(&format!(
+        "UPDATE orders SET status = $1, updated_at = $2{stamp}{reason} WHERE id = $3 AND status = $4"
+    ))
+    .bind(to.as_str())
+    .bind(now)
+    .bind(order_id)
+    .bind(from.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() != 1 {
+        // Someone else moved it first: report against the status it has now.
+        let now_status = status_of(&mut *conn, order_id, None)
+            .await?
+            .map_or(from, |s| s.0);
+        return Err(ApiError::IllegalTransition {
+            from: now_status,
+            action,
+        });
+    }
+    match action {
+        Action::Cancel | Action::Expire => release(&mut *conn, order_id, owner, now).await?,
+        Action::ConfirmReceipt => {
+            let (growth, points): (i64, i64) =
+                sqlx::query_as("SELECT reward_growth, reward_points FROM orders WHERE id = $1")
+                    .bind(order_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            users::add_growth(&mut *conn, owner, growth).await?;
+            if points > 0 {
+                users::add_points(
+                    &mut *conn,
+                    owner,
+                    points,
+                    "order reward",
+                    Some(order_id),
+                    now,
+                )
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    event(conn, order_id, Some(from), to, actor, now).await?;
+    Ok(to)
+}
+
+/// Give back what an unpaid order held: stock, activity quota, coupons, points.
+async fn release(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    user_id: i64,
+    now: i64,
+) -> anyhow::Result<()> {
+    let lines: Vec<(i64, i64, Option<String>)> =
+        sqlx::query_as("SELECT sku_id, quantity, activity_id FROM order_lines WHERE order_id = $1 ORDER BY sku_id, activity_id")
+            .bind(order_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (sku, qty, activity) in lines {
+        sqlx::query("UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = $2")
+            .bind(qty)
+            .bind(sku)
+            .execute(&mut *conn)
+            .await?;
+        if let Some(a) = activity {
+            sqlx::query(
+                "UPDATE activity_skus SET stock = stock + $1 WHERE activity_id = $2 AND sku_id = $3 AND stock IS NOT NULL",
+            )
+            .bind(qty)
+            .bind(a)
+            .bind(sku)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    coupons::release_for_order(&mut *conn, order_id).await?;
+    let points: i64 = sqlx::query_scalar("SELECT points_used FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if points > 0 {
+        users::add_points(
+            conn,
+            user_id,
+            points,
+            "order cancelled",
+            Some(order_id),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Unpaid orders past their expiry.
+pub async fn expired(conn: &mut AnyConnection, now: i64, limit: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = $1 AND expires_at <= $2 ORDER BY expires_at LIMIT $3",
+    )
+    .bind(OrderStatus::PendingPayment.as_str())
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLineView {
+    pub line_id: String,
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub specs: Vec<String>,
+    pub image: String,
+    pub quantity: i64,
+    pub list_price: Money,
+    pub unit_price: Money,
+    pub price_source: String,
+    pub activity_id: Option<String>,
+    pub subtotal: Money,
+    pub item_discount: Money,
+    pub order_discount: Money,
+    pub net: Money,
+    pub points_deduction: Money,
+    pub paid: Money,
+    pub units: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderSummary {
+    pub id: i64,
+    pub order_no: String,
+    pub status: OrderStatus,
+    pub status_label: &'static str,
+    pub actions: Vec<Action>,
+    pub payable: Money,
+    pub item_count: i64,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub lines: Vec<OrderLineView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDetail {
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    pub goods_total: Money,
+    pub discount_total: Money,
+    pub shipping_fee: Money,
+    pub points_used: i64,
+    pub points_deduction: Money,
+    pub remark: String,
+    pub delivery: Value,
+    pub address: Option<AddressFields>,
+    pub paid_at: Option<i64>,
+    pub shipped_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+    /// The core's quote as charged.
+    pub quote: Value,
+    /// Per-line, per-unit allocations: the input of every later refund.
+    pub snapshot: Value,
+}
+
+async fn lines(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<Vec<OrderLineView>> {
+    let rows = sqlx::query(
+        "SELECT line_id, sku_id, product_id, title, specs, image, quantity, list_price, unit_price, price_source,
+                activity_id, subtotal, item_discount, order_discount, net, points_deduction, paid, units
+         FROM order_lines WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(order_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let m = |c: &str| -> anyhow::Result<Money> { Ok(Money::fen(r.try_get::<i64, _>(c)?)) };
+            Ok(OrderLineView {
+                line_id: r.try_get("line_id")?,
+                sku_id: r.try_get("sku_id")?,
+                product_id: r.try_get("product_id")?,
+                title: r.try_get("title")?,
+                specs: serde_json::from_str(&r.try_get::<String, _>("specs")?)?,
+                image: r.try_get("image")?,
+                quantity: r.try_get("quantity")?,
+                list_price: m("list_price")?,
+                unit_price: m("unit_price")?,
+                price_source: r.try_get("price_source")?,
+                activity_id: r.try_get("activity_id")?,
+                subtotal: m("subtotal")?,
+                item_discount: m("item_discount")?,
+                order_discount: m("order_discount")?,
+                net: m("net")?,
+                points_deduction: m("points_deduction")?,
+                paid: m("paid")?,
+                units: serde_json::from_str(&r.try_get::<String, _>("units")?)?,
+            })
+        })
+        .collect()
+}
+
+const COLUMNS: &str = "id, order_no, status, payable, created_at, expires_at, goods_total, discount_total,
+    shipping_fee, points_used, points_deduction, remark, delivery, address_key_id, address_sealed, paid_at,
+    shipped_at, completed_at, cancelled_at, cancel_reason, quote, snapshot";
+
+async fn summary_of(
+    conn: &mut AnyConnection,
+    r: &sqlx::any::AnyRow,
+) -> anyhow::Result<OrderSummary> {
+    let id: i64 = r.try_get("id")?;
+    let status = OrderStatus::parse(&r.try_get::<String, _>("status")?)
+        .ok_or_else(|| anyhow::anyhow!("unknown order status"))?;
+    let lines = lines(conn, id).await?;
+    Ok(OrderSummary {
+        id,
+        order_no: r.try_get("order_no")?,
+        status,
+        status_label: status.label(),
+        actions: status.shopper_actions(),
+        payable: Money::fen(r.try_get("payable")?),
+        item_count: lines.iter().map(|l| l.quantity).sum(),
+        created_at: r.try_get("created_at")?,
+        expires_at: (status == OrderStatus::PendingPayment)
+            .then(|| r.try_get("expires_at"))
+            .transpose()?,
+        lines,
+    })
+}
+
+/// One order; only the owner's when `user_id` is given.
+pub async fn detail(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    order_id: i64,
+    user_id: Option<i64>,
+) -> anyhow::Result<Option<OrderDetail>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE id = $1 AND ($2 = 0 OR user_id = $2)"
+    ))
+    .bind(order_id)
+    .bind(user_id.unwrap_or(0))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let summary = summary_of(conn, &r).await?;
+    let key_id: Option<String> = r.try_get("address_key_id")?;
+    let sealed: Option<Vec<u8>> = r.try_get("address_sealed")?;
+    let address = match (key_id, sealed) {
+        (Some(k), Some(b)) => Some(addresses::open_for_order(keys, &summary.order_no, &k, &b)?),
+        _ => None,
+    };
+    let m = |c: &str| -> anyhow::Result<Money> { Ok(Money::fen(r.try_get::<i64, _>(c)?)) };
+    Ok(Some(OrderDetail {
+        goods_total: m("goods_total")?,
+        discount_total: m("discount_total")?,
+        shipping_fee: m("shipping_fee")?,
+        points_used: r.try_get("points_used")?,
+        points_deduction: m("points_deduction")?,
+        remark: r.try_get("remark")?,
+        delivery: serde_json::from_str(&r.try_get::<String, _>("delivery")?)?,
+        address,
+        paid_at: r.try_get("paid_at")?,
+        shipped_at: r.try_get("shipped_at")?,
+        completed_at: r.try_get("completed_at")?,
+        cancelled_at: r.try_get("cancelled_at")?,
+        cancel_reason: r.try_get("cancel_reason")?,
+        quote: serde_json::from_str(&r.try_get::<String, _>("quote")?)?,
+        snapshot: serde_json::from_str(&r.try_get::<String, _>("snapshot")?)?,
+        summary,
+    }))
+}
+
+/// A page of the shopper's orders in a tab, newest first, and the tab's total.
+pub async fn list(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    tab: Tab,
+    page: i64,
+    page_size: i64,
+) -> anyhow::Result<(Vec<OrderSummary>, i64)> {
+    let status = tab.status().map(OrderStatus::as_str).unwrap_or("");
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders WHERE user_id = $1 AND ($2 = '' OR status = $2)",
+    )
+    .bind(user_id)
+    .bind(status)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE user_id = $1 AND ($2 = '' OR status = $2)
+         ORDER BY id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(user_id)
+    .bind(status)
+    .bind(page_size)
+    .bind((page - 1) * page_size)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(summary_of(&mut *conn, r).await?);
+    }
+    Ok((out, total))
+}

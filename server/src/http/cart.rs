@@ -1,0 +1,236 @@
+//! The server-side cart, validated and priced by the core on every read.
+
+use axum::extract::State;
+use axum::Json;
+use mall_core::cart::MAX_LINE_QUANTITY;
+use mall_core::{CartLine, Money, Quote, QuoteOptions, RuleError};
+use serde::{Deserialize, Serialize};
+
+use crate::db::cart::{self, CartItem};
+use crate::db::{self, catalog, pricing};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, AuthUser};
+use crate::http::{Access, Api};
+use crate::state::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.get(
+        "/api/cart",
+        Access::User,
+        "The cart, validated and priced by the core",
+        get_cart,
+    )
+    .post(
+        "/api/cart/items",
+        Access::User,
+        "Add a SKU to the cart",
+        add_item,
+    )
+    .patch(
+        "/api/cart/items/{id}",
+        Access::User,
+        "Change a line's quantity or selection",
+        update_item,
+    )
+    .delete(
+        "/api/cart/items/{id}",
+        Access::User,
+        "Remove a line",
+        remove_item,
+    )
+    .post(
+        "/api/cart/selection",
+        Access::User,
+        "Select or deselect every line",
+        select_all,
+    )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartItemView {
+    pub id: i64,
+    pub sku_id: i64,
+    pub product_id: Option<i64>,
+    pub title: String,
+    pub specs: Vec<String>,
+    pub image: String,
+    pub list_price: Option<Money>,
+    pub stock: i64,
+    pub quantity: i64,
+    pub selected: bool,
+    pub activity_id: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartView {
+    pub items: Vec<CartItemView>,
+    /// The core's quote of the selected lines (best coupons, no delivery yet);
+    /// `quote.invalidLines` says which lines cannot be bought and why.
+    pub quote: Quote,
+}
+
+pub fn core_line(i: &CartItem) -> CartLine {
+    CartLine {
+        line_id: i.id.to_string(),
+        sku_id: i.sku_id.to_string(),
+        quantity: i.quantity,
+        selected: i.selected,
+        activity_id: i.activity_id.clone(),
+        seen_unit_price: None,
+    }
+}
+
+pub async fn view(state: &AppState, user_id: i64) -> ApiResult<CartView> {
+    let mut conn = state.db.pool.acquire().await?;
+    let items = cart::items(&mut conn, user_id).await?;
+    let lines = items.iter().map(core_line).collect();
+    let priced = pricing::price(
+        &mut conn,
+        user_id,
+        lines,
+        QuoteOptions::default(),
+        db::now(),
+    )
+    .await?;
+    let items = items
+        .into_iter()
+        .map(|i| {
+            let v = priced.views.get(&i.sku_id);
+            CartItemView {
+                id: i.id,
+                sku_id: i.sku_id,
+                product_id: v.map(|v| v.product_id),
+                title: v.map(|v| v.title.clone()).unwrap_or_default(),
+                specs: v.map(|v| v.specs.clone()).unwrap_or_default(),
+                image: v.map(|v| v.image.clone()).unwrap_or_default(),
+                list_price: v.map(|v| v.list_price),
+                stock: v.map_or(0, |v| v.stock),
+                quantity: i.quantity,
+                selected: i.selected,
+                activity_id: i.activity_id,
+            }
+        })
+        .collect();
+    Ok(CartView {
+        items,
+        quote: priced.quote,
+    })
+}
+
+async fn get_cart(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<CartView>> {
+    Ok(Json(view(&state, user.user_id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddItem {
+    pub sku_id: i64,
+    pub quantity: i64,
+    #[serde(default)]
+    pub activity_id: Option<String>,
+}
+
+fn check_quantity(q: i64) -> ApiResult<()> {
+    if q <= 0 || q > MAX_LINE_QUANTITY {
+        return Err(RuleError::InvalidQuantity { quantity: q }.into());
+    }
+    Ok(())
+}
+
+async fn add_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<AddItem>,
+) -> ApiResult<Json<CartView>> {
+    check_quantity(req.quantity)?;
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        if !catalog::sku_exists(&mut tx, req.sku_id).await? {
+            return Err(RuleError::UnknownSku {
+                sku_id: req.sku_id.to_string(),
+            }
+            .into());
+        }
+        let activity = req.activity_id.as_deref().filter(|a| !a.is_empty());
+        let (_, qty) = cart::add(
+            &mut tx,
+            user.user_id,
+            req.sku_id,
+            activity,
+            req.quantity,
+            db::now(),
+        )
+        .await?;
+        check_quantity(qty)
+    }
+    .await;
+    db::finish(tx, r).await?;
+    Ok(Json(view(&state, user.user_id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateItem {
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    #[serde(default)]
+    pub selected: Option<bool>,
+}
+
+async fn update_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UpdateItem>,
+) -> ApiResult<Json<CartView>> {
+    if let Some(q) = req.quantity {
+        check_quantity(q)?;
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    if !cart::update(
+        &mut conn,
+        user.user_id,
+        id,
+        req.quantity,
+        req.selected,
+        db::now(),
+    )
+    .await?
+    {
+        return Err(ApiError::NotFound("cart item"));
+    }
+    drop(conn);
+    Ok(Json(view(&state, user.user_id).await?))
+}
+
+async fn remove_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<CartView>> {
+    let mut conn = state.db.pool.acquire().await?;
+    if !cart::remove(&mut conn, user.user_id, id).await? {
+        return Err(ApiError::NotFound("cart item"));
+    }
+    drop(conn);
+    Ok(Json(view(&state, user.user_id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Selection {
+    pub selected: bool,
+}
+
+async fn select_all(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<Selection>,
+) -> ApiResult<Json<CartView>> {
+    let mut conn = state.db.pool.acquire().await?;
+    cart::select_all(&mut conn, user.user_id, req.selected).await?;
+    drop(conn);
+    Ok(Json(view(&state, user.user_id).await?))
+}

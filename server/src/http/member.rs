@@ -1,0 +1,153 @@
+//! The member centre: profile with level, growth and points; the coupon
+//! wallet by status; claimable coupons and claiming one.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use mall_core::{member_status, MemberStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::db::coupons::{self, ClaimError, Template, WalletCoupon, WalletStatus};
+use crate::db::{self, pricing, users};
+use crate::http::auth::mask_phone;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiPath, ApiQuery, AuthUser, MaybeUser};
+use crate::http::{Access, Api};
+use crate::state::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.get(
+        "/api/member",
+        Access::User,
+        "Profile with level, growth, points and coupon counts",
+        profile,
+    )
+    .get(
+        "/api/member/coupons",
+        Access::User,
+        "The coupon wallet by status (available, used, expired)",
+        wallet,
+    )
+    .get(
+        "/api/coupons",
+        Access::OptionalUser,
+        "Coupons open for claiming",
+        claimable,
+    )
+    .post(
+        "/api/coupons/{id}/claim",
+        Access::User,
+        "Claim a coupon into the wallet",
+        claim,
+    )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    user_id: i64,
+    nickname: String,
+    avatar: String,
+    /// Masked (138****5678); the number itself is sealed at rest.
+    phone: Option<String>,
+    points: i64,
+    member: MemberStatus,
+    coupons: Value,
+}
+
+async fn profile(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Profile>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let u = users::get(&mut conn, user.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let rules = pricing::rules(&mut conn, &[]).await?;
+    let member = member_status(&rules.member, u.growth.max(0) as u64)?;
+    let phone = match &u.phone {
+        Some((key_id, blob)) => {
+            let raw = state.keys.open(key_id, &format!("phone:{}", u.id), blob)?;
+            Some(mask_phone(&String::from_utf8_lossy(&raw)))
+        }
+        None => None,
+    };
+    let wallet = coupons::list(&mut conn, user.user_id, db::now()).await?;
+    let count = |s: WalletStatus| wallet.iter().filter(|(c, _)| c.status == s).count();
+    Ok(Json(Profile {
+        user_id: u.id,
+        nickname: u.nickname,
+        avatar: u.avatar,
+        phone,
+        points: u.points,
+        member,
+        coupons: json!({
+            "available": count(WalletStatus::Available),
+            "used": count(WalletStatus::Used),
+            "expired": count(WalletStatus::Expired),
+        }),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WalletQuery {
+    status: Option<WalletStatus>,
+}
+
+async fn wallet(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<WalletQuery>,
+) -> ApiResult<Json<Vec<WalletCoupon>>> {
+    let status = q.status.unwrap_or(WalletStatus::Available);
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        coupons::list(&mut conn, user.user_id, db::now())
+            .await?
+            .into_iter()
+            .map(|(c, _)| c)
+            .filter(|c| c.status == status)
+            .collect(),
+    ))
+}
+
+async fn claimable(
+    State(state): State<AppState>,
+    user: MaybeUser,
+) -> ApiResult<Json<Vec<Template>>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        coupons::claimable(&mut conn, user.0.map(|u| u.user_id), db::now()).await?,
+    ))
+}
+
+async fn claim(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(template_id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, Json<WalletCoupon>)> {
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        users::lock(&mut tx, user.user_id, now).await?;
+        match coupons::claim(&mut tx, user.user_id, template_id, now).await? {
+            Ok(id) => Ok(id),
+            Err(ClaimError::NotFound) => Err(ApiError::NotFound("coupon")),
+            Err(ClaimError::SoldOut) => Err(ApiError::conflict("COUPON_SOLD_OUT", "优惠券已领完")),
+            Err(ClaimError::LimitReached { limit }) => Err(ApiError::Conflict {
+                code: "COUPON_LIMIT_REACHED",
+                message: format!("每人限领{limit}张"),
+                details: [("limit".to_string(), limit.into())].into_iter().collect(),
+            }),
+        }
+    }
+    .await;
+    let id = db::finish(tx, r).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    let coupon = coupons::list(&mut conn, user.user_id, now)
+        .await?
+        .into_iter()
+        .map(|(c, _)| c)
+        .find(|c| c.id == id)
+        .ok_or(ApiError::NotFound("coupon"))?;
+    Ok((StatusCode::CREATED, Json(coupon)))
+}

@@ -1,0 +1,272 @@
+//! The OpenAPI 3.1 document, generated from the route registry ([`super::Api`])
+//! plus the request bodies, query parameters and response shapes below. A test
+//! checks that every route taking a JSON body documents it, and that every
+//! documented query parameter is accepted.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::{Access, RouteDoc};
+
+fn obj(required: &[&str], props: Value) -> Value {
+    json!({"type": "object", "required": required, "properties": props, "additionalProperties": false})
+}
+
+fn int() -> Value {
+    json!({"type": "integer", "format": "int64"})
+}
+
+fn fen(desc: &str) -> Value {
+    json!({"type": "integer", "format": "int64", "description": format!("{desc} (fen)")})
+}
+
+fn checkout_props(place: bool) -> Value {
+    let mut p = json!({
+        "items": {"type": "array", "description": "buy now; without it the selected cart lines",
+                  "items": obj(&["skuId", "quantity"], json!({"skuId": int(), "quantity": int(), "activityId": {"type": "string"}}))},
+        "coupons": {"description": "mall-core CouponChoice", "oneOf": [
+            obj(&["kind"], json!({"kind": {"const": "best"}})),
+            obj(&["kind"], json!({"kind": {"const": "none"}})),
+            obj(&["kind", "couponIds"], json!({"kind": {"const": "manual"}, "couponIds": {"type": "array", "items": {"type": "string"}}}))
+        ]},
+        "points": {"description": "mall-core PointsChoice", "oneOf": [
+            obj(&["kind"], json!({"kind": {"enum": ["none", "max"]}})),
+            obj(&["kind", "points"], json!({"kind": {"const": "exactly"}, "points": int()}))
+        ]},
+        "addressId": {"type": "integer", "description": "express delivery to this address"},
+        "delivery": {"type": "object", "description": "mall-core Delivery: {kind: pickup, storeId} or {kind: sameCity, distanceMeters, slotId}"}
+    });
+    if place {
+        p["fingerprint"] =
+            json!({"type": "string", "description": "the confirmed quote's fingerprint"});
+        p["idempotencyKey"] = json!({"type": "string", "maxLength": 64});
+        p["remark"] = json!({"type": "string", "maxLength": 200});
+    }
+    p
+}
+
+fn address_input() -> Value {
+    let s = json!({"type": "string"});
+    obj(
+        &[
+            "name",
+            "phone",
+            "regionCode",
+            "province",
+            "city",
+            "district",
+            "detail",
+        ],
+        json!({"name": s, "phone": s, "regionCode": {"type": "string", "pattern": "^[0-9]{2,12}$"},
+               "province": s, "city": s, "district": s, "detail": s, "isDefault": {"type": "boolean"}}),
+    )
+}
+
+/// The JSON body a route takes.
+pub fn request_body(method: &str, path: &str) -> Option<Value> {
+    Some(match (method, path) {
+        ("post", "/api/auth/login") => obj(
+            &["code"],
+            json!({"code": {"type": "string", "description": "from wx.login"},
+                   "nickname": {"type": "string"}, "avatar": {"type": "string"}}),
+        ),
+        ("post", "/api/auth/phone") => obj(
+            &["code"],
+            json!({"code": {"type": "string", "description": "from a getPhoneNumber button"}}),
+        ),
+        ("post", "/api/cart/items") => obj(
+            &["skuId", "quantity"],
+            json!({"skuId": int(), "quantity": int(), "activityId": {"type": "string"}}),
+        ),
+        ("patch", "/api/cart/items/{id}") => obj(
+            &[],
+            json!({"quantity": int(), "selected": {"type": "boolean"}}),
+        ),
+        ("post", "/api/cart/selection") => {
+            obj(&["selected"], json!({"selected": {"type": "boolean"}}))
+        }
+        ("post", "/api/addresses") | ("put", "/api/addresses/{id}") => address_input(),
+        ("post", "/api/checkout/quote") | ("post", "/api/checkout/input") => {
+            obj(&[], checkout_props(false))
+        }
+        ("post", "/api/orders") => obj(&["fingerprint", "idempotencyKey"], checkout_props(true)),
+        ("put", "/api/merchant/skus/{id}/stock") => obj(&["stock"], json!({"stock": int()})),
+        _ => return None,
+    })
+}
+
+fn q(name: &str, schema: Value, required: bool) -> Value {
+    json!({"name": name, "in": "query", "required": required, "schema": schema})
+}
+
+/// The query parameters a route accepts.
+pub fn query_params(method: &str, path: &str) -> Vec<Value> {
+    let page = || {
+        vec![
+            q("page", json!({"type": "integer", "minimum": 1}), false),
+            q(
+                "pageSize",
+                json!({"type": "integer", "minimum": 1, "maximum": 100}),
+                false,
+            ),
+        ]
+    };
+    let sort =
+        json!({"type": "string", "enum": ["default", "sales", "priceAsc", "priceDesc", "newest"]});
+    let mut out = match (method, path) {
+        ("get", "/api/products") => vec![
+            q("categoryId", int(), false),
+            q("keyword", json!({"type": "string"}), false),
+            q("minPrice", fen("lowest price"), false),
+            q("maxPrice", fen("highest price"), false),
+            q("inStock", json!({"type": "boolean"}), false),
+            q("sort", sort, false),
+        ],
+        ("get", "/api/search") => vec![
+            q("keyword", json!({"type": "string"}), true),
+            q("categoryId", int(), false),
+            q("minPrice", fen("lowest price"), false),
+            q("maxPrice", fen("highest price"), false),
+            q("sort", sort, false),
+        ],
+        ("get", "/api/search/suggest") => return vec![q("q", json!({"type": "string"}), true)],
+        ("get", "/api/orders") => vec![q(
+            "tab",
+            json!({"type": "string", "enum": ["all", "unpaid", "toShip", "toReceive", "completed", "afterSale"]}),
+            false,
+        )],
+        ("get", "/api/member/coupons") => {
+            return vec![q(
+                "status",
+                json!({"type": "string", "enum": ["available", "used", "expired"]}),
+                false,
+            )]
+        }
+        _ => return Vec::new(),
+    };
+    out.extend(page());
+    out
+}
+
+/// The component a route answers with.
+fn response_of(method: &str, path: &str) -> Option<&'static str> {
+    Some(match (method, path) {
+        ("post", "/api/checkout/quote") => "Quote",
+        ("post", "/api/checkout/input") => "PricingInput",
+        ("post", "/api/orders") | ("get", "/api/orders/{id}") => "Order",
+        (_, p) if p.starts_with("/api/orders/") || p.starts_with("/api/merchant/orders/{id}") => {
+            "Order"
+        }
+        ("get", "/api/orders") => "OrderPage",
+        (_, p) if p.starts_with("/api/cart") => "Cart",
+        ("get", "/api/products") | ("get", "/api/search") => "ProductPage",
+        ("get", "/api/products/{id}") => "Product",
+        ("get", "/api/categories") => "Categories",
+        ("post", "/api/auth/login") => "Session",
+        ("get", "/api/member") => "Member",
+        ("post", "/api/addresses")
+        | ("put", "/api/addresses/{id}")
+        | ("get", "/api/addresses/{id}")
+        | ("post", "/api/addresses/{id}/default") => "Address",
+        _ => return None,
+    })
+}
+
+fn components() -> Value {
+    let o = |desc: &str, props: Value| json!({"type": "object", "description": desc, "properties": props});
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "description": "stable SCREAMING_SNAKE_CASE code (mall-core's for rule failures)"},
+                "message": {"type": "string", "description": "shopper-facing message"},
+                "details": {"type": "object"}
+            }
+        },
+        "Quote": o("mall-core's Quote, exactly as the core returns it (docs/rules.md)", json!({
+            "lines": {"type": "array"}, "invalidLines": {"type": "array"}, "goodsTotal": fen("Σ unit price × quantity"),
+            "discounts": {"type": "array"}, "coupons": {"type": "object"}, "points": {"type": "object"},
+            "shipping": {"type": ["object", "null"]}, "payable": fen("what is charged"),
+            "fingerprint": {"type": "string", "description": "send back when placing the order"}
+        })),
+        "Order": o("an order with its quote as charged and its OrderSnapshot (per-line, per-unit allocations)", json!({
+            "id": int(), "orderNo": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "after_sale"]},
+            "statusLabel": {"type": "string"}, "actions": {"type": "array", "items": {"type": "string"}},
+            "payable": fen("charged"), "lines": {"type": "array"}, "quote": {"$ref": "#/components/schemas/Quote"},
+            "snapshot": {"type": "object"}, "address": {"type": ["object", "null"]}, "expiresAt": {"type": ["integer", "null"]}
+        })),
+        "OrderPage": o("a page of order summaries", json!({"items": {"type": "array"}, "page": int(), "pageSize": int(), "total": int(), "hasMore": {"type": "boolean"}})),
+        "Cart": o("cart items and the core's quote of the selected lines", json!({"items": {"type": "array"}, "quote": {"$ref": "#/components/schemas/Quote"}})),
+        "PricingInput": o("the core's QuoteInput the server prices (wasm/src/types.d.ts), and its quote", json!({"input": {"type": "object"}, "quote": {"$ref": "#/components/schemas/Quote"}})),
+        "ProductPage": o("a page of product cards", json!({"items": {"type": "array"}, "page": int(), "pageSize": int(), "total": int(), "hasMore": {"type": "boolean"}})),
+        "Product": o("SPU with its SKU matrix, stock and activities", json!({"specNames": {"type": "array"}, "skus": {"type": "array"}, "activities": {"type": "array"}})),
+        "Categories": {"type": "array", "description": "two-level category tree"},
+        "Session": o("our session token", json!({"token": {"type": "string"}, "expiresAt": int(), "userId": int()})),
+        "Member": o("profile, level, growth, points, coupon counts", json!({"points": int(), "member": {"type": "object"}, "coupons": {"type": "object"}})),
+        "Address": address_input()
+    })
+}
+
+/// The OpenAPI 3.1 document for `routes`.
+pub fn document(routes: &[RouteDoc]) -> Value {
+    let mut paths: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
+    for r in routes {
+        let mut params: Vec<Value> = r
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}))
+            .collect();
+        params.extend(query_params(r.method, r.path));
+        let security = match r.access {
+            Access::Public => json!([]),
+            Access::OptionalUser => json!([{}, {"session": []}]),
+            Access::User => json!([{"session": []}]),
+            Access::Merchant => json!([{"merchant": []}]),
+        };
+        let ok = match response_of(r.method, r.path) {
+            Some(c) => json!({"schema": {"$ref": format!("#/components/schemas/{c}")}}),
+            None => json!({}),
+        };
+        let mut op = json!({
+            "tags": [r.tag],
+            "summary": r.summary,
+            "operationId": format!("{}_{}", r.method, r.path.trim_start_matches('/').replace(['/', '{', '}', '.', '-'], "_")),
+            "security": security,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": ok}},
+                "default": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        });
+        if !params.is_empty() {
+            op["parameters"] = Value::Array(params);
+        }
+        if let Some(schema) = request_body(r.method, r.path) {
+            op["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        }
+        paths
+            .entry(r.path)
+            .or_default()
+            .insert(r.method.to_string(), op);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "wechat-mall storefront API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Amounts are integer fen. Quotes are mall-core's Quote, the same the mini-program computes."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "http", "scheme": "bearer", "description": "token from POST /api/auth/login"},
+                "merchant": {"type": "apiKey", "in": "header", "name": "X-Merchant-Token"}
+            },
+            "schemas": components()
+        }
+    })
+}

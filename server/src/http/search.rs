@@ -1,0 +1,124 @@
+//! Search: keyword search (recorded in the shopper's history and the hot
+//! words), hot words, history, and suggestions as the shopper types.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db;
+use crate::db::catalog::{self, ProductCard, Sort};
+use crate::http::catalog::{list_page, ListQuery, Page};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiQuery, AuthUser, MaybeUser};
+use crate::http::{Access, Api};
+use crate::state::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.get(
+        "/api/search",
+        Access::OptionalUser,
+        "Search products by keyword",
+        search,
+    )
+    .get("/api/search/hot", Access::Public, "Hot search words", hot)
+    .get(
+        "/api/search/suggest",
+        Access::Public,
+        "Suggestions as the shopper types",
+        suggest,
+    )
+    .get(
+        "/api/search/history",
+        Access::User,
+        "The shopper's recent searches",
+        history,
+    )
+    .delete(
+        "/api/search/history",
+        Access::User,
+        "Clear the shopper's search history",
+        clear_history,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SearchQuery {
+    keyword: String,
+    category_id: Option<i64>,
+    min_price: Option<i64>,
+    max_price: Option<i64>,
+    #[serde(default)]
+    sort: Sort,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<Page<ProductCard>>> {
+    let keyword = q.keyword.trim().to_string();
+    if keyword.is_empty() || keyword.chars().count() > 50 {
+        return Err(ApiError::invalid("keyword", "1 to 50 characters"));
+    }
+    let filter = ListQuery {
+        category_id: q.category_id,
+        keyword: Some(keyword.clone()),
+        min_price: q.min_price,
+        max_price: q.max_price,
+        in_stock: false,
+        sort: q.sort,
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .filter()?;
+    let page = list_page(&state, &filter).await?;
+    if filter.page == 1 {
+        let mut conn = state.db.pool.acquire().await?;
+        catalog::record_search(&mut conn, user.0.map(|u| u.user_id), &keyword, db::now()).await?;
+    }
+    Ok(Json(page))
+}
+
+async fn hot(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        json!({"words": catalog::hot_words(&mut conn, 10).await?}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuggestQuery {
+    q: String,
+}
+
+async fn suggest(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<SuggestQuery>,
+) -> ApiResult<Json<Value>> {
+    let q = q.q.trim();
+    if q.is_empty() {
+        return Ok(Json(json!({"suggestions": []})));
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        json!({"suggestions": catalog::suggestions(&mut conn, q).await?}),
+    ))
+}
+
+async fn history(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Value>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        json!({"keywords": catalog::history(&mut conn, user.user_id).await?}),
+    ))
+}
+
+async fn clear_history(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Value>> {
+    let mut conn = state.db.pool.acquire().await?;
+    catalog::clear_history(&mut conn, user.user_id).await?;
+    Ok(Json(json!({"keywords": []})))
+}

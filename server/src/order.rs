@@ -1,0 +1,182 @@
+//! The order state machine: one table of legal transitions. Every status change
+//! goes through [`OrderStatus::apply`]; the database update is conditional on
+//! the status read (`WHERE status = $from`), so two racing transitions cannot
+//! both win.
+//!
+//! ```text
+//! pending_payment ──pay──▶ paid ──ship──▶ shipped ──confirmReceipt──▶ completed
+//!        │                   └──────────────┴──────────┬─ requestAfterSale ─▶ after_sale
+//!        └─cancel / expire─▶ cancelled                 completed ─┘
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    Shipped,
+    Completed,
+    Cancelled,
+    AfterSale,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    Pay,
+    Cancel,
+    Expire,
+    Ship,
+    ConfirmReceipt,
+    RequestAfterSale,
+}
+
+/// The order-list tabs of the mini-program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Tab {
+    All,
+    /// 待付款
+    Unpaid,
+    /// 待发货
+    ToShip,
+    /// 待收货
+    ToReceive,
+    /// 已完成
+    Completed,
+    /// 售后
+    AfterSale,
+}
+
+impl Tab {
+    pub fn status(self) -> Option<OrderStatus> {
+        match self {
+            Tab::All => None,
+            Tab::Unpaid => Some(OrderStatus::PendingPayment),
+            Tab::ToShip => Some(OrderStatus::Paid),
+            Tab::ToReceive => Some(OrderStatus::Shipped),
+            Tab::Completed => Some(OrderStatus::Completed),
+            Tab::AfterSale => Some(OrderStatus::AfterSale),
+        }
+    }
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+        OrderStatus::AfterSale,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::AfterSale => "after_sale",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// What the shopper sees.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "待付款",
+            OrderStatus::Paid => "待发货",
+            OrderStatus::Shipped => "待收货",
+            OrderStatus::Completed => "已完成",
+            OrderStatus::Cancelled => "已取消",
+            OrderStatus::AfterSale => "售后中",
+        }
+    }
+
+    /// The one transition table.
+    pub fn apply(self, action: Action) -> Option<OrderStatus> {
+        use Action::*;
+        use OrderStatus::*;
+        match (self, action) {
+            (PendingPayment, Pay) => Some(Paid),
+            (PendingPayment, Cancel | Expire) => Some(Cancelled),
+            (Paid, Ship) => Some(Shipped),
+            (Shipped, ConfirmReceipt) => Some(Completed),
+            (Paid | Shipped | Completed, RequestAfterSale) => Some(AfterSale),
+            _ => None,
+        }
+    }
+
+    /// Actions the shopper can take now (buttons on the order page).
+    pub fn shopper_actions(self) -> Vec<Action> {
+        [Action::Cancel, Action::ConfirmReceipt]
+            .into_iter()
+            .filter(|a| self.apply(*a).is_some())
+            .collect()
+    }
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Pay => "支付",
+            Action::Cancel => "取消",
+            Action::Expire => "超时关闭",
+            Action::Ship => "发货",
+            Action::ConfirmReceipt => "确认收货",
+            Action::RequestAfterSale => "申请售后",
+        }
+    }
+
+    /// The timestamp column the transition stamps.
+    pub fn stamp_column(self) -> Option<&'static str> {
+        match self {
+            Action::Pay => Some("paid_at"),
+            Action::Cancel | Action::Expire => Some("cancelled_at"),
+            Action::Ship => Some("shipped_at"),
+            Action::ConfirmReceipt => Some("completed_at"),
+            Action::RequestAfterSale => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unpaid_orders_can_be_cancelled() {
+        for s in OrderStatus::ALL {
+            assert_eq!(
+                s.apply(Action::Cancel).is_some(),
+                s == OrderStatus::PendingPayment,
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn receipt_is_confirmed_only_after_shipping() {
+        assert_eq!(
+            OrderStatus::Shipped.apply(Action::ConfirmReceipt),
+            Some(OrderStatus::Completed)
+        );
+        assert_eq!(OrderStatus::Paid.apply(Action::ConfirmReceipt), None);
+        assert_eq!(OrderStatus::Cancelled.apply(Action::Pay), None);
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for s in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}

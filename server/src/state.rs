@@ -1,0 +1,16 @@
+//! The state every handler shares.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::crypto::Keyring;
+use crate::db::Db;
+use crate::wechat::WeChatClient;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub keys: Arc<Keyring>,
+    pub wechat: Arc<WeChatClient>,
+}

@@ -1,0 +1,202 @@
+//! A fake of WeChat's HTTP API on a loopback port, for the demo and the tests.
+//!
+//! - `GET /sns/jscode2session`: any code gives a deterministic openid
+//!   ([`openid_for_code`]); `invalid…` codes answer 40029, a wrong appid or
+//!   secret 40013 / 40125.
+//! - `GET /cgi-bin/token`: an access token.
+//! - `POST /wxa/business/getuserphonenumber`: a deterministic phone per code.
+//! - `POST /cgi-bin/message/subscribe/send`: records the message; an openid
+//!   starting with `refuse` answers 43101 (user did not subscribe).
+//!
+//! Pay endpoints (prepay, notify) grow here with the payment issue.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::task::JoinHandle;
+
+use super::SubscribeMessage;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The openid the fake gives for a login code: the same code, the same user.
+pub fn openid_for_code(code: &str) -> String {
+    format!("o{}", &hex(&Sha256::digest(format!("openid:{code}")))[..27])
+}
+
+/// The phone the fake gives for a phone code: 138 and eight digits.
+pub fn phone_for_code(code: &str) -> String {
+    let d = Sha256::digest(format!("phone:{code}"));
+    let n = u32::from_be_bytes([d[0], d[1], d[2], d[3]]) % 100_000_000;
+    format!("138{n:08}")
+}
+
+struct FakeState {
+    appid: String,
+    secret: String,
+    token: String,
+    sent: Mutex<Vec<SubscribeMessage>>,
+}
+
+pub struct FakeWeChat {
+    pub addr: SocketAddr,
+    state: Arc<FakeState>,
+    task: JoinHandle<()>,
+}
+
+impl FakeWeChat {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Subscription messages sent so far.
+    pub fn sent_messages(&self) -> Vec<SubscribeMessage> {
+        self.state
+            .sent
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for FakeWeChat {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
+    let state = Arc::new(FakeState {
+        appid: appid.to_string(),
+        secret: secret.to_string(),
+        token: format!("fake-token-{}", &hex(&Sha256::digest(secret))[..16]),
+        sent: Mutex::new(Vec::new()),
+    });
+    let app = Router::new()
+        .route("/sns/jscode2session", get(code2session))
+        .route("/cgi-bin/token", get(token))
+        .route("/wxa/business/getuserphonenumber", post(phone))
+        .route("/cgi-bin/message/subscribe/send", post(send))
+        .with_state(state.clone());
+    (app, state)
+}
+
+/// Start the fake on 127.0.0.1 and a free port.
+pub async fn spawn(appid: &str, secret: &str) -> std::io::Result<FakeWeChat> {
+    let (app, state) = router(appid, secret);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    tracing::info!(%addr, "fake WeChat API listening");
+    Ok(FakeWeChat { addr, state, task })
+}
+
+fn err(errcode: i64, errmsg: &str) -> Json<Value> {
+    Json(json!({"errcode": errcode, "errmsg": errmsg}))
+}
+
+#[derive(Deserialize)]
+struct SessionQuery {
+    appid: String,
+    secret: String,
+    js_code: String,
+    grant_type: String,
+}
+
+async fn code2session(
+    State(s): State<Arc<FakeState>>,
+    Query(q): Query<SessionQuery>,
+) -> Json<Value> {
+    if q.appid != s.appid {
+        return err(40013, "invalid appid");
+    }
+    if q.secret != s.secret {
+        return err(40125, "invalid appsecret");
+    }
+    if q.grant_type != "authorization_code"
+        || q.js_code.is_empty()
+        || q.js_code.starts_with("invalid")
+    {
+        return err(40029, "invalid code");
+    }
+    let openid = openid_for_code(&q.js_code);
+    let session_key = base64_of(&Sha256::digest(format!("sk:{}", q.js_code))[..16]);
+    Json(json!({"openid": openid, "session_key": session_key}))
+}
+
+fn base64_of(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    appid: String,
+    secret: String,
+}
+
+async fn token(State(s): State<Arc<FakeState>>, Query(q): Query<TokenQuery>) -> Json<Value> {
+    if q.appid != s.appid || q.secret != s.secret {
+        return err(40125, "invalid appsecret");
+    }
+    Json(json!({"access_token": s.token, "expires_in": 7200}))
+}
+
+#[derive(Deserialize)]
+struct TokenParam {
+    access_token: String,
+}
+
+async fn phone(
+    State(s): State<Arc<FakeState>>,
+    Query(t): Query<TokenParam>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    if t.access_token != s.token {
+        return err(40001, "invalid credential, access_token is invalid");
+    }
+    let Some(code) = body.get("code").and_then(Value::as_str) else {
+        return err(47001, "data format error");
+    };
+    if code.starts_with("invalid") {
+        return err(40029, "invalid code");
+    }
+    let phone = phone_for_code(code);
+    Json(json!({
+        "errcode": 0, "errmsg": "ok",
+        "phone_info": {
+            "phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86",
+            "watermark": {"timestamp": crate::db::now(), "appid": s.appid}
+        }
+    }))
+}
+
+async fn send(
+    State(s): State<Arc<FakeState>>,
+    Query(t): Query<TokenParam>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    if t.access_token != s.token {
+        return err(40001, "invalid credential, access_token is invalid");
+    }
+    let Ok(msg) = serde_json::from_value::<SubscribeMessage>(body) else {
+        return err(47001, "data format error");
+    };
+    if msg.touser.starts_with("refuse") {
+        return err(43101, "user refuse to accept the msg");
+    }
+    if let Ok(mut v) = s.sent.lock() {
+        v.push(msg);
+    }
+    err(0, "ok")
+}

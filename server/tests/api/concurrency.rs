@@ -1,0 +1,166 @@
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// N concurrent buyers of a SKU with K units get exactly min(N, K) orders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_buyers_of_fifty_units_get_exactly_fifty_orders() {
+    const N: usize = 200;
+    const K: i64 = 50;
+    let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
+    app.set_stock(NUTS_750G, K).await;
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+    // Every buyer signs in and sees a quote first.
+    let mut buyers = Vec::with_capacity(N);
+    for i in 0..N {
+        let t = app.login(&format!("buyer-{i}")).await;
+        let (s, q) = app
+            .post("/api/checkout/quote", Some(&t), body.clone())
+            .await;
+        assert_eq!(s, 200, "{q}");
+        buyers.push((t, q["fingerprint"].clone()));
+    }
+    // Then all submit at once.
+    let barrier = Arc::new(tokio::sync::Barrier::new(N));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (t, fp)) in buyers.into_iter().enumerate() {
+        let app = app.clone();
+        let barrier = barrier.clone();
+        let mut place = body.clone();
+        place["fingerprint"] = fp;
+        place["idempotencyKey"] = json!(format!("k-{i}"));
+        tasks.spawn(async move {
+            barrier.wait().await;
+            app.post("/api/orders", Some(&t), place).await
+        });
+    }
+    let (mut ok, mut sold_out) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.unwrap();
+        match (s, v["code"].as_str()) {
+            (201, _) => ok += 1,
+            (409, Some("OUT_OF_STOCK")) => sold_out += 1,
+            other => panic!("unexpected answer {other:?}: {v}"),
+        }
+    }
+    assert_eq!(ok, K as usize);
+    assert_eq!(sold_out, N - K as usize);
+    assert_eq!(app.stock(NUTS_750G).await, 0);
+    let sold: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_lines WHERE sku_id = $1",
+    )
+    .bind(NUTS_750G)
+    .fetch_one(&app.server.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(sold, K);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_retries_with_one_idempotency_key_make_one_order() {
+    let app = Arc::new(spawn_app().await);
+    let t = app.login("double-tap").await;
+    let body = json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}], "delivery": pickup()});
+    let (_, q) = app
+        .post("/api/checkout/quote", Some(&t), body.clone())
+        .await;
+    let mut place = body;
+    place["fingerprint"] = q["fingerprint"].clone();
+    place["idempotencyKey"] = json!("same-key");
+    let stock = app.stock(JERKY_SPICY).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (app, t, place) = (app.clone(), t.clone(), place.clone());
+        tasks.spawn(async move { app.post("/api/orders", Some(&t), place).await });
+    }
+    let mut ids = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.unwrap();
+        assert!(s == 200 || s == 201, "{v}");
+        ids.push(v["id"].as_i64().unwrap());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(app.stock(JERKY_SPICY).await, stock - 1);
+}
+
+/// One shopper racing themself: a per-user limit of 5 allows exactly 5 units.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_orders_of_one_shopper_respect_the_purchase_limit() {
+    const TEA_250G_LIMIT_5: i64 = 18;
+    let app = Arc::new(spawn_app().await);
+    let t = app.login("greedy").await;
+    let body = json!({"items": [{"skuId": TEA_250G_LIMIT_5, "quantity": 1}], "delivery": pickup()});
+    let (_, q) = app
+        .post("/api/checkout/quote", Some(&t), body.clone())
+        .await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let (app, t) = (app.clone(), t.clone());
+        let mut place = body.clone();
+        place["fingerprint"] = q["fingerprint"].clone();
+        place["idempotencyKey"] = json!(format!("greedy-{i}"));
+        tasks.spawn(async move { app.post("/api/orders", Some(&t), place).await });
+    }
+    let mut ok = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.unwrap();
+        match (s, v["code"].as_str()) {
+            (201, _) => ok += 1,
+            (422, Some("OVER_PURCHASE_LIMIT")) => {}
+            other => panic!("unexpected {other:?}: {v}"),
+        }
+    }
+    assert_eq!(ok, 5);
+}
+
+/// Two submits racing for the same coupon: one order gets the discount, the
+/// other is re-quoted without it and answered PRICE_CHANGED, never charged twice
+/// the discount.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_coupon_is_spent_once_even_when_two_orders_race_for_it() {
+    let app = Arc::new(spawn_app().await);
+    let t = app.login("racer").await;
+    let (_, list) = app.get("/api/coupons", Some(&t)).await;
+    let tpl = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "无门槛5元券")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, _) = app
+        .post(&format!("/api/coupons/{tpl}/claim"), Some(&t), json!({}))
+        .await;
+    assert_eq!(s, 201);
+    let body = json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}], "delivery": pickup()});
+    let (_, q) = app
+        .post("/api/checkout/quote", Some(&t), body.clone())
+        .await;
+    assert_eq!(q["orderDiscount"], 500);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..2 {
+        let (app, t) = (app.clone(), t.clone());
+        let mut place = body.clone();
+        place["fingerprint"] = q["fingerprint"].clone();
+        place["idempotencyKey"] = json!(format!("race-{i}"));
+        tasks.spawn(async move { app.post("/api/orders", Some(&t), place).await });
+    }
+    let mut answers = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.unwrap();
+        answers.push((s, v["code"].as_str().map(str::to_string), v));
+    }
+    answers.sort_by_key(|a| a.0);
+    assert_eq!(answers[0].0, 201, "{:?}", answers[0].2);
+    assert_eq!(answers[0].2["discountTotal"], 500);
+    assert_eq!(
+        (answers[1].0, answers[1].1.as_deref()),
+        (409, Some("PRICE_CHANGED"))
+    );
+    assert_eq!(answers[1].2["details"]["quote"]["orderDiscount"], 0);
+}

@@ -1,0 +1,16 @@
+//! HTTP-level tests: each starts the real server on 127.0.0.1:0 with a fresh
+//! database (SQLite by default; a fresh PostgreSQL database per test when
+//! TEST_DATABASE_URL=postgres://... is set) and the fake WeChat API.
+
+mod helpers;
+
+mod access;
+mod addresses;
+mod auth;
+mod cart;
+mod catalog;
+mod checkout;
+mod concurrency;
+mod member;
+mod meta;
+mod orders;

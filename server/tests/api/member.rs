@@ -1,0 +1,122 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn profile_shows_level_growth_points_and_coupon_counts() {
+    let app = spawn_app().await;
+    let t = app.login("demo").await;
+    let (s, me) = app.get("/api/member", Some(&t)).await;
+    assert_eq!(s, 200);
+    assert_eq!(me["points"], 5000);
+    assert_eq!(me["member"]["growth"], 800);
+    assert_eq!(me["member"]["level"]["name"], "白银会员");
+    assert_eq!(me["member"]["next"]["name"], "黄金会员");
+    assert_eq!(me["member"]["next"]["growthNeeded"], 1200);
+    assert_eq!(
+        me["coupons"],
+        json!({"available": 4, "used": 0, "expired": 1})
+    );
+    let (_, fresh) = app
+        .get("/api/member", Some(&app.login("newbie").await))
+        .await;
+    assert_eq!(fresh["member"]["level"]["levelId"], "normal");
+}
+
+#[tokio::test]
+async fn the_wallet_lists_coupons_by_status() {
+    let app = spawn_app().await;
+    let t = app.login("demo").await;
+    let (_, avail) = app
+        .get("/api/member/coupons?status=available", Some(&t))
+        .await;
+    assert_eq!(avail.as_array().unwrap().len(), 4);
+    let (_, expired) = app
+        .get("/api/member/coupons?status=expired", Some(&t))
+        .await;
+    assert_eq!(expired.as_array().unwrap().len(), 1);
+    assert_eq!(expired[0]["status"], "expired");
+    let (_, used) = app.get("/api/member/coupons?status=used", Some(&t)).await;
+    assert_eq!(used, json!([]));
+    let (s, _) = app.get("/api/member/coupons?status=lost", Some(&t)).await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn claiming_a_coupon_adds_it_to_the_wallet_up_to_the_limit() {
+    let app = spawn_app().await;
+    let t = app.login("claimer").await;
+    let (s, list) = app.get("/api/coupons", Some(&t)).await;
+    assert_eq!(s, 200);
+    let tpl = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "无门槛5元券")
+        .unwrap()
+        .clone();
+    let id = tpl["id"].as_i64().unwrap();
+    assert_eq!(tpl["perUserLimit"], 2);
+    for _ in 0..2 {
+        let (s, c) = app
+            .post(&format!("/api/coupons/{id}/claim"), Some(&t), json!({}))
+            .await;
+        assert_eq!(s, 201, "{c}");
+        assert_eq!(c["status"], "available");
+        assert!(c["validUntil"].as_i64().unwrap() > c["validFrom"].as_i64().unwrap());
+    }
+    let (s, v) = app
+        .post(&format!("/api/coupons/{id}/claim"), Some(&t), json!({}))
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("COUPON_LIMIT_REACHED")));
+    let (_, list) = app.get("/api/coupons", Some(&t)).await;
+    assert_eq!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["claimed"],
+        2
+    );
+    let (_, wallet) = app.get("/api/member/coupons", Some(&t)).await;
+    assert_eq!(wallet.as_array().unwrap().len(), 2);
+    // A claimed coupon is used by the core's best choice.
+    let (_, q) = app
+        .post(
+            "/api/checkout/quote",
+            Some(&t),
+            json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(q["orderDiscount"], 500);
+    let (s, v) = app
+        .post("/api/coupons/9999/claim", Some(&t), json!({}))
+        .await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
+}
+
+#[tokio::test]
+async fn a_template_never_issues_more_than_its_total() {
+    let app = spawn_app().await;
+    app.exec("UPDATE coupon_templates SET total = issued + 1 WHERE title = '免邮券'")
+        .await;
+    let (_, list) = app.get("/api/coupons", None).await;
+    let id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "免邮券")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let a = app.login("first").await;
+    let b = app.login("second").await;
+    let (s, _) = app
+        .post(&format!("/api/coupons/{id}/claim"), Some(&a), json!({}))
+        .await;
+    assert_eq!(s, 201);
+    let (s, v) = app
+        .post(&format!("/api/coupons/{id}/claim"), Some(&b), json!({}))
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("COUPON_SOLD_OUT")));
+}
