@@ -7,7 +7,8 @@
 #      checked MVP-only, plus the mini-program loader generated from it
 #   4. under Node: every shared vector through wasm, the native/wasm differential
 #      test (10,000+ random scenarios), the mini-program loader tests, the
-#      TypeScript declarations (tsc --strict)
+#      TypeScript declarations (tsc --strict); the mini-program pages under
+#      miniprogram-simulate with the real wasm, and its package sizes
 #   5. the server: fmt, clippy and its HTTP suite on SQLite, then the same suite on
 #      PostgreSQL, installed from Debian's packages and started on 127.0.0.1 by
 #      scripts/start-postgres.sh (WITH_POSTGRES=0 skips that part)
@@ -29,5 +30,8 @@ step "JS tests: vectors through wasm, native/wasm parity, mini-program loader"
 cargo build -p mall-rules-cli
 npm ci --no-audit --no-fund
 npm run test:js
+step "mini-program: pages under miniprogram-simulate (real wasm), package sizes"
+npm run test:mp
+node scripts/mp-size.js
 step "server: HTTP suite on SQLite and PostgreSQL"
 WITH_POSTGRES=${WITH_POSTGRES:-1} bash scripts/test-server.sh

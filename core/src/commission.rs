@@ -61,7 +61,7 @@ fn base(order: &OrderSnapshot, refunded: &[RefundItem]) -> Result<Money> {
             .iter()
             .filter(|r| r.line_id == l.line_id)
             .map(|r| r.quantity)
-            .sum();
+            .fold(0u64, u64::saturating_add);
         if done > l.quantity {
             return Err(RuleError::RefundQuantityExceeded {
                 line_id: l.line_id.clone(),
@@ -141,10 +141,10 @@ pub fn commission_reversal(
                 .iter()
                 .filter(|x| x.line_id == r.line_id)
                 .map(|x| x.quantity)
-                .sum()
+                .fold(0u64, u64::saturating_add)
         };
         let (done, asked) = (sum(&input.refunded), sum(refund_now));
-        if done + asked > line.quantity {
+        if done.saturating_add(asked) > line.quantity {
             return Err(RuleError::RefundQuantityExceeded {
                 line_id: r.line_id.clone(),
                 requested: asked,

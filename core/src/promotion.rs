@@ -332,11 +332,11 @@ fn item_discounts(
             max_times,
         } => {
             let units: u64 = eligible.iter().map(|&i| lines[i].quantity).sum();
-            let mut times = units / (buy + get);
+            let mut times = units / buy.saturating_add(*get);
             if let Some(m) = max_times {
                 times = times.min(*m);
             }
-            let mut free = times * get;
+            let mut free = times.saturating_mul(*get);
             // Cheapest units first; lines are in canonical (line id) order for ties.
             let mut order: Vec<usize> = eligible.to_vec();
             order.sort_by(|&a, &b| {

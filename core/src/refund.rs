@@ -153,7 +153,11 @@ fn validate(order: &OrderSnapshot) -> Result<()> {
     let mut cash = order.shipping_paid;
     let mut pts = order.shipping_points;
     for l in &order.lines {
-        let count: u64 = l.units.iter().map(|g| g.count).sum();
+        let count: u64 = l
+            .units
+            .iter()
+            .map(|g| g.count)
+            .fold(0u64, u64::saturating_add);
         if count != l.quantity {
             return Err(RuleError::invalid(
                 "order.lines.units",
@@ -180,7 +184,7 @@ fn refunded_qty(records: &[RefundRecord], line_id: &str) -> u64 {
         .flat_map(|r| &r.items)
         .filter(|i| i.line_id == line_id)
         .map(|i| i.quantity)
-        .sum()
+        .fold(0u64, u64::saturating_add)
 }
 
 /// Cumulative (cash, points deduction) refunded by a set of records.
@@ -304,7 +308,7 @@ pub fn refund(input: &RefundInput) -> Result<RefundQuote> {
             .iter()
             .find(|r| r.line_id == l.line_id)
             .map_or(0, |r| r.quantity);
-        refunded_qty(&input.previous, &l.line_id) + now == l.quantity
+        refunded_qty(&input.previous, &l.line_id).saturating_add(now) == l.quantity
     });
     // Coupons come back once: with the refund that completes the whole order.
     let whole_before = order

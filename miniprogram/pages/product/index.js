@@ -1,0 +1,216 @@
+// 商品详情: carousel, price (activity price from the server's activity data;
+// member price from the rules core on the phone), SKU selector with stock per
+// spec, add to cart / buy now.
+var api = require('../../lib/api.js');
+var money = require('../../lib/money.js');
+var pricing = require('../../lib/pricing.js');
+var util = require('../../lib/util.js');
+var store = require('../../lib/store.js');
+
+function nowSeconds() { return Math.floor(Date.now() / 1000); }
+
+Component({
+  data: {
+    loading: true,
+    notFound: false,
+    product: null,
+    specs: [],
+    chosen: [],
+    sku: null,
+    priceText: '',
+    listPriceText: '',
+    memberPriceText: '',
+    activity: null,
+    stockText: '',
+    quantity: 1,
+    showSku: false,
+    skuAction: '',
+  },
+
+  methods: {
+    onLoad: function (q) {
+      var self = this;
+      this._id = Number(q && q.id);
+      this._memberPrices = {};
+      return api.get('/api/products/' + this._id, { auth: 'none' }).then(function (p) {
+        self._p = p;
+        var chosen = p.specNames.map(function () { return ''; });
+        // one spec combination only: preselect it
+        var onSale = p.skus.filter(function (s) { return s.onShelf && s.stock > 0; });
+        if (onSale.length === 1) chosen = onSale[0].specs.slice();
+        self.setData({
+          loading: false,
+          product: { id: p.id, title: p.title, subtitle: p.subtitle, description: p.description, images: p.images, sales: p.sales },
+        });
+        self.choose(chosen);
+        return self.loadMemberPrices();
+      }, function (e) {
+        self.setData({ loading: false, notFound: e.code === 'NOT_FOUND' });
+        api.showError(e);
+      });
+    },
+
+    // The member price of every SKU, priced on the phone with the server's
+    // input for this shopper (only when signed in; a failure just hides it).
+    loadMemberPrices: function () {
+      var self = this;
+      if (!api.isLoggedIn()) return Promise.resolve();
+      var items = this._p.skus.filter(function (s) { return s.onShelf && s.stock > 0; }).slice(0, 50)
+        .map(function (s) { return { skuId: s.id, quantity: Math.max(1, s.minQuantity || 1) }; });
+      if (!items.length) return Promise.resolve();
+      return pricing.fetchInput({ items: items, coupons: { kind: 'none' } })
+        .then(function (input) {
+          input.options = { coupons: { kind: 'none' }, points: { kind: 'none' }, delivery: null };
+          return pricing.quote(input);
+        })
+        .then(function (q) {
+          q.lines.forEach(function (l) {
+            if (l.priceSource === 'member' && l.unitPrice < l.listPrice) self._memberPrices[l.skuId] = l.unitPrice;
+          });
+          self.choose(self.data.chosen);
+        })
+        .catch(function () {});
+    },
+
+    activityFor: function (skuId) {
+      var now = nowSeconds();
+      var acts = this._p.activities || [];
+      for (var i = 0; i < acts.length; i++) {
+        var a = acts[i];
+        var price = a.prices.filter(function (x) { return x.skuId === skuId; })[0];
+        if (!price || now >= a.endsAt) continue;
+        return {
+          activityId: a.activityId,
+          title: a.title,
+          running: now >= a.startsAt,
+          price: price.price,
+          stock: price.stock,
+          text: now >= a.startsAt ? '距结束 ' + util.countdown(a.endsAt - now) : util.datetime(a.startsAt) + ' 开始',
+          limit: a.perUserLimit,
+        };
+      }
+      return null;
+    },
+
+    // Spec values: disabled when no on-shelf, in-stock SKU has it together
+    // with the other specs already chosen.
+    choose: function (chosen) {
+      var p = this._p;
+      var skus = p.skus.filter(function (s) { return s.onShelf; });
+      var specs = p.specNames.map(function (spec, i) {
+        return {
+          name: spec.name,
+          index: i,
+          values: spec.values.map(function (v) {
+            var ok = skus.some(function (s) {
+              if (s.specs[i] !== v || s.stock <= 0) return false;
+              return chosen.every(function (c, j) { return j === i || !c || s.specs[j] === c; });
+            });
+            return { value: v, on: chosen[i] === v, disabled: !ok };
+          }),
+        };
+      });
+      var complete = chosen.every(function (c) { return !!c; });
+      var sku = complete ? skus.filter(function (s) { return s.specs.every(function (v, j) { return v === chosen[j]; }); })[0] || null : null;
+
+      var act = sku ? this.activityFor(sku.id) : this.anyRunningActivity();
+      var price;
+      var listPrice = '';
+      if (sku) {
+        price = act && act.running ? money.format(act.price) : money.format(sku.listPrice);
+        if (act && act.running) listPrice = money.format(sku.listPrice);
+      } else {
+        price = p.minPrice === p.maxPrice ? money.format(p.minPrice) : money.format(p.minPrice) + '起';
+      }
+      var member = sku && this._memberPrices[String(sku.id)];
+      var stock = sku ? (act && act.running && typeof act.stock === 'number' ? Math.min(act.stock, sku.stock) : sku.stock) : p.stock;
+      var qty = Math.max(1, Math.min(this.data.quantity, stock || 1));
+      this.setData({
+        specs: specs,
+        chosen: chosen,
+        sku: sku ? { id: sku.id, image: sku.image, specsText: sku.specs.join(' / '), stock: stock, minQuantity: sku.minQuantity } : null,
+        priceText: price,
+        listPriceText: listPrice,
+        memberPriceText: member && !(act && act.running) ? money.format(member) : '',
+        activity: act,
+        stockText: sku ? (stock > 0 ? '库存' + stock + '件' : '已售罄') : '请选择' + p.specNames.map(function (s) { return s.name; }).join(' '),
+        quantity: qty,
+      });
+    },
+
+    anyRunningActivity: function () {
+      var now = nowSeconds();
+      var a = (this._p.activities || []).filter(function (x) { return now >= x.startsAt && now < x.endsAt; })[0];
+      return a ? { activityId: a.activityId, title: a.title, running: true, price: Math.min.apply(null, a.prices.map(function (x) { return x.price; })), text: '距结束 ' + util.countdown(a.endsAt - now), teaser: true } : null;
+    },
+
+    onSpec: function (e) {
+      var d = e.currentTarget.dataset;
+      var i = Number(d.index);
+      var v = d.value;
+      var spec = this.data.specs[i].values.filter(function (x) { return x.value === v; })[0];
+      if (!spec || (spec.disabled && !spec.on)) return;
+      var chosen = this.data.chosen.slice();
+      chosen[i] = chosen[i] === v ? '' : v;
+      this.choose(chosen);
+    },
+
+    onStep: function (e) {
+      var q = this.data.quantity + Number(e.currentTarget.dataset.delta);
+      var max = this.data.sku ? this.data.sku.stock : 1;
+      if (this.data.activity && this.data.activity.running && this.data.activity.limit) max = Math.min(max, this.data.activity.limit);
+      if (q < 1 || q > max) return;
+      this.setData({ quantity: q });
+    },
+
+    onOpenSku: function (e) {
+      this.setData({ showSku: true, skuAction: e.currentTarget.dataset.action || '' });
+    },
+    onCloseSku: function () { this.setData({ showSku: false }); },
+
+    chosenItem: function () {
+      var sku = this.data.sku;
+      if (!sku) {
+        this.setData({ showSku: true });
+        wx.showToast({ title: this.data.stockText, icon: 'none' });
+        return null;
+      }
+      if (sku.stock <= 0) {
+        wx.showToast({ title: '该规格已售罄', icon: 'none' });
+        return null;
+      }
+      var act = this.data.activity;
+      return { skuId: sku.id, quantity: this.data.quantity, activityId: act && act.running && !act.teaser ? act.activityId : null };
+    },
+
+    onAddToCart: function () {
+      var item = this.chosenItem();
+      if (!item) return null;
+      var self = this;
+      return api.post('/api/cart/items', item).then(function () {
+        self.setData({ showSku: false });
+        wx.showToast({ title: '已加入购物车', icon: 'success' });
+      }, api.showError);
+    },
+
+    onBuyNow: function () {
+      var item = this.chosenItem();
+      if (!item) return;
+      var p = this._p;
+      store.buyNow = [Object.assign({ title: p.title, specs: this.data.chosen.slice(), image: this.data.sku.image || p.images[0] }, item)];
+      this.setData({ showSku: false });
+      wx.navigateTo({ url: '/pkg-order/checkout/index?mode=buynow' });
+    },
+
+    onConfirmSku: function () {
+      return this.data.skuAction === 'buy' ? this.onBuyNow() : this.onAddToCart();
+    },
+
+    onCart: function () { wx.switchTab({ url: '/pages/cart/index' }); },
+
+    onShareAppMessage: function () {
+      var p = this.data.product;
+      return p ? { title: p.title, path: '/pages/product/index?id=' + p.id, imageUrl: p.images[0] } : {};
+    },
+  },
+});

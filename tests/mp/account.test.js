@@ -1,0 +1,120 @@
+// 我的订单 (status tabs), 订单详情, 我的 (member centre): realistic data, taps.
+'use strict';
+const h = require('./helpers');
+const fx = require('./fixtures');
+
+beforeEach(() => {
+  h.resetSession();
+  wx.navigateTo = jest.fn();
+  wx.showToast = jest.fn();
+  wx.showModal = jest.fn((o) => o.success({ confirm: true }));
+});
+
+function order(id, status, label, actions, extra) {
+  return Object.assign({
+    id, orderNo: `17672256000000${id}`, status, statusLabel: label, actions, payable: 38704, itemCount: 3,
+    createdAt: fx.NOW, expiresAt: status === 'pendingPayment' ? fx.NOW + 1800 : null,
+    lines: [
+      { lineId: '11', skuId: 101, productId: 1, title: '男士纯棉短袖T恤', specs: ['白色', 'L'], image: 'https://img.example.com/tee.jpg', quantity: 2, listPrice: 9900, unitPrice: 9702, priceSource: 'member', activityId: null, subtotal: 19404, itemDiscount: 0, orderDiscount: 1500, net: 17904, pointsDeduction: 0, paid: 17904, units: [] },
+      { lineId: '12', skuId: 205, productId: 2, title: '降噪蓝牙耳机', specs: ['黑色'], image: 'https://img.example.com/buds.jpg', quantity: 1, listPrice: 29900, unitPrice: 19900, priceSource: 'flashSale', activityId: 'flash-earbuds', subtotal: 19900, itemDiscount: 0, orderDiscount: 0, net: 19900, pointsDeduction: 0, paid: 19900, units: [] },
+    ],
+  }, extra);
+}
+
+function detail(o, extra) {
+  return Object.assign({}, o, {
+    goodsTotal: 39304, discountTotal: 1500, shippingFee: 900, pointsUsed: 0, pointsDeduction: 0, remark: '请尽快发货',
+    delivery: { kind: 'express', regionCode: '310115' }, address: fx.addresses[0], paidAt: null, shippedAt: null, completedAt: null,
+    cancelledAt: null, cancelReason: null, quote: {}, snapshot: {},
+  }, extra);
+}
+
+test('orders: six tabs (全部 + 5 statuses), opening on the tab asked for, cancel from the list', async () => {
+  let cancelled = false;
+  const log = h.mockServer({
+    'GET /api/orders': (req) => {
+      const items = {
+        unpaid: cancelled ? [] : [order(1, 'pendingPayment', '待付款', ['pay', 'cancel'])],
+        toReceive: [order(2, 'shipped', '待收货', ['confirmReceipt'])],
+      }[req.query.tab] || [];
+      return { items, page: 1, pageSize: 10, total: items.length, hasMore: false };
+    },
+    'POST /api/orders/{id}/cancel': (req) => { cancelled = true; return detail(order(Number(req.params[0]), 'cancelled', '已取消', [])); },
+  });
+  const page = await h.openPage('pkg-order/orders/index', { tab: 'unpaid' });
+  expect(h.texts(page, '.tab')).toEqual(['全部', '待付款', '待发货', '待收货', '已完成', '售后']);
+  expect(h.text(page, '.tab.on') || h.text(page, '#tab-unpaid')).toBe('待付款');
+  expect(log.find((r) => r.path === '/api/orders').query).toEqual({ tab: 'unpaid', page: '1', pageSize: '10' });
+  expect(h.text(page, '#order-1')).toContain('待付款');
+  expect(h.text(page, '#order-1')).toContain('¥387.04');
+
+  await h.tap(page, '#cancel-1');
+  expect(log.some((r) => r.method === 'POST' && r.path === '/api/orders/1/cancel')).toBe(true);
+  expect(h.text(page, '#empty')).toBe('暂无订单');
+
+  await h.tap(page, '#tab-toReceive');
+  expect(h.text(page, '#order-2')).toContain('确认收货');
+  await h.tap(page, '#tab-toShip');
+  expect(h.text(page, '#empty')).toBe('暂无订单');
+});
+
+test('order detail: amounts, address, lines, confirm receipt', async () => {
+  const shipped = detail(order(2, 'shipped', '待收货', ['confirmReceipt']), { paidAt: fx.NOW + 60, shippedAt: fx.NOW + 3600 });
+  const log = h.mockServer({
+    'GET /api/orders/{id}': () => shipped,
+    'POST /api/orders/{id}/confirm-receipt': () => detail(order(2, 'completed', '已完成', ['requestAfterSale']), { completedAt: fx.NOW + 7200 }),
+  });
+  const page = await h.openPage('pkg-order/detail/index', { id: '2' });
+  expect(h.text(page, '#status')).toBe('待收货');
+  expect(h.text(page, '#address')).toBe('张三 13800138000');
+  expect(h.text(page, '#payable')).toBe('¥387.04');
+  expect(h.text(page, '#row-goods')).toContain('¥393.04');
+  expect(h.text(page, '#row-discount')).toContain('-¥15.00');
+  expect(h.text(page, '#row-shipping')).toContain('¥9.00');
+  expect(h.text(page, '#line-11')).toContain('¥97.02 ×2');
+  await h.tap(page, '#confirm');
+  expect(log.some((r) => r.path === '/api/orders/2/confirm-receipt')).toBe(true);
+  expect(h.text(page, '#status')).toBe('已完成');
+  expect(page.querySelector('#confirm')).toBeFalsy();
+});
+
+test('order detail: an error from the server is shown with its message', async () => {
+  h.mockServer({ 'GET /api/orders/{id}': () => ({ status: 404, body: { code: 'NOT_FOUND', message: '内容不存在或已删除', details: { resource: 'order' } } }) });
+  await h.openPage('pkg-order/detail/index', { id: '99' });
+  expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '内容不存在或已删除' }));
+});
+
+test('member centre: level, growth progress, upgrade hint, points, coupons, order shortcuts', async () => {
+  const log = h.mockServer({
+    'GET /api/member': () => ({
+      userId: 7, nickname: '小明', avatar: 'https://img.example.com/a.png', phone: '138****8000', points: 3000,
+      member: {
+        growth: 600,
+        level: { levelId: 'silver', name: '白银会员', discountRate: '0.98', freeShipping: false, pointsMultiplier: '1' },
+        next: { levelId: 'gold', name: '黄金会员', minGrowth: 2000, growthNeeded: 1400, spendNeeded: 140000 },
+      },
+      coupons: { available: 5, used: 1, expired: 0 },
+    }),
+    'GET /api/member/coupons': () => fx.wallet.map((c, i) => ({
+      id: Number(c.couponId), templateId: i + 1, title: c.title, shopId: c.shopId || null, kind: c.kind, scope: c.scope || {},
+      stackable: true, validFrom: c.validFrom, validUntil: c.validUntil, status: 'available', orderId: null,
+    })),
+  });
+  const page = await h.openPage('pages/member/index');
+  expect(h.text(page, '#level')).toBe('白银会员 · 购物享9.8折');
+  expect(h.text(page, '#growth')).toBe('600/2000');
+  expect(page.querySelector('#progress').dom.getAttribute('style')).toContain('width: 30%');
+  expect(h.text(page, '#upgrade-hint')).toBe('再获得1400成长值升级黄金会员（约再消费¥1400）');
+  expect(h.text(page, '#points')).toBe('3000');
+  expect(h.text(page, '#coupon-count')).toBe('5');
+
+  await h.tap(page, '#coupons');
+  expect(log.find((r) => r.path === '/api/member/coupons').query).toEqual({ status: 'available' });
+  expect(h.text(page, '#coupon-901')).toContain('¥10');
+  expect(h.text(page, '#coupon-901')).toContain('满¥100可用');
+  expect(h.text(page, '#coupon-903')).toContain('9折');
+  expect(h.text(page, '#coupon-903')).toContain('最高减¥30');
+
+  await h.tap(page, '#orders-toShip');
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pkg-order/orders/index?tab=toShip' });
+});
