@@ -149,10 +149,10 @@ fn spend_for_growth(rate: Ratio, needed: u64) -> Result<Option<Money>> {
     }
     let fen = (Decimal::from(needed) * Decimal::ONE_HUNDRED)
         .checked_div(rate.value())
-        .ok_or(RuleError::AmountOverflow)?
+        .ok_or_else(|| RuleError::AmountOverflow)?
         .round_dp_with_strategy(0, RoundingStrategy::ToPositiveInfinity);
     Ok(Some(Money::new(
-        fen.to_i64().ok_or(RuleError::AmountOverflow)?,
+        fen.to_i64().ok_or_else(|| RuleError::AmountOverflow)?,
     )?))
 }
 
@@ -164,9 +164,9 @@ pub fn earned(paid: Money, per_yuan: Ratio, multiplier: Ratio) -> Result<u64> {
     let v = Decimal::from(paid.as_fen())
         .checked_mul(per_yuan.value())
         .and_then(|v| v.checked_mul(multiplier.value()))
-        .ok_or(RuleError::AmountOverflow)?
+        .ok_or_else(|| RuleError::AmountOverflow)?
         / Decimal::ONE_HUNDRED;
-    v.floor().to_u64().ok_or(RuleError::AmountOverflow)
+    v.floor().to_u64().ok_or_else(|| RuleError::AmountOverflow)
 }
 
 #[cfg(test)]

@@ -63,14 +63,14 @@ impl Money {
     pub fn checked_add(self, other: Money) -> Result<Money, RuleError> {
         self.0
             .checked_add(other.0)
-            .ok_or(RuleError::AmountOverflow)
+            .ok_or_else(|| RuleError::AmountOverflow)
             .and_then(Money::new)
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, RuleError> {
         self.0
             .checked_sub(other.0)
-            .ok_or(RuleError::AmountOverflow)
+            .ok_or_else(|| RuleError::AmountOverflow)
             .and_then(Money::new)
     }
 
@@ -79,7 +79,7 @@ impl Money {
         let n = i64::try_from(n).map_err(|_| RuleError::AmountOverflow)?;
         self.0
             .checked_mul(n)
-            .ok_or(RuleError::AmountOverflow)
+            .ok_or_else(|| RuleError::AmountOverflow)
             .and_then(Money::new)
     }
 
@@ -92,9 +92,9 @@ impl Money {
     pub fn mul_rate(self, rate: Decimal) -> Result<Money, RuleError> {
         let exact = Decimal::from(self.0)
             .checked_mul(rate)
-            .ok_or(RuleError::AmountOverflow)?;
+            .ok_or_else(|| RuleError::AmountOverflow)?;
         let rounded = exact.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-        Money::new(rounded.to_i64().ok_or(RuleError::AmountOverflow)?)
+        Money::new(rounded.to_i64().ok_or_else(|| RuleError::AmountOverflow)?)
     }
 
     /// What is paid for `self` at `rate` (e.g. 8.5折): `round_half_up(self × rate)`.

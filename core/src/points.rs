@@ -132,7 +132,7 @@ pub(crate) fn apply_points(
     let cap_fen = (Decimal::from(base.as_fen()) * rule.max_share.value())
         .floor()
         .to_i64()
-        .ok_or(RuleError::AmountOverflow)?;
+        .ok_or_else(|| RuleError::AmountOverflow)?;
     let cap = Money::new(cap_fen)?;
     let max_deduction = value_of(balance, rule.points_per_yuan)?.min(cap);
     let deduction = value_of(offered, rule.points_per_yuan)?.min(cap);
