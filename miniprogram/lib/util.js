@@ -5,6 +5,8 @@ function pad(n) { return (n < 10 ? '0' : '') + n; }
 /** Seconds left → "02:05:09" (hours may exceed 24). */
 function countdown(seconds) {
   var s = Math.max(0, Math.floor(seconds));
+  var days = Math.floor(s / 86400);
+  if (days > 0) return days + '天' + countdown(s % 86400); // "29天23:59:56", not "719:59:56"
   return pad(Math.floor(s / 3600)) + ':' + pad(Math.floor((s % 3600) / 60)) + ':' + pad(s % 60);
 }
 

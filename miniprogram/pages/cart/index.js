@@ -236,9 +236,19 @@ Component({
       }
       if (this.data.items.some(function (i) { return i.selected && i.reason; })) {
         wx.showToast({ title: '请先调整标红的商品', icon: 'none' });
-        return;
+        return null;
       }
-      wx.navigateTo({ url: '/pkg-order/checkout/index' });
+      var go = function () { wx.navigateTo({ url: '/pkg-order/checkout/index' }); };
+      // 失效商品 cannot be bought, and the server refuses an order with a
+      // selected one: leave them out (deselect, saved) before checking out.
+      var self = this;
+      var dead = this.data.deadItems.filter(function (i) { return i.selected; }).map(function (i) { return i.id; });
+      if (!dead.length) return go();
+      dead.forEach(function (id) { var l = self.inputLine(id); if (l) l.selected = false; });
+      this.reprice();
+      return this.save(function () {
+        return Promise.all(dead.map(function (id) { return api.patch('/api/cart/items/' + id, { selected: false }); })).then(go);
+      });
     },
 
     onGoShopping: function () {

@@ -42,7 +42,8 @@ Component({
           orderNo: o.orderNo,
           statusLabel: o.statusLabel,
           cancelReason: o.cancelReason || '',
-          expiresText: o.status === 'pendingPayment' && o.expiresAt ? '请在' + util.datetime(o.expiresAt) + '前付款' : '',
+          // the server's status values are snake_case (server/src/order.rs)
+          expiresText: o.status === 'pending_payment' && o.expiresAt ? '请在' + util.datetime(o.expiresAt) + '前付款' : '',
           deliveryText: deliveryText(o.delivery),
           address: o.address,
           lines: o.lines.map(function (l) {

@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+// Screenshots of every mini-program page, without WeChat DevTools:
+//   1. starts the real server (tests/mp/e2e-server.js: MALL_SERVER_BIN, default
+//      target/debug/mall-server; fresh SQLite dir, demo shop, fake WeChat API)
+//      and gives the demo shopper a realistic state (cart, addresses, orders);
+//   2. renders each page with miniprogram-simulate on jsdom, wx.request bridged
+//      to the server and the real wasm rules core pricing on the "phone";
+//   3. writes the page's DOM + its WXSS (and app.wxss, and base CSS for the
+//      built-in wx-* tags; images as <img> with local placeholders, since the
+//      demo's picsum.photos images need the internet) to an HTML file;
+//   4. screenshots it with Debian's chromium at 750×1334 (1 rpx = 1 px, an
+//      iPhone-8-sized screen at 2×) into docs/screenshots/<page>.png.
+//
+//   node scripts/mp-screenshots.js [--only cart,checkout] [--html-dir DIR]
+//   (needs `apt-get install -y chromium fonts-noto-cjk`; CHROMIUM=/path overrides)
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const MP = path.join(ROOT, 'miniprogram');
+const OUT = path.join(ROOT, 'docs', 'screenshots');
+
+function arg(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : null;
+}
+const only = arg('--only') ? arg('--only').split(',') : null;
+
+// ---- the WeChat page runtime on jsdom (what jest's jsdom environment gives the tests)
+const { JSDOM } = require('jsdom');
+const dom = new JSDOM('<!doctype html><html><head></head><body></body></html>', { pretendToBeVisual: true, url: 'http://localhost/' });
+global.window = dom.window;
+for (const k of Object.getOwnPropertyNames(dom.window)) {
+  // DOM names Node also has (Event, EventTarget, …) must be jsdom's, as under jest
+  if (!(k in global) || /Event$|^EventTarget$/.test(k)) {
+    try { global[k] = dom.window[k]; } catch (e) { /* read-only */ }
+  }
+}
+const simulate = require('miniprogram-simulate');
+const simUtils = require('miniprogram-simulate/src/utils');
+const simWxss = require('miniprogram-simulate/src/wxss');
+const h = require('../tests/mp/helpers');
+const e2e = require('../tests/mp/e2e-server');
+
+// Built-ins that must show something: <image> as <img>, <input> with its value or placeholder.
+simulate.load({
+  id: 'image', tagName: 'wx-image',
+  properties: { src: { type: String, value: '' }, mode: { type: String, value: 'scaleToFill' } },
+  template: '<img data-src="{{src}}" data-mode="{{mode}}"/>',
+});
+simulate.load({
+  id: 'input', tagName: 'wx-input',
+  properties: { value: { type: String, value: '' }, placeholder: { type: String, value: '' }, focus: Boolean, maxlength: Number, type: String, confirmType: String },
+  template: '<span wx:if="{{value}}">{{value}}</span><span wx:else class="wx-input-ph">{{placeholder}}</span>',
+});
+
+const BASE_CSS = `
+html, body { margin: 0; padding: 0; }
+body { width: 750px; min-height: 1334px; background: #f5f5f5; color: #333; font-size: 28px;
+  font-family: -apple-system, "PingFang SC", "Noto Sans CJK SC", "Noto Sans SC", sans-serif; -webkit-font-smoothing: antialiased; }
+main, wx-view, wx-scroll-view, wx-swiper, wx-swiper-item, wx-form, wx-button, wx-navigator, wx-input { display: block; }
+wx-text { display: inline; }
+wx-image { display: inline-block; overflow: hidden; width: 320px; height: 240px; }
+wx-image img { display: block; width: 100%; height: 100%; object-fit: fill; }
+wx-image img[data-mode=aspectFill] { object-fit: cover; }
+wx-image img[data-mode=aspectFit] { object-fit: contain; }
+wx-image:has(img[data-mode=widthFix]) { height: auto; }
+wx-image img[data-mode=widthFix] { height: auto; }
+wx-swiper { position: relative; overflow: hidden; height: 150px; }
+wx-swiper-item { width: 100%; height: 100%; }
+wx-swiper-item:not(:first-child) { display: none; }
+wx-scroll-view { overflow: hidden; }
+wx-input { min-height: 1.4em; overflow: hidden; white-space: nowrap; display: grid; align-items: center; }
+.wx-input-ph { color: #999; }
+`;
+
+/** A soft, deterministic placeholder for a product image URL (the demo's images are remote). */
+function placeholder(url) {
+  let hash = 0;
+  for (const c of url) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  const hue = hash % 360;
+  const m = /seed\/mall-([a-z0-9]+)-(\d+)/.exec(url) || /\/([a-z0-9-]+)\.(?:jpg|png)/i.exec(url);
+  const label = m ? m[1] + (m[2] ? ` ${m[2]}` : '') : '';
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300" viewBox="0 0 300 300">
+<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${hue},55%,82%)"/><stop offset="1" stop-color="hsl(${(hue + 40) % 360},55%,68%)"/></linearGradient></defs>
+<rect width="300" height="300" fill="url(#g)"/><circle cx="150" cy="128" r="52" fill="rgba(255,255,255,.45)"/>
+<text x="150" y="240" font-family="sans-serif" font-size="30" fill="rgba(0,0,0,.45)" text-anchor="middle">${label}</text></svg>`;
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+}
+
+function pageCss(css) {
+  // WXSS `page` is the page root: <body> here.
+  return css.replace(/(^|[{},\s])page(?=\s*[{,])/g, '$1body');
+}
+
+const APP_CSS = pageCss(simUtils.transformRpx(simWxss.compile(fs.readFileSync(path.join(MP, 'app.wxss'), 'utf8'), { prefix: 'main' })));
+
+const loadedIds = {};
+let bridge;
+
+async function openPage(rel, query) {
+  const file = path.join(MP, rel);
+  if (!loadedIds[file]) loadedIds[file] = simulate.load(file, { rootPath: MP });
+  const id = loadedIds[file];
+  document.body.innerHTML = '';
+  const comp = simulate.render(id);
+  comp.attach(document.body);
+  const inst = comp.instance;
+  if (inst.onLoad) inst.onLoad(query || {});
+  if (inst.onShow) inst.onShow();
+  await h.flush();
+  await bridge.idle();
+  await h.flush();
+  const style = document.getElementById(String(id));
+  comp.css = pageCss(style ? style.textContent : '');
+  return comp;
+}
+
+async function tap(comp, selector) {
+  await h.tap(comp, selector);
+  await bridge.idle();
+  await h.flush();
+}
+
+function chromium() {
+  const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  const bin = candidates.find((c) => fs.existsSync(c));
+  if (!bin) throw new Error('chromium not found: `apt-get install -y chromium fonts-noto-cjk` (or set CHROMIUM)');
+  return bin;
+}
+
+function shoot(name, comp, htmlDir) {
+  const body = comp.dom.cloneNode(true);
+  body.querySelectorAll('img[data-src]').forEach((img) => {
+    const src = img.getAttribute('data-src');
+    if (src) img.setAttribute('src', placeholder(src));
+  });
+  const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${name}</title>
+<style>${BASE_CSS}</style><style>${APP_CSS}</style><style>${comp.css}</style></head>
+<body>${body.outerHTML}</body></html>`;
+  const htmlFile = path.join(htmlDir, `${name}.html`);
+  fs.writeFileSync(htmlFile, html);
+  const png = path.join(OUT, `${name}.png`);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-shot-chromium-'));
+  try {
+    execFileSync(chromium(), [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--hide-scrollbars', `--user-data-dir=${profile}`, '--window-size=750,1334',
+      `--screenshot=${png}`, `file://${htmlFile}`,
+    ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60000 });
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  console.log(`  ${path.relative(ROOT, png)}`);
+}
+
+/** The demo shopper's state: a cart with member/flash/unselected/sold-out lines, two addresses, orders in several states. */
+async function seed(server) {
+  const shopper = e2e.client(server.base);
+  await shopper.login('demo');
+  const merchant = { 'x-merchant-token': server.secrets().merchantToken };
+  const list = await shopper.get('/api/products?page=1&pageSize=50');
+  const detail = async (title) => shopper.get(`/api/products/${list.items.find((p) => p.title === title).id}`);
+  const sku = (p, specs) => p.skus.find((s) => s.specs.join('/') === specs).id;
+
+  const tee = await detail('纯棉圆领短袖T恤');
+  const buds = await detail('降噪真无线蓝牙耳机');
+  const nuts = await detail('每日坚果礼盒');
+  const tea = await detail('明前龙井绿茶');
+  const beef = await detail('内蒙古风干牛肉干');
+  const dress = await detail('法式碎花连衣裙');
+
+  const home = await shopper.post('/api/addresses', { name: '张三', phone: '13800138000', regionCode: '310115', province: '上海市', city: '上海市', district: '浦东新区', detail: '世纪大道100号 8号楼1201', isDefault: true });
+  await shopper.post('/api/addresses', { name: '李四', phone: '13900139000', regionCode: '330106', province: '浙江省', city: '杭州市', district: '西湖区', detail: '文三路90号', isDefault: false });
+
+  // orders: one shipped, one paid, one waiting for payment (buy-now, so the cart stays)
+  const place = async (items, remark) => {
+    const body = { items, coupons: { kind: 'none' }, points: { kind: 'none' }, addressId: home.id };
+    const q = await shopper.post('/api/checkout/quote', body);
+    return shopper.post('/api/orders', Object.assign({ fingerprint: q.fingerprint, idempotencyKey: `shot-${Math.random().toString(36).slice(2)}`, remark: remark || '' }, body));
+  };
+  const shipped = await place([{ skuId: sku(dress, '雾蓝/M'), quantity: 1 }]);
+  await shopper.call('POST', `/api/merchant/orders/${shipped.id}/mark-paid`, {}, merchant);
+  await shopper.call('POST', `/api/merchant/orders/${shipped.id}/ship`, {}, merchant);
+  const paid = await place([{ skuId: sku(tea, '250g'), quantity: 1 }]);
+  await shopper.call('POST', `/api/merchant/orders/${paid.id}/mark-paid`, {}, merchant);
+  const unpaid = await place([{ skuId: sku(tee, '黑色/M'), quantity: 2 }, { skuId: sku(nuts, '1.5kg'), quantity: 1 }], '请尽快发货');
+
+  // the cart
+  await shopper.post('/api/cart/items', { skuId: sku(tee, '白色/L'), quantity: 2 });
+  await shopper.post('/api/cart/items', { skuId: sku(buds, '月光白'), quantity: 1, activityId: 'flash-earbuds' });
+  await shopper.post('/api/cart/items', { skuId: sku(nuts, '750g'), quantity: 1 });
+  const c = await shopper.post('/api/cart/items', { skuId: sku(tea, '100g'), quantity: 1 });
+  await shopper.patch(`/api/cart/items/${c.items.find((i) => i.skuId === sku(tea, '100g')).id}`, { selected: false });
+  await shopper.post('/api/cart/items', { skuId: sku(beef, '香辣'), quantity: 1 });
+  await shopper.call('PUT', `/api/merchant/skus/${sku(beef, '香辣')}/stock`, { stock: 0 }, merchant);
+
+  await shopper.get(`/api/search?keyword=${encodeURIComponent('耳机')}`);
+  await shopper.get(`/api/search?keyword=${encodeURIComponent('连衣裙')}`);
+  const cats = await shopper.get('/api/categories');
+  const menswear = cats.flatMap((x) => x.children || []).find((x) => x.name === '男装') || cats[0];
+  return { buds, unpaid, menswear };
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const htmlDir = arg('--html-dir') || fs.mkdtempSync(path.join(os.tmpdir(), 'mp-shots-'));
+  fs.mkdirSync(htmlDir, { recursive: true });
+  chromium();
+  const server = await e2e.startServer();
+  try {
+    require(path.join(MP, 'config.js')).baseURL = server.base;
+    h.installWasm();
+    await h.rules();
+    bridge = e2e.bridgeWxRequest(wx);
+    wx.login = (o) => o.success && o.success({ code: 'demo', errMsg: 'login:ok' });
+    for (const k of ['showToast', 'showModal', 'navigateTo', 'redirectTo', 'switchTab', 'stopPullDownRefresh', 'setNavigationBarTitle']) wx[k] = () => {};
+    const s = await seed(server);
+
+    const shots = [
+      ['home', 'pages/home/index'],
+      ['category', 'pages/category/index'],
+      ['search', 'pages/search/index'],
+      ['list', 'pages/list/index', { categoryId: String(s.menswear.id), title: s.menswear.name }],
+      ['product', 'pages/product/index', { id: String(s.buds.id) }],
+      ['product-sku', 'pages/product/index', { id: String(s.buds.id) }, async (p) => { await tap(p, '#sku-cell'); await tap(p, '#spec-0-0'); }],
+      ['cart', 'pages/cart/index'],
+      // as the shopper gets there: 结算 on the cart page (which leaves sold-out lines out)
+      ['checkout', 'pkg-order/checkout/index', {}, null, async () => { await tap(await openPage('pages/cart/index'), '#checkout'); }],
+      ['checkout-coupons', 'pkg-order/checkout/index', {}, async (p) => { await tap(p, '#coupon-cell'); }],
+      ['orders', 'pkg-order/orders/index', { tab: 'all' }],
+      ['order-detail', 'pkg-order/detail/index', { id: String(s.unpaid.id) }],
+      ['member', 'pages/member/index'],
+    ];
+    for (const [name, rel, query, act, before] of shots) {
+      if (only && !only.includes(name)) continue;
+      const from = bridge.log.length;
+      if (before) await before();
+      const page = await openPage(rel, query);
+      if (act) await act(page);
+      const failed = bridge.log.slice(from).filter((r) => r.error || r.status >= 400);
+      for (const f of failed) console.warn(`  ! ${name}: ${f.method} ${f.url} → ${f.status || f.error} ${JSON.stringify(f.response || '')}`);
+      shoot(name, page, htmlDir);
+    }
+    console.log(`HTML in ${htmlDir}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
