@@ -461,16 +461,70 @@ impl<'a> Pipeline<'a> {
     }
 }
 
-fn validate_input(input: &QuoteInput) -> Result<()> {
-    let mut ids: Vec<&str> = input.lines.iter().map(|l| l.line_id.as_str()).collect();
+/// `INVALID_INPUT {field, reason: "duplicate <id>"}` if two of `ids` are equal.
+fn unique<'a>(field: &str, id: &str, ids: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut ids: Vec<&str> = ids.collect();
     ids.sort_unstable();
     if ids.windows(2).any(|w| w[0] == w[1]) {
-        return Err(RuleError::invalid("lines", "duplicate lineId"));
+        return Err(RuleError::invalid(field, format!("duplicate {id}")));
     }
-    let mut skus: Vec<&str> = input.catalog.iter().map(|s| s.sku_id.as_str()).collect();
-    skus.sort_unstable();
-    if skus.windows(2).any(|w| w[0] == w[1]) {
-        return Err(RuleError::invalid("catalog", "duplicate skuId"));
+    Ok(())
+}
+
+fn validate_input(input: &QuoteInput) -> Result<()> {
+    let rules = &input.rules;
+    unique(
+        "lines",
+        "lineId",
+        input.lines.iter().map(|l| l.line_id.as_str()),
+    )?;
+    unique(
+        "catalog",
+        "skuId",
+        input.catalog.iter().map(|s| s.sku_id.as_str()),
+    )?;
+    unique(
+        "activities",
+        "activityId",
+        rules.activities.iter().map(|a| a.activity_id.as_str()),
+    )?;
+    for a in &rules.activities {
+        unique(
+            "activities.prices",
+            "skuId",
+            a.prices.iter().map(|p| p.sku_id.as_str()),
+        )?;
+        if a.ends_at <= a.starts_at {
+            return Err(RuleError::invalid(
+                "activities.endsAt",
+                "must be after startsAt",
+            ));
+        }
+    }
+    unique(
+        "itemPromotions",
+        "promotionId",
+        rules
+            .item_promotions
+            .iter()
+            .map(|p| p.promotion_id.as_str()),
+    )?;
+    unique(
+        "campaigns",
+        "campaignId",
+        rules.campaigns.iter().map(|c| c.campaign_id.as_str()),
+    )?;
+    unique(
+        "shipping.express",
+        "shopId",
+        rules.shipping.express.iter().map(|t| t.shop_id.as_str()),
+    )?;
+    if let Some(sc) = &rules.shipping.same_city {
+        unique(
+            "shipping.sameCity.slots",
+            "slotId",
+            sc.slots.iter().map(|s| s.slot_id.as_str()),
+        )?;
     }
     if input.catalog.iter().any(|s| s.list_price.as_fen() < 0) {
         return Err(RuleError::invalid(
