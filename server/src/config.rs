@@ -40,6 +40,66 @@ pub struct Config {
     pub order_ttl_secs: i64,
     pub expiry_sweep_secs: u64,
     pub seed_demo: bool,
+    pub pay: PayConfig,
+    /// Shipped orders are confirmed received after this many days.
+    pub auto_confirm_days: i64,
+    /// How often the background jobs run (settle unpaid orders by query,
+    /// auto-confirm, refund retries, subscription-message outbox); 0 = never
+    /// (tests call each job with their own `now`).
+    pub jobs_every_secs: u64,
+    /// Subscription-message template ids by event (paid, shipped, refund, couponExpiring).
+    pub templates: BTreeMap<String, String>,
+}
+
+/// WeChat Pay v3, merchant side. Demo and tests: generated keys and the fake.
+#[derive(Debug, Clone)]
+pub struct PayConfig {
+    pub mchid: String,
+    pub merchant_serial: String,
+    /// The merchant's API key (`apiclient_key.pem`, PKCS#8).
+    pub merchant_key_pem: String,
+    /// Platform certificates (PEM); each is selected by its serial.
+    pub platform_cert_pems: Vec<String>,
+    /// The WeChat Pay public key: (`PUB_KEY_ID_…`, SPKI PEM).
+    pub public_key: Option<(String, String)>,
+    /// The 32-character APIv3 key.
+    pub api_v3_key: String,
+    /// Default: `http://<bind address>/api/pay/notify` (and `/api/pay/refund-notify`).
+    pub notify_url: Option<String>,
+    pub refund_notify_url: Option<String>,
+    /// `Fake` serves WeChat Pay from the fake WeChat API; else e.g. `https://api.mch.weixin.qq.com`.
+    pub api: WeChatApi,
+    /// WeChat's side of the demo keys, for the fake.
+    pub fake_keys: Option<crate::wechat::pay::keys::DemoPayKeys>,
+}
+
+impl PayConfig {
+    pub fn demo(keys: crate::wechat::pay::keys::DemoPayKeys, api: WeChatApi) -> PayConfig {
+        PayConfig {
+            mchid: keys.mchid.clone(),
+            merchant_serial: keys.merchant_serial.clone(),
+            merchant_key_pem: keys.merchant_key_pem.clone(),
+            platform_cert_pems: vec![keys.platform_cert_pem.clone()],
+            public_key: Some((keys.public_key_id.clone(), keys.public_key_pem.clone())),
+            api_v3_key: keys.api_v3_key.clone(),
+            notify_url: None,
+            refund_notify_url: None,
+            fake_keys: (api == WeChatApi::Fake).then_some(keys),
+            api,
+        }
+    }
+}
+
+pub fn default_templates() -> BTreeMap<String, String> {
+    [
+        ("paid", "tmpl-order-paid"),
+        ("shipped", "tmpl-order-shipped"),
+        ("refund", "tmpl-refund-result"),
+        ("couponExpiring", "tmpl-coupon-expiring"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -48,6 +108,9 @@ struct SecretsFile {
     data_key_id: String,
     data_keys: BTreeMap<String, String>,
     merchant_token: String,
+    /// Demo WeChat Pay keys (both sides), generated on first start.
+    #[serde(default)]
+    pay: Option<crate::wechat::pay::keys::DemoPayKeys>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -112,6 +175,13 @@ impl Config {
             order_ttl_secs: 1800,
             expiry_sweep_secs: 30,
             seed_demo: true,
+            pay: PayConfig::demo(
+                crate::wechat::pay::keys::DemoPayKeys::for_tests(),
+                WeChatApi::Fake,
+            ),
+            auto_confirm_days: 7,
+            jobs_every_secs: 0,
+            templates: default_templates(),
         }
     }
 
@@ -130,12 +200,14 @@ impl Config {
         };
         let env_keys = env("MALL_DATA_KEYS").map(|s| parse_keys(&s)).transpose()?;
         let env_merchant = env("MALL_MERCHANT_TOKEN");
-        let (data_keys, data_key_id, merchant_token) = match (env_keys, env_merchant) {
+        let real_pay = env("WECHATPAY_MCHID").is_some();
+        let (data_keys, data_key_id, merchant_token, mut demo_pay) = match (env_keys, env_merchant)
+        {
             (Some(keys), Some(token)) => {
                 let id = env("MALL_DATA_KEY_ID")
                     .or_else(|| keys.keys().next_back().cloned())
                     .context("MALL_DATA_KEYS is empty")?;
-                (keys, id, token)
+                (keys, id, token, None)
             }
             (keys, token) => {
                 let file = load_or_create_secrets(&secrets_path)?;
@@ -154,9 +226,12 @@ impl Config {
                         id = k;
                     }
                 }
-                (all, id, token.unwrap_or(file.merchant_token))
+                (all, id, token.unwrap_or(file.merchant_token), file.pay)
             }
         };
+        if demo_pay.is_none() && !real_pay {
+            demo_pay = load_or_create_secrets(&secrets_path)?.pay;
+        }
         if !data_keys.contains_key(&data_key_id) {
             bail!("MALL_DATA_KEY_ID {data_key_id} is not among the data keys");
         }
@@ -174,15 +249,106 @@ impl Config {
             order_ttl_secs: env_parse("MALL_ORDER_TTL_SECS", 1800)?,
             expiry_sweep_secs: env_parse("MALL_EXPIRY_SWEEP_SECS", 30)?,
             seed_demo: env_parse("MALL_SEED_DEMO", true)?,
+            pay: pay_from_env(demo_pay)?,
+            auto_confirm_days: env_parse("MALL_AUTO_CONFIRM_DAYS", 7)?,
+            jobs_every_secs: env_parse("MALL_JOBS_EVERY_SECS", 30)?,
+            templates: {
+                let mut t = default_templates();
+                for (k, var) in [
+                    ("paid", "WECHAT_TMPL_PAID"),
+                    ("shipped", "WECHAT_TMPL_SHIPPED"),
+                    ("refund", "WECHAT_TMPL_REFUND"),
+                    ("couponExpiring", "WECHAT_TMPL_COUPON_EXPIRING"),
+                ] {
+                    if let Some(v) = env(var) {
+                        t.insert(k.to_string(), v);
+                    }
+                }
+                t
+            },
         })
     }
+}
+
+fn read(path: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {path}"))
+}
+
+/// A real merchant sets `WECHATPAY_MCHID` and its keys; otherwise the demo keys
+/// (generated into the secrets file) and the fake WeChat Pay.
+fn pay_from_env(demo: Option<crate::wechat::pay::keys::DemoPayKeys>) -> anyhow::Result<PayConfig> {
+    let api = match env("WECHATPAY_API_BASE").as_deref() {
+        None | Some("fake") => WeChatApi::Fake,
+        Some(url) => WeChatApi::Url(url.trim_end_matches('/').to_string()),
+    };
+    let mut pay = match env("WECHATPAY_MCHID") {
+        Some(mchid) => {
+            let need =
+                |v: &str| env(v).with_context(|| format!("{v} is required with WECHATPAY_MCHID"));
+            let public_key = match (
+                env("WECHATPAY_PUBLIC_KEY_ID"),
+                env("WECHATPAY_PUBLIC_KEY_PATH"),
+            ) {
+                (Some(id), Some(path)) => Some((id, read(&path)?)),
+                (None, None) => None,
+                _ => bail!("WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY_PATH go together"),
+            };
+            let certs = env("WECHATPAY_PLATFORM_CERT_PATHS")
+                .map(|s| {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(read)
+                        .collect::<anyhow::Result<Vec<_>>>()
+                })
+                .transpose()?
+                .unwrap_or_default();
+            if certs.is_empty() && public_key.is_none() {
+                bail!(
+                    "configure WECHATPAY_PLATFORM_CERT_PATHS and/or WECHATPAY_PUBLIC_KEY_ID/_PATH"
+                );
+            }
+            PayConfig {
+                mchid,
+                merchant_serial: need("WECHATPAY_MERCHANT_SERIAL")?,
+                merchant_key_pem: read(&need("WECHATPAY_MERCHANT_KEY_PATH")?)?,
+                platform_cert_pems: certs,
+                public_key,
+                api_v3_key: need("WECHATPAY_API_V3_KEY")?,
+                notify_url: None,
+                refund_notify_url: None,
+                api,
+                fake_keys: None,
+            }
+        }
+        None => PayConfig::demo(
+            demo.context("the secrets file has no demo WeChat Pay keys")?,
+            api,
+        ),
+    };
+    pay.notify_url = env("WECHATPAY_NOTIFY_URL");
+    pay.refund_notify_url = env("WECHATPAY_REFUND_NOTIFY_URL");
+    if pay.api_v3_key.len() != 32 {
+        bail!("the APIv3 key must be 32 characters");
+    }
+    Ok(pay)
 }
 
 fn load_or_create_secrets(path: &Path) -> anyhow::Result<SecretsFile> {
     if path.exists() {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        return serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()));
+        let mut file: SecretsFile =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        if file.pay.is_none() {
+            // A secrets file from before WeChat Pay: add the demo pay keys once.
+            file.pay = Some(crate::wechat::pay::keys::DemoPayKeys::generate(
+                "1900000109",
+            )?);
+            write_secrets(path, &file)?;
+            tracing::info!(path = %path.display(), "generated demo WeChat Pay keys");
+        }
+        return Ok(file);
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -196,13 +362,21 @@ fn load_or_create_secrets(path: &Path) -> anyhow::Result<SecretsFile> {
         data_key_id: "k1".into(),
         data_keys: keys,
         merchant_token: random_token(24),
+        pay: Some(crate::wechat::pay::keys::DemoPayKeys::generate(
+            "1900000109",
+        )?),
     };
-    std::fs::write(path, serde_json::to_string_pretty(&file)?)?;
+    write_secrets(path, &file)?;
+    tracing::info!(path = %path.display(), "generated data key, merchant token and demo WeChat Pay keys");
+    Ok(file)
+}
+
+fn write_secrets(path: &Path, file: &SecretsFile) -> anyhow::Result<()> {
+    std::fs::write(path, serde_json::to_string_pretty(file)?)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
-    tracing::info!(path = %path.display(), "generated data key and merchant token");
-    Ok(file)
+    Ok(())
 }

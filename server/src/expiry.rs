@@ -28,6 +28,22 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     };
     let mut closed = 0;
     for id in due {
+        // Asked WeChat Pay first: paid after all → settled, not expired.
+        let prepay: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT order_no, prepay_id FROM orders WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        if let Some((no, Some(_))) = prepay {
+            match crate::pay::settle_or_close_before_expiry(state, &no, now).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(order_no = %no, error = %e, "not expired: WeChat Pay unreachable");
+                    continue;
+                }
+            }
+        }
         let mut tx = state.db.begin_write().await?;
         match orders::transition(&mut tx, id, None, Action::Expire, "system", now).await {
             Ok(_) => {

@@ -2,12 +2,16 @@
 //! order with `mall_core::quote`, the same call the mini-program makes, so the
 //! shopper is charged exactly the total they saw.
 
+pub mod aftersale;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod expiry;
 pub mod http;
+pub mod jobs;
 pub mod order;
+pub mod outbox;
+pub mod pay;
 pub mod state;
 pub mod wechat;
 
@@ -23,6 +27,7 @@ use crate::crypto::Keyring;
 use crate::db::Db;
 use crate::state::AppState;
 use crate::wechat::fake::FakeWeChat;
+use crate::wechat::pay::{MerchantSigner, PayClient, PlatformVerifier};
 use crate::wechat::WeChatClient;
 
 pub fn init_tracing() {
@@ -39,6 +44,7 @@ pub struct Server {
     pub fake_wechat: Option<FakeWeChat>,
     serve: JoinHandle<std::io::Result<()>>,
     expiry: JoinHandle<()>,
+    jobs: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -60,12 +66,18 @@ impl Server {
             _ = terminate => { tracing::info!("terminated"); }
         }
         self.expiry.abort();
+        if let Some(j) = &self.jobs {
+            j.abort();
+        }
         Ok(())
     }
 
     pub fn stop(&self) {
         self.serve.abort();
         self.expiry.abort();
+        if let Some(j) = &self.jobs {
+            j.abort();
+        }
     }
 }
 
@@ -83,36 +95,82 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     if config.seed_demo {
         db::seed::seed_demo_if_empty(&db).await?;
     }
-    let fake_wechat = match &config.wechat_api {
-        WeChatApi::Fake => Some(
-            wechat::fake::spawn(&config.wechat_appid, &config.wechat_secret)
+    let fake_wechat = if config.wechat_api == WeChatApi::Fake || config.pay.api == WeChatApi::Fake {
+        let pay_keys = match config.pay.api {
+            WeChatApi::Fake => Some(
+                config
+                    .pay
+                    .fake_keys
+                    .clone()
+                    .context("the fake WeChat Pay needs the demo keys")?,
+            ),
+            WeChatApi::Url(_) => None,
+        };
+        Some(
+            wechat::fake::spawn(&config.wechat_appid, &config.wechat_secret, pay_keys)
                 .await
                 .context("starting the fake WeChat API")?,
-        ),
-        WeChatApi::Url(_) => None,
+        )
+    } else {
+        None
     };
-    let base = match (&config.wechat_api, &fake_wechat) {
+    let base_of = |api: &WeChatApi| match (api, &fake_wechat) {
         (WeChatApi::Url(u), _) => u.clone(),
         (WeChatApi::Fake, Some(f)) => f.url(),
         (WeChatApi::Fake, None) => unreachable!("fake started above"),
     };
-    let wechat = WeChatClient::new(base, &config.wechat_appid, &config.wechat_secret);
+    let wechat = WeChatClient::new(
+        base_of(&config.wechat_api),
+        &config.wechat_appid,
+        &config.wechat_secret,
+    );
     let keys = Keyring::new(&config.data_keys, &config.data_key_id)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
+    let pay = {
+        let p = &config.pay;
+        let signer = MerchantSigner::new(&p.mchid, &p.merchant_serial, &p.merchant_key_pem)
+            .context("the merchant's WeChat Pay key")?;
+        let mut verifier = PlatformVerifier::new();
+        for pem in &p.platform_cert_pems {
+            verifier.add_certificate(pem)?;
+        }
+        if let Some((id, pem)) = &p.public_key {
+            verifier.add_public_key(id, pem)?;
+        }
+        PayClient::new(
+            base_of(&p.api),
+            &config.wechat_appid,
+            signer,
+            verifier,
+            &p.api_v3_key,
+            p.notify_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}/api/pay/notify")),
+            p.refund_notify_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}/api/pay/refund-notify")),
+        )
+    };
     let state = AppState {
         db,
         config: Arc::new(config),
         keys: Arc::new(keys),
         wechat: Arc::new(wechat),
+        pay: Arc::new(pay),
     };
     let expiry = {
         let state = state.clone();
         let every = Duration::from_secs(state.config.expiry_sweep_secs.max(1));
         tokio::spawn(async move { expiry::run(state, every).await })
     };
+    let jobs = (state.config.jobs_every_secs > 0).then(|| {
+        let state = state.clone();
+        let every = Duration::from_secs(state.config.jobs_every_secs);
+        tokio::spawn(async move { jobs::run(state, every).await })
+    });
     let app = http::router(state.clone());
     let serve = tokio::spawn(async move { axum::serve(listener, app).await });
     tracing::info!(%addr, backend = ?state.db.backend, "storefront API listening");
@@ -122,5 +180,6 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         fake_wechat,
         serve,
         expiry,
+        jobs,
     })
 }

@@ -4,10 +4,15 @@
 //! both win.
 //!
 //! ```text
-//! pending_payment ──pay──▶ paid ──ship──▶ shipped ──confirmReceipt──▶ completed
-//!        │                   └──────────────┴──────────┬─ requestAfterSale ─▶ after_sale
-//!        └─cancel / expire─▶ cancelled                 completed ─┘
+//! pending_payment ──pay──▶ paid ──ship──▶ shipped ──confirmReceipt──▶ completed (received)
+//!        │                   └──writeOff (store pickup)──────────────▶ completed
+//!        └─cancel / expire─▶ cancelled
+//! paid | shipped | completed ──refundAll (every unit refunded)──▶ refunded
 //! ```
+//!
+//! After-sales requests (partial refunds) live beside the order (`after_sales`)
+//! and leave its status alone until the last unit is refunded. A payment that
+//! arrives for a cancelled order is refunded, never turned into `paid`.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +24,7 @@ pub enum OrderStatus {
     Shipped,
     Completed,
     Cancelled,
-    AfterSale,
+    Refunded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +35,8 @@ pub enum Action {
     Expire,
     Ship,
     ConfirmReceipt,
-    RequestAfterSale,
+    WriteOff,
+    RefundAll,
 }
 
 /// The order-list tabs of the mini-program.
@@ -58,7 +64,8 @@ impl Tab {
             Tab::ToShip => Some(OrderStatus::Paid),
             Tab::ToReceive => Some(OrderStatus::Shipped),
             Tab::Completed => Some(OrderStatus::Completed),
-            Tab::AfterSale => Some(OrderStatus::AfterSale),
+            // Orders with after-sales requests, whatever their status.
+            Tab::AfterSale => None,
         }
     }
 }
@@ -70,7 +77,7 @@ impl OrderStatus {
         OrderStatus::Shipped,
         OrderStatus::Completed,
         OrderStatus::Cancelled,
-        OrderStatus::AfterSale,
+        OrderStatus::Refunded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,7 +87,7 @@ impl OrderStatus {
             OrderStatus::Shipped => "shipped",
             OrderStatus::Completed => "completed",
             OrderStatus::Cancelled => "cancelled",
-            OrderStatus::AfterSale => "after_sale",
+            OrderStatus::Refunded => "refunded",
         }
     }
 
@@ -96,7 +103,7 @@ impl OrderStatus {
             OrderStatus::Shipped => "待收货",
             OrderStatus::Completed => "已完成",
             OrderStatus::Cancelled => "已取消",
-            OrderStatus::AfterSale => "售后中",
+            OrderStatus::Refunded => "已退款",
         }
     }
 
@@ -109,7 +116,8 @@ impl OrderStatus {
             (PendingPayment, Cancel | Expire) => Some(Cancelled),
             (Paid, Ship) => Some(Shipped),
             (Shipped, ConfirmReceipt) => Some(Completed),
-            (Paid | Shipped | Completed, RequestAfterSale) => Some(AfterSale),
+            (Paid, WriteOff) => Some(Completed),
+            (Paid | Shipped | Completed, RefundAll) => Some(Refunded),
             _ => None,
         }
     }
@@ -131,7 +139,8 @@ impl Action {
             Action::Expire => "超时关闭",
             Action::Ship => "发货",
             Action::ConfirmReceipt => "确认收货",
-            Action::RequestAfterSale => "申请售后",
+            Action::WriteOff => "核销提货",
+            Action::RefundAll => "全额退款",
         }
     }
 
@@ -141,8 +150,8 @@ impl Action {
             Action::Pay => Some("paid_at"),
             Action::Cancel | Action::Expire => Some("cancelled_at"),
             Action::Ship => Some("shipped_at"),
-            Action::ConfirmReceipt => Some("completed_at"),
-            Action::RequestAfterSale => None,
+            Action::ConfirmReceipt | Action::WriteOff => Some("completed_at"),
+            Action::RefundAll => None,
         }
     }
 }
@@ -170,6 +179,29 @@ mod tests {
         );
         assert_eq!(OrderStatus::Paid.apply(Action::ConfirmReceipt), None);
         assert_eq!(OrderStatus::Cancelled.apply(Action::Pay), None);
+    }
+
+    #[test]
+    fn only_unpaid_orders_become_paid_and_nothing_leaves_a_terminal_state() {
+        for s in OrderStatus::ALL {
+            assert_eq!(
+                s.apply(Action::Pay).is_some(),
+                s == OrderStatus::PendingPayment
+            );
+        }
+        for terminal in [OrderStatus::Cancelled, OrderStatus::Refunded] {
+            for a in [
+                Action::Pay,
+                Action::Cancel,
+                Action::Expire,
+                Action::Ship,
+                Action::ConfirmReceipt,
+                Action::WriteOff,
+                Action::RefundAll,
+            ] {
+                assert_eq!(terminal.apply(a), None, "{terminal:?} {a:?}");
+            }
+        }
     }
 
     #[test]

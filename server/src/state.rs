@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::db::Db;
+use crate::wechat::pay::PayClient;
 use crate::wechat::WeChatClient;
 
 #[derive(Clone)]
@@ -13,4 +14,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: Arc<Keyring>,
     pub wechat: Arc<WeChatClient>,
+    pub pay: Arc<PayClient>,
 }

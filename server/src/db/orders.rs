@@ -403,6 +403,13 @@ pub struct OrderDetail {
     pub completed_at: Option<i64>,
     pub cancelled_at: Option<i64>,
     pub cancel_reason: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    /// Store pickup: the write-off code shown to the shopper once paid.
+    pub pickup_code: Option<String>,
+    pub paid_amount: Option<Money>,
+    /// Cash refunded so far (fen), the sum of the core's refund amounts.
+    pub refunded_amount: Money,
     /// The core's quote as charged.
     pub quote: Value,
     /// Per-line, per-unit allocations: the input of every later refund.
@@ -447,7 +454,8 @@ async fn lines(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<Vec<Or
 
 const COLUMNS: &str = "id, order_no, status, payable, created_at, expires_at, goods_total, discount_total,
     shipping_fee, points_used, points_deduction, remark, delivery, address_key_id, address_sealed, paid_at,
-    shipped_at, completed_at, cancelled_at, cancel_reason, quote, snapshot";
+    shipped_at, completed_at, cancelled_at, cancel_reason, quote, snapshot, carrier, tracking_no, pickup_code,
+    paid_amount, refunded_amount";
 
 async fn summary_of(
     conn: &mut AnyConnection,
@@ -510,6 +518,11 @@ pub async fn detail(
         completed_at: r.try_get("completed_at")?,
         cancelled_at: r.try_get("cancelled_at")?,
         cancel_reason: r.try_get("cancel_reason")?,
+        carrier: r.try_get("carrier")?,
+        tracking_no: r.try_get("tracking_no")?,
+        pickup_code: r.try_get("pickup_code")?,
+        paid_amount: r.try_get::<Option<i64>, _>("paid_amount")?.map(Money::fen),
+        refunded_amount: m("refunded_amount")?,
         quote: serde_json::from_str(&r.try_get::<String, _>("quote")?)?,
         snapshot: serde_json::from_str(&r.try_get::<String, _>("snapshot")?)?,
         summary,
@@ -525,15 +538,20 @@ pub async fn list(
     page_size: i64,
 ) -> anyhow::Result<(Vec<OrderSummary>, i64)> {
     let status = tab.status().map(OrderStatus::as_str).unwrap_or("");
-    let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM orders WHERE user_id = $1 AND ($2 = '' OR status = $2)",
-    )
+    let after_sale = if tab == Tab::AfterSale {
+        " AND EXISTS (SELECT 1 FROM after_sales a WHERE a.order_id = orders.id)"
+    } else {
+        ""
+    };
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM orders WHERE user_id = $1 AND ($2 = '' OR status = $2){after_sale}"
+    ))
     .bind(user_id)
     .bind(status)
     .fetch_one(&mut *conn)
     .await?;
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM orders WHERE user_id = $1 AND ($2 = '' OR status = $2)
+        "SELECT {COLUMNS} FROM orders WHERE user_id = $1 AND ($2 = '' OR status = $2){after_sale}
          ORDER BY id DESC LIMIT $3 OFFSET $4"
     ))
     .bind(user_id)

@@ -7,12 +7,14 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::{catalog, orders::OrderDetail};
+use crate::db::{self, catalog, orders, orders::OrderDetail};
+use crate::http::after_sales::Tracking;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, Merchant};
 use crate::http::orders::{act, load};
 use crate::http::{Access, Api};
 use crate::order::Action;
+use crate::outbox;
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -37,8 +39,26 @@ pub fn routes(api: Api) -> Api {
     .post(
         "/api/merchant/orders/{id}/ship",
         Access::Merchant,
-        "Ship a paid order",
+        "Ship a paid order (carrier, tracking number)",
         ship,
+    )
+    .post(
+        "/api/merchant/orders/ship-batch",
+        Access::Merchant,
+        "Ship several orders; one result per order",
+        ship_batch,
+    )
+    .post(
+        "/api/merchant/pickup/write-off",
+        Access::Merchant,
+        "Hand over a store-pickup order by its write-off code",
+        write_off,
+    )
+    .post(
+        "/api/merchant/jobs/run",
+        Access::Merchant,
+        "Run the background jobs now (settle by query, auto-confirm, refunds, messages)",
+        run_jobs,
     )
     .post(
         "/api/merchant/orders/expire",
@@ -83,15 +103,128 @@ async fn mark_paid(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrderDetail>> {
-    Ok(Json(act(&state, id, None, Action::Pay, "merchant").await?))
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    let payable: Option<i64> = sqlx::query_scalar("SELECT payable FROM orders WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let r = match payable {
+        None => Err(ApiError::NotFound("order")),
+        Some(p) => crate::pay::mark_paid(&state, &mut tx, id, None, p, "merchant", now).await,
+    };
+    db::finish(tx, r).await?;
+    Ok(Json(load(&state, id, None).await?))
+}
+
+/// Ship one order in its own transaction: the transition, the tracking
+/// number and the "shipped" message together.
+async fn ship_one(state: &AppState, id: i64, t: &Tracking) -> ApiResult<()> {
+    t.check()?;
+    let now = db::now();
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        orders::transition(&mut tx, id, None, Action::Ship, "merchant", now).await?;
+        sqlx::query("UPDATE orders SET carrier = $1, tracking_no = $2 WHERE id = $3")
+            .bind(t.carrier.trim())
+            .bind(t.tracking_no.trim())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let (user_id, order_no): (i64, String) =
+            sqlx::query_as("SELECT user_id, order_no FROM orders WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        outbox::enqueue(
+            &mut tx,
+            &state.config.templates,
+            user_id,
+            "shipped",
+            &format!("shipped:{id}"),
+            &format!("pkg-order/detail/index?id={id}"),
+            json!({"character_string1": {"value": order_no}, "thing2": outbox::thing(t.carrier.trim()),
+                   "character_string3": {"value": t.tracking_no.trim()}, "time4": {"value": crate::pay::beijing_time(now)}}),
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+    .await;
+    db::finish(tx, r).await
 }
 
 async fn ship(
     State(state): State<AppState>,
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
+    ApiJson(t): ApiJson<Tracking>,
 ) -> ApiResult<Json<OrderDetail>> {
-    Ok(Json(act(&state, id, None, Action::Ship, "merchant").await?))
+    ship_one(&state, id, &t).await?;
+    Ok(Json(load(&state, id, None).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BatchItem {
+    order_id: i64,
+    carrier: String,
+    tracking_no: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    items: Vec<BatchItem>,
+}
+
+async fn ship_batch(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiJson(b): ApiJson<Batch>,
+) -> ApiResult<Json<Value>> {
+    if b.items.is_empty() || b.items.len() > 200 {
+        return Err(ApiError::invalid("items", "1 to 200 orders"));
+    }
+    let mut results = Vec::new();
+    for it in b.items {
+        let t = Tracking {
+            carrier: it.carrier,
+            tracking_no: it.tracking_no,
+        };
+        let r = ship_one(&state, it.order_id, &t).await;
+        results.push(match r {
+            Ok(()) => json!({"orderId": it.order_id, "ok": true}),
+            Err(e) => json!({"orderId": it.order_id, "ok": false, "error": e.body()}),
+        });
+    }
+    Ok(Json(json!({"results": results})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WriteOff {
+    code: String,
+}
+
+async fn write_off(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiJson(w): ApiJson<WriteOff>,
+) -> ApiResult<Json<OrderDetail>> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE pickup_code = $1")
+        .bind(w.code.trim())
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let id = id.ok_or(ApiError::NotFound("pickup code"))?;
+    Ok(Json(
+        act(&state, id, None, Action::WriteOff, "merchant").await?,
+    ))
+}
+
+async fn run_jobs(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Value>> {
+    crate::jobs::run_once(&state, db::now()).await?;
+    Ok(Json(json!({"ok": true})))
 }
 
 async fn expire_now(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Value>> {

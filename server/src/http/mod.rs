@@ -4,6 +4,7 @@
 //! the routes (a test also probes every documented route).
 
 pub mod addresses;
+pub mod after_sales;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
@@ -14,6 +15,7 @@ pub mod member;
 pub mod merchant;
 pub mod openapi;
 pub mod orders;
+pub mod pay;
 pub mod search;
 
 use std::time::Instant;
@@ -140,6 +142,8 @@ pub fn api() -> Api {
     let api = addresses::routes(api.tag("addresses"));
     let api = checkout::routes(api.tag("checkout"));
     let api = orders::routes(api.tag("orders"));
+    let api = pay::routes(api.tag("pay"));
+    let api = after_sales::routes(api.tag("after-sales"));
     let api = member::routes(api.tag("member"));
     merchant::routes(api.tag("merchant"))
 }

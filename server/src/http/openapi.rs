@@ -65,7 +65,33 @@ fn address_input() -> Value {
 
 /// The JSON body a route takes.
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
+    let tracking = || {
+        obj(
+            &["carrier", "trackingNo"],
+            json!({"carrier": {"type": "string"}, "trackingNo": {"type": "string"}}),
+        )
+    };
     Some(match (method, path) {
+        ("post", "/api/merchant/orders/{id}/ship") | ("post", "/api/after-sales/{id}/return") => {
+            tracking()
+        }
+        ("post", "/api/merchant/orders/ship-batch") => obj(
+            &["items"],
+            json!({"items": {"type": "array", "items": obj(&["orderId", "carrier", "trackingNo"],
+                json!({"orderId": int(), "carrier": {"type": "string"}, "trackingNo": {"type": "string"}}))}}),
+        ),
+        ("post", "/api/merchant/pickup/write-off") => {
+            obj(&["code"], json!({"code": {"type": "string"}}))
+        }
+        ("post", "/api/merchant/after-sales/{id}/reject") => {
+            obj(&["reason"], json!({"reason": {"type": "string"}}))
+        }
+        ("post", "/api/orders/{id}/after-sales") => obj(
+            &["kind", "items"],
+            json!({"kind": {"enum": ["refund_only", "return_refund"]},
+                   "items": {"type": "array", "items": obj(&["lineId", "quantity"], json!({"lineId": {"type": "string"}, "quantity": int()}))},
+                   "includeShipping": {"type": "boolean"}, "reason": {"type": "string", "maxLength": 200}}),
+        ),
         ("post", "/api/auth/login") => obj(
             &["code"],
             json!({"code": {"type": "string", "description": "from wx.login"},

@@ -8,9 +8,13 @@
 //! - `POST /cgi-bin/message/subscribe/send`: records the message; an openid
 //!   starting with `refuse` answers 43101 (user did not subscribe).
 //!
-//! Pay endpoints (prepay, notify) grow here with the payment issue.
+//!   [`FakeWeChat::refuse`] makes any openid refuse; [`FakeWeChat::fail_next_sends`]
+//!   answers -1 (system busy) to the next n sends.
+//! - WeChat Pay v3 (`/v3/...`), when given keys: see [`super::pay::fake`].
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, State};
@@ -21,6 +25,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
+use super::pay::fake::FakePay;
+use super::pay::keys::DemoPayKeys;
 use super::SubscribeMessage;
 
 fn hex(bytes: &[u8]) -> String {
@@ -44,10 +50,15 @@ struct FakeState {
     secret: String,
     token: String,
     sent: Mutex<Vec<SubscribeMessage>>,
+    refused: Mutex<BTreeSet<String>>,
+    fail_next: AtomicU64,
+    attempts: AtomicU64,
 }
 
 pub struct FakeWeChat {
     pub addr: SocketAddr,
+    /// WeChat Pay's side, when started with pay keys.
+    pub pay: Option<Arc<FakePay>>,
     state: Arc<FakeState>,
     task: JoinHandle<()>,
 }
@@ -65,6 +76,28 @@ impl FakeWeChat {
             .map(|v| v.clone())
             .unwrap_or_default()
     }
+
+    /// This openid refuses subscription messages (43101) from now on.
+    pub fn refuse(&self, openid: &str) {
+        if let Ok(mut r) = self.state.refused.lock() {
+            r.insert(openid.to_string());
+        }
+    }
+
+    /// The next `n` sends fail with -1 (system busy).
+    pub fn fail_next_sends(&self, n: u64) {
+        self.state.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Send attempts received (successful or not).
+    pub fn send_attempts(&self) -> u64 {
+        self.state.attempts.load(Ordering::SeqCst)
+    }
+
+    /// The fake WeChat Pay (panics when the fake was started without pay keys).
+    pub fn pay(&self) -> &FakePay {
+        self.pay.as_deref().expect("fake started with WeChat Pay")
+    }
 }
 
 impl Drop for FakeWeChat {
@@ -79,6 +112,9 @@ fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
         secret: secret.to_string(),
         token: format!("fake-token-{}", &hex(&Sha256::digest(secret))[..16]),
         sent: Mutex::new(Vec::new()),
+        refused: Mutex::new(BTreeSet::new()),
+        fail_next: AtomicU64::new(0),
+        attempts: AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/sns/jscode2session", get(code2session))
@@ -89,16 +125,33 @@ fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
     (app, state)
 }
 
-/// Start the fake on 127.0.0.1 and a free port.
-pub async fn spawn(appid: &str, secret: &str) -> std::io::Result<FakeWeChat> {
-    let (app, state) = router(appid, secret);
+/// Start the fake on 127.0.0.1 and a free port (with WeChat Pay when given keys).
+pub async fn spawn(
+    appid: &str,
+    secret: &str,
+    pay_keys: Option<DemoPayKeys>,
+) -> anyhow::Result<FakeWeChat> {
+    let (mut app, state) = router(appid, secret);
+    let pay = match pay_keys {
+        Some(k) => {
+            let pay = Arc::new(FakePay::new(appid, k)?);
+            app = app.merge(super::pay::fake::router(pay.clone()));
+            Some(pay)
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
     tracing::info!(%addr, "fake WeChat API listening");
-    Ok(FakeWeChat { addr, state, task })
+    Ok(FakeWeChat {
+        addr,
+        pay,
+        state,
+        task,
+    })
 }
 
 fn err(errcode: i64, errmsg: &str) -> Json<Value> {
@@ -192,7 +245,19 @@ async fn send(
     let Ok(msg) = serde_json::from_value::<SubscribeMessage>(body) else {
         return err(47001, "data format error");
     };
-    if msg.touser.starts_with("refuse") {
+    s.attempts.fetch_add(1, Ordering::SeqCst);
+    if s.fail_next
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        return err(-1, "system error");
+    }
+    let refused = s
+        .refused
+        .lock()
+        .map(|r| r.contains(&msg.touser))
+        .unwrap_or(false);
+    if msg.touser.starts_with("refuse") || refused {
         return err(43101, "user refuse to accept the msg");
     }
     if let Ok(mut v) = s.sent.lock() {

@@ -3,6 +3,7 @@
 //! later issue adds WeChat Pay v3 (prepay, notify verification) next to these.
 
 pub mod fake;
+pub mod pay;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};

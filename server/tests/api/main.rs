@@ -14,3 +14,4 @@ mod concurrency;
 mod member;
 mod meta;
 mod orders;
+mod pay;

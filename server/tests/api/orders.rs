@@ -48,7 +48,7 @@ async fn an_order_walks_the_state_machine_and_illegal_steps_are_refused() {
         .merchant(
             Method::POST,
             &format!("/api/merchant/orders/{id}/ship"),
-            None,
+            Some(json!({"carrier": "顺丰", "trackingNo": "SF100"})),
         )
         .await;
     assert_eq!(v["status"], "shipped");
@@ -77,7 +77,7 @@ async fn an_order_walks_the_state_machine_and_illegal_steps_are_refused() {
         .merchant(
             Method::POST,
             &format!("/api/merchant/orders/{id}/ship"),
-            None,
+            Some(json!({"carrier": "顺丰", "trackingNo": "SF100"})),
         )
         .await;
     assert_eq!(s, 409);
@@ -141,7 +141,7 @@ async fn orders_are_listed_by_status_tab() {
     app.merchant(
         Method::POST,
         &format!("/api/merchant/orders/{c}/ship"),
-        None,
+        Some(json!({"carrier": "顺丰", "trackingNo": "SF100"})),
     )
     .await;
     let ids = |v: &serde_json::Value| {

@@ -1,0 +1,508 @@
+//! After-sales (售后): refund-only and return-and-refund requests by line and
+//! quantity. Every amount comes from the core's refund rule over the order's
+//! stored `OrderSnapshot` (`mall_core::refund`), with the refunds already
+//! approved (read from the database) as `previous`, so a sequence of partial
+//! refunds can never pay back more than the order's payable. Approval applies
+//! the business effects in one transaction — units marked refunded, points
+//! returned, coupons returned when the whole order is, commission reversed
+//! (`mall_core::commission_reversal`), stock back when the goods are — and
+//! queues the cash refund, which is sent to WeChat Pay after commit.
+//!
+//! ```text
+//! requested ──approve (refund only)──────────────────────────▶ refunding ─▶ refunded
+//!     │      └approve (return)▶ awaiting_return ─return▶ returned ─receive┘   ├▶ refund_abnormal
+//!     └──reject──▶ rejected  (awaiting_return / returned can be rejected too) └▶ refund_closed
+//! ```
+
+use mall_core::commission::{commission_reversal, CommissionInput};
+use mall_core::refund::{refund, RefundInput, RefundItem, RefundRecord, RefundRequest};
+use mall_core::{OrderSnapshot, RefundQuote};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{AnyConnection, Row};
+
+use crate::db::{self, coupons, orders, users};
+use crate::http::error::{ApiError, ApiResult};
+use crate::order::{Action, OrderStatus};
+use crate::pay::{self, Distribution};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    RefundOnly,
+    ReturnRefund,
+}
+
+/// Requests whose units are taken (open or approved).
+const TAKEN: &str = "'requested', 'awaiting_return', 'returned', 'refunding', 'refunded', 'refund_abnormal', 'refund_closed'";
+/// Requests whose refund is decided (approved).
+const APPROVED: &str = "'refunding', 'refunded', 'refund_abnormal', 'refund_closed'";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AfterSaleView {
+    pub id: i64,
+    pub order_id: i64,
+    pub kind: Kind,
+    pub status: String,
+    pub items: Vec<RefundItem>,
+    pub include_shipping: bool,
+    pub reason: String,
+    /// Cash refunded (fen): the core's figure.
+    pub amount: i64,
+    pub points_returned: i64,
+    pub coupons_returned: Vec<String>,
+    pub whole_order: bool,
+    pub reject_reason: Option<String>,
+    pub return_carrier: Option<String>,
+    pub return_tracking_no: Option<String>,
+    pub refund_status: Option<String>,
+    pub created_at: i64,
+}
+
+/// Refund records of an order's requests in `statuses`, except request `except`.
+async fn records(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    statuses: &str,
+    except: i64,
+) -> anyhow::Result<Vec<RefundRecord>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT items, include_shipping FROM after_sales WHERE order_id = $1 AND id <> $2 AND status IN ({statuses}) ORDER BY id"
+    ))
+    .bind(order_id)
+    .bind(except)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(items, ship)| {
+            Ok(RefundRecord {
+                items: serde_json::from_str(&items)?,
+                shipping_refunded: ship != 0,
+            })
+        })
+        .collect()
+}
+
+async fn snapshot(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<OrderSnapshot> {
+    let s: String = sqlx::query_scalar("SELECT snapshot FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(serde_json::from_str(&s)?)
+}
+
+/// A shopper asks for a refund of some units (and maybe the delivery fee).
+#[allow(clippy::too_many_arguments)]
+pub async fn request(
+    state: &AppState,
+    user_id: i64,
+    order_id: i64,
+    kind: Kind,
+    items: Vec<RefundItem>,
+    include_shipping: bool,
+    reason: &str,
+    now: i64,
+) -> ApiResult<i64> {
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        let (status, owner): (String, i64) =
+            sqlx::query_as("SELECT status, user_id FROM orders WHERE id = $1 AND user_id = $2")
+                .bind(order_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(ApiError::NotFound("order"))?;
+        let status = OrderStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("status"))?;
+        if !matches!(status, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed) {
+            return Err(ApiError::conflict("AFTER_SALE_NOT_ALLOWED", format!("订单{}，不能申请售后", status.label())));
+        }
+        users::lock(&mut tx, owner, now).await?;
+        let order = snapshot(&mut tx, order_id).await?;
+        let previous = records(&mut tx, order_id, TAKEN, 0).await?;
+        let items: Vec<RefundItem> = items.into_iter().filter(|i| i.quantity > 0).collect();
+        let quote = refund(&RefundInput {
+            order,
+            previous,
+            request: RefundRequest {
+                items: items.clone(),
+                include_shipping,
+            },
+        })?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO after_sales (order_id, user_id, kind, status, items, include_shipping, reason, amount,
+                 points_returned, coupons_returned, whole_order, refund_quote, created_at, updated_at)
+             VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(order_id)
+        .bind(user_id)
+        .bind(serde_json::to_value(kind).map_err(anyhow::Error::from)?.as_str().unwrap_or(""))
+        .bind(serde_json::to_string(&items).map_err(anyhow::Error::from)?)
+        .bind(db::flag(include_shipping))
+        .bind(reason.chars().take(200).collect::<String>())
+        .bind(quote.amount.as_fen())
+        .bind(quote.points_returned as i64)
+        .bind(serde_json::to_string(&quote.coupons_returned).map_err(anyhow::Error::from)?)
+        .bind(db::flag(quote.whole_order))
+        .bind(serde_json::to_string(&quote).map_err(anyhow::Error::from)?)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(id)
+    }
+    .await;
+    db::finish(tx, r).await
+}
+
+async fn step(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: &[&str],
+    to: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let list = from
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let r = sqlx::query(&format!(
+        "UPDATE after_sales SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({list})"
+    ))
+    .bind(to)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() != 1 {
+        let now_status: Option<String> =
+            sqlx::query_scalar("SELECT status FROM after_sales WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        return match now_status {
+            None => Err(ApiError::NotFound("after-sale")),
+            Some(s) => Err(ApiError::conflict(
+                "AFTER_SALE_STATE",
+                format!("售后单当前状态为{s}，不能进行此操作"),
+            )),
+        };
+    }
+    Ok(())
+}
+
+/// Merchant approves: refund-only → refund now; return → wait for the goods.
+pub async fn approve(state: &AppState, id: i64, now: i64) -> ApiResult<()> {
+    let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM after_sales WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    match kind.as_deref() {
+        None => Err(ApiError::NotFound("after-sale")),
+        Some("return_refund") => {
+            let mut tx = state.db.begin_write().await?;
+            let r = step(&mut tx, id, &["requested"], "awaiting_return", now).await;
+            db::finish(tx, r).await
+        }
+        Some(_) => execute(state, id, &["requested"], now).await,
+    }
+}
+
+/// Merchant received the returned goods: refund now.
+pub async fn receive_return(state: &AppState, id: i64, now: i64) -> ApiResult<()> {
+    execute(state, id, &["awaiting_return", "returned"], now).await
+}
+
+pub async fn reject(state: &AppState, id: i64, reason: &str, now: i64) -> ApiResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        step(
+            &mut tx,
+            id,
+            &["requested", "awaiting_return", "returned"],
+            "rejected",
+            now,
+        )
+        .await?;
+        sqlx::query("UPDATE after_sales SET reject_reason = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+    .await;
+    db::finish(tx, r).await
+}
+
+pub async fn shopper_return(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+    carrier: &str,
+    tracking: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        let owner: Option<i64> =
+            sqlx::query_scalar("SELECT user_id FROM after_sales WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if owner != Some(user_id) {
+            return Err(ApiError::NotFound("after-sale"));
+        }
+        step(&mut tx, id, &["awaiting_return"], "returned", now).await?;
+        sqlx::query(
+            "UPDATE after_sales SET return_carrier = $1, return_tracking_no = $2 WHERE id = $3",
+        )
+        .bind(carrier)
+        .bind(tracking)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+    .await;
+    db::finish(tx, r).await
+}
+
+/// Decide the refund with the core and apply its effects; send the cash after commit.
+async fn execute(state: &AppState, id: i64, from: &[&str], now: i64) -> ApiResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let r = execute_in(&mut tx, id, from, now).await;
+    let refund_row = db::finish(tx, r).await?;
+    if let Some(rid) = refund_row {
+        if let Err(e) = pay::send_refund(state, rid, now).await {
+            tracing::warn!(error = %e, "refund not sent yet; the refund job retries it");
+        }
+    }
+    Ok(())
+}
+
+async fn execute_in(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: &[&str],
+    now: i64,
+) -> ApiResult<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT order_id, kind, items, include_shipping FROM after_sales WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ApiError::NotFound("after-sale"))?;
+    let order_id: i64 = row.try_get("order_id")?;
+    let kind: String = row.try_get("kind")?;
+    let items: Vec<RefundItem> =
+        serde_json::from_str(&row.try_get::<String, _>("items")?).map_err(anyhow::Error::from)?;
+    let include_shipping = row.try_get::<i64, _>("include_shipping")? != 0;
+    let o = sqlx::query("SELECT user_id, order_no, status, distribution FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let user_id: i64 = o.try_get("user_id")?;
+    let order_no: String = o.try_get("order_no")?;
+    let status = OrderStatus::parse(&o.try_get::<String, _>("status")?)
+        .ok_or_else(|| anyhow::anyhow!("status"))?;
+    users::lock(&mut *conn, user_id, now).await?;
+    // Claim the request first: a second approval finds it moved on.
+    step(&mut *conn, id, from, "refunding", now).await?;
+    let order = snapshot(&mut *conn, order_id).await?;
+    let previous = records(&mut *conn, order_id, APPROVED, id).await?;
+    let quote: RefundQuote = refund(&RefundInput {
+        order: order.clone(),
+        previous: previous.clone(),
+        request: RefundRequest {
+            items: items.clone(),
+            include_shipping,
+        },
+    })?;
+    sqlx::query(
+        "UPDATE after_sales SET amount = $1, points_returned = $2, coupons_returned = $3, whole_order = $4, refund_quote = $5 WHERE id = $6",
+    )
+    .bind(quote.amount.as_fen())
+    .bind(quote.points_returned as i64)
+    .bind(serde_json::to_string(&quote.coupons_returned).map_err(anyhow::Error::from)?)
+    .bind(db::flag(quote.whole_order))
+    .bind(serde_json::to_string(&quote).map_err(anyhow::Error::from)?)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let restock = kind == "return_refund" || status == OrderStatus::Paid;
+    for l in &quote.lines {
+        sqlx::query("UPDATE order_lines SET refunded_quantity = refunded_quantity + $1 WHERE order_id = $2 AND line_id = $3 AND refunded_quantity + $1 <= quantity")
+            .bind(l.quantity as i64)
+            .bind(order_id)
+            .bind(&l.line_id)
+            .execute(&mut *conn)
+            .await?;
+        if restock {
+            sqlx::query("UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = (SELECT sku_id FROM order_lines WHERE order_id = $2 AND line_id = $3)")
+                .bind(l.quantity as i64)
+                .bind(order_id)
+                .bind(&l.line_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    sqlx::query(
+        "UPDATE orders SET refunded_amount = refunded_amount + $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(quote.amount.as_fen())
+    .bind(now)
+    .bind(order_id)
+    .execute(&mut *conn)
+    .await?;
+    if quote.points_returned > 0 {
+        users::add_points(
+            &mut *conn,
+            user_id,
+            quote.points_returned as i64,
+            "refund",
+            Some(order_id),
+            now,
+        )
+        .await?;
+    }
+    if !quote.coupons_returned.is_empty() {
+        coupons::release_for_order(&mut *conn, order_id).await?;
+    }
+    if let Some(dist) = o.try_get::<Option<String>, _>("distribution")? {
+        let d: Distribution = serde_json::from_str(&dist).map_err(anyhow::Error::from)?;
+        let refunded: Vec<RefundItem> = previous.iter().flat_map(|r| r.items.clone()).collect();
+        let rev = commission_reversal(
+            &CommissionInput {
+                rule: d.rule,
+                promoters: d.promoters,
+                order: order.clone(),
+                refunded,
+            },
+            &quote
+                .lines
+                .iter()
+                .map(|l| RefundItem {
+                    line_id: l.line_id.clone(),
+                    quantity: l.quantity,
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        for s in rev.shares {
+            if !s.amount.is_zero() {
+                pay::insert_commission(
+                    &mut *conn,
+                    order_id,
+                    Some(id),
+                    s.level as i64,
+                    &s.promoter_id,
+                    -s.amount.as_fen(),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    if quote.whole_order {
+        orders::transition(
+            &mut *conn,
+            order_id,
+            None,
+            Action::RefundAll,
+            "merchant",
+            now,
+        )
+        .await?;
+    }
+    if quote.amount.is_zero() {
+        step(&mut *conn, id, &["refunding"], "refunded", now).await?;
+        return Ok(None);
+    }
+    let rid = pay::insert_refund(
+        &mut *conn,
+        order_id,
+        Some(id),
+        &format!("{order_no}R{id}"),
+        quote.amount.as_fen(),
+        "售后退款",
+        now,
+    )
+    .await?;
+    Ok(Some(rid))
+}
+
+pub async fn view(
+    conn: &mut AnyConnection,
+    id: i64,
+    user_id: Option<i64>,
+) -> ApiResult<AfterSaleView> {
+    list_where(
+        conn,
+        "a.id = $1 AND ($2 = 0 OR a.user_id = $2)",
+        id,
+        user_id.unwrap_or(0),
+    )
+    .await?
+    .pop()
+    .ok_or(ApiError::NotFound("after-sale"))
+}
+
+pub async fn list_for_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> ApiResult<Vec<AfterSaleView>> {
+    list_where(conn, "a.user_id = $1 AND $2 = 0", user_id, 0).await
+}
+
+pub async fn list_for_order(
+    conn: &mut AnyConnection,
+    order_id: i64,
+) -> ApiResult<Vec<AfterSaleView>> {
+    list_where(conn, "a.order_id = $1 AND $2 = 0", order_id, 0).await
+}
+
+async fn list_where(
+    conn: &mut AnyConnection,
+    cond: &str,
+    a: i64,
+    b: i64,
+) -> ApiResult<Vec<AfterSaleView>> {
+    let rows = sqlx::query(&format!(
+        "SELECT a.id, a.order_id, a.kind, a.status, a.items, a.include_shipping, a.reason, a.amount, a.points_returned,
+                a.coupons_returned, a.whole_order, a.reject_reason, a.return_carrier, a.return_tracking_no, a.created_at,
+                (SELECT r.status FROM refunds r WHERE r.after_sale_id = a.id ORDER BY r.id DESC LIMIT 1) AS refund_status
+         FROM after_sales a WHERE {cond} ORDER BY a.id DESC LIMIT 200"
+    ))
+    .bind(a)
+    .bind(b)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| -> anyhow::Result<AfterSaleView> {
+            let kind: String = r.try_get("kind")?;
+            Ok(AfterSaleView {
+                id: r.try_get("id")?,
+                order_id: r.try_get("order_id")?,
+                kind: serde_json::from_value(Value::String(kind))?,
+                status: r.try_get("status")?,
+                items: serde_json::from_str(&r.try_get::<String, _>("items")?)?,
+                include_shipping: r.try_get::<i64, _>("include_shipping")? != 0,
+                reason: r.try_get("reason")?,
+                amount: r.try_get("amount")?,
+                points_returned: r.try_get("points_returned")?,
+                coupons_returned: serde_json::from_str(
+                    &r.try_get::<String, _>("coupons_returned")?,
+                )?,
+                whole_order: r.try_get::<i64, _>("whole_order")? != 0,
+                reject_reason: r.try_get("reject_reason")?,
+                return_carrier: r.try_get("return_carrier")?,
+                return_tracking_no: r.try_get("return_tracking_no")?,
+                refund_status: r.try_get("refund_status")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(ApiError::from)
+}

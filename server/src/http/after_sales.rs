@@ -1,0 +1,215 @@
+//! After-sales over HTTP: the shopper's requests and the merchant's decisions
+//! (see `crate::aftersale`).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use mall_core::refund::RefundItem;
+use serde::Deserialize;
+
+use crate::aftersale::{self, AfterSaleView, Kind};
+use crate::db;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiPath, AuthUser, Merchant};
+use crate::http::{Access, Api};
+use crate::state::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.post(
+        "/api/orders/{id}/after-sales",
+        Access::User,
+        "Ask for a refund (refund only, or return and refund) of lines and quantities",
+        create,
+    )
+    .get(
+        "/api/after-sales",
+        Access::User,
+        "The shopper's after-sales requests",
+        list,
+    )
+    .get(
+        "/api/after-sales/{id}",
+        Access::User,
+        "One after-sales request",
+        one,
+    )
+    .post(
+        "/api/after-sales/{id}/return",
+        Access::User,
+        "Send the goods back (carrier and tracking number)",
+        send_back,
+    )
+    .get(
+        "/api/merchant/orders/{id}/after-sales",
+        Access::Merchant,
+        "An order's after-sales requests",
+        of_order,
+    )
+    .post(
+        "/api/merchant/after-sales/{id}/approve",
+        Access::Merchant,
+        "Approve: refund now (refund only) or wait for the goods (return)",
+        approve,
+    )
+    .post(
+        "/api/merchant/after-sales/{id}/reject",
+        Access::Merchant,
+        "Reject with a reason",
+        reject,
+    )
+    .post(
+        "/api/merchant/after-sales/{id}/receive",
+        Access::Merchant,
+        "The returned goods arrived: refund now",
+        receive,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewRequest {
+    kind: Kind,
+    items: Vec<RefundItem>,
+    #[serde(default)]
+    include_shipping: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(order_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<NewRequest>,
+) -> ApiResult<(StatusCode, Json<AfterSaleView>)> {
+    let id = aftersale::request(
+        &state,
+        user.user_id,
+        order_id,
+        req.kind,
+        req.items,
+        req.include_shipping,
+        &req.reason,
+        db::now(),
+    )
+    .await?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(aftersale::view(&mut conn, id, Some(user.user_id)).await?),
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<Vec<AfterSaleView>>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        aftersale::list_for_user(&mut conn, user.user_id).await?,
+    ))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<AfterSaleView>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        aftersale::view(&mut conn, id, Some(user.user_id)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tracking {
+    pub carrier: String,
+    pub tracking_no: String,
+}
+
+impl Tracking {
+    pub fn check(&self) -> ApiResult<()> {
+        let ok = |s: &str| !s.trim().is_empty() && s.chars().count() <= 64;
+        if !ok(&self.carrier) {
+            return Err(ApiError::invalid("carrier", "1 to 64 characters"));
+        }
+        if !ok(&self.tracking_no) {
+            return Err(ApiError::invalid("trackingNo", "1 to 64 characters"));
+        }
+        Ok(())
+    }
+}
+
+async fn send_back(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(t): ApiJson<Tracking>,
+) -> ApiResult<Json<AfterSaleView>> {
+    t.check()?;
+    aftersale::shopper_return(
+        &state,
+        user.user_id,
+        id,
+        t.carrier.trim(),
+        t.tracking_no.trim(),
+        db::now(),
+    )
+    .await?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        aftersale::view(&mut conn, id, Some(user.user_id)).await?,
+    ))
+}
+
+async fn of_order(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<AfterSaleView>>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(aftersale::list_for_order(&mut conn, id).await?))
+}
+
+async fn merchant_view(state: &AppState, id: i64) -> ApiResult<Json<AfterSaleView>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(aftersale::view(&mut conn, id, None).await?))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<AfterSaleView>> {
+    aftersale::approve(&state, id, db::now()).await?;
+    merchant_view(&state, id).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectBody {
+    reason: String,
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RejectBody>,
+) -> ApiResult<Json<AfterSaleView>> {
+    if b.reason.trim().is_empty() {
+        return Err(ApiError::invalid("reason", "required"));
+    }
+    aftersale::reject(&state, id, b.reason.trim(), db::now()).await?;
+    merchant_view(&state, id).await
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<AfterSaleView>> {
+    aftersale::receive_return(&state, id, db::now()).await?;
+    merchant_view(&state, id).await
+}

@@ -1,0 +1,53 @@
+//! Background work, started by the server as one tokio task, each job also
+//! callable from tests with their own `now`: settle unpaid orders whose
+//! notification never came (by query), confirm receipt N days after shipping,
+//! send refunds not sent yet, remind of expiring coupons, send the outbox.
+
+use std::time::Duration;
+
+use crate::db::{self, orders};
+use crate::order::{Action, OrderStatus};
+use crate::state::AppState;
+
+pub async fn run(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = run_once(&state, db::now()).await {
+            tracing::error!(error = ?e, "background jobs failed");
+        }
+    }
+}
+
+pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
+    crate::pay::settle_unpaid(state, now, 60).await?;
+    auto_confirm(state, now).await?;
+    crate::pay::retry_refunds(state, now).await?;
+    crate::outbox::coupon_reminders(state, now).await?;
+    crate::outbox::send_due(state, now).await?;
+    Ok(())
+}
+
+/// Shipped orders older than `auto_confirm_days` are confirmed received.
+pub async fn auto_confirm(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let due: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = $1 AND shipped_at <= $2 ORDER BY id LIMIT 500",
+    )
+    .bind(OrderStatus::Shipped.as_str())
+    .bind(now - state.config.auto_confirm_days * 24 * 3600)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut done = 0;
+    for id in due {
+        let mut tx = state.db.begin_write().await?;
+        match orders::transition(&mut tx, id, None, Action::ConfirmReceipt, "system", now).await {
+            Ok(_) => {
+                tx.commit().await?;
+                done += 1;
+            }
+            Err(crate::http::error::ApiError::IllegalTransition { .. }) => {}
+            Err(e) => return Err(anyhow::anyhow!("auto-confirming order {id}: {e}")),
+        }
+    }
+    Ok(done)
+}

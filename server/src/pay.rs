@@ -1,0 +1,738 @@
+//! Payment: prepay, settling a transaction (from the notification or from a
+//! query, the same code), refunds through WeChat Pay and their notifications.
+//!
+//! A transaction changes an order exactly once: `pending_payment → paid` is a
+//! conditional update through the state machine, so a duplicate notification,
+//! a query racing a notification, or a notification after shipping all find
+//! the order no longer unpaid and change nothing. A payment for a cancelled
+//! order is refunded in full (a `refunds` row, sent after commit), never
+//! turned into `paid`.
+
+use mall_core::commission::{commission, CommissionInput, CommissionRule};
+use mall_core::OrderSnapshot;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use crate::db::{self, orders};
+use crate::http::error::{ApiError, ApiResult};
+use crate::order::{Action, OrderStatus};
+use crate::outbox::{self, thing, yuan};
+use crate::state::AppState;
+use crate::wechat::pay::client::{PayError, RefundInfo, Transaction};
+use crate::wechat::pay::sign::RequestPayment;
+
+/// Unix seconds as Beijing time, `2025-01-01T12:00:00+08:00` (RFC 3339).
+pub fn beijing_rfc3339(t: i64) -> String {
+    let s = t + 8 * 3600;
+    let (days, rem) = (s.div_euclid(86400), s.rem_euclid(86400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `2025-01-01 12:00` Beijing time, for messages.
+pub fn beijing_time(t: i64) -> String {
+    let s = beijing_rfc3339(t);
+    format!("{} {}", &s[..10], &s[11..16])
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayResponse {
+    pub order_id: i64,
+    /// Already paid (a zero-payable order needs no WeChat payment).
+    pub paid: bool,
+    /// Amount charged, fen: always the order's stored payable.
+    pub amount: i64,
+    /// The `wx.requestPayment` parameters.
+    pub params: Option<RequestPayment>,
+}
+
+fn pay_error(e: PayError) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("wechat pay: {e}"))
+}
+
+/// Create (or reuse) the JSAPI prepay for an unpaid order of this shopper.
+pub async fn prepay(
+    state: &AppState,
+    order_id: i64,
+    user_id: i64,
+    now: i64,
+) -> ApiResult<PayResponse> {
+    let mut conn = state.db.pool.acquire().await?;
+    let row = sqlx::query(
+        "SELECT o.order_no, o.status, o.payable, o.expires_at, o.prepay_id, o.prepay_at, u.openid,
+                (SELECT title FROM order_lines l WHERE l.order_id = o.id ORDER BY l.id LIMIT 1) AS title
+         FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1 AND o.user_id = $2",
+    )
+    .bind(order_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ApiError::NotFound("order"))?;
+    let status = OrderStatus::parse(&row.try_get::<String, _>("status")?)
+        .ok_or_else(|| anyhow::anyhow!("unknown status"))?;
+    if status != OrderStatus::PendingPayment {
+        return Err(ApiError::IllegalTransition {
+            from: status,
+            action: Action::Pay,
+        });
+    }
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if expires_at <= now {
+        return Err(ApiError::conflict(
+            "ORDER_EXPIRED",
+            "订单已超时，请重新下单",
+        ));
+    }
+    // The amount is the order's stored payable, never a client figure.
+    let payable: i64 = row.try_get("payable")?;
+    drop(conn);
+    if payable == 0 {
+        let mut tx = state.db.begin_write().await?;
+        let r = mark_paid(state, &mut tx, order_id, None, 0, "system", now).await;
+        db::finish(tx, r).await?;
+        return Ok(PayResponse {
+            order_id,
+            paid: true,
+            amount: 0,
+            params: None,
+        });
+    }
+    let order_no: String = row.try_get("order_no")?;
+    let prepay_id: Option<String> = row.try_get("prepay_id")?;
+    let prepay_at: Option<i64> = row.try_get("prepay_at")?;
+    // A prepay id is good for two hours.
+    let prepay_id = match (prepay_id, prepay_at) {
+        (Some(id), Some(at)) if now - at < 7000 => id,
+        _ => {
+            let title: Option<String> = row.try_get("title")?;
+            let description: String = title
+                .unwrap_or_else(|| "商城订单".into())
+                .chars()
+                .take(40)
+                .collect();
+            let openid: String = row.try_get("openid")?;
+            let id = state
+                .pay
+                .prepay_jsapi(
+                    &order_no,
+                    &description,
+                    payable,
+                    &openid,
+                    Some(beijing_rfc3339(expires_at)),
+                )
+                .await
+                .map_err(pay_error)?;
+            sqlx::query(
+                "UPDATE orders SET prepay_id = $1, prepay_at = $2 WHERE id = $3 AND status = $4",
+            )
+            .bind(&id)
+            .bind(now)
+            .bind(order_id)
+            .bind(OrderStatus::PendingPayment.as_str())
+            .execute(&state.db.pool)
+            .await?;
+            id
+        }
+    };
+    Ok(PayResponse {
+        order_id,
+        paid: false,
+        amount: payable,
+        params: Some(state.pay.request_payment(&prepay_id, now)),
+    })
+}
+
+/// `pending_payment → paid` with its effects: the transaction recorded, the
+/// pickup code, commission earned, the "paid" message queued.
+pub async fn mark_paid(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    order_id: i64,
+    transaction_id: Option<&str>,
+    amount: i64,
+    actor: &str,
+    now: i64,
+) -> ApiResult<()> {
+    orders::transition(&mut *conn, order_id, None, Action::Pay, actor, now).await?;
+    let row = sqlx::query(
+        "SELECT user_id, order_no, payable, delivery, snapshot, distribution FROM orders WHERE id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let delivery: String = row.try_get("delivery")?;
+    let pickup = serde_json::from_str::<serde_json::Value>(&delivery)
+        .map(|d| d["kind"] == "pickup")
+        .unwrap_or(false);
+    let code = pickup.then(|| {
+        use rand::Rng;
+        format!(
+            "{:012}",
+            rand::rngs::OsRng.gen_range(0..1_000_000_000_000u64)
+        )
+    });
+    sqlx::query(
+        "UPDATE orders SET transaction_id = $1, paid_amount = $2, pickup_code = $3 WHERE id = $4",
+    )
+    .bind(transaction_id)
+    .bind(amount)
+    .bind(code)
+    .bind(order_id)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(dist) = row.try_get::<Option<String>, _>("distribution")? {
+        let d: Distribution = serde_json::from_str(&dist).map_err(anyhow::Error::from)?;
+        let snapshot: OrderSnapshot = serde_json::from_str(&row.try_get::<String, _>("snapshot")?)
+            .map_err(anyhow::Error::from)?;
+        let c = commission(&CommissionInput {
+            rule: d.rule,
+            promoters: d.promoters,
+            order: snapshot,
+            refunded: vec![],
+        })?;
+        for s in c.shares {
+            insert_commission(
+                &mut *conn,
+                order_id,
+                None,
+                s.level as i64,
+                &s.promoter_id,
+                s.amount.as_fen(),
+                now,
+            )
+            .await?;
+        }
+    }
+    let user_id: i64 = row.try_get("user_id")?;
+    let order_no: String = row.try_get("order_no")?;
+    outbox::enqueue(
+        &mut *conn,
+        &state.config.templates,
+        user_id,
+        "paid",
+        &format!("paid:{order_id}"),
+        &format!("pkg-order/detail/index?id={order_id}"),
+        json!({"character_string1": {"value": order_no}, "amount2": {"value": yuan(amount)},
+               "time3": {"value": beijing_time(now)}, "thing4": thing("支付成功，我们会尽快发货")}),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The promoter chain and commission rule stored with an order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Distribution {
+    pub rule: CommissionRule,
+    pub promoters: Vec<String>,
+}
+
+pub async fn insert_commission(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    after_sale_id: Option<i64>,
+    level: i64,
+    promoter: &str,
+    amount: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO commissions (order_id, after_sale_id, level, promoter_id, amount, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(order_id)
+    .bind(after_sale_id)
+    .bind(level)
+    .bind(promoter)
+    .bind(amount)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Why a transaction or refund notice was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum Reject {
+    #[error("{0} does not match")]
+    Mismatch(&'static str),
+    #[error("unknown order")]
+    UnknownOrder,
+    #[error("unknown refund")]
+    UnknownRefund,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for Reject {
+    fn from(e: sqlx::Error) -> Self {
+        Reject::Internal(e.to_string())
+    }
+}
+
+impl From<ApiError> for Reject {
+    fn from(e: ApiError) -> Self {
+        Reject::Internal(e.to_string())
+    }
+}
+
+impl Reject {
+    pub fn status(&self) -> u16 {
+        match self {
+            Reject::Mismatch(_) => 400,
+            Reject::UnknownOrder | Reject::UnknownRefund => 404,
+            Reject::Internal(_) => 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    Paid,
+    /// Already applied (a duplicate, or an order that has moved on).
+    NoEffect,
+    /// Not a success (NOTPAY, CLOSED, …): nothing to do.
+    NotPaid,
+    /// Paid after it was cancelled: refund queued.
+    LateRefund(i64),
+}
+
+/// Apply a transaction (verified notification or query answer).
+pub async fn apply_transaction(
+    state: &AppState,
+    t: &Transaction,
+    source: &str,
+    now: i64,
+) -> Result<Settled, Reject> {
+    if t.mchid != state.pay.mchid() {
+        return Err(Reject::Mismatch("mchid"));
+    }
+    if t.appid != state.pay.appid {
+        return Err(Reject::Mismatch("appid"));
+    }
+    if t.trade_state != "SUCCESS" {
+        return Ok(Settled::NotPaid);
+    }
+    let amount = t.amount.as_ref().ok_or(Reject::Mismatch("amount"))?;
+    let transaction_id = t
+        .transaction_id
+        .as_deref()
+        .ok_or(Reject::Mismatch("transaction_id"))?;
+    let mut tx = state.db.begin_write().await?;
+    let r = apply_in(
+        state,
+        &mut tx,
+        t,
+        amount.total,
+        &amount.currency,
+        transaction_id,
+        source,
+        now,
+    )
+    .await;
+    match r {
+        Ok(s) => {
+            tx.commit().await?;
+            if let Settled::LateRefund(id) = s {
+                if let Err(e) = send_refund(state, id, now).await {
+                    tracing::warn!(error = %e, "late-payment refund not sent yet; will retry");
+                }
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply_in(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    t: &Transaction,
+    total: i64,
+    currency: &str,
+    transaction_id: &str,
+    source: &str,
+    now: i64,
+) -> Result<Settled, Reject> {
+    let row: Option<(i64, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, status, payable, transaction_id FROM orders WHERE order_no = $1",
+    )
+    .bind(&t.out_trade_no)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (order_id, status, payable, known) = row.ok_or(Reject::UnknownOrder)?;
+    // Integers, compared as integers, against what the order must be paid.
+    if total != payable || currency != "CNY" {
+        tracing::error!(
+            order_id,
+            total,
+            payable,
+            "payment amount differs from the order's payable"
+        );
+        return Err(Reject::Mismatch("amount"));
+    }
+    let status = OrderStatus::parse(&status).ok_or(Reject::Internal("status".into()))?;
+    match status {
+        OrderStatus::PendingPayment => {
+            mark_paid(
+                state,
+                conn,
+                order_id,
+                Some(transaction_id),
+                total,
+                source,
+                now,
+            )
+            .await?;
+            Ok(Settled::Paid)
+        }
+        OrderStatus::Cancelled if known.is_none() => {
+            let r = sqlx::query(
+                "UPDATE orders SET transaction_id = $1, paid_amount = $2, updated_at = $3
+                 WHERE id = $4 AND status = $5 AND transaction_id IS NULL",
+            )
+            .bind(transaction_id)
+            .bind(total)
+            .bind(now)
+            .bind(order_id)
+            .bind(OrderStatus::Cancelled.as_str())
+            .execute(&mut *conn)
+            .await?;
+            if r.rows_affected() != 1 {
+                return Ok(Settled::NoEffect);
+            }
+            tracing::warn!(order_id, "payment for a cancelled order: refunding it");
+            let id = insert_refund(
+                conn,
+                order_id,
+                None,
+                &format!("{}L", t.out_trade_no),
+                total,
+                "订单已取消，自动退款",
+                now,
+            )
+            .await?;
+            Ok(Settled::LateRefund(id))
+        }
+        _ => {
+            if known.as_deref() != Some(transaction_id) {
+                tracing::warn!(
+                    order_id,
+                    "a second transaction for one order: left for review"
+                );
+            }
+            Ok(Settled::NoEffect)
+        }
+    }
+}
+
+pub async fn insert_refund(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    after_sale_id: Option<i64>,
+    out_refund_no: &str,
+    amount: i64,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO refunds (order_id, after_sale_id, out_refund_no, amount, reason, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) RETURNING id",
+    )
+    .bind(order_id)
+    .bind(after_sale_id)
+    .bind(out_refund_no)
+    .bind(amount)
+    .bind(reason)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Call the refund API for a pending refund (idempotent by out_refund_no).
+pub async fn send_refund(state: &AppState, refund_id: i64, now: i64) -> anyhow::Result<()> {
+    let row: Option<(String, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT r.out_refund_no, r.amount, r.reason, o.order_no, o.paid_amount FROM refunds r
+         JOIN orders o ON o.id = r.order_id WHERE r.id = $1 AND r.status = 'pending'",
+    )
+    .bind(refund_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((out_refund_no, amount, reason, order_no, total)) = row else {
+        return Ok(());
+    };
+    match state
+        .pay
+        .refund(&order_no, &out_refund_no, amount, total, &reason)
+        .await
+    {
+        Ok(info) => {
+            let status = match info.status.as_str() {
+                "SUCCESS" => "success",
+                "CLOSED" => "closed",
+                "ABNORMAL" => "abnormal",
+                _ => "processing",
+            };
+            let mut tx = state.db.begin_write().await?;
+            set_refund_status(
+                state,
+                &mut tx,
+                refund_id,
+                status,
+                Some(&info.refund_id),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        Err(e) => {
+            sqlx::query(
+                "UPDATE refunds SET attempts = attempts + 1, last_error = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+            )
+            .bind(e.to_string())
+            .bind(now)
+            .bind(refund_id)
+            .execute(&state.db.pool)
+            .await?;
+            Err(anyhow::anyhow!("refund {out_refund_no}: {e}"))
+        }
+    }
+}
+
+/// Move a refund to `to` when that is a legal step; false when it is not (a
+/// duplicate or a late, out-of-order notice), with nothing changed.
+pub async fn set_refund_status(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    refund_id: i64,
+    to: &str,
+    wechat_refund_id: Option<&str>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let from: &[&str] = match to {
+        "processing" => &["pending"],
+        "success" => &["pending", "processing", "abnormal"],
+        "abnormal" => &["pending", "processing"],
+        "closed" => &["pending", "processing", "abnormal"],
+        _ => &[],
+    };
+    let list = from
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.is_empty() {
+        return Ok(false);
+    }
+    let r = sqlx::query(&format!(
+        "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3,
+             succeeded_at = CASE WHEN $1 = 'success' THEN $3 ELSE succeeded_at END
+         WHERE id = $4 AND status IN ({list})"
+    ))
+    .bind(to)
+    .bind(wechat_refund_id)
+    .bind(now)
+    .bind(refund_id)
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let row: (i64, Option<i64>, i64, i64) = sqlx::query_as(
+        "SELECT r.order_id, r.after_sale_id, r.amount, o.user_id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
+    )
+    .bind(refund_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (order_id, after_sale, amount, user_id) = row;
+    if let Some(a) = after_sale {
+        let status = match to {
+            "success" => "refunded",
+            "abnormal" => "refund_abnormal",
+            "closed" => "refund_closed",
+            _ => "refunding",
+        };
+        sqlx::query("UPDATE after_sales SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status)
+            .bind(now)
+            .bind(a)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if matches!(to, "success" | "closed" | "abnormal") {
+        let text = match to {
+            "success" => "退款成功，款项已原路退回",
+            "abnormal" => "退款异常，客服将联系您处理",
+            _ => "退款已关闭，请联系客服",
+        };
+        outbox::enqueue(
+            &mut *conn,
+            &state.config.templates,
+            user_id,
+            "refund",
+            &format!("refund:{refund_id}:{to}"),
+            &format!("pkg-order/detail/index?id={order_id}"),
+            json!({"amount1": {"value": yuan(amount)}, "thing2": thing(text), "time3": {"value": beijing_time(now)}}),
+            now,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Apply a verified refund notification.
+pub async fn apply_refund_notice(
+    state: &AppState,
+    info: &RefundInfo,
+    now: i64,
+) -> Result<bool, Reject> {
+    if info
+        .mchid
+        .as_deref()
+        .is_some_and(|m| m != state.pay.mchid())
+    {
+        return Err(Reject::Mismatch("mchid"));
+    }
+    let to = match info.status.as_str() {
+        "SUCCESS" => "success",
+        "ABNORMAL" => "abnormal",
+        "CLOSED" => "closed",
+        _ => return Ok(false),
+    };
+    let mut tx = state.db.begin_write().await?;
+    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT r.id, r.amount, o.order_no, o.paid_amount FROM refunds r JOIN orders o ON o.id = r.order_id
+         WHERE r.out_refund_no = $1",
+    )
+    .bind(&info.out_refund_no)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((id, amount, order_no, paid)) = row else {
+        let _ = tx.rollback().await;
+        return Err(Reject::UnknownRefund);
+    };
+    if order_no != info.out_trade_no {
+        let _ = tx.rollback().await;
+        return Err(Reject::Mismatch("out_trade_no"));
+    }
+    if info.amount.refund != amount || Some(info.amount.total) != paid {
+        let _ = tx.rollback().await;
+        return Err(Reject::Mismatch("amount"));
+    }
+    let changed = set_refund_status(state, &mut tx, id, to, Some(&info.refund_id), now).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Settle unpaid orders whose notification never came, by querying WeChat Pay.
+pub async fn settle_unpaid(state: &AppState, now: i64, min_age_secs: i64) -> anyhow::Result<usize> {
+    let due: Vec<String> = sqlx::query_scalar(
+        "SELECT order_no FROM orders WHERE status = $1 AND prepay_id IS NOT NULL AND prepay_at <= $2
+         ORDER BY id LIMIT 200",
+    )
+    .bind(OrderStatus::PendingPayment.as_str())
+    .bind(now - min_age_secs)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut paid = 0;
+    for no in due {
+        match state.pay.query_order(&no).await {
+            Ok(t) => match apply_transaction(state, &t, "query", now).await {
+                Ok(Settled::Paid) => paid += 1,
+                Ok(_) => {}
+                Err(e) => tracing::error!(order_no = %no, error = %e, "query answer refused"),
+            },
+            Err(e) if e.code() == "ORDER_NOT_EXIST" => {}
+            Err(e) => tracing::warn!(order_no = %no, error = %e, "order query failed"),
+        }
+    }
+    Ok(paid)
+}
+
+/// Before an unpaid order with a prepay is expired: ask WeChat Pay. Paid →
+/// settle it (true: do not expire); unpaid → close it there so it cannot be
+/// paid any more. An unreachable WeChat Pay leaves the order for the next sweep.
+pub async fn settle_or_close_before_expiry(
+    state: &AppState,
+    order_no: &str,
+    now: i64,
+) -> anyhow::Result<bool> {
+    match state.pay.query_order(order_no).await {
+        Ok(t) if t.trade_state == "SUCCESS" => {
+            apply_transaction(state, &t, "query", now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(true)
+        }
+        Ok(_) => {
+            state.pay.close_order(order_no).await?;
+            Ok(false)
+        }
+        Err(e) if e.code() == "ORDER_NOT_EXIST" => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Send refunds not sent yet; query refunds processing for over an hour.
+pub async fn retry_refunds(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let pending: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM refunds WHERE status = 'pending' ORDER BY id LIMIT 100")
+            .fetch_all(&state.db.pool)
+            .await?;
+    let mut n = 0;
+    for id in pending {
+        if send_refund(state, id, now).await.is_ok() {
+            n += 1;
+        }
+    }
+    let stuck: Vec<String> = sqlx::query_scalar(
+        "SELECT out_refund_no FROM refunds WHERE status = 'processing' AND updated_at <= $1 LIMIT 100",
+    )
+    .bind(now - 3600)
+    .fetch_all(&state.db.pool)
+    .await?;
+    for no in stuck {
+        if let Ok(info) = state.pay.query_refund(&no).await {
+            let _ = apply_refund_notice(state, &info, now).await;
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn beijing_time_formats() {
+        assert_eq!(super::beijing_rfc3339(0), "1970-01-01T08:00:00+08:00");
+        assert_eq!(
+            super::beijing_rfc3339(1_704_067_200),
+            "2024-01-01T08:00:00+08:00"
+        );
+        assert_eq!(
+            super::beijing_rfc3339(1_709_164_800),
+            "2024-02-29T08:00:00+08:00"
+        );
+        assert_eq!(super::beijing_time(1_704_067_200), "2024-01-01 08:00");
+    }
+}

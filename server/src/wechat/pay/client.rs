@@ -1,0 +1,338 @@
+//! The merchant's WeChat Pay v3 client: JSAPI prepay, query, close, refund.
+//! Every request is signed ([`MerchantSigner`]); every answer's signature is
+//! verified ([`PlatformVerifier`]) before its body is believed.
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::decrypt::{self, Resource};
+use super::sign::RequestPayment;
+use super::verify::{NotifyHeaders, VerifyError};
+use super::{MerchantSigner, PlatformVerifier};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    #[error("wechat pay {status} {code}: {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("wechat pay unreachable: {0}")]
+    Transport(String),
+    #[error("wechat pay answer not verified: {0}")]
+    Verify(#[from] VerifyError),
+    #[error("wechat pay answer malformed: {0}")]
+    Decode(String),
+}
+
+impl From<reqwest::Error> for PayError {
+    fn from(e: reqwest::Error) -> Self {
+        PayError::Transport(e.to_string())
+    }
+}
+
+impl PayError {
+    pub fn code(&self) -> &str {
+        match self {
+            PayError::Api { code, .. } => code,
+            _ => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payer {
+    pub openid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxAmount {
+    /// Fen; an integer (a string here fails to parse, and so is rejected).
+    pub total: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_total: Option<i64>,
+    #[serde(default = "cny")]
+    pub currency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_currency: Option<String>,
+}
+
+fn cny() -> String {
+    "CNY".into()
+}
+
+/// A transaction, as the payment notification and the query carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub appid: String,
+    pub mchid: String,
+    pub out_trade_no: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_type: Option<String>,
+    pub trade_state: String,
+    #[serde(default)]
+    pub trade_state_desc: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<Payer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<TxAmount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundAmount {
+    pub total: i64,
+    pub refund: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_total: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_refund: Option<i64>,
+    #[serde(default = "cny")]
+    pub currency: String,
+}
+
+/// A refund, as the refund API answers and the refund notification carries it
+/// (`status` in the answer, `refund_status` in the notification).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mchid: Option<String>,
+    pub out_trade_no: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    pub out_refund_no: String,
+    pub refund_id: String,
+    #[serde(default, alias = "refund_status")]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_received_account: Option<String>,
+    pub amount: RefundAmount,
+}
+
+/// A notification's envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: String,
+    #[serde(default)]
+    pub create_time: String,
+    pub event_type: String,
+    #[serde(default)]
+    pub resource_type: String,
+    pub resource: Resource,
+    #[serde(default)]
+    pub summary: String,
+}
+
+pub struct PayClient {
+    http: reqwest::Client,
+    base: String,
+    pub appid: String,
+    pub signer: MerchantSigner,
+    pub verifier: PlatformVerifier,
+    api_v3_key: String,
+    pub notify_url: String,
+    pub refund_notify_url: String,
+}
+
+/// Why a notification was refused (answered 4xx/5xx with `{"code":"FAIL"}`).
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("{0}")]
+    Verify(#[from] VerifyError),
+    #[error("malformed notification: {0}")]
+    Malformed(String),
+    #[error("resource: {0}")]
+    Decrypt(#[from] decrypt::DecryptError),
+}
+
+impl PayClient {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        base: String,
+        appid: &str,
+        signer: MerchantSigner,
+        verifier: PlatformVerifier,
+        api_v3_key: &str,
+        notify_url: String,
+        refund_notify_url: String,
+    ) -> PayClient {
+        PayClient {
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .expect("http client"),
+            base,
+            appid: appid.to_string(),
+            signer,
+            verifier,
+            api_v3_key: api_v3_key.to_string(),
+            notify_url,
+            refund_notify_url,
+        }
+    }
+
+    pub fn mchid(&self) -> &str {
+        &self.signer.mchid
+    }
+
+    /// Verify (signature, serial, time) and decrypt a notification's raw body.
+    pub fn open_notification(
+        &self,
+        headers: &NotifyHeaders,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(Notification, Vec<u8>), NotifyError> {
+        self.verifier.verify(headers, body, now)?;
+        let n: Notification =
+            serde_json::from_slice(body).map_err(|e| NotifyError::Malformed(e.to_string()))?;
+        let plain = decrypt::decrypt(&self.api_v3_key, &n.resource)?;
+        Ok((n, plain))
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path_query: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, PayError> {
+        let body_text = body.map(|b| b.to_string()).unwrap_or_default();
+        let now = crate::db::now();
+        let auth = self
+            .signer
+            .authorization(method.as_str(), path_query, &body_text, now);
+        let mut rb = self
+            .http
+            .request(method, format!("{}{path_query}", self.base))
+            .header("authorization", auth)
+            .header("accept", "application/json")
+            .header("user-agent", "mall-server");
+        if body.is_some() {
+            rb = rb
+                .header("content-type", "application/json")
+                .body(body_text);
+        }
+        let res = rb.send().await?;
+        let status = res.status().as_u16();
+        let headers = NotifyHeaders::from_headers(res.headers());
+        let bytes = res.bytes().await?;
+        // Every answer, error or not, is signed by WeChat Pay.
+        self.verifier.verify(&headers?, &bytes, crate::db::now())?;
+        if !(200..300).contains(&status) {
+            let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            return Err(PayError::Api {
+                status,
+                code: v["code"].as_str().unwrap_or("").to_string(),
+                message: v["message"].as_str().unwrap_or("").to_string(),
+            });
+        }
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| PayError::Decode(e.to_string()))
+    }
+
+    /// JSAPI (mini-program) prepay for `total` fen; returns the prepay id.
+    pub async fn prepay_jsapi(
+        &self,
+        out_trade_no: &str,
+        description: &str,
+        total: i64,
+        openid: &str,
+        time_expire: Option<String>,
+    ) -> Result<String, PayError> {
+        let mut body = json!({
+            "appid": self.appid,
+            "mchid": self.mchid(),
+            "description": description,
+            "out_trade_no": out_trade_no,
+            "notify_url": self.notify_url,
+            "amount": {"total": total, "currency": "CNY"},
+            "payer": {"openid": openid},
+        });
+        if let Some(t) = time_expire {
+            body["time_expire"] = json!(t);
+        }
+        let v = self
+            .call(Method::POST, "/v3/pay/transactions/jsapi", Some(&body))
+            .await?
+            .ok_or_else(|| PayError::Decode("empty prepay answer".into()))?;
+        v["prepay_id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| PayError::Decode("no prepay_id".into()))
+    }
+
+    pub fn request_payment(&self, prepay_id: &str, now: i64) -> RequestPayment {
+        self.signer.request_payment(&self.appid, prepay_id, now)
+    }
+
+    pub async fn query_order(&self, out_trade_no: &str) -> Result<Transaction, PayError> {
+        let v = self
+            .call(
+                Method::GET,
+                &format!(
+                    "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+                    self.mchid()
+                ),
+                None,
+            )
+            .await?
+            .ok_or_else(|| PayError::Decode("empty query answer".into()))?;
+        serde_json::from_value(v).map_err(|e| PayError::Decode(e.to_string()))
+    }
+
+    pub async fn close_order(&self, out_trade_no: &str) -> Result<(), PayError> {
+        self.call(
+            Method::POST,
+            &format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close"),
+            Some(&json!({"mchid": self.mchid()})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        out_refund_no: &str,
+        refund: i64,
+        total: i64,
+        reason: &str,
+    ) -> Result<RefundInfo, PayError> {
+        let body = json!({
+            "out_trade_no": out_trade_no,
+            "out_refund_no": out_refund_no,
+            "reason": reason,
+            "notify_url": self.refund_notify_url,
+            "amount": {"refund": refund, "total": total, "currency": "CNY"},
+        });
+        let v = self
+            .call(Method::POST, "/v3/refund/domestic/refunds", Some(&body))
+            .await?
+            .ok_or_else(|| PayError::Decode("empty refund answer".into()))?;
+        serde_json::from_value(v).map_err(|e| PayError::Decode(e.to_string()))
+    }
+
+    pub async fn query_refund(&self, out_refund_no: &str) -> Result<RefundInfo, PayError> {
+        let v = self
+            .call(
+                Method::GET,
+                &format!("/v3/refund/domestic/refunds/{out_refund_no}"),
+                None,
+            )
+            .await?
+            .ok_or_else(|| PayError::Decode("empty refund query answer".into()))?;
+        serde_json::from_value(v).map_err(|e| PayError::Decode(e.to_string()))
+    }
+}
