@@ -10,36 +10,21 @@ beforeEach(() => {
   wx.showModal = jest.fn((o) => o.success({ confirm: true }));
 });
 
-function order(id, status, label, actions, extra) {
-  return Object.assign({
-    id, orderNo: `17672256000000${id}`, status, statusLabel: label, actions, payable: 38704, itemCount: 3,
-    createdAt: fx.NOW, expiresAt: status === 'pendingPayment' ? fx.NOW + 1800 : null,
-    lines: [
-      { lineId: '11', skuId: 101, productId: 1, title: '男士纯棉短袖T恤', specs: ['白色', 'L'], image: 'https://img.example.com/tee.jpg', quantity: 2, listPrice: 9900, unitPrice: 9702, priceSource: 'member', activityId: null, subtotal: 19404, itemDiscount: 0, orderDiscount: 1500, net: 17904, pointsDeduction: 0, paid: 17904, units: [] },
-      { lineId: '12', skuId: 205, productId: 2, title: '降噪蓝牙耳机', specs: ['黑色'], image: 'https://img.example.com/buds.jpg', quantity: 1, listPrice: 29900, unitPrice: 19900, priceSource: 'flashSale', activityId: 'flash-earbuds', subtotal: 19900, itemDiscount: 0, orderDiscount: 0, net: 19900, pointsDeduction: 0, paid: 19900, units: [] },
-    ],
-  }, extra);
-}
-
-function detail(o, extra) {
-  return Object.assign({}, o, {
-    goodsTotal: 39304, discountTotal: 1500, shippingFee: 900, pointsUsed: 0, pointsDeduction: 0, remark: '请尽快发货',
-    delivery: { kind: 'express', regionCode: '310115' }, address: fx.addresses[0], paidAt: null, shippedAt: null, completedAt: null,
-    cancelledAt: null, cancelReason: null, quote: {}, snapshot: {},
-  }, extra);
-}
+// The server's shapes (tests/mp/fixtures.js): snake_case statuses, its actions.
+const order = (id, status, extra) => fx.order(id, status, extra);
+const detail = fx.orderDetail;
 
 test('orders: six tabs (全部 + 5 statuses), opening on the tab asked for, cancel from the list', async () => {
   let cancelled = false;
   const log = h.mockServer({
     'GET /api/orders': (req) => {
       const items = {
-        unpaid: cancelled ? [] : [order(1, 'pendingPayment', '待付款', ['pay', 'cancel'])],
-        toReceive: [order(2, 'shipped', '待收货', ['confirmReceipt'])],
+        unpaid: cancelled ? [] : [order(1, 'pending_payment')],
+        toReceive: [order(2, 'shipped')],
       }[req.query.tab] || [];
       return { items, page: 1, pageSize: 10, total: items.length, hasMore: false };
     },
-    'POST /api/orders/{id}/cancel': (req) => { cancelled = true; return detail(order(Number(req.params[0]), 'cancelled', '已取消', [])); },
+    'POST /api/orders/{id}/cancel': (req) => { cancelled = true; return detail(order(Number(req.params[0]), 'cancelled')); },
   });
   const page = await h.openPage('pkg-order/orders/index', { tab: 'unpaid' });
   expect(h.texts(page, '.tab')).toEqual(['全部', '待付款', '待发货', '待收货', '已完成', '售后']);
@@ -59,10 +44,11 @@ test('orders: six tabs (全部 + 5 statuses), opening on the tab asked for, canc
 });
 
 test('order detail: amounts, address, lines, confirm receipt', async () => {
-  const shipped = detail(order(2, 'shipped', '待收货', ['confirmReceipt']), { paidAt: fx.NOW + 60, shippedAt: fx.NOW + 3600 });
+  const shipped = detail(order(2, 'shipped'), { shippedAt: fx.NOW + 3600 });
   const log = h.mockServer({
     'GET /api/orders/{id}': () => shipped,
-    'POST /api/orders/{id}/confirm-receipt': () => detail(order(2, 'completed', '已完成', ['requestAfterSale']), { completedAt: fx.NOW + 7200 }),
+    'GET /api/after-sales': () => [],
+    'POST /api/orders/{id}/confirm-receipt': () => detail(order(2, 'completed'), { shippedAt: fx.NOW + 3600, completedAt: fx.NOW + 7200 }),
   });
   const page = await h.openPage('pkg-order/detail/index', { id: '2' });
   expect(h.text(page, '#status')).toBe('待收货');

@@ -7,6 +7,7 @@ const fx = require('./fixtures');
 const money = require('../../miniprogram/lib/money.js');
 const store = require('../../miniprogram/lib/store.js');
 const config = require('../../miniprogram/config.js');
+const pay = require('../../miniprogram/lib/pay.js');
 
 let core;
 beforeAll(async () => {
@@ -17,6 +18,9 @@ beforeEach(() => {
   h.resetSession();
   store.buyNow = null;
   config.store = null;
+  pay.poll.intervalMs = 0;
+  wx.showToast = jest.fn();
+  wx.requestPayment = jest.fn((o) => o.success({ errMsg: 'requestPayment:ok' }));
 });
 
 /** The server's input for a checkout body, as POST /api/checkout/input would answer. */
@@ -43,7 +47,10 @@ function server(overrides) {
     'GET /api/cart': () => ({ items: fx.cartItems }),
     'GET /api/addresses': () => fx.addresses,
     'POST /api/checkout/input': (req) => ({ input: serverInput(req.data) }),
-    'POST /api/orders': () => ({ status: 201, body: { id: 501, orderNo: '176722560012345678', status: 'pendingPayment' } }),
+    'POST /api/orders': () => ({ status: 201, body: fx.orderDetail(fx.order(501, 'pending_payment')) }),
+    // placed → straight to payment; the server then says paid
+    'POST /api/orders/{id}/pay': (req) => fx.prepay(Number(req.params[0]), 38704),
+    'GET /api/orders/{id}': (req) => fx.orderDetail(fx.order(Number(req.params[0]), 'paid')),
   }, overrides));
 }
 
@@ -142,7 +149,36 @@ test('submit sends the quote fingerprint and opens the order', async () => {
     fingerprint: q.fingerprint, idempotencyKey: expect.stringMatching(/^mp-/), remark: '',
   });
   expect(post.data.idempotencyKey.length).toBeLessThanOrEqual(64);
+  // placed → paid at once: prepay, the sheet with exactly the server's parameters, the server's status
+  const prepay = fx.prepay(501, 38704).params;
+  expect(log.filter((r) => r.method === 'POST' && r.path === '/api/orders/501/pay').length).toBe(1);
+  expect(wx.requestPayment).toHaveBeenCalledTimes(1);
+  const args = wx.requestPayment.mock.calls[0][0];
+  expect({ timeStamp: args.timeStamp, nonceStr: args.nonceStr, package: args.package, signType: args.signType, paySign: args.paySign })
+    .toEqual({ timeStamp: prepay.timeStamp, nonceStr: prepay.nonceStr, package: prepay.package, signType: prepay.signType, paySign: prepay.paySign });
+  expect(log.some((r) => r.method === 'GET' && r.path === '/api/orders/501')).toBe(true);
   expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pkg-order/detail/index?id=501' });
+  expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
+});
+
+test('payment sheet closed after placing: the order page opens on 待付款 with the reason; a refused prepay too', async () => {
+  const log = server({ 'GET /api/orders/{id}': () => { throw new Error('must not poll after a cancel'); } });
+  wx.redirectTo = jest.fn();
+  wx.requestPayment = jest.fn((o) => o.fail({ errMsg: 'requestPayment:fail cancel' }));
+  const page = await h.openPage('pkg-order/checkout/index');
+  await h.tap(page, '#submit');
+  expect(wx.requestPayment).toHaveBeenCalledTimes(1);
+  expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pkg-order/detail/index?id=501&pay=cancelled' });
+  expect(log.some((r) => r.method === 'GET' && r.path === '/api/orders/501')).toBe(false);
+
+  // the server refuses the prepay (e.g. expired): its message, then the order page
+  server({ 'POST /api/orders/{id}/pay': () => ({ status: 409, body: { code: 'ORDER_EXPIRED', message: '订单已超时，请重新下单', details: {} } }) });
+  wx.requestPayment = jest.fn();
+  const again = await h.openPage('pkg-order/checkout/index');
+  await h.tap(again, '#submit');
+  expect(wx.requestPayment).not.toHaveBeenCalled();
+  expect(wx.showToast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '订单已超时，请重新下单' }));
+  expect(wx.redirectTo).toHaveBeenLastCalledWith({ url: '/pkg-order/detail/index?id=501&pay=failed' });
 });
 
 test('PRICE_CHANGED shows the new total and resubmits with its fingerprint once confirmed', async () => {
@@ -156,7 +192,7 @@ test('PRICE_CHANGED shows the new total and resubmits with its fingerprint once 
       if (req.data.fingerprint !== serverQ.fingerprint) {
         return { status: 409, body: { code: 'PRICE_CHANGED', message: '订单金额有变化，请确认新的金额后再提交', details: { quote: serverQ } } };
       }
-      return { status: 201, body: { id: 502 } };
+      return { status: 201, body: fx.orderDetail(fx.order(502, 'pending_payment')) };
     },
   });
   let modal;

@@ -84,11 +84,21 @@ async function startServer(opts = {}) {
     DATABASE_URL: `sqlite://${path.join(dataDir, 'mall.db')}`,
     WECHAT_API_BASE: 'fake',
     MALL_SEED_DEMO: 'true',
-    RUST_LOG: process.env.E2E_RUST_LOG || 'warn',
+    // warn, plus the line that says where the fake WeChat API listens
+    RUST_LOG: process.env.E2E_RUST_LOG || 'warn,mall_server::wechat::fake=info',
+    NO_COLOR: '1',
   }, opts.env || {});
   const child = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const keep = (c) => { output = (output + c.toString()).slice(-20000); };
+  let fakeBase = null;
+  const keep = (c) => {
+    output = (output + c.toString()).slice(-20000);
+    if (!fakeBase) {
+      // "fake WeChat API listening addr=127.0.0.1:PORT" (ANSI codes stripped)
+      const m = /fake WeChat API listening\s+addr=([0-9.]+:\d+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
+      if (m) fakeBase = `http://${m[1]}`;
+    }
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;
@@ -128,6 +138,11 @@ async function startServer(opts = {}) {
   return {
     base, port, dataDir, pid: child.pid, stop,
     log: () => output,
+    /** The fake WeChat API (WeChat's side, incl. WeChat Pay) the server started. */
+    fakeWeChat: () => {
+      if (!fakeBase) throw new Error(`the fake WeChat API address was not logged (RUST_LOG must enable mall_server::wechat::fake=info):\n${output}`);
+      return fakeBase;
+    },
     secrets: () => JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')),
   };
 }

@@ -4,7 +4,11 @@
 // rules core on the "phone". The shopper adds products from the product page,
 // edits the cart, checks out and submits; at every step the total the page
 // shows (priced by the wasm) must be the server's own quote, and the order the
-// server writes must charge exactly what the checkout page showed.
+// server writes must charge exactly what the checkout page showed. Then the
+// page pays (wx.requestPayment stubbed as the phone; the fake WeChat Pay marks
+// the prepay paid and sends its signed notification, as the server's own tests
+// do), asks for a partial refund, the merchant approves it through the API, and
+// the refunded amount the page shows must be the server's.
 //
 // Needs the server binary: MALL_SERVER_BIN, default target/debug/mall-server
 // (`cargo build -p mall-server`). Missing → the suite fails, it never skips.
@@ -17,6 +21,7 @@ const e2e = require('./e2e-server');
 const money = require('../../miniprogram/lib/money.js');
 const config = require('../../miniprogram/config.js');
 const store = require('../../miniprogram/lib/store.js');
+const pay = require('../../miniprogram/lib/pay.js');
 
 jest.setTimeout(60000);
 
@@ -54,7 +59,45 @@ beforeEach(() => {
   wx.navigateTo = jest.fn();
   wx.redirectTo = jest.fn();
   wx.switchTab = jest.fn();
+  // The payment sheet, closed by the shopper unless a test says otherwise.
+  wx.requestPayment = jest.fn((o) => o.fail && o.fail({ errMsg: 'requestPayment:fail cancel' }));
+  pay.poll.intervalMs = 200;
 });
+
+/** Waits until cond() holds (the page's work may wait on timers and on the fake WeChat Pay). */
+async function until(cond, what, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await bridge.idle();
+}
+
+/**
+ * The phone's payment sheet, paying for real at the fake WeChat Pay: the
+ * prepay is marked paid there and its signed TRANSACTION.SUCCESS notification
+ * is sent to the server (POST /fake/pay/confirm, standing in for WeChat's
+ * servers), then the sheet reports success. Records each exchange.
+ */
+function payingSheet() {
+  const calls = [];
+  wx.requestPayment = jest.fn((o) => {
+    const prepayId = String(o.package).replace(/^prepay_id=/, '');
+    const call = { params: o, prepayId };
+    calls.push(call);
+    e2e.httpJson(server.fakeWeChat(), 'POST', '/fake/pay/confirm', { body: { prepayId } }).then((r) => {
+      call.confirm = r;
+      if (r.status === 200) o.success({ errMsg: 'requestPayment:ok' });
+      else o.fail({ errMsg: `requestPayment:fail ${r.status}` });
+    }, (e) => o.fail({ errMsg: `requestPayment:fail ${e.message}` }));
+  });
+  return calls;
+}
+
+function merchant(method, p, body) {
+  return shopper.call(method, p, body, { 'x-merchant-token': server.secrets().merchantToken });
+}
 
 /** Opens a page and waits until every request it started has been answered. */
 async function open(rel, query) {
@@ -224,37 +267,103 @@ test('product → cart → checkout → order: every total the pages show is the
   expect(coQuote.fingerprint).toBe(serverQ.fingerprint);
   expect(coQuote.payable).toBe(serverQ.payable);
 
-  // ---- submit: the server places the order for exactly the shown total
+  // ---- submit: the server places the order for exactly the shown total, and
+  // the page goes straight to payment
   const shown = h.text(co, '#total');
   const shownQuote = co.instance._quote;
+  const sheet = payingSheet();
   await tap(co, '#submit');
+  await until(() => wx.redirectTo.mock.calls.length > 0, 'the order page after payment');
   const post = bridge.log.filter((r) => r.method === 'POST' && r.path === '/api/orders').pop();
   expect(post.status).toBe(201);
   expect(post.data.fingerprint).toBe(shownQuote.fingerprint);
   const orderId = post.response.id;
-  expect(wx.redirectTo).toHaveBeenLastCalledWith({ url: `/pkg-order/detail/index?id=${orderId}` });
+  expect(post.response.status).toBe('pending_payment');
+  expect(post.response.payable).toBe(shownQuote.payable);
   expect(wx.showModal).not.toHaveBeenCalled(); // no PRICE_CHANGED round
 
+  // prepay by the page; the sheet got exactly the server's parameters
+  const prepay = bridge.log.filter((r) => r.method === 'POST' && r.path === `/api/orders/${orderId}/pay`);
+  expect(prepay.map((r) => r.status)).toEqual([200]);
+  expect(prepay[0].response.amount).toBe(shownQuote.payable);
+  expect(sheet.length).toBe(1);
+  const p = prepay[0].response.params;
+  const sent = sheet[0].params;
+  expect({ timeStamp: sent.timeStamp, nonceStr: sent.nonceStr, package: sent.package, signType: sent.signType, paySign: sent.paySign })
+    .toEqual({ timeStamp: p.timeStamp, nonceStr: p.nonceStr, package: p.package, signType: p.signType, paySign: p.paySign });
+  // the fake WeChat Pay notified the server, which accepted it (204)
+  expect(sheet[0].confirm.status).toBe(200);
+  expect(sheet[0].confirm.body.notifyStatus).toBe(204);
+  // the page asked the server (not the sheet) whether it is paid
+  expect(bridge.log.some((r) => r.method === 'GET' && r.path === `/api/orders/${orderId}` && r.response.status === 'paid')).toBe(true);
+  expect(wx.redirectTo).toHaveBeenLastCalledWith({ url: `/pkg-order/detail/index?id=${orderId}` });
+  expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '支付成功' }));
+
   const order = await shopper.get(`/api/orders/${orderId}`);
+  expect(order.status).toBe('paid');
+  expect(order.paidAmount).toBe(shownQuote.payable); // charged exactly what the checkout page showed
+  expect(money.format(order.paidAmount)).toBe(shown);
   expect(money.format(order.payable)).toBe(shown);
-  expect(order.payable).toBe(shownQuote.payable);
   expect(order.quote.fingerprint).toBe(shownQuote.fingerprint);
   expect(order.pointsDeduction).toBe(shownQuote.points.deduction);
-  expect(order.status).toBe('pending_payment');
-  expect(order.actions).toContain('cancel');
+  expect(order.actions).toEqual([]);
   expect(order.lines.length).toBe(3);
   // the ordered lines left the cart
   expect((await shopper.get('/api/cart')).items).toEqual([]);
 
-  // ---- 订单详情 shows the same amount
+  // ---- 订单详情 shows the same amounts, paid
   const detail = await open('pkg-order/detail/index', { id: orderId });
   expect(h.text(detail, '#payable')).toBe(shown);
+  expect(h.text(detail, '#paid-amount')).toBe(shown);
   expect(h.text(detail, '#status')).toBe(order.statusLabel);
-  expect(h.text(detail, '.sub')).toMatch(/^请在.+前付款$/); // status pending_payment (snake_case)
+  expect(order.statusLabel).toBe('待发货');
+  expect(detail.querySelector('#pay')).toBeFalsy();
+  expect(detail.querySelector('#refunded')).toBeFalsy();
 
-  // ---- payment: no /pay route in server/src/http yet (see the report); the
-  // order stays pendingPayment. When it lands, pay here through a stubbed
-  // wx.requestPayment and expect status paid.
+  // ---- partial refund through the page: one of the two T-shirts, refund only
+  const teeOrdered = order.lines.find((l) => l.title === '纯棉圆领短袖T恤');
+  expect(teeOrdered.quantity).toBe(2);
+  await tap(detail, `#aftersale-${teeOrdered.lineId}`);
+  expect(h.text(detail, '#form-qty')).toBe('2');
+  expect(detail.querySelector('#kind-return_refund')).toBeFalsy(); // not shipped: refund only
+  await tap(detail, '#qty-minus');
+  await tap(detail, '#reason-0');
+  wx.showModal = jest.fn((o) => o.success && o.success({ confirm: true }));
+  await tap(detail, '#form-submit');
+  const asPost = bridge.log.filter((r) => r.method === 'POST' && r.path === `/api/orders/${orderId}/after-sales`).pop();
+  expect(asPost.status).toBe(201);
+  expect(asPost.data).toEqual({ kind: 'refund_only', items: [{ lineId: teeOrdered.lineId, quantity: 1 }], includeShipping: false, reason: '不想要了' });
+  const request = asPost.response;
+  expect(request.amount).toBeGreaterThan(0);
+  expect(request.amount).toBeLessThan(order.paidAmount);
+  expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ content: expect.stringContaining(money.format(request.amount)) }));
+  expect(h.text(detail, `#as-status-${request.id}`)).toBe('待商家处理');
+  expect(h.text(detail, `#as-amount-${request.id}`)).toBe(money.format(request.amount));
+  const mine = await shopper.get('/api/after-sales');
+  expect(mine.find((a) => a.id === request.id).amount).toBe(request.amount);
+
+  // ---- the merchant approves (X-Merchant-Token from the data dir's secrets)
+  const approved = await merchant('POST', `/api/merchant/after-sales/${request.id}/approve`, {});
+  expect(['refunding', 'refunded']).toContain(approved.status);
+  expect(approved.amount).toBe(request.amount);
+  const after = await shopper.get(`/api/orders/${orderId}`);
+  expect(after.refundedAmount).toBe(approved.amount);
+  expect(after.status).toBe('paid'); // a partial refund leaves the order's status alone
+
+  const reopened = await open('pkg-order/detail/index', { id: orderId });
+  expect(h.text(reopened, '#refunded')).toBe(money.format(after.refundedAmount));
+  expect(h.text(reopened, `#as-amount-${request.id}`)).toBe(money.format(approved.amount));
+  expect(h.text(reopened, `#as-status-${request.id}`)).toBe(approved.status === 'refunded' ? '退款成功' : '退款中');
+  // one T-shirt is left to ask for
+  await tap(reopened, `#aftersale-${teeOrdered.lineId}`);
+  expect(h.text(reopened, '#form-qty')).toBe('1');
+
+  // ---- 我的订单 → 售后 lists it with the server's status and amount
+  const list = await open('pkg-order/orders/index', { tab: 'afterSale' });
+  // (the refund may have completed meanwhile: the fake WeChat Pay settles it)
+  const now = await shopper.get(`/api/after-sales/${request.id}`);
+  expect(h.text(list, `#as-status-${request.id}`)).toBe({ refunding: '退款中', refunded: '退款成功' }[now.status]);
+  expect(h.text(list, `#as-amount-${request.id}`)).toBe(money.format(approved.amount));
 
   expect(bridge.log.filter((r) => r.error || r.status >= 400)).toEqual([]);
 });
@@ -312,7 +421,10 @@ test('PRICE_CHANGED from the real server: a coupon used elsewhere → the page s
   expect(h.text(co, '#total')).toBe(money.format(order.payable));
   expect(order.payable).toBe(serverQuote.payable);
   expect(h.text(co, '#total')).not.toBe(shownBefore);
-  expect(wx.redirectTo).toHaveBeenLastCalledWith({ url: `/pkg-order/detail/index?id=${order.id}` });
+  // the payment sheet was closed: the order page opens on 待付款 and says so
+  await until(() => wx.redirectTo.mock.calls.length > 0, 'the order page');
+  expect(wx.redirectTo).toHaveBeenLastCalledWith({ url: `/pkg-order/detail/index?id=${order.id}&pay=cancelled` });
+  expect((await shopper.get(`/api/orders/${order.id}`)).status).toBe('pending_payment');
 });
 
 test('stock sold out after the page priced it: the server refuses with its message, nothing is placed', async () => {

@@ -127,4 +127,54 @@ const productDetail = {
   }],
 };
 
-module.exports = { NOW, DAY, demoRules, wallet, catalog, cartItems, cartInput, addresses, categories, productsPage, productDetail, card };
+// Orders as GET /api/orders(/{id}) answers them (server/src/db/orders.rs):
+// statuses snake_case (server/src/order.rs), actions camelCase and only the
+// shopper's (cancel, confirmReceipt), amounts in fen.
+const STATUS_LABEL = {
+  pending_payment: '待付款', paid: '待发货', shipped: '待收货', completed: '已完成', cancelled: '已取消', refunded: '已退款',
+};
+const SHOPPER_ACTIONS = { pending_payment: ['cancel'], shipped: ['confirmReceipt'] };
+
+function order(id, status, extra) {
+  if (!STATUS_LABEL[status]) throw new Error(`not a server order status: ${status}`);
+  return Object.assign({
+    id, orderNo: `17672256000000${id}`, status, statusLabel: STATUS_LABEL[status], actions: SHOPPER_ACTIONS[status] || [],
+    payable: 38704, itemCount: 3, createdAt: NOW, expiresAt: status === 'pending_payment' ? NOW + 1800 : null,
+    lines: [
+      { lineId: '11', skuId: 101, productId: 1, title: '男士纯棉短袖T恤', specs: ['白色', 'L'], image: 'https://img.example.com/tee.jpg', quantity: 2, listPrice: 9900, unitPrice: 9702, priceSource: 'member', activityId: null, subtotal: 19404, itemDiscount: 0, orderDiscount: 1500, net: 17904, pointsDeduction: 0, paid: 17904, units: [] },
+      { lineId: '12', skuId: 205, productId: 2, title: '降噪蓝牙耳机', specs: ['黑色'], image: 'https://img.example.com/buds.jpg', quantity: 1, listPrice: 29900, unitPrice: 19900, priceSource: 'flashSale', activityId: 'flash-earbuds', subtotal: 19900, itemDiscount: 0, orderDiscount: 0, net: 19900, pointsDeduction: 0, paid: 19900, units: [] },
+    ],
+  }, extra);
+}
+
+function orderDetail(o, extra) {
+  const paid = ['paid', 'shipped', 'completed', 'refunded'].includes(o.status);
+  return Object.assign({}, o, {
+    goodsTotal: 39304, discountTotal: 1500, shippingFee: 900, pointsUsed: 0, pointsDeduction: 0, remark: '请尽快发货',
+    delivery: { kind: 'express', regionCode: '310115' }, address: addresses[0], paidAt: paid ? NOW + 60 : null, shippedAt: null, completedAt: null,
+    cancelledAt: null, cancelReason: null, carrier: null, trackingNo: null, pickupCode: null,
+    paidAmount: paid ? o.payable : null, refundedAmount: 0, quote: {}, snapshot: {},
+  }, extra);
+}
+
+/** POST /api/orders/{id}/pay for an unpaid order (server/src/pay.rs PayResponse). */
+function prepay(orderId, amount) {
+  return {
+    orderId, paid: false, amount,
+    params: {
+      appId: 'wx-demo-appid', timeStamp: String(NOW + 5), nonceStr: 'n0nce5tr1ng', package: `prepay_id=wx${orderId}0000`,
+      signType: 'RSA', paySign: 'c2lnbmF0dXJl',
+    },
+  };
+}
+
+/** An after-sales request (server/src/aftersale.rs AfterSaleView). */
+function afterSale(id, orderId, extra) {
+  return Object.assign({
+    id, orderId, kind: 'refund_only', status: 'requested', items: [{ lineId: '11', quantity: 1 }], includeShipping: false,
+    reason: '不想要了', amount: 8952, pointsReturned: 0, couponsReturned: [], wholeOrder: false, rejectReason: null,
+    returnCarrier: null, returnTrackingNo: null, refundStatus: null, createdAt: NOW + 100,
+  }, extra);
+}
+
+module.exports = { NOW, DAY, order, orderDetail, prepay, afterSale, demoRules, wallet, catalog, cartItems, cartInput, addresses, categories, productsPage, productDetail, card };

@@ -2,7 +2,10 @@
 // (POST /api/checkout/input); delivery, coupons and points are changed on that
 // input locally and priced by the wasm core on the phone. Submitting sends the
 // quote's fingerprint; PRICE_CHANGED shows the server's new total to confirm.
+// A placed order goes straight to payment (lib/pay.js), then to its detail
+// page, which shows the status the server has (paid, or still 待付款).
 var api = require('../../lib/api.js');
+var pay = require('../../lib/pay.js');
 var pricing = require('../../lib/pricing.js');
 var money = require('../../lib/money.js');
 var util = require('../../lib/util.js');
@@ -37,6 +40,7 @@ Component({
     totalText: '',
     priceNotice: '',
     submitting: false,
+    paying: false,
     canSubmit: false,
     remark: '',
   },
@@ -359,10 +363,22 @@ Component({
       body.remark = this.data.remark;
       this.setData({ submitting: true });
       return api.post('/api/orders', body).then(function (order) {
-        self.setData({ submitting: false });
         store.buyNow = null;
-        wx.redirectTo({ url: '/pkg-order/detail/index?id=' + order.id });
-        return order;
+        self.setData({ paying: true });
+        var open = function (result) {
+          self.setData({ submitting: false, paying: false });
+          var url = '/pkg-order/detail/index?id=' + order.id;
+          // Not paid (yet): the order page says why and offers 去支付 again.
+          wx.redirectTo({ url: result === 'paid' ? url : url + '&pay=' + result });
+          return order;
+        };
+        return pay.payOrder(order.id).then(function (r) {
+          if (r.result === 'paid') wx.showToast({ title: r.message, icon: 'success' });
+          return open(r.result);
+        }, function (e) {
+          api.showError(e);
+          return open('failed');
+        });
       }, function (e) {
         self.setData({ submitting: false });
         if (e.code === 'PRICE_CHANGED' && e.details && e.details.quote) return self.priceChanged(e.details.quote);

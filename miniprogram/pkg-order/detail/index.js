@@ -1,5 +1,10 @@
-// 订单详情: status, delivery, lines with what each cost, amounts, actions.
+// 订单详情: status, delivery, lines with what each cost, amounts, actions:
+// 去支付 (server prepay → wx.requestPayment → the server's status, polled),
+// 取消 / 确认收货, and 申请售后 per line (quantity, refund only or return and
+// refund, reason) with the refund amount the server computes.
 var api = require('../../lib/api.js');
+var pay = require('../../lib/pay.js');
+var aftersale = require('../../lib/aftersale.js');
 var money = require('../../lib/money.js');
 var util = require('../../lib/util.js');
 var config = require('../../config.js');
@@ -12,22 +17,26 @@ function deliveryText(d) {
 }
 
 Component({
-  data: { order: null, loading: true },
+  data: { order: null, loading: true, paying: false, payMessage: '', afterSales: [], form: null, reasons: aftersale.REASONS },
   methods: {
     onLoad: function (q) {
       this._id = Number(q && q.id);
+      // From checkout when the payment did not go through.
+      if (q && q.pay && pay.MESSAGES[q.pay] && q.pay !== 'paid') this.setData({ payMessage: pay.MESSAGES[q.pay] });
       return this.load();
     },
     load: function () {
       var self = this;
       return api.get('/api/orders/' + this._id).then(function (o) {
-        self.render(o);
+        return self.render(o);
       }, function (e) {
         self.setData({ loading: false });
         api.showError(e);
       });
     },
+    // The order as the server has it, then (when after-sales apply) its requests.
     render: function (o) {
+      this._order = o;
       var rows = [{ key: 'goods', label: '商品金额', value: money.format(o.goodsTotal) }];
       if (o.discountTotal) rows.push({ key: 'discount', label: '优惠', value: '-' + money.format(o.discountTotal) });
       rows.push({ key: 'shipping', label: '运费', value: money.format(o.shippingFee) });
@@ -35,11 +44,14 @@ Component({
       var times = [['下单时间', o.createdAt], ['付款时间', o.paidAt], ['发货时间', o.shippedAt], ['完成时间', o.completedAt], ['取消时间', o.cancelledAt]]
         .filter(function (t) { return t[1]; })
         .map(function (t) { return { label: t[0], value: util.datetime(t[1]) }; });
+      var afterSaleOpen = aftersale.ALLOWED.indexOf(o.status) >= 0;
       this.setData({
         loading: false,
+        payMessage: o.status === 'pending_payment' ? this.data.payMessage : '',
         order: {
           id: o.id,
           orderNo: o.orderNo,
+          status: o.status,
           statusLabel: o.statusLabel,
           cancelReason: o.cancelReason || '',
           // the server's status values are snake_case (server/src/order.rs)
@@ -55,28 +67,123 @@ Component({
               quantity: l.quantity,
               unitPriceText: money.format(l.unitPrice),
               paidText: money.format(l.paid),
+              canAfterSale: false,
             };
           }),
           rows: rows,
           payableText: money.format(o.payable),
+          paidAmountText: typeof o.paidAmount === 'number' ? money.format(o.paidAmount) : '',
+          refundedText: o.refundedAmount ? money.format(o.refundedAmount) : '',
           remark: o.remark,
           times: times,
+          canPay: o.status === 'pending_payment',
           canCancel: o.actions.indexOf('cancel') >= 0,
           canConfirm: o.actions.indexOf('confirmReceipt') >= 0,
         },
       });
+      if (!afterSaleOpen && !o.refundedAmount) {
+        this._available = {};
+        this.setData({ afterSales: [] });
+        return Promise.resolve(o);
+      }
+      return this.loadAfterSales(afterSaleOpen).then(function () { return o; });
     },
+    // This order's requests; a line can take a new request for the units no
+    // open or approved request holds (the server's own rule).
+    loadAfterSales: function (open) {
+      var self = this;
+      var o = this._order;
+      return api.get('/api/after-sales').then(function (all) {
+        var mine = all.filter(function (a) { return a.orderId === o.id; });
+        var available = aftersale.available(o.lines, mine);
+        self._available = available;
+        var titles = {};
+        o.lines.forEach(function (l) { titles[l.lineId] = l.title; });
+        var patch = { afterSales: mine.map(function (a) { return aftersale.view(a, titles); }) };
+        o.lines.forEach(function (l, i) { patch['order.lines[' + i + '].canAfterSale'] = open && available[l.lineId] > 0; });
+        self.setData(patch);
+      }, api.showError);
+    },
+
+    // ---- 去支付
+    onPay: function () {
+      if (this.data.paying) return null;
+      var self = this;
+      this.setData({ paying: true, payMessage: '' });
+      return pay.payOrder(this._id).then(function (r) {
+        self.setData({ paying: false, payMessage: r.result === 'paid' ? '' : r.message });
+        if (r.result === 'paid') wx.showToast({ title: r.message, icon: 'success' });
+        else wx.showToast({ title: r.message, icon: 'none' });
+        // Whatever the sheet said, show the order as the server has it.
+        return r.order ? self.render(r.order) : self.load();
+      }, function (e) {
+        self.setData({ paying: false });
+        api.showError(e);
+        return self.load();
+      });
+    },
+
     act: function (action, text) {
       var self = this;
       return new Promise(function (resolve) {
         wx.showModal({ title: '提示', content: text, success: function (r) { resolve(!!r.confirm); }, fail: function () { resolve(false); } });
       }).then(function (ok) {
         if (!ok) return null;
-        return api.post('/api/orders/' + self._id + '/' + action, {}).then(function (o) { self.render(o); }, api.showError);
+        return api.post('/api/orders/' + self._id + '/' + action, {}).then(function (o) { return self.render(o); }, api.showError);
       });
     },
     onCancel: function () { return this.act('cancel', '确定取消该订单吗？'); },
     onConfirm: function () { return this.act('confirm-receipt', '确认已收到商品？'); },
     onCopy: function () { wx.setClipboardData({ data: this.data.order.orderNo }); },
+
+    // ---- 申请售后
+    onAfterSale: function (e) {
+      var lineId = e.currentTarget.dataset.id;
+      var line = this.data.order.lines.filter(function (l) { return l.lineId === lineId; })[0];
+      var max = (this._available || {})[lineId] || 0;
+      if (!line || max < 1) return;
+      // Goods not shipped yet: refund only.
+      var canReturn = this.data.order.status !== 'paid';
+      this.setData({
+        form: { lineId: lineId, title: line.title, quantity: max, max: max, kind: 'refund_only', canReturn: canReturn, reason: '', submitting: false },
+      });
+    },
+    onFormClose: function () { this.setData({ form: null }); },
+    onQtyMinus: function () {
+      if (this.data.form.quantity > 1) this.setData({ 'form.quantity': this.data.form.quantity - 1 });
+    },
+    onQtyPlus: function () {
+      if (this.data.form.quantity < this.data.form.max) this.setData({ 'form.quantity': this.data.form.quantity + 1 });
+    },
+    onKind: function (e) {
+      var kind = e.currentTarget.dataset.kind;
+      if (kind === 'return_refund' && !this.data.form.canReturn) return;
+      this.setData({ 'form.kind': kind });
+    },
+    onReason: function (e) { this.setData({ 'form.reason': e.currentTarget.dataset.reason }); },
+    onFormSubmit: function () {
+      var f = this.data.form;
+      if (!f || f.submitting) return null;
+      if (!f.reason) {
+        wx.showToast({ title: '请选择售后原因', icon: 'none' });
+        return null;
+      }
+      var self = this;
+      this.setData({ 'form.submitting': true });
+      return api.post('/api/orders/' + this._id + '/after-sales', {
+        kind: f.kind,
+        items: [{ lineId: f.lineId, quantity: f.quantity }],
+        includeShipping: false,
+        reason: f.reason,
+      }).then(function (a) {
+        self.setData({ form: null });
+        // The amount is the server's (the core's refund rule), never computed here.
+        wx.showModal({ title: '售后申请已提交', content: '退款金额' + money.format(a.amount) + '，等待商家处理', showCancel: false });
+        return self.load();
+      }, function (e) {
+        self.setData({ 'form.submitting': false });
+        api.showError(e);
+      });
+    },
   },
 });

@@ -1,5 +1,8 @@
-// 我的订单: status tabs, paged, with the actions the server allows.
+// 我的订单: status tabs, paged, with the actions the server allows; 去支付 on
+// unpaid orders; the 售后 tab lists the shopper's after-sales requests.
 var api = require('../../lib/api.js');
+var pay = require('../../lib/pay.js');
+var aftersale = require('../../lib/aftersale.js');
 var money = require('../../lib/money.js');
 var util = require('../../lib/util.js');
 
@@ -22,13 +25,14 @@ function view(o) {
     createdText: util.datetime(o.createdAt),
     images: o.lines.slice(0, 4).map(function (l) { return l.image; }),
     firstTitle: o.lines.length ? o.lines[0].title : '',
+    canPay: o.status === 'pending_payment',
     canCancel: o.actions.indexOf('cancel') >= 0,
     canConfirm: o.actions.indexOf('confirmReceipt') >= 0,
   };
 }
 
 Component({
-  data: { tabs: TABS, tab: 'all', orders: [], hasMore: true, loading: false },
+  data: { tabs: TABS, tab: 'all', orders: [], afterSales: [], hasMore: true, loading: false, paying: 0 },
   methods: {
     onLoad: function (q) {
       var tab = q && q.tab && TABS.some(function (t) { return t.key === q.tab; }) ? q.tab : 'all';
@@ -38,11 +42,35 @@ Component({
     reload: function () {
       this._page = 0;
       this._seq = (this._seq || 0) + 1;
-      this.setData({ orders: [], hasMore: true, loading: false });
+      this.setData({ orders: [], afterSales: [], hasMore: true, loading: false });
+      if (this.data.tab === 'afterSale') return this.loadAfterSales();
       return this.loadMore();
     },
+    // 售后: the requests with their status and the server's refund amount;
+    // line titles from the orders that have requests.
+    loadAfterSales: function () {
+      var self = this;
+      var seq = this._seq;
+      this.setData({ loading: true });
+      return Promise.all([
+        api.get('/api/after-sales'),
+        api.get('/api/orders', { query: { tab: 'afterSale', page: 1, pageSize: 100 } }),
+      ]).then(function (r) {
+        if (seq !== self._seq) return;
+        var titles = {};
+        r[1].items.forEach(function (o) { titles[o.id] = {}; o.lines.forEach(function (l) { titles[o.id][l.lineId] = l.title; }); });
+        self.setData({
+          loading: false,
+          hasMore: false,
+          afterSales: r[0].map(function (a) { return aftersale.view(a, titles[a.orderId]); }),
+        });
+      }, function (e) {
+        self.setData({ loading: false, hasMore: false });
+        api.showError(e);
+      });
+    },
     loadMore: function () {
-      if (!this.data.hasMore || this.data.loading) return Promise.resolve();
+      if (!this.data.hasMore || this.data.loading || this.data.tab === 'afterSale') return Promise.resolve();
       var self = this;
       var seq = this._seq;
       var page = this._page + 1;
@@ -75,6 +103,24 @@ Component({
         if (!ok) return null;
         return api.post('/api/orders/' + id + '/' + action, {}).then(function () { return self.reload(); }, api.showError);
       });
+    },
+    onPay: function (e) {
+      var id = e.currentTarget.dataset.id;
+      if (this.data.paying) return null;
+      var self = this;
+      this.setData({ paying: id });
+      return pay.payOrder(id).then(function (r) {
+        self.setData({ paying: 0 });
+        wx.showToast({ title: r.message, icon: r.result === 'paid' ? 'success' : 'none' });
+        return self.reload();
+      }, function (err) {
+        self.setData({ paying: 0 });
+        api.showError(err);
+        return self.reload();
+      });
+    },
+    onAfterSaleItem: function (e) {
+      wx.navigateTo({ url: '/pkg-order/detail/index?id=' + e.currentTarget.dataset.order });
     },
     onCancel: function (e) { return this.act(e.currentTarget.dataset.id, 'cancel', '确定取消该订单吗？'); },
     onConfirm: function (e) { return this.act(e.currentTarget.dataset.id, 'confirm-receipt', '确认已收到商品？'); },
