@@ -8,10 +8,22 @@
 //! (`mall_core::commission_reversal`), stock back when the goods are — and
 //! queues the cash refund, which is sent to WeChat Pay after commit.
 //!
+//! A refund that ends CLOSED (WeChat closed it, or the merchant gave up on an
+//! ABNORMAL one) is undone by [`revert_in`], once, in the transaction that
+//! closes it: units refundable again, returned points taken back (a debt when
+//! the buyer already spent them), returned coupons consumed again, the
+//! commission reversal reversed, stock taken back where the goods were not
+//! returned, the order out of `refunded`. A closed request is no longer
+//! `previous` for the core. An ABNORMAL refund can be retried (same amount,
+//! new out_refund_no: `pay::retry_refund`).
+//!
 //! ```text
 //! requested ──approve (refund only)──────────────────────────▶ refunding ─▶ refunded
-//!     │      └approve (return)▶ awaiting_return ─return▶ returned ─receive┘   ├▶ refund_abnormal
-//!     └──reject──▶ rejected  (awaiting_return / returned can be rejected too) └▶ refund_closed
+//!     │      └approve (return)▶ awaiting_return ─return▶ returned ─receive┘ │  ▲
+//!     │                                                                     │  │ retry
+//!     │                                            refund_closed ◀──close── refund_abnormal
+//!     │                                            (undone)      ◀──CLOSED── refunding
+//!     └──reject──▶ rejected  (awaiting_return / returned can be rejected too)
 //! ```
 
 use mall_core::commission::{commission_reversal, CommissionInput};
@@ -34,10 +46,15 @@ pub enum Kind {
     ReturnRefund,
 }
 
-/// Requests whose units are taken (open or approved).
-const TAKEN: &str = "'requested', 'awaiting_return', 'returned', 'refunding', 'refunded', 'refund_abnormal', 'refund_closed'";
-/// Requests whose refund is decided (approved).
-const APPROVED: &str = "'refunding', 'refunded', 'refund_abnormal', 'refund_closed'";
+/// Requests whose units are taken (open or approved). A closed refund was
+/// undone: its units are free again.
+const TAKEN: &str =
+    "'requested', 'awaiting_return', 'returned', 'refunding', 'refunded', 'refund_abnormal'";
+/// Requests whose refund is decided (approved) and stands: pending, successful
+/// or abnormal (retried or closed by the merchant), never closed.
+const APPROVED: &str = "'refunding', 'refunded', 'refund_abnormal'";
+/// Refund rows whose cash is out or may still go out.
+const LIVE_REFUNDS: &str = "'pending', 'processing', 'success', 'abnormal'";
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +75,37 @@ pub struct AfterSaleView {
     pub return_carrier: Option<String>,
     pub return_tracking_no: Option<String>,
     pub refund_status: Option<String>,
+    /// The latest refund row (the merchant retries or closes an ABNORMAL one by it).
+    pub refund_id: Option<i64>,
+    /// What closing the refund undid (`refund_closed` only).
+    pub reversal: Option<Reversal>,
     pub created_at: i64,
+}
+
+/// What closing a refund undid, and what it could not.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reversal {
+    /// Units refundable again.
+    pub units: Vec<RefundItem>,
+    /// Cash no longer counted as refunded (fen).
+    pub amount: i64,
+    pub points_taken_back: i64,
+    /// Returned points the buyer had already spent: the balance stays at zero
+    /// and this is added to `users.points_debt`.
+    pub points_short: i64,
+    pub coupons_reconsumed: Vec<String>,
+    /// Returned coupons used on another order meanwhile: left there.
+    pub coupons_not_recovered: Vec<String>,
+    /// Commission earned again (the reversal's negative rows offset), fen.
+    pub commission_restored: i64,
+    /// Stock taken back (refund only of unshipped goods, which were restocked).
+    pub stock_taken_back: i64,
+    /// Units sold to someone else meanwhile: stock stays at zero.
+    pub stock_short: i64,
+    /// The order left `refunded` for this status.
+    pub order_reopened: Option<OrderStatus>,
+    pub at: i64,
 }
 
 /// Refund records of an order's requests in `statuses`, except request `except`.
@@ -300,10 +347,12 @@ async fn execute_in(
     let items: Vec<RefundItem> =
         serde_json::from_str(&row.try_get::<String, _>("items")?).map_err(anyhow::Error::from)?;
     let include_shipping = row.try_get::<i64, _>("include_shipping")? != 0;
-    let o = sqlx::query("SELECT user_id, order_no, status, distribution FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let o = sqlx::query(
+        "SELECT user_id, order_no, status, payable, distribution FROM orders WHERE id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let user_id: i64 = o.try_get("user_id")?;
     let order_no: String = o.try_get("order_no")?;
     let status = OrderStatus::parse(&o.try_get::<String, _>("status")?)
@@ -321,18 +370,45 @@ async fn execute_in(
             include_shipping,
         },
     })?;
+    // The core counts earlier refunds by units, first units first; when a refund
+    // in the middle was closed, the cash actually out can differ from the
+    // core's count by the units' rounding fen. The cash never goes past the
+    // payable, and the refund that leaves nothing refundable pays exactly the rest.
+    let payable: i64 = o.try_get("payable")?;
+    let live: i64 = sqlx::query_scalar(&format!(
+        "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM refunds WHERE order_id = $1 AND status IN ({LIVE_REFUNDS})"
+    ))
+    .bind(order_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rest = (payable - live).max(0);
+    let amount = if quote.remaining.is_zero() {
+        rest
+    } else {
+        quote.amount.as_fen().min(rest)
+    };
+    if amount != quote.amount.as_fen() {
+        tracing::warn!(
+            id,
+            core = quote.amount.as_fen(),
+            amount,
+            "refund amount reconciled to the cash actually refunded"
+        );
+    }
+    let restock = kind == "return_refund" || status == OrderStatus::Paid;
     sqlx::query(
-        "UPDATE after_sales SET amount = $1, points_returned = $2, coupons_returned = $3, whole_order = $4, refund_quote = $5 WHERE id = $6",
+        "UPDATE after_sales SET amount = $1, points_returned = $2, coupons_returned = $3, whole_order = $4, refund_quote = $5,
+             restocked = $6 WHERE id = $7",
     )
-    .bind(quote.amount.as_fen())
+    .bind(amount)
     .bind(quote.points_returned as i64)
     .bind(serde_json::to_string(&quote.coupons_returned).map_err(anyhow::Error::from)?)
     .bind(db::flag(quote.whole_order))
     .bind(serde_json::to_string(&quote).map_err(anyhow::Error::from)?)
+    .bind(db::flag(restock))
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    let restock = kind == "return_refund" || status == OrderStatus::Paid;
     for l in &quote.lines {
         sqlx::query("UPDATE order_lines SET refunded_quantity = refunded_quantity + $1 WHERE order_id = $2 AND line_id = $3 AND refunded_quantity + $1 <= quantity")
             .bind(l.quantity as i64)
@@ -352,7 +428,7 @@ async fn execute_in(
     sqlx::query(
         "UPDATE orders SET refunded_amount = refunded_amount + $1, updated_at = $2 WHERE id = $3",
     )
-    .bind(quote.amount.as_fen())
+    .bind(amount)
     .bind(now)
     .bind(order_id)
     .execute(&mut *conn)
@@ -416,7 +492,7 @@ async fn execute_in(
         )
         .await?;
     }
-    if quote.amount.is_zero() {
+    if amount == 0 {
         step(&mut *conn, id, &["refunding"], "refunded", now).await?;
         return Ok(None);
     }
@@ -425,12 +501,191 @@ async fn execute_in(
         order_id,
         Some(id),
         &format!("{order_no}R{id}"),
-        quote.amount.as_fen(),
+        amount,
         "售后退款",
         now,
     )
     .await?;
     Ok(Some(rid))
+}
+
+/// Undo what approving request `id` applied, because its refund ended
+/// CLOSED: once (the request moves `refunding | refund_abnormal →
+/// refund_closed` conditionally; None when it already moved), in the caller's
+/// transaction.
+pub async fn revert_in(
+    conn: &mut AnyConnection,
+    id: i64,
+    actor: &str,
+    now: i64,
+) -> ApiResult<Option<Reversal>> {
+    let Some(row) = sqlx::query(
+        "SELECT order_id, user_id, kind, amount, points_returned, coupons_returned, restocked, refund_quote
+         FROM after_sales WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let order_id: i64 = row.try_get("order_id")?;
+    let user_id: i64 = row.try_get("user_id")?;
+    users::lock(&mut *conn, user_id, now).await?;
+    let moved = sqlx::query(
+        "UPDATE after_sales SET status = 'refund_closed', updated_at = $1
+         WHERE id = $2 AND status IN ('refunding', 'refund_abnormal')",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let kind: String = row.try_get("kind")?;
+    let amount: i64 = row.try_get("amount")?;
+    let points: i64 = row.try_get("points_returned")?;
+    let coupons: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("coupons_returned")?)
+        .map_err(anyhow::Error::from)?;
+    let restocked = row.try_get::<i64, _>("restocked")? != 0;
+    let quote: RefundQuote = serde_json::from_str(
+        &row.try_get::<Option<String>, _>("refund_quote")?
+            .ok_or_else(|| anyhow::anyhow!("after-sale {id} has no refund quote"))?,
+    )
+    .map_err(anyhow::Error::from)?;
+    let mut rev = Reversal {
+        amount,
+        at: now,
+        ..Reversal::default()
+    };
+
+    // Units refundable again; stock back out where the goods never left.
+    for l in &quote.lines {
+        let q = l.quantity as i64;
+        let r = sqlx::query(
+            "UPDATE order_lines SET refunded_quantity = refunded_quantity - $1
+             WHERE order_id = $2 AND line_id = $3 AND refunded_quantity >= $1",
+        )
+        .bind(q)
+        .bind(order_id)
+        .bind(&l.line_id)
+        .execute(&mut *conn)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Err(
+                anyhow::anyhow!("after-sale {id}: line {} was not refunded", l.line_id).into(),
+            );
+        }
+        rev.units.push(RefundItem {
+            line_id: l.line_id.clone(),
+            quantity: l.quantity,
+        });
+        if restocked && kind == "refund_only" {
+            let (sku, stock): (i64, i64) = sqlx::query_as(
+                "SELECT s.id, s.stock FROM skus s JOIN order_lines l ON l.sku_id = s.id
+                 WHERE l.order_id = $1 AND l.line_id = $2",
+            )
+            .bind(order_id)
+            .bind(&l.line_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let take = q.min(stock.max(0));
+            sqlx::query("UPDATE skus SET stock = stock - $1, sales = sales + $2 WHERE id = $3")
+                .bind(take)
+                .bind(q)
+                .bind(sku)
+                .execute(&mut *conn)
+                .await?;
+            rev.stock_taken_back += take;
+            rev.stock_short += q - take;
+        }
+    }
+    sqlx::query(
+        "UPDATE orders SET refunded_amount = refunded_amount - $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(order_id)
+    .execute(&mut *conn)
+    .await?;
+
+    // Points back from the buyer, never below zero: the rest is a debt.
+    if points > 0 {
+        let balance: i64 = sqlx::query_scalar("SELECT points FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let take = points.min(balance.max(0));
+        if take > 0
+            && !users::add_points(
+                &mut *conn,
+                user_id,
+                -take,
+                "refund closed",
+                Some(order_id),
+                now,
+            )
+            .await?
+        {
+            return Err(anyhow::anyhow!("points of user {user_id} moved under the lock").into());
+        }
+        rev.points_taken_back = take;
+        rev.points_short = points - take;
+        if rev.points_short > 0 {
+            sqlx::query("UPDATE users SET points_debt = points_debt + $1 WHERE id = $2")
+                .bind(rev.points_short)
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?;
+            tracing::warn!(
+                after_sale = id,
+                user_id,
+                short = rev.points_short,
+                "refund closed: returned points already spent, recorded as a points debt"
+            );
+        }
+    }
+
+    // Coupons returned with the whole order are consumed by it again.
+    for c in coupons {
+        let back = match c.parse::<i64>() {
+            Ok(cid) => coupons::consume(&mut *conn, user_id, cid, order_id, now).await?,
+            Err(_) => false,
+        };
+        if back {
+            rev.coupons_reconsumed.push(c);
+        } else {
+            tracing::warn!(
+                after_sale = id,
+                coupon = %c,
+                "refund closed: returned coupon already used elsewhere"
+            );
+            rev.coupons_not_recovered.push(c);
+        }
+    }
+
+    // The commission reversal is offset (the ledger only grows).
+    let reversed: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT level, promoter_id, amount FROM commissions WHERE after_sale_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (level, promoter, amt) in reversed {
+        pay::insert_commission(&mut *conn, order_id, Some(id), level, &promoter, -amt, now).await?;
+        rev.commission_restored -= amt;
+    }
+
+    if quote.whole_order {
+        rev.order_reopened = orders::reopen_refunded(&mut *conn, order_id, actor, now).await?;
+    }
+    sqlx::query("UPDATE after_sales SET reversal = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&rev).map_err(anyhow::Error::from)?)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(rev))
 }
 
 pub async fn view(
@@ -472,7 +727,9 @@ async fn list_where(
     let rows = sqlx::query(&format!(
         "SELECT a.id, a.order_id, a.kind, a.status, a.items, a.include_shipping, a.reason, a.amount, a.points_returned,
                 a.coupons_returned, a.whole_order, a.reject_reason, a.return_carrier, a.return_tracking_no, a.created_at,
-                (SELECT r.status FROM refunds r WHERE r.after_sale_id = a.id ORDER BY r.id DESC LIMIT 1) AS refund_status
+                a.reversal,
+                (SELECT r.status FROM refunds r WHERE r.after_sale_id = a.id ORDER BY r.id DESC LIMIT 1) AS refund_status,
+                (SELECT r.id FROM refunds r WHERE r.after_sale_id = a.id ORDER BY r.id DESC LIMIT 1) AS refund_id
          FROM after_sales a WHERE {cond} ORDER BY a.id DESC LIMIT 200"
     ))
     .bind(a)
@@ -500,6 +757,11 @@ async fn list_where(
                 return_carrier: r.try_get("return_carrier")?,
                 return_tracking_no: r.try_get("return_tracking_no")?,
                 refund_status: r.try_get("refund_status")?,
+                refund_id: r.try_get("refund_id")?,
+                reversal: r
+                    .try_get::<Option<String>, _>("reversal")?
+                    .map(|s| serde_json::from_str(&s))
+                    .transpose()?,
                 created_at: r.try_get("created_at")?,
             })
         })

@@ -8,6 +8,7 @@
 //!        │                   └──writeOff (store pickup)──────────────▶ completed
 //!        └─cancel / expire─▶ cancelled
 //! paid | shipped | completed ──refundAll (every unit refunded)──▶ refunded
+//! refunded ──the completing refund ends CLOSED (undone)──▶ the status before refundAll
 //! ```
 //!
 //! After-sales requests (partial refunds) live beside the order (`after_sales`)
@@ -122,6 +123,16 @@ impl OrderStatus {
         }
     }
 
+    /// Undo `refundAll` when the refund that completed the order ends closed
+    /// (its effects undone): back to `before`, the status it was refunded from.
+    pub fn reopen(self, before: OrderStatus) -> Option<OrderStatus> {
+        use OrderStatus::*;
+        match (self, before) {
+            (Refunded, Paid | Shipped | Completed) => Some(before),
+            _ => None,
+        }
+    }
+
     /// Actions the shopper can take now (buttons on the order page).
     pub fn shopper_actions(self) -> Vec<Action> {
         [Action::Cancel, Action::ConfirmReceipt]
@@ -200,6 +211,20 @@ mod tests {
                 Action::RefundAll,
             ] {
                 assert_eq!(terminal.apply(a), None, "{terminal:?} {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_refunded_order_reopens_and_only_to_a_paid_status() {
+        for s in OrderStatus::ALL {
+            for before in OrderStatus::ALL {
+                let ok = s == OrderStatus::Refunded
+                    && matches!(
+                        before,
+                        OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed
+                    );
+                assert_eq!(s.reopen(before), ok.then_some(before), "{s:?} {before:?}");
             }
         }
     }

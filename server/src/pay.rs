@@ -521,7 +521,10 @@ pub async fn send_refund(state: &AppState, refund_id: i64, now: i64) -> anyhow::
 }
 
 /// Move a refund to `to` when that is a legal step; false when it is not (a
-/// duplicate or a late, out-of-order notice), with nothing changed.
+/// duplicate or a late, out-of-order notice), with nothing changed. A refund
+/// of an after-sales request that ends `closed` undoes the request's approval
+/// (`aftersale::revert_in`) in the same transaction. `superseded` (retried
+/// under a new out_refund_no) is final.
 pub async fn set_refund_status(
     state: &AppState,
     conn: &mut AnyConnection,
@@ -529,7 +532,7 @@ pub async fn set_refund_status(
     to: &str,
     wechat_refund_id: Option<&str>,
     now: i64,
-) -> sqlx::Result<bool> {
+) -> ApiResult<bool> {
     let from: &[&str] = match to {
         "processing" => &["pending"],
         "success" => &["pending", "processing", "abnormal"],
@@ -557,6 +560,16 @@ pub async fn set_refund_status(
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() != 1 {
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM refunds WHERE id = $1")
+            .bind(refund_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if to == "success" && status.as_deref() == Some("superseded") {
+            tracing::error!(
+                refund_id,
+                "a refund retried under a new number succeeded too: the cash went back twice; review it"
+            );
+        }
         return Ok(false);
     }
     let row: (i64, Option<i64>, i64, i64) = sqlx::query_as(
@@ -566,19 +579,24 @@ pub async fn set_refund_status(
     .fetch_one(&mut *conn)
     .await?;
     let (order_id, after_sale, amount, user_id) = row;
-    if let Some(a) = after_sale {
-        let status = match to {
-            "success" => "refunded",
-            "abnormal" => "refund_abnormal",
-            "closed" => "refund_closed",
-            _ => "refunding",
-        };
-        sqlx::query("UPDATE after_sales SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status)
-            .bind(now)
-            .bind(a)
-            .execute(&mut *conn)
-            .await?;
+    match after_sale {
+        Some(a) if to == "closed" => {
+            crate::aftersale::revert_in(&mut *conn, a, "refund closed", now).await?;
+        }
+        Some(a) => {
+            let status = match to {
+                "success" => "refunded",
+                "abnormal" => "refund_abnormal",
+                _ => "refunding",
+            };
+            sqlx::query("UPDATE after_sales SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status)
+                .bind(now)
+                .bind(a)
+                .execute(&mut *conn)
+                .await?;
+        }
+        None => {}
     }
     if matches!(to, "success" | "closed" | "abnormal") {
         let text = match to {
@@ -599,6 +617,158 @@ pub async fn set_refund_status(
         .await?;
     }
     Ok(true)
+}
+
+async fn abnormal_refund(
+    conn: &mut AnyConnection,
+    refund_id: i64,
+) -> ApiResult<(i64, Option<i64>, i64, String)> {
+    let row: Option<(i64, Option<i64>, i64, String, String)> = sqlx::query_as(
+        "SELECT order_id, after_sale_id, amount, reason, status FROM refunds WHERE id = $1",
+    )
+    .bind(refund_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (order_id, after_sale, amount, reason, status) = row.ok_or(ApiError::NotFound("refund"))?;
+    if status != "abnormal" {
+        return Err(ApiError::conflict(
+            "REFUND_STATE",
+            format!("退款当前状态为{status}，只有异常退款可以重试或关闭"),
+        ));
+    }
+    Ok((order_id, after_sale, amount, reason))
+}
+
+/// The merchant re-sends an ABNORMAL refund: the same amount (the core's, as
+/// approved) under a new out_refund_no (`<first>-<n>`); the abnormal one is
+/// `superseded`, so a late notice for it changes nothing. Sent after commit.
+pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<i64> {
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        let (order_id, after_sale, amount, reason) = abnormal_refund(&mut tx, refund_id).await?;
+        let moved = sqlx::query(
+            "UPDATE refunds SET status = 'superseded', updated_at = $1 WHERE id = $2 AND status = 'abnormal'",
+        )
+        .bind(now)
+        .bind(refund_id)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            return Err(ApiError::conflict("REFUND_STATE", "退款状态已变化，请刷新"));
+        }
+        let same = "FROM refunds WHERE order_id = $1 AND COALESCE(after_sale_id, 0) = $2";
+        let first: String =
+            sqlx::query_scalar(&format!("SELECT out_refund_no {same} ORDER BY id LIMIT 1"))
+                .bind(order_id)
+                .bind(after_sale.unwrap_or(0))
+                .fetch_one(&mut *tx)
+                .await?;
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {same}"))
+            .bind(order_id)
+            .bind(after_sale.unwrap_or(0))
+            .fetch_one(&mut *tx)
+            .await?;
+        let id = insert_refund(
+            &mut tx,
+            order_id,
+            after_sale,
+            &format!("{first}-{}", n + 1),
+            amount,
+            &reason,
+            now,
+        )
+        .await?;
+        if let Some(a) = after_sale {
+            sqlx::query(
+                "UPDATE after_sales SET status = 'refunding', updated_at = $1 WHERE id = $2 AND status = 'refund_abnormal'",
+            )
+            .bind(now)
+            .bind(a)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(id)
+    }
+    .await;
+    let id = db::finish(tx, r).await?;
+    if let Err(e) = send_refund(state, id, now).await {
+        tracing::warn!(error = %e, "retried refund not sent yet; the refund job retries it");
+    }
+    Ok(id)
+}
+
+/// The merchant gives up on an ABNORMAL refund: it is closed, and its
+/// after-sales request's approval undone, as for a CLOSED notification.
+pub async fn close_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        abnormal_refund(&mut tx, refund_id).await?;
+        if !set_refund_status(state, &mut tx, refund_id, "closed", None, now).await? {
+            return Err(ApiError::conflict("REFUND_STATE", "退款状态已变化，请刷新"));
+        }
+        Ok(())
+    }
+    .await;
+    db::finish(tx, r).await
+}
+
+/// A refund row as the merchant sees it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundView {
+    pub id: i64,
+    pub order_id: i64,
+    pub after_sale_id: Option<i64>,
+    pub out_refund_no: String,
+    pub amount: i64,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Refunds, newest first: one (`id`), or those in `status` (any when empty).
+pub async fn refunds(
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+    status: &str,
+) -> sqlx::Result<Vec<RefundView>> {
+    type Row = (
+        i64,
+        i64,
+        Option<i64>,
+        String,
+        i64,
+        String,
+        i64,
+        Option<String>,
+        i64,
+        i64,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, order_id, after_sale_id, out_refund_no, amount, status, attempts, last_error, created_at, updated_at
+         FROM refunds WHERE ($1 = 0 OR id = $1) AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT 200",
+    )
+    .bind(id.unwrap_or(0))
+    .bind(status)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RefundView {
+            id: r.0,
+            order_id: r.1,
+            after_sale_id: r.2,
+            out_refund_no: r.3,
+            amount: r.4,
+            status: r.5,
+            attempts: r.6,
+            last_error: r.7,
+            created_at: r.8,
+            updated_at: r.9,
+        })
+        .collect())
 }
 
 /// Apply a verified refund notification.

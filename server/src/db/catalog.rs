@@ -59,6 +59,111 @@ pub async fn category_tree(conn: &mut AnyConnection) -> sqlx::Result<Vec<Categor
     Ok(roots)
 }
 
+/// A home-page banner: an image and the mini-program page it opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Banner {
+    pub image: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+pub async fn banners(conn: &mut AnyConnection) -> sqlx::Result<Vec<Banner>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT image, url FROM banners ORDER BY sort, id")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(image, url)| Banner { image, url })
+        .collect())
+}
+
+/// Replace the banners (in the caller's transaction), in this order.
+pub async fn set_banners(conn: &mut AnyConnection, banners: &[Banner]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM banners")
+        .execute(&mut *conn)
+        .await?;
+    for (i, b) in banners.iter().enumerate() {
+        sqlx::query("INSERT INTO banners (image, url, sort) VALUES ($1, $2, $3)")
+            .bind(&b.image)
+            .bind(&b.url)
+            .bind(i as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlashSaleItem {
+    pub product_id: i64,
+    pub sku_id: i64,
+    pub title: String,
+    pub image: String,
+    /// The flash-sale price.
+    pub price: Money,
+    pub list_price: Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlashSale {
+    pub activity_id: String,
+    pub title: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub items: Vec<FlashSaleItem>,
+}
+
+/// The flash sale running at `now` that ends first (with SKUs on the shelf).
+pub async fn running_flash_sale(
+    conn: &mut AnyConnection,
+    now: i64,
+) -> sqlx::Result<Option<FlashSale>> {
+    let on_shelf =
+        "FROM activity_skus a JOIN skus s ON s.id = a.sku_id JOIN products p ON p.id = s.product_id
+         WHERE s.on_shelf = 1 AND p.on_shelf = 1";
+    let sale: Option<(String, String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT id, title, starts_at, ends_at FROM activities
+         WHERE kind = 'flashSale' AND starts_at <= $1 AND ends_at > $1
+           AND EXISTS (SELECT 1 {on_shelf} AND a.activity_id = activities.id)
+         ORDER BY ends_at, id LIMIT 1"
+    ))
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((activity_id, title, starts_at, ends_at)) = sale else {
+        return Ok(None);
+    };
+    type Row = (i64, i64, String, String, String, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT p.id, s.id, p.title, s.image, p.main_image, a.price, s.list_price
+         {on_shelf} AND a.activity_id = $1 ORDER BY s.id"
+    ))
+    .bind(&activity_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(Some(FlashSale {
+        activity_id,
+        title,
+        starts_at,
+        ends_at,
+        items: rows
+            .into_iter()
+            .map(|r| FlashSaleItem {
+                product_id: r.0,
+                sku_id: r.1,
+                title: r.2,
+                image: if r.3.is_empty() { r.4 } else { r.3 },
+                price: Money::fen(r.5),
+                list_price: Money::fen(r.6),
+            })
+            .collect(),
+    }))
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Sort {

@@ -79,6 +79,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "pay",
         include_str!("../../migrations/sqlite/0002_pay.sql"),
     ),
+    (
+        3,
+        "refund_close_home",
+        include_str!("../../migrations/sqlite/0003_refund_close_home.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -90,6 +95,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "pay",
         include_str!("../../migrations/postgres/0002_pay.sql"),
+    ),
+    (
+        3,
+        "refund_close_home",
+        include_str!("../../migrations/postgres/0003_refund_close_home.sql"),
     ),
 ];
 

@@ -287,6 +287,43 @@ pub async fn transition(
     Ok(to)
 }
 
+/// A refunded order whose completing refund ended closed goes back to the
+/// status it was refunded from (read from the event log); conditional on it
+/// still being refunded. None when it is not refunded.
+pub async fn reopen_refunded(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    actor: &str,
+    now: i64,
+) -> ApiResult<Option<OrderStatus>> {
+    let before: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT from_status FROM order_events WHERE order_id = $1 AND to_status = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .bind(OrderStatus::Refunded.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(before) = before.flatten().as_deref().and_then(OrderStatus::parse) else {
+        return Ok(None);
+    };
+    let Some(to) = OrderStatus::Refunded.reopen(before) else {
+        return Ok(None);
+    };
+    let r =
+        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(to.as_str())
+            .bind(now)
+            .bind(order_id)
+            .bind(OrderStatus::Refunded.as_str())
+            .execute(&mut *conn)
+            .await?;
+    if r.rows_affected() != 1 {
+        return Ok(None);
+    }
+    event(conn, order_id, Some(OrderStatus::Refunded), to, actor, now).await?;
+    Ok(Some(to))
+}
+
 /// Give back what an unpaid order held: stock, activity quota, coupons, points.
 async fn release(
     conn: &mut AnyConnection,

@@ -1,7 +1,8 @@
 //! The demo shop, seeded on first start (empty database): two-level
 //! categories, products with multi-spec SKUs and images, member levels, a
 //! full-reduction campaign, a flash-sale price, points and shipping rules,
-//! claimable coupons, and a demo shopper (login code `demo`) with a wallet.
+//! claimable coupons, home-page banners, and a demo shopper (login code
+//! `demo`) with a wallet.
 
 use mall_core::ShopRules;
 use serde_json::{json, Value};
@@ -47,6 +48,19 @@ pub fn demo_rules() -> Value {
             "pickupStores": ["store-1"]
         }
     })
+}
+
+/// Percent-encode a query value (the mini-program's pages decode it).
+fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn img(name: &str, n: u32) -> String {
@@ -289,6 +303,7 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
     }
 
     let mut earbuds_white = 0;
+    let mut earbuds = 0;
     for (i, p) in PRODUCTS.iter().enumerate() {
         let spec_names: Vec<Value> = p
             .specs
@@ -315,6 +330,9 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
             ],
         )
         .await?;
+        if p.slug == "earbuds" {
+            earbuds = pid;
+        }
         for (k, (values, price, stock)) in p.skus.iter().enumerate() {
             let id = insert_id(
                 &mut tx,
@@ -353,6 +371,30 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
     .bind(earbuds_white)
     .execute(&mut *tx)
     .await?;
+
+    // Home-page banners (the merchant replaces them: PUT /api/merchant/banners).
+    let list = |name: &str| {
+        format!(
+            "/pages/list/index?categoryId={}&title={}",
+            cat_ids[name],
+            query_value(name)
+        )
+    };
+    let banners = [
+        crate::db::catalog::Banner {
+            image: "https://picsum.photos/seed/mall-banner-1/750/320".to_string(),
+            url: format!("/pages/product/index?id={earbuds}"),
+        },
+        crate::db::catalog::Banner {
+            image: "https://picsum.photos/seed/mall-banner-2/750/320".to_string(),
+            url: list("食品"),
+        },
+        crate::db::catalog::Banner {
+            image: "https://picsum.photos/seed/mall-banner-3/750/320".to_string(),
+            url: list("服饰"),
+        },
+    ];
+    crate::db::catalog::set_banners(&mut tx, &banners).await?;
 
     let mut template_ids = Vec::new();
     for (title, shop, kind, scope, days, total, per_user) in templates(cat_ids["食品"]) {

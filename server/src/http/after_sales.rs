@@ -10,8 +10,9 @@ use serde::Deserialize;
 use crate::aftersale::{self, AfterSaleView, Kind};
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiPath, AuthUser, Merchant};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
 use crate::http::{Access, Api};
+use crate::pay::{self, RefundView};
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -63,6 +64,80 @@ pub fn routes(api: Api) -> Api {
         "The returned goods arrived: refund now",
         receive,
     )
+    .get(
+        "/api/merchant/refunds",
+        Access::Merchant,
+        "Refunds, newest first (e.g. status=abnormal: the ones to retry or close)",
+        refunds,
+    )
+    .post(
+        "/api/merchant/refunds/{id}/retry",
+        Access::Merchant,
+        "Retry an ABNORMAL refund: the same amount under a new out_refund_no",
+        retry_refund,
+    )
+    .post(
+        "/api/merchant/refunds/{id}/close",
+        Access::Merchant,
+        "Give up on an ABNORMAL refund: closed, and its after-sales approval undone",
+        close_refund,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+async fn refunds(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiQuery(q): ApiQuery<RefundQuery>,
+) -> ApiResult<Json<Vec<RefundView>>> {
+    let status = q.status.unwrap_or_default();
+    let known = [
+        "",
+        "pending",
+        "processing",
+        "success",
+        "abnormal",
+        "closed",
+        "superseded",
+    ];
+    if !known.contains(&status.as_str()) {
+        return Err(ApiError::invalid("status", "unknown refund status"));
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(pay::refunds(&mut conn, None, &status).await?))
+}
+
+async fn refund_view(state: &AppState, id: i64) -> ApiResult<Json<RefundView>> {
+    let mut conn = state.db.pool.acquire().await?;
+    pay::refunds(&mut conn, Some(id), "")
+        .await?
+        .pop()
+        .map(Json)
+        .ok_or(ApiError::NotFound("refund"))
+}
+
+async fn retry_refund(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<RefundView>> {
+    let new_id = pay::retry_refund(&state, id, db::now()).await?;
+    refund_view(&state, new_id).await
+}
+
+async fn close_refund(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<RefundView>> {
+    pay::close_refund(&state, id, db::now()).await?;
+    refund_view(&state, id).await
 }
 
 #[derive(Deserialize)]

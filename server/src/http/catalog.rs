@@ -5,7 +5,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::db;
-use crate::db::catalog::{self, Category, ProductCard, ProductDetail, ProductFilter, Sort};
+use crate::db::catalog::{
+    self, Banner, Category, FlashSale, ProductCard, ProductDetail, ProductFilter, Sort,
+};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::{Access, Api};
@@ -13,6 +15,12 @@ use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {
     api.get(
+        "/api/home",
+        Access::Public,
+        "Home page: server time, banners, three core categories, the running flash sale, recommended products",
+        home,
+    )
+    .get(
         "/api/categories",
         Access::Public,
         "Two-level category tree",
@@ -30,6 +38,68 @@ pub fn routes(api: Api) -> Api {
         "Product detail: SPU, SKU matrix, stock, activities",
         detail,
     )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HomeCategory {
+    pub id: i64,
+    pub name: String,
+    pub icon: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Home {
+    /// Server time (unix seconds): the flash-sale countdown runs on it.
+    pub now: i64,
+    pub banners: Vec<Banner>,
+    /// The first three top-level categories.
+    pub categories: Vec<HomeCategory>,
+    pub flash_sale: Option<FlashSale>,
+    /// The first page of products by sales (`/api/products?sort=sales&pageSize=10`).
+    pub recommended: Page<ProductCard>,
+}
+
+pub const HOME_PAGE_SIZE: i64 = 10;
+
+async fn home(State(state): State<AppState>) -> ApiResult<Json<Home>> {
+    let now = db::now();
+    let mut conn = state.db.pool.acquire().await?;
+    let banners = catalog::banners(&mut conn).await?;
+    let categories = catalog::category_tree(&mut conn)
+        .await?
+        .into_iter()
+        .take(3)
+        .map(|c| HomeCategory {
+            id: c.id,
+            name: c.name,
+            icon: c.icon,
+        })
+        .collect();
+    let flash_sale = catalog::running_flash_sale(&mut conn, now).await?;
+    drop(conn);
+    let recommended = list_page(
+        &state,
+        &ProductFilter {
+            category_id: None,
+            keyword: None,
+            min_price: None,
+            max_price: None,
+            in_stock: false,
+            sort: Sort::Sales,
+            page: 1,
+            page_size: HOME_PAGE_SIZE,
+        },
+    )
+    .await?;
+    Ok(Json(Home {
+        now,
+        banners,
+        categories,
+        flash_sale,
+        recommended,
+    }))
 }
 
 async fn categories(State(state): State<AppState>) -> ApiResult<Json<Vec<Category>>> {

@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::db::catalog::Banner;
 use crate::db::{self, catalog, orders, orders::OrderDetail};
 use crate::http::after_sales::Tracking;
 use crate::http::error::{ApiError, ApiResult};
@@ -53,6 +54,12 @@ pub fn routes(api: Api) -> Api {
         Access::Merchant,
         "Hand over a store-pickup order by its write-off code",
         write_off,
+    )
+    .put(
+        "/api/merchant/banners",
+        Access::Merchant,
+        "Replace the home-page banners (image, mini-program page), in order",
+        set_banners,
     )
     .post(
         "/api/merchant/jobs/run",
@@ -230,4 +237,43 @@ async fn run_jobs(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json
 async fn expire_now(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Value>> {
     let closed = crate::expiry::sweep(&state).await?;
     Ok(Json(json!({"closed": closed})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Banners {
+    banners: Vec<Banner>,
+}
+
+async fn set_banners(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiJson(b): ApiJson<Banners>,
+) -> ApiResult<Json<Value>> {
+    if b.banners.len() > 10 {
+        return Err(ApiError::invalid("banners", "at most 10"));
+    }
+    for (i, x) in b.banners.iter().enumerate() {
+        if x.image.trim().is_empty() || x.image.len() > 500 {
+            return Err(ApiError::invalid(
+                format!("banners[{i}].image"),
+                "1 to 500 characters",
+            ));
+        }
+        // A page of the mini-program (wx.navigateTo), or nothing.
+        if !(x.url.is_empty() || x.url.starts_with("/pages/") || x.url.starts_with("/pkg-"))
+            || x.url.len() > 500
+        {
+            return Err(ApiError::invalid(
+                format!("banners[{i}].url"),
+                "a mini-program page such as /pages/product/index?id=1, or empty",
+            ));
+        }
+    }
+    let mut tx = state.db.begin_write().await?;
+    let r = catalog::set_banners(&mut tx, &b.banners)
+        .await
+        .map_err(ApiError::from);
+    db::finish(tx, r).await?;
+    Ok(Json(json!({"banners": b.banners})))
 }

@@ -118,6 +118,11 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         }
         ("post", "/api/orders") => obj(&["fingerprint", "idempotencyKey"], checkout_props(true)),
         ("put", "/api/merchant/skus/{id}/stock") => obj(&["stock"], json!({"stock": int()})),
+        ("put", "/api/merchant/banners") => obj(
+            &["banners"],
+            json!({"banners": {"type": "array", "maxItems": 10, "items": obj(&["image"],
+                json!({"image": {"type": "string"}, "url": {"type": "string", "description": "a mini-program page (/pages/…), or empty"}}))}}),
+        ),
         _ => return None,
     })
 }
@@ -162,6 +167,13 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
             json!({"type": "string", "enum": ["all", "unpaid", "toShip", "toReceive", "completed", "afterSale"]}),
             false,
         )],
+        ("get", "/api/merchant/refunds") => {
+            return vec![q(
+                "status",
+                json!({"type": "string", "enum": ["abnormal", "pending", "processing", "success", "closed", "superseded"]}),
+                false,
+            )]
+        }
         ("get", "/api/member/coupons") => {
             return vec![q(
                 "status",
@@ -189,6 +201,7 @@ fn response_of(method: &str, path: &str) -> Option<&'static str> {
         ("get", "/api/products") | ("get", "/api/search") => "ProductPage",
         ("get", "/api/products/{id}") => "Product",
         ("get", "/api/categories") => "Categories",
+        ("get", "/api/home") => "Home",
         ("post", "/api/auth/login") => "Session",
         ("get", "/api/member") => "Member",
         ("post", "/api/addresses")
@@ -230,6 +243,27 @@ fn components() -> Value {
         "ProductPage": o("a page of product cards", json!({"items": {"type": "array"}, "page": int(), "pageSize": int(), "total": int(), "hasMore": {"type": "boolean"}})),
         "Product": o("SPU with its SKU matrix, stock and activities", json!({"specNames": {"type": "array"}, "skus": {"type": "array"}, "activities": {"type": "array"}})),
         "Categories": {"type": "array", "description": "two-level category tree"},
+        "Home": {
+            "type": "object",
+            "description": "the mini-program's home page",
+            "required": ["now", "banners", "categories", "flashSale", "recommended"],
+            "properties": {
+                "now": {"type": "integer", "format": "int64", "description": "server time (unix seconds) for the countdown"},
+                "banners": {"type": "array", "items": {"type": "object", "properties": {"image": {"type": "string"}, "url": {"type": "string"}}}},
+                "categories": {"type": "array", "description": "the first three top-level categories",
+                               "items": {"type": "object", "properties": {"id": int(), "name": {"type": "string"}, "icon": {"type": "string"}}}},
+                "flashSale": {"description": "the running flash sale that ends first, or null", "oneOf": [{"type": "null"}, {
+                    "type": "object",
+                    "properties": {
+                        "activityId": {"type": "string"}, "title": {"type": "string"}, "startsAt": int(), "endsAt": int(),
+                        "items": {"type": "array", "items": {"type": "object", "properties": {
+                            "productId": int(), "skuId": int(), "title": {"type": "string"}, "image": {"type": "string"},
+                            "price": fen("flash-sale price"), "listPrice": fen("list price")}}}
+                    }
+                }]},
+                "recommended": {"$ref": "#/components/schemas/ProductPage"}
+            }
+        },
         "Session": o("our session token", json!({"token": {"type": "string"}, "expiresAt": int(), "userId": int()})),
         "Member": o("profile, level, growth, points, coupon counts", json!({"points": int(), "member": {"type": "object"}, "coupons": {"type": "object"}})),
         "Address": address_input()

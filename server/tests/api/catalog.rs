@@ -1,3 +1,4 @@
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -128,4 +129,117 @@ async fn suggestions_match_as_the_shopper_types() {
     let list = v["suggestions"].as_array().unwrap();
     assert!(list.iter().any(|x| x == "连衣裙"), "{v}");
     assert!(list.iter().any(|x| x == "法式碎花连衣裙"), "{v}");
+}
+
+/// `GET /api/home`: exactly the shape the mini-program's home page reads
+/// (miniprogram/pages/home/index.js, tests/mp/shop.test.js), from the demo shop.
+#[tokio::test]
+async fn home_has_server_time_banners_three_categories_the_flash_sale_and_recommendations() {
+    let app = spawn_app().await;
+    let before = mall_server::db::now();
+    let (s, home) = app.get("/api/home", None).await;
+    assert_eq!(s, 200, "{home}");
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&home),
+        ["banners", "categories", "flashSale", "now", "recommended"]
+    );
+    let now = home["now"].as_i64().unwrap();
+    assert!(now >= before && now <= mall_server::db::now());
+
+    // Banners from the seed: an image and a page of the mini-program.
+    let banners = home["banners"].as_array().unwrap();
+    assert_eq!(banners.len(), 3);
+    for b in banners {
+        assert_eq!(keys(b), ["image", "url"]);
+        assert!(b["image"].as_str().unwrap().starts_with("https://"));
+        assert!(b["url"].as_str().unwrap().starts_with("/pages/"));
+    }
+
+    // The three core categories: the category tree's first three roots.
+    let (_, tree) = app.get("/api/categories", None).await;
+    let expected: Vec<serde_json::Value> = tree.as_array().unwrap()[..3]
+        .iter()
+        .map(|c| json!({"id": c["id"], "name": c["name"], "icon": c["icon"]}))
+        .collect();
+    assert_eq!(home["categories"], json!(expected));
+    assert_eq!(
+        home["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["服饰", "数码", "食品"]
+    );
+
+    // The running flash sale: the seeded earbuds price.
+    let f = &home["flashSale"];
+    assert_eq!(
+        keys(f),
+        ["activityId", "endsAt", "items", "startsAt", "title"]
+    );
+    assert_eq!(
+        (f["activityId"].as_str(), f["title"].as_str()),
+        (Some("flash-earbuds"), Some("耳机限时秒杀"))
+    );
+    assert!(f["startsAt"].as_i64().unwrap() <= now && now < f["endsAt"].as_i64().unwrap());
+    let items = f["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        keys(&items[0]),
+        ["image", "listPrice", "price", "productId", "skuId", "title"]
+    );
+    assert_eq!(items[0]["skuId"], EARBUDS_WHITE);
+    assert_eq!(
+        (items[0]["price"].as_i64(), items[0]["listPrice"].as_i64()),
+        (Some(29900), Some(39900))
+    );
+    let (s, p) = app
+        .get(&format!("/api/products/{}", items[0]["productId"]), None)
+        .await;
+    assert_eq!((s, &p["title"]), (200, &items[0]["title"]));
+
+    // Recommended: the first page of products by sales, as the list serves it.
+    let (_, page) = app
+        .get("/api/products?sort=sales&page=1&pageSize=10", None)
+        .await;
+    assert_eq!(home["recommended"], page);
+    assert_eq!(home["recommended"]["items"].as_array().unwrap().len(), 8);
+
+    // The merchant replaces the banners; bad ones are refused.
+    let (s, v) = app
+        .put("/api/merchant/banners", None, json!({"banners": []}))
+        .await;
+    assert_eq!(s, 403, "merchant only: {v}");
+    for bad in [
+        json!({"banners": [{"image": ""}]}),
+        json!({"banners": [{"image": "https://x/y.jpg", "url": "https://evil.example"}]}),
+    ] {
+        let (s, v) = app
+            .merchant(Method::PUT, "/api/merchant/banners", Some(bad))
+            .await;
+        assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+    }
+    let mine = json!([{"image": "https://img.example.com/b1.jpg", "url": "/pages/list/index?categoryId=2"},
+                      {"image": "https://img.example.com/b2.jpg", "url": ""}]);
+    let (s, v) = app
+        .merchant(
+            Method::PUT,
+            "/api/merchant/banners",
+            Some(json!({"banners": mine})),
+        )
+        .await;
+    assert_eq!((s, &v["banners"]), (200, &mine), "{v}");
+    assert_eq!(app.get("/api/home", None).await.1["banners"], mine);
+
+    // No flash sale running: null (the page hides the strip).
+    app.exec("UPDATE activities SET ends_at = starts_at + 1")
+        .await;
+    let (_, home) = app.get("/api/home", None).await;
+    assert!(home["flashSale"].is_null(), "{home}");
 }

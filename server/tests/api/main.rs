@@ -15,3 +15,4 @@ mod member;
 mod meta;
 mod orders;
 mod pay;
+mod refunds;

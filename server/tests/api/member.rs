@@ -120,3 +120,89 @@ async fn a_template_never_issues_more_than_its_total() {
         .await;
     assert_eq!((s, v["code"].as_str()), (409, Some("COUPON_SOLD_OUT")));
 }
+
+/// The coupon reminder job: a coupon expiring within a day gets exactly one
+/// outbox message; used, already reminded, expired or later coupons none.
+#[tokio::test]
+async fn a_coupon_about_to_expire_is_reminded_once_and_used_or_reminded_ones_never() {
+    let app = spawn_app().await;
+    app.login("reminded").await;
+    let pool = &app.server.state.db.pool;
+    let uid: i64 = sqlx::query_scalar("SELECT id FROM users WHERE openid = $1")
+        .bind(mall_server::wechat::fake::openid_for_code("reminded"))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let now = mall_server::db::now();
+    let mut conn = pool.acquire().await.unwrap();
+    let mut ids = Vec::new();
+    // (template, valid until): due, used, reminded, later, expired.
+    for (template, until) in [
+        (1, now + 3600),
+        (2, now + 3600),
+        (3, now + 7200),
+        (4, now + 3 * 86_400),
+        (2, now - 60),
+    ] {
+        ids.push(
+            mall_server::db::coupons::insert(&mut conn, uid, template, now - 86_400, until, now)
+                .await
+                .unwrap(),
+        );
+    }
+    let [due, used, reminded, later, expired] = ids[..] else {
+        unreachable!()
+    };
+    app.exec(&format!(
+        "UPDATE user_coupons SET status = 'used', used_at = {now} WHERE id = {used}"
+    ))
+    .await;
+    mall_server::outbox::enqueue(
+        &mut conn,
+        &app.server.state.config.templates,
+        uid,
+        "couponExpiring",
+        &format!("coupon:{reminded}"),
+        "pages/member/coupons",
+        json!({}),
+        now - 600,
+    )
+    .await
+    .unwrap();
+    drop(conn);
+
+    let state = &app.server.state;
+    assert_eq!(
+        mall_server::outbox::coupon_reminders(state, now)
+            .await
+            .unwrap(),
+        1
+    );
+    // Again (the next tick): nothing new.
+    assert_eq!(
+        mall_server::outbox::coupon_reminders(state, now + 60)
+            .await
+            .unwrap(),
+        0
+    );
+    let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT dedupe_key, user_id, template_id, data FROM outbox WHERE event = 'couponExpiring' ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let keys: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        keys,
+        [format!("coupon:{reminded}"), format!("coupon:{due}")],
+        "one message for the due coupon; none for used {used}, later {later}, expired {expired}"
+    );
+    let (_, user, template, data) = &rows[1];
+    assert_eq!((*user, template.as_str()), (uid, "tmpl-coupon-expiring"));
+    let data: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(data["thing1"]["value"], "满100减10");
+    assert_eq!(
+        data["time2"]["value"],
+        mall_server::pay::beijing_time(now + 3600)
+    );
+}

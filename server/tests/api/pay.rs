@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn place(app: &TestApp, t: &str, body: Value, key: &str) -> (i64, String, i64) {
+pub(crate) async fn place(app: &TestApp, t: &str, body: Value, key: &str) -> (i64, String, i64) {
     let (s, o) = app.checkout(t, body, key).await;
     assert_eq!(s, 201, "{o}");
     (
@@ -19,7 +19,7 @@ async fn place(app: &TestApp, t: &str, body: Value, key: &str) -> (i64, String, 
     )
 }
 
-async fn order(app: &TestApp, id: i64) -> Value {
+pub(crate) async fn order(app: &TestApp, id: i64) -> Value {
     let (s, v) = app
         .merchant(Method::GET, &format!("/api/merchant/orders/{id}"), None)
         .await;
@@ -27,7 +27,7 @@ async fn order(app: &TestApp, id: i64) -> Value {
     v
 }
 
-async fn prepay(app: &TestApp, t: &str, id: i64) -> Value {
+pub(crate) async fn prepay(app: &TestApp, t: &str, id: i64) -> Value {
     let (s, v) = app
         .post(&format!("/api/orders/{id}/pay"), Some(t), json!({}))
         .await;
@@ -35,7 +35,7 @@ async fn prepay(app: &TestApp, t: &str, id: i64) -> Value {
     v
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(&app.server.state.db.pool)
         .await
@@ -53,7 +53,7 @@ async fn fingerprint(app: &TestApp, id: i64) -> Value {
     })
 }
 
-fn fake(app: &TestApp) -> &mall_server::wechat::pay::fake::FakePay {
+pub(crate) fn fake(app: &TestApp) -> &mall_server::wechat::pay::fake::FakePay {
     app.server.fake_wechat.as_ref().unwrap().pay()
 }
 
@@ -307,7 +307,7 @@ async fn an_expiring_order_is_closed_at_wechat_or_settled_if_it_was_paid() {
     assert_eq!(fake(&app).order(&no_b).unwrap().state, "CLOSED");
 }
 
-async fn pay_now(app: &TestApp, t: &str, id: i64, no: &str) {
+pub(crate) async fn pay_now(app: &TestApp, t: &str, id: i64, no: &str) {
     prepay(app, t, id).await;
     fake(app).pay(no).unwrap();
     let (s, b) = fake(app)
@@ -407,7 +407,7 @@ async fn shipping_pickup_write_off_and_auto_confirm() {
     assert_eq!(order(&app, c).await["status"], "completed");
 }
 
-async fn after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> Value {
+pub(crate) async fn after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> Value {
     let (s, v) = app
         .post(&format!("/api/orders/{id}/after-sales"), Some(t), body)
         .await;
@@ -415,7 +415,7 @@ async fn after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> Value {
     v
 }
 
-async fn approve(app: &TestApp, as_id: i64) -> Value {
+pub(crate) async fn approve(app: &TestApp, as_id: i64) -> Value {
     let (s, v) = app
         .merchant(
             Method::POST,

@@ -376,6 +376,19 @@ impl FakePay {
     fn set_refund_status(&self, out_refund_no: &str, status: &str) -> Option<FakeRefund> {
         let mut refunds = self.refunds.lock().ok()?;
         let r = refunds.get_mut(out_refund_no)?;
+        // A closed or abnormal refund's cash is not out: it no longer counts
+        // against the order's total (a retry or a new refund may take it).
+        let counts = |s: &str| !matches!(s, "CLOSED" | "ABNORMAL");
+        let delta = match (counts(&r.info.status), counts(status)) {
+            (true, false) => -r.info.amount.refund,
+            (false, true) => r.info.amount.refund,
+            _ => 0,
+        };
+        if delta != 0 {
+            if let Some(o) = self.orders.lock().ok()?.get_mut(&r.info.out_trade_no) {
+                o.refunded += delta;
+            }
+        }
         r.info.status = status.to_string();
         if status == "SUCCESS" {
             r.info.success_time = Some("2025-01-02T12:00:00+08:00".into());
