@@ -185,7 +185,7 @@ async function seed(server) {
   };
   const shipped = await place([{ skuId: sku(dress, '雾蓝/M'), quantity: 1 }]);
   await shopper.call('POST', `/api/merchant/orders/${shipped.id}/mark-paid`, {}, merchant);
-  await shopper.call('POST', `/api/merchant/orders/${shipped.id}/ship`, {}, merchant);
+  await shopper.call('POST', `/api/merchant/orders/${shipped.id}/ship`, { carrier: '顺丰速运', trackingNo: 'SF1300000001' }, merchant);
   const paid = await place([{ skuId: sku(tea, '250g'), quantity: 1 }]);
   await shopper.call('POST', `/api/merchant/orders/${paid.id}/mark-paid`, {}, merchant);
   const unpaid = await place([{ skuId: sku(tee, '黑色/M'), quantity: 2 }, { skuId: sku(nuts, '1.5kg'), quantity: 1 }], '请尽快发货');
