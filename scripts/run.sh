@@ -19,10 +19,9 @@ if ! command -v cargo >/dev/null && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo 
   PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
 fi
 
-# The workspace release profile is tuned for the wasm package (opt-level z,
-# panic=abort); a server wants speed and must survive a panicking request.
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_PANIC=unwind \
-  CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+# A quick first build for the one-command start: thin LTO and 16 codegen units
+# instead of the workspace's fat LTO and 1 (tuned for the wasm package's size).
+export CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
 cargo build --release -p mall-server --bin mall-server
 target_dir=${CARGO_TARGET_DIR:-target}
