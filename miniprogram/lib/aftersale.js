@@ -41,6 +41,9 @@ function view(a, titles) {
     itemsText: a.items.map(function (i) { return ((titles && titles[i.lineId]) || '商品') + ' ×' + i.quantity; }).join('，'),
     reason: a.reason || '',
     rejectReason: a.rejectReason || '',
+    // the goods go back: the shopper enters the carrier and tracking number
+    canSendBack: a.kind === 'return_refund' && a.status === 'awaiting_return',
+    returnText: a.returnCarrier ? a.returnCarrier + ' ' + (a.returnTrackingNo || '') : '',
   };
 }
 

@@ -140,6 +140,109 @@ async fn snapshot(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<Ord
     Ok(serde_json::from_str(&s)?)
 }
 
+/// The shopper's order, in a status that takes after-sales requests; returns its payable.
+async fn requestable(conn: &mut AnyConnection, user_id: i64, order_id: i64) -> ApiResult<i64> {
+    let (status, payable): (String, i64) =
+        sqlx::query_as("SELECT status, payable FROM orders WHERE id = $1 AND user_id = $2")
+            .bind(order_id)
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(ApiError::NotFound("order"))?;
+    let status = OrderStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("status"))?;
+    if !matches!(
+        status,
+        OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed
+    ) {
+        return Err(ApiError::conflict(
+            "AFTER_SALE_NOT_ALLOWED",
+            format!("订单{}，不能申请售后", status.label()),
+        ));
+    }
+    Ok(payable)
+}
+
+/// What approving a request for these units would decide: the core's refund
+/// over the snapshot with the approved requests (`previous`) as earlier
+/// refunds, and the cash, reconciled to what is still refundable.
+async fn decide(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    payable: i64,
+    order: OrderSnapshot,
+    previous: Vec<RefundRecord>,
+    request: RefundRequest,
+) -> ApiResult<(RefundQuote, i64)> {
+    let quote: RefundQuote = refund(&RefundInput {
+        order,
+        previous,
+        request,
+    })?;
+    // The core counts earlier refunds by units, first units first; when a refund
+    // in the middle was closed, the cash actually out can differ from the
+    // core's count by the units' rounding fen. The cash never goes past the
+    // payable, and the refund that leaves nothing refundable pays exactly the rest.
+    let live: i64 = sqlx::query_scalar(&format!(
+        "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM refunds WHERE order_id = $1 AND status IN ({LIVE_REFUNDS})"
+    ))
+    .bind(order_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rest = (payable - live).max(0);
+    let amount = if quote.remaining.is_zero() {
+        rest
+    } else {
+        quote.amount.as_fen().min(rest)
+    };
+    Ok((quote, amount))
+}
+
+/// What a request would refund if it were made and approved now (nothing is
+/// stored): the same checks as [`request`], the same decision as approval.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    /// Cash (fen).
+    pub amount: i64,
+    pub points_returned: i64,
+    /// Whether coupons come back (only with the whole order), and which.
+    pub coupons_back: bool,
+    pub coupons_returned: Vec<String>,
+    pub whole_order: bool,
+}
+
+pub async fn preview(
+    state: &AppState,
+    user_id: i64,
+    order_id: i64,
+    items: Vec<RefundItem>,
+    include_shipping: bool,
+) -> ApiResult<Preview> {
+    let mut conn = state.db.pool.acquire().await?;
+    let payable = requestable(&mut conn, user_id, order_id).await?;
+    let order = snapshot(&mut conn, order_id).await?;
+    let items: Vec<RefundItem> = items.into_iter().filter(|i| i.quantity > 0).collect();
+    let request = RefundRequest {
+        items,
+        include_shipping,
+    };
+    // Units other requests hold are refused, as a request would be.
+    refund(&RefundInput {
+        order: order.clone(),
+        previous: records(&mut conn, order_id, TAKEN, 0).await?,
+        request: request.clone(),
+    })?;
+    let previous = records(&mut conn, order_id, APPROVED, 0).await?;
+    let (quote, amount) = decide(&mut conn, order_id, payable, order, previous, request).await?;
+    Ok(Preview {
+        amount,
+        points_returned: quote.points_returned as i64,
+        coupons_back: !quote.coupons_returned.is_empty(),
+        coupons_returned: quote.coupons_returned,
+        whole_order: quote.whole_order,
+    })
+}
+
 /// A shopper asks for a refund of some units (and maybe the delivery fee).
 #[allow(clippy::too_many_arguments)]
 pub async fn request(
@@ -154,18 +257,8 @@ pub async fn request(
 ) -> ApiResult<i64> {
     let mut tx = state.db.begin_write().await?;
     let r = async {
-        let (status, owner): (String, i64) =
-            sqlx::query_as("SELECT status, user_id FROM orders WHERE id = $1 AND user_id = $2")
-                .bind(order_id)
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(ApiError::NotFound("order"))?;
-        let status = OrderStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("status"))?;
-        if !matches!(status, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed) {
-            return Err(ApiError::conflict("AFTER_SALE_NOT_ALLOWED", format!("订单{}，不能申请售后", status.label())));
-        }
-        users::lock(&mut tx, owner, now).await?;
+        requestable(&mut tx, user_id, order_id).await?;
+        users::lock(&mut tx, user_id, now).await?;
         let order = snapshot(&mut tx, order_id).await?;
         let previous = records(&mut tx, order_id, TAKEN, 0).await?;
         let items: Vec<RefundItem> = items.into_iter().filter(|i| i.quantity > 0).collect();
@@ -362,31 +455,18 @@ async fn execute_in(
     step(&mut *conn, id, from, "refunding", now).await?;
     let order = snapshot(&mut *conn, order_id).await?;
     let previous = records(&mut *conn, order_id, APPROVED, id).await?;
-    let quote: RefundQuote = refund(&RefundInput {
-        order: order.clone(),
-        previous: previous.clone(),
-        request: RefundRequest {
+    let (quote, amount) = decide(
+        &mut *conn,
+        order_id,
+        o.try_get("payable")?,
+        order.clone(),
+        previous.clone(),
+        RefundRequest {
             items: items.clone(),
             include_shipping,
         },
-    })?;
-    // The core counts earlier refunds by units, first units first; when a refund
-    // in the middle was closed, the cash actually out can differ from the
-    // core's count by the units' rounding fen. The cash never goes past the
-    // payable, and the refund that leaves nothing refundable pays exactly the rest.
-    let payable: i64 = o.try_get("payable")?;
-    let live: i64 = sqlx::query_scalar(&format!(
-        "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM refunds WHERE order_id = $1 AND status IN ({LIVE_REFUNDS})"
-    ))
-    .bind(order_id)
-    .fetch_one(&mut *conn)
+    )
     .await?;
-    let rest = (payable - live).max(0);
-    let amount = if quote.remaining.is_zero() {
-        rest
-    } else {
-        quote.amount.as_fen().min(rest)
-    };
     if amount != quote.amount.as_fen() {
         tracing::warn!(
             id,

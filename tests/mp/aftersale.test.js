@@ -18,6 +18,15 @@ function server(status, requests, overrides) {
       refundedAmount: store.requests.filter((a) => a.status === 'refunded').reduce((n, a) => n + a.amount, 0),
     }),
     'GET /api/after-sales': () => store.requests,
+    // the server's figure for the units asked (the page never computes it)
+    'POST /api/orders/{id}/after-sales/preview': (req) => ({
+      amount: 8952 * req.data.items[0].quantity, pointsReturned: 0, couponsBack: false, couponsReturned: [], wholeOrder: false,
+    }),
+    'POST /api/after-sales/{id}/return': (req) => {
+      const a = store.requests.find((x) => x.id === Number(req.params[0]));
+      Object.assign(a, { status: 'returned', returnCarrier: req.data.carrier, returnTrackingNo: req.data.trackingNo });
+      return a;
+    },
     'POST /api/orders/{id}/after-sales': (req) => {
       const a = fx.afterSale(60 + store.requests.length, Number(req.params[0]), {
         kind: req.data.kind, items: req.data.items, reason: req.data.reason, includeShipping: req.data.includeShipping, amount: 8952,
@@ -38,10 +47,19 @@ test('shipped order: 申请售后 on a line → quantity, 退货退款, reason �
   await h.tap(page, '#aftersale-11');
   expect(h.text(page, '#form-title')).toBe('男士纯棉短袖T恤');
   expect(h.text(page, '#form-qty')).toBe('2');
+  // the refund of the chosen units, as the server would approve it, before submitting
+  expect(h.text(page, '#form-preview')).toBe('¥179.04');
+  const previews = () => log.filter((r) => r.path === '/api/orders/2/after-sales/preview');
+  expect(previews().map((r) => r.data)).toEqual([{ kind: 'refund_only', items: [{ lineId: '11', quantity: 2 }], includeShipping: false, reason: '' }]);
   await h.tap(page, '#qty-plus'); // at most the 2 bought
   expect(h.text(page, '#form-qty')).toBe('2');
+  expect(previews().length).toBe(1);
   await h.tap(page, '#qty-minus');
   expect(h.text(page, '#form-qty')).toBe('1');
+  expect(h.text(page, '#form-preview')).toBe('¥89.52');
+  expect(previews().pop().data.items).toEqual([{ lineId: '11', quantity: 1 }]);
+  expect(page.querySelector('#form-preview-note')).toBeFalsy();
+  expect(log.some((r) => r.method === 'POST' && r.path === '/api/orders/2/after-sales')).toBe(false);
   await h.tap(page, '#kind-return_refund');
   // no reason yet: not sent
   await h.tap(page, '#form-submit');
@@ -78,6 +96,52 @@ test('paid (not shipped) order: refund only; units held by a request are not off
   await h.tap(page, '#aftersale-11');
   expect(page.querySelector('#kind-return_refund')).toBeFalsy();
   expect(h.text(page, '#form-qty')).toBe('2');
+});
+
+test('the preview shows points and coupons coming back; a refused preview shows the server\'s message', async () => {
+  let answer = { amount: 38704, pointsReturned: 120, couponsBack: true, couponsReturned: ['7'], wholeOrder: true };
+  server('paid', [], {
+    'POST /api/orders/{id}/after-sales/preview': () => answer,
+  });
+  const page = await h.openPage('pkg-order/detail/index', { id: '2' });
+  await h.tap(page, '#aftersale-12');
+  expect(h.text(page, '#form-preview')).toBe('¥387.04');
+  expect(h.text(page, '#form-preview-note')).toBe('退还120积分，优惠券将退回');
+  answer = { status: 422, body: { code: 'REFUND_QUANTITY_EXCEEDED', message: '退款数量超过可退数量', details: {} } };
+  await h.tap(page, '#form-close');
+  await h.tap(page, '#aftersale-11');
+  expect(h.text(page, '#form-preview')).toBe('');
+  expect(h.text(page, '#form-preview-note')).toBe('退款数量超过可退数量');
+});
+
+test('return and refund waiting for the goods: carrier and tracking number sent back, then shown', async () => {
+  const { log } = server('shipped', [
+    fx.afterSale(61, 2, { kind: 'return_refund', status: 'awaiting_return', items: [{ lineId: '12', quantity: 1 }], amount: 19900 }),
+    fx.afterSale(60, 2, { kind: 'refund_only', status: 'requested' }),
+  ]);
+  const page = await h.openPage('pkg-order/detail/index', { id: '2' });
+  expect(h.text(page, '#as-status-61')).toBe('待寄回商品');
+  expect(page.querySelector('#send-back-60')).toBeFalsy(); // refund only: nothing to send
+  expect(page.querySelector('#as-return-61')).toBeFalsy();
+  await h.tap(page, '#send-back-61');
+  expect(page.querySelector('#return-form')).toBeTruthy();
+  await h.tap(page, '#return-submit');
+  expect(wx.showToast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '请填写快递公司' }));
+  page.querySelector('#return-carrier').dispatchEvent('input', { detail: { value: ' 顺丰速运 ' } });
+  await h.flush();
+  await h.tap(page, '#return-submit');
+  expect(wx.showToast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '请填写快递单号' }));
+  page.querySelector('#return-tracking').dispatchEvent('input', { detail: { value: 'SF1234567890' } });
+  await h.flush();
+  expect(log.some((r) => r.path === '/api/after-sales/61/return')).toBe(false);
+  await h.tap(page, '#return-submit');
+
+  const post = log.find((r) => r.method === 'POST' && r.path === '/api/after-sales/61/return');
+  expect(post.data).toEqual({ carrier: '顺丰速运', trackingNo: 'SF1234567890' });
+  expect(page.querySelector('#return-form')).toBeFalsy();
+  expect(h.text(page, '#as-status-61')).toBe('商品已寄回');
+  expect(h.text(page, '#as-return-61')).toBe('顺丰速运 SF1234567890');
+  expect(page.querySelector('#send-back-61')).toBeFalsy();
 });
 
 test('the server refusing a request shows its message; unpaid orders offer no after-sales', async () => {

@@ -153,6 +153,12 @@ test('product → cart → checkout → order: every total the pages show is the
   // ---- product pages: choose specs and 加入购物车 (the page logs in with wx.login → code demo)
   const tee = await open('pages/product/index', { id: productId('纯棉圆领短袖T恤') });
   expect(h.text(tee, '.title')).toBe('纯棉圆领短袖T恤');
+  // the seeded reviews' summary, as the server computed it (5 and 4 stars)
+  expect(h.text(tee, '#good-rate')).toBe('好评率 100%');
+  expect(h.texts(tee, '.review .nick')).toEqual(['小***儿', '阿***']);
+  const teeReviews = await shopper.get(`/api/products/${productId('纯棉圆领短袖T恤')}/reviews`);
+  expect(teeReviews.total).toBe(2);
+  expect(h.texts(tee, '.review .review-text')).toEqual(teeReviews.items.map((r) => r.text));
   await tap(tee, '#sku-cell'); // 已选 → the SKU sheet
   await tap(tee, '#spec-0-0'); // 白色
   await tap(tee, '#spec-1-1'); // L
@@ -327,6 +333,12 @@ test('product → cart → checkout → order: every total the pages show is the
   expect(h.text(detail, '#form-qty')).toBe('2');
   expect(detail.querySelector('#kind-return_refund')).toBeFalsy(); // not shipped: refund only
   await tap(detail, '#qty-minus');
+  // the form shows the server's preview of this refund before submitting
+  await until(() => /^¥/.test(h.text(detail, '#form-preview')), 'the refund preview');
+  const previewText = h.text(detail, '#form-preview');
+  const previewPost = bridge.log.filter((r) => r.path === `/api/orders/${orderId}/after-sales/preview`).pop();
+  expect(previewPost.data.items).toEqual([{ lineId: teeOrdered.lineId, quantity: 1 }]);
+  expect(previewText).toBe(money.format(previewPost.response.amount));
   await tap(detail, '#reason-0');
   wx.showModal = jest.fn((o) => o.success && o.success({ confirm: true }));
   await tap(detail, '#form-submit');
@@ -346,6 +358,7 @@ test('product → cart → checkout → order: every total the pages show is the
   const approved = await merchant('POST', `/api/merchant/after-sales/${request.id}/approve`, {});
   expect(['refunding', 'refunded']).toContain(approved.status);
   expect(approved.amount).toBe(request.amount);
+  expect(money.format(approved.amount)).toBe(previewText); // what the form showed before submitting
   const after = await shopper.get(`/api/orders/${orderId}`);
   expect(after.refundedAmount).toBe(approved.amount);
   expect(after.status).toBe('paid'); // a partial refund leaves the order's status alone

@@ -125,7 +125,25 @@ const productDetail = {
     activityId: 'flash-tee', kind: 'flashSale', title: 'T恤限时秒杀', startsAt: NOW - 3600, endsAt: NOW + 7200, perUserLimit: 2,
     prices: [{ skuId: 108, price: 2900, stock: 20 }],
   }],
+  // server/src/db/reviews.rs ReviewSummary: nicknames masked by the server
+  reviewSummary: {
+    count: 25, goodRate: '96%',
+    latest: [
+      { id: 31, nickname: '阿***', rating: 5, text: '棉很软，洗了几次也不变形。', createdAt: NOW - 3600 },
+      { id: 30, nickname: 'T***m', rating: 3, text: '', createdAt: NOW - 2 * DAY },
+    ],
+  },
 };
+
+/** GET /api/products/{id}/reviews: `total` reviews, newest first. */
+function reviewsPage(page, total, pageSize = 10) {
+  const items = [];
+  for (let i = 0; i < pageSize && (page - 1) * pageSize + i < total; i++) {
+    const n = (page - 1) * pageSize + i + 1;
+    items.push({ id: 1000 - n, nickname: `用***${n}`, rating: (n % 5) + 1, text: `评价${n}`, createdAt: NOW - n * 3600 });
+  }
+  return { items, page, pageSize, total, hasMore: page * pageSize < total };
+}
 
 // Orders as GET /api/orders(/{id}) answers them (server/src/db/orders.rs):
 // statuses snake_case (server/src/order.rs), actions camelCase and only the
@@ -177,4 +195,4 @@ function afterSale(id, orderId, extra) {
   }, extra);
 }
 
-module.exports = { NOW, DAY, order, orderDetail, prepay, afterSale, demoRules, wallet, catalog, cartItems, cartInput, addresses, categories, productsPage, productDetail, card };
+module.exports = { NOW, DAY, order, orderDetail, prepay, afterSale, demoRules, wallet, catalog, cartItems, cartInput, addresses, categories, productsPage, productDetail, reviewsPage, card };

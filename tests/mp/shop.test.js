@@ -191,6 +191,50 @@ describe('product detail', () => {
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pkg-order/checkout/index?mode=buynow' });
   });
 
+  test('review summary: count, 好评率, the two latest, and a link to every review', async () => {
+    server();
+    const page = await h.openPage('pages/product/index', { id: '1' });
+    expect(h.text(page, '#all-reviews')).toMatch(/^商品评价\(25\) ?好评率 96% 查看全部 ›$/);
+    expect(h.text(page, '#good-rate')).toBe('好评率 96%');
+    expect(page.querySelectorAll('.review').length).toBe(2);
+    expect(h.texts(page, '.review .nick')).toEqual(['阿***', 'T***m']);
+    expect(h.texts(page, '.review .stars')).toEqual(['★★★★★', '★★★☆☆']);
+    expect(h.texts(page, '.review .review-text')).toEqual(['棉很软，洗了几次也不变形。', '此用户没有填写评价']);
+    expect(page.querySelector('#no-reviews')).toBeFalsy();
+    await h.tap(page, '#all-reviews');
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/reviews/index?id=1' });
+  });
+
+  test('no reviews yet: 暂无评价, no good rate', async () => {
+    const detail = h.clone(fx.productDetail);
+    detail.reviewSummary = { count: 0, goodRate: null, latest: [] };
+    server({ 'GET /api/products/{id}': () => detail });
+    const page = await h.openPage('pages/product/index', { id: '1' });
+    expect(h.text(page, '#all-reviews')).toMatch(/^商品评价\(0\) ?查看全部 ›$/);
+    expect(page.querySelector('#good-rate')).toBeFalsy();
+    expect(h.text(page, '#no-reviews')).toBe('暂无评价');
+  });
+
+  test('share: an open-type="share" button, and the message carries title, path with the id, image', async () => {
+    server();
+    const page = await h.openPage('pages/product/index', { id: '1' });
+    const btn = page.querySelector('#share');
+    expect(btn).toBeTruthy();
+    expect(h.text(page, '#share')).toBe('分享');
+    // (miniprogram-simulate does not keep a built-in button's properties: read the template)
+    const wxml = require('fs').readFileSync(require('path').join(h.MP, 'pages/product/index.wxml'), 'utf8');
+    expect(wxml).toMatch(/<button[^>]*\bid="share"[^>]*\bopen-type="share"|<button[^>]*\bopen-type="share"[^>]*\bid="share"/);
+    expect(btn.dom.tagName).toBe('WX-BUTTON');
+    expect(page.instance.onShareAppMessage({ from: 'button' })).toEqual({
+      title: '男士纯棉短袖T恤', path: '/pages/product/index?id=1', imageUrl: 'https://img.example.com/tee-1.jpg',
+    });
+    // with a SKU chosen, its picture
+    await h.tap(page, '#sku-cell');
+    await h.tap(page, '#spec-0-1');
+    await h.tap(page, '#spec-1-1');
+    expect(page.instance.onShareAppMessage({ from: 'menu' }).imageUrl).toBe('https://img.example.com/tee-b.jpg');
+  });
+
   test('buying without a complete choice asks for the specs', async () => {
     const log = server();
     const page = await h.openPage('pages/product/index', { id: '1' });
@@ -199,4 +243,29 @@ describe('product detail', () => {
     expect(page.querySelector('#sheet')).toBeTruthy();
     expect(log.some((r) => r.path === '/api/cart/items')).toBe(false);
   });
+});
+
+test('reviews page: newest first, paged on reaching the bottom, empty state', async () => {
+  const log = h.mockServer({
+    'GET /api/products/{id}/reviews': (req) => (req.params[0] === '1' ? fx.reviewsPage(Number(req.query.page), 13, Number(req.query.pageSize)) : fx.reviewsPage(1, 0)),
+  });
+  const page = await h.openPage('pages/reviews/index', { id: '1' });
+  expect(log.find((r) => r.path === '/api/products/1/reviews').query).toEqual({ page: '1', pageSize: '10' });
+  expect(log.some((r) => r.path === '/api/auth/login')).toBe(false);
+  expect(h.text(page, '#total')).toBe('共13条评价');
+  expect(page.querySelectorAll('.review').length).toBe(10);
+  expect(h.texts(page, '#review-999 .nick, #review-998 .nick')).toEqual(['用***1', '用***2']);
+  expect(h.texts(page, '.review .stars').slice(0, 2)).toEqual(['★★☆☆☆', '★★★☆☆']);
+  expect(h.texts(page, '.review .text').slice(0, 2)).toEqual(['评价1', '评价2']);
+  expect(h.texts(page, '.review .muted')[0]).toMatch(/^202[56]-\d\d-\d\d$/);
+  expect(h.text(page, '#more')).toBe('上拉加载更多');
+  await page.instance.onReachBottom();
+  await h.flush();
+  expect(page.querySelectorAll('.review').length).toBe(13);
+  expect(h.text(page, '#more')).toBe('没有更多了');
+  await page.instance.onReachBottom(); // nothing more to ask for
+  expect(log.filter((r) => r.path === '/api/products/1/reviews').length).toBe(2);
+
+  const empty = await h.openPage('pages/reviews/index', { id: '2' });
+  expect(h.text(empty, '#empty')).toBe('暂无评价');
 });

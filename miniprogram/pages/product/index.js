@@ -1,11 +1,13 @@
 // 商品详情: carousel, price (activity price from the server's activity data;
 // member price from the rules core on the phone), SKU selector with stock per
-// spec, add to cart / buy now.
+// spec, add to cart / buy now, the review summary (count, 好评率, two latest)
+// with a link to every review, and 分享 (open-type="share").
 var api = require('../../lib/api.js');
 var money = require('../../lib/money.js');
 var pricing = require('../../lib/pricing.js');
 var util = require('../../lib/util.js');
 var store = require('../../lib/store.js');
+var reviews = require('../../lib/reviews.js');
 
 function nowSeconds() { return Math.floor(Date.now() / 1000); }
 
@@ -25,6 +27,7 @@ Component({
     quantity: 1,
     showSku: false,
     skuAction: '',
+    reviews: null,
   },
 
   methods: {
@@ -41,6 +44,7 @@ Component({
         self.setData({
           loading: false,
           product: { id: p.id, title: p.title, subtitle: p.subtitle, description: p.description, images: p.images, sales: p.sales },
+          reviews: reviews.summary(p.reviewSummary),
         });
         self.choose(chosen);
         return self.loadMemberPrices();
@@ -208,9 +212,13 @@ Component({
 
     onCart: function () { wx.switchTab({ url: '/pages/cart/index' }); },
 
+    onAllReviews: function () {
+      wx.navigateTo({ url: '/pages/reviews/index?id=' + this.data.product.id });
+    },
+
     onShareAppMessage: function () {
       var p = this.data.product;
-      return p ? { title: p.title, path: '/pages/product/index?id=' + p.id, imageUrl: p.images[0] } : {};
+      return p ? { title: p.title, path: '/pages/product/index?id=' + p.id, imageUrl: (this.data.sku && this.data.sku.image) || p.images[0] } : {};
     },
   },
 });

@@ -1,7 +1,9 @@
 // 订单详情: status, delivery, lines with what each cost, amounts, actions:
 // 去支付 (server prepay → wx.requestPayment → the server's status, polled),
 // 取消 / 确认收货, and 申请售后 per line (quantity, refund only or return and
-// refund, reason) with the refund amount the server computes.
+// refund, reason) with the refund amount the server computes (previewed
+// before submitting: POST /api/orders/{id}/after-sales/preview), and 寄回物流
+// (carrier and tracking number) for a return-and-refund request waiting for the goods.
 var api = require('../../lib/api.js');
 var pay = require('../../lib/pay.js');
 var aftersale = require('../../lib/aftersale.js');
@@ -17,7 +19,7 @@ function deliveryText(d) {
 }
 
 Component({
-  data: { order: null, loading: true, paying: false, payMessage: '', afterSales: [], form: null, reasons: aftersale.REASONS },
+  data: { order: null, loading: true, paying: false, payMessage: '', afterSales: [], form: null, returnForm: null, reasons: aftersale.REASONS },
   methods: {
     onLoad: function (q) {
       this._id = Number(q && q.id);
@@ -99,7 +101,7 @@ Component({
         self._available = available;
         var titles = {};
         o.lines.forEach(function (l) { titles[l.lineId] = l.title; });
-        var patch = { afterSales: mine.map(function (a) { return aftersale.view(a, titles); }) };
+        var patch = { afterSales: mine.map(function (a) { return aftersale.view(a, titles); }), returnForm: null };
         o.lines.forEach(function (l, i) { patch['order.lines[' + i + '].canAfterSale'] = open && available[l.lineId] > 0; });
         self.setData(patch);
       }, api.showError);
@@ -145,20 +147,77 @@ Component({
       // Goods not shipped yet: refund only.
       var canReturn = this.data.order.status !== 'paid';
       this.setData({
-        form: { lineId: lineId, title: line.title, quantity: max, max: max, kind: 'refund_only', canReturn: canReturn, reason: '', submitting: false },
+        form: { lineId: lineId, title: line.title, quantity: max, max: max, kind: 'refund_only', canReturn: canReturn, reason: '', submitting: false, previewText: '', previewNote: '' },
+      });
+      return this.preview();
+    },
+    // What the server would refund for this choice if approved now (its core's
+    // figure, never computed here); a newer choice wins over a late answer.
+    preview: function () {
+      var f = this.data.form;
+      if (!f) return Promise.resolve();
+      var self = this;
+      var seq = (this._previewSeq || 0) + 1;
+      this._previewSeq = seq;
+      this.setData({ 'form.previewText': '计算中…', 'form.previewNote': '' });
+      return api.post('/api/orders/' + this._id + '/after-sales/preview', {
+        kind: f.kind,
+        items: [{ lineId: f.lineId, quantity: f.quantity }],
+        includeShipping: false,
+        reason: f.reason,
+      }).then(function (p) {
+        if (seq !== self._previewSeq || !self.data.form) return;
+        var notes = [];
+        if (p.pointsReturned) notes.push('退还' + p.pointsReturned + '积分');
+        if (p.couponsBack) notes.push('优惠券将退回');
+        self.setData({ 'form.previewText': money.format(p.amount), 'form.previewNote': notes.join('，') });
+      }, function (e) {
+        if (seq !== self._previewSeq || !self.data.form) return;
+        self.setData({ 'form.previewText': '', 'form.previewNote': (e && e.message) || '暂时无法计算退款金额' });
       });
     },
     onFormClose: function () { this.setData({ form: null }); },
     onQtyMinus: function () {
-      if (this.data.form.quantity > 1) this.setData({ 'form.quantity': this.data.form.quantity - 1 });
+      if (this.data.form.quantity <= 1) return null;
+      this.setData({ 'form.quantity': this.data.form.quantity - 1 });
+      return this.preview();
     },
     onQtyPlus: function () {
-      if (this.data.form.quantity < this.data.form.max) this.setData({ 'form.quantity': this.data.form.quantity + 1 });
+      if (this.data.form.quantity >= this.data.form.max) return null;
+      this.setData({ 'form.quantity': this.data.form.quantity + 1 });
+      return this.preview();
     },
     onKind: function (e) {
       var kind = e.currentTarget.dataset.kind;
       if (kind === 'return_refund' && !this.data.form.canReturn) return;
       this.setData({ 'form.kind': kind });
+    },
+    // ---- 寄回物流 (a return-and-refund request the merchant approved)
+    onReturnOpen: function (e) {
+      this.setData({ returnForm: { id: Number(e.currentTarget.dataset.id), carrier: '', trackingNo: '', submitting: false } });
+    },
+    onReturnClose: function () { this.setData({ returnForm: null }); },
+    onCarrierInput: function (e) { this.setData({ 'returnForm.carrier': e.detail.value }); },
+    onTrackingInput: function (e) { this.setData({ 'returnForm.trackingNo': e.detail.value }); },
+    onReturnSubmit: function () {
+      var f = this.data.returnForm;
+      if (!f || f.submitting) return null;
+      var carrier = (f.carrier || '').trim();
+      var trackingNo = (f.trackingNo || '').trim();
+      if (!carrier || !trackingNo) {
+        wx.showToast({ title: !carrier ? '请填写快递公司' : '请填写快递单号', icon: 'none' });
+        return null;
+      }
+      var self = this;
+      this.setData({ 'returnForm.submitting': true });
+      return api.post('/api/after-sales/' + f.id + '/return', { carrier: carrier, trackingNo: trackingNo }).then(function () {
+        self.setData({ returnForm: null });
+        wx.showToast({ title: '已提交寄回信息', icon: 'success' });
+        return self.load();
+      }, function (e) {
+        self.setData({ 'returnForm.submitting': false });
+        api.showError(e);
+      });
     },
     onReason: function (e) { this.setData({ 'form.reason': e.currentTarget.dataset.reason }); },
     onFormSubmit: function () {

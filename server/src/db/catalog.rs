@@ -325,6 +325,8 @@ pub struct ProductDetail {
     pub sales: i64,
     /// Activities running now or upcoming for this product's SKUs.
     pub activities: Vec<ActivityInfo>,
+    /// Count, good rate and the latest reviews (`GET /api/products/{id}/reviews` pages them all).
+    pub review_summary: crate::db::reviews::ReviewSummary,
 }
 
 pub async fn product_detail(
@@ -374,6 +376,7 @@ pub async fn product_detail(
         .collect();
     let on_shelf: Vec<&SkuDetail> = skus.iter().filter(|s| s.on_shelf).collect();
     let sku_ids: Vec<i64> = skus.iter().map(|s| s.id).collect();
+    let review_summary = crate::db::reviews::summary(&mut *conn, id).await?;
     let activities = activities_for(conn, &sku_ids)
         .await?
         .into_iter()
@@ -402,6 +405,7 @@ pub async fn product_detail(
         sales: p.8,
         skus,
         activities,
+        review_summary,
     }))
 }
 

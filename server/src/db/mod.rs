@@ -1,7 +1,7 @@
 //! Database access. One portable SQL dialect (`$n` placeholders, integer flags,
 //! unix-second times) runs on SQLite and PostgreSQL through sqlx's `Any` driver;
 //! only the schema differs by type names (`migrations/{sqlite,postgres}`).
-//! Queries live by aggregate: catalog, users, cart, addresses, coupons, orders.
+//! Queries live by aggregate: catalog, users, cart, addresses, coupons, orders, reviews.
 
 pub mod addresses;
 pub mod cart;
@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod coupons;
 pub mod orders;
 pub mod pricing;
+pub mod reviews;
 pub mod seed;
 pub mod users;
 
@@ -84,6 +85,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "refund_close_home",
         include_str!("../../migrations/sqlite/0003_refund_close_home.sql"),
     ),
+    (
+        4,
+        "reviews",
+        include_str!("../../migrations/sqlite/0004_reviews.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -100,6 +106,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "refund_close_home",
         include_str!("../../migrations/postgres/0003_refund_close_home.sql"),
+    ),
+    (
+        4,
+        "reviews",
+        include_str!("../../migrations/postgres/0004_reviews.sql"),
     ),
 ];
 

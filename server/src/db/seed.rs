@@ -1,8 +1,8 @@
 //! The demo shop, seeded on first start (empty database): two-level
 //! categories, products with multi-spec SKUs and images, member levels, a
 //! full-reduction campaign, a flash-sale price, points and shipping rules,
-//! claimable coupons, home-page banners, and a demo shopper (login code
-//! `demo`) with a wallet.
+//! claimable coupons, home-page banners, a few product reviews, and a demo
+//! shopper (login code `demo`) with a wallet.
 
 use mall_core::ShopRules;
 use serde_json::{json, Value};
@@ -184,6 +184,17 @@ const PRODUCTS: &[P] = &[
     },
 ];
 
+/// Demo reviews, oldest first: (product slug, reviewer, rating, text).
+const REVIEWS: &[(&str, usize, i64, &str)] = &[
+    ("earbuds", 0, 5, "降噪效果很好，地铁上也很安静，续航给力。"),
+    ("earbuds", 1, 3, "音质还行，佩戴久了有点胀耳朵。"),
+    ("earbuds", 2, 5, "连接很稳定，颜值高，推荐！"),
+    ("tee", 2, 5, "棉很软，洗了几次也不变形。"),
+    ("tee", 0, 4, "尺码正常，白色有一点点透。"),
+    ("nuts", 1, 5, "每天一包刚刚好，很新鲜。"),
+    ("nuts", 2, 4, "种类丰富，包装精致，送人合适。"),
+];
+
 const CATEGORIES: &[(&str, &[&str])] = &[
     ("服饰", &["女装", "男装"]),
     ("数码", &["手机", "耳机"]),
@@ -304,6 +315,7 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
 
     let mut earbuds_white = 0;
     let mut earbuds = 0;
+    let mut product_ids = std::collections::BTreeMap::new();
     for (i, p) in PRODUCTS.iter().enumerate() {
         let spec_names: Vec<Value> = p
             .specs
@@ -330,6 +342,7 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
             ],
         )
         .await?;
+        product_ids.insert(p.slug, pid);
         if p.slug == "earbuds" {
             earbuds = pid;
         }
@@ -458,6 +471,36 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    // Demo reviews by three demo reviewers (they cannot sign in).
+    let mut reviewers = Vec::new();
+    for (i, nickname) in ["小鱼儿", "Tom", "阿花"].iter().enumerate() {
+        reviewers.push(
+            insert_id(
+                &mut tx,
+                "INSERT INTO users (openid, nickname, avatar, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                vec![
+                    json!(format!("seed-reviewer-{}", i + 1)),
+                    json!(nickname),
+                    json!(img("avatar", 2 + i as u32)),
+                    json!(now),
+                ],
+            )
+            .await?,
+        );
+    }
+    for (i, (slug, who, rating, text)) in REVIEWS.iter().enumerate() {
+        crate::db::reviews::insert(
+            &mut tx,
+            product_ids[slug],
+            reviewers[*who],
+            None,
+            *rating,
+            text,
+            now - (REVIEWS.len() - i) as i64 * 3600,
+        )
+        .await?;
+    }
     tx.commit().await?;
     tracing::info!("seeded the demo shop");
     Ok(true)

@@ -22,6 +22,12 @@ pub fn routes(api: Api) -> Api {
         "Ask for a refund (refund only, or return and refund) of lines and quantities",
         create,
     )
+    .post(
+        "/api/orders/{id}/after-sales/preview",
+        Access::User,
+        "What a request would refund if approved now (amount, points, coupons); nothing is stored",
+        preview,
+    )
     .get(
         "/api/after-sales",
         Access::User,
@@ -172,6 +178,25 @@ async fn create(
     Ok((
         StatusCode::CREATED,
         Json(aftersale::view(&mut conn, id, Some(user.user_id)).await?),
+    ))
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(order_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<NewRequest>,
+) -> ApiResult<Json<aftersale::Preview>> {
+    let _ = req.kind; // either kind refunds the same
+    Ok(Json(
+        aftersale::preview(
+            &state,
+            user.user_id,
+            order_id,
+            req.items,
+            req.include_shipping,
+        )
+        .await?,
     ))
 }
 

@@ -16,6 +16,7 @@ pub mod merchant;
 pub mod openapi;
 pub mod orders;
 pub mod pay;
+pub mod reviews;
 pub mod search;
 
 use std::time::Instant;
@@ -137,6 +138,7 @@ pub fn api() -> Api {
         );
     let api = auth::routes(api.tag("auth"));
     let api = catalog::routes(api.tag("catalog"));
+    let api = reviews::routes(api.tag("reviews"));
     let api = search::routes(api.tag("search"));
     let api = cart::routes(api.tag("cart"));
     let api = addresses::routes(api.tag("addresses"));

@@ -86,7 +86,13 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/merchant/after-sales/{id}/reject") => {
             obj(&["reason"], json!({"reason": {"type": "string"}}))
         }
-        ("post", "/api/orders/{id}/after-sales") => obj(
+        ("post", "/api/orders/{id}/lines/{lineId}/review") => obj(
+            &["rating"],
+            json!({"rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                   "text": {"type": "string", "maxLength": 500}}),
+        ),
+        ("post", "/api/orders/{id}/after-sales")
+        | ("post", "/api/orders/{id}/after-sales/preview") => obj(
             &["kind", "items"],
             json!({"kind": {"enum": ["refund_only", "return_refund"]},
                    "items": {"type": "array", "items": obj(&["lineId", "quantity"], json!({"lineId": {"type": "string"}, "quantity": int()}))},
@@ -174,6 +180,7 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
                 false,
             )]
         }
+        ("get", "/api/products/{id}/reviews") => vec![],
         ("get", "/api/member/coupons") => {
             return vec![q(
                 "status",
@@ -193,6 +200,9 @@ fn response_of(method: &str, path: &str) -> Option<&'static str> {
         ("post", "/api/checkout/quote") => "Quote",
         ("post", "/api/checkout/input") => "PricingInput",
         ("post", "/api/orders") | ("get", "/api/orders/{id}") => "Order",
+        ("post", "/api/orders/{id}/lines/{lineId}/review") => "Review",
+        ("post", "/api/orders/{id}/after-sales/preview") => "RefundPreview",
+        ("get", "/api/products/{id}/reviews") => "ReviewPage",
         (_, p) if p.starts_with("/api/orders/") || p.starts_with("/api/merchant/orders/{id}") => {
             "Order"
         }
@@ -214,7 +224,7 @@ fn response_of(method: &str, path: &str) -> Option<&'static str> {
 
 fn components() -> Value {
     let o = |desc: &str, props: Value| json!({"type": "object", "description": desc, "properties": props});
-    json!({
+    let mut c = json!({
         "Error": {
             "type": "object",
             "required": ["code", "message", "details"],
@@ -241,7 +251,8 @@ fn components() -> Value {
         "Cart": o("cart items and the core's quote of the selected lines", json!({"items": {"type": "array"}, "quote": {"$ref": "#/components/schemas/Quote"}})),
         "PricingInput": o("the core's QuoteInput the server prices (wasm/src/types.d.ts), and its quote", json!({"input": {"type": "object"}, "quote": {"$ref": "#/components/schemas/Quote"}})),
         "ProductPage": o("a page of product cards", json!({"items": {"type": "array"}, "page": int(), "pageSize": int(), "total": int(), "hasMore": {"type": "boolean"}})),
-        "Product": o("SPU with its SKU matrix, stock and activities", json!({"specNames": {"type": "array"}, "skus": {"type": "array"}, "activities": {"type": "array"}})),
+        "Product": o("SPU with its SKU matrix, stock, activities and review summary", json!({"specNames": {"type": "array"}, "skus": {"type": "array"}, "activities": {"type": "array"},
+            "reviewSummary": {"$ref": "#/components/schemas/ReviewSummary"}})),
         "Categories": {"type": "array", "description": "two-level category tree"},
         "Home": {
             "type": "object",
@@ -267,7 +278,33 @@ fn components() -> Value {
         "Session": o("our session token", json!({"token": {"type": "string"}, "expiresAt": int(), "userId": int()})),
         "Member": o("profile, level, growth, points, coupon counts", json!({"points": int(), "member": {"type": "object"}, "coupons": {"type": "object"}})),
         "Address": address_input()
-    })
+    });
+    if let Some(m) = c.as_object_mut() {
+        m.extend(review_components());
+    }
+    c
+}
+
+fn review_components() -> serde_json::Map<String, Value> {
+    let o = |desc: &str, props: Value| json!({"type": "object", "description": desc, "properties": props});
+    let v = json!({
+        "Review": {"type": "object", "required": ["id", "nickname", "rating", "text", "createdAt"], "properties": {
+            "id": int(), "nickname": {"type": "string", "description": "masked: first character, ***, last character"},
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5}, "text": {"type": "string"}, "createdAt": int()}},
+        "ReviewSummary": {"type": "object", "required": ["count", "goodRate", "latest"], "properties": {
+            "count": int(),
+            "goodRate": {"type": ["string", "null"], "description": "share of ratings >= 4, whole percent rounded down (\"96%\"); null without reviews"},
+            "latest": {"type": "array", "description": "the two newest", "items": {"$ref": "#/components/schemas/Review"}}}},
+        "ReviewPage": o("a page of reviews, newest first", json!({"items": {"type": "array", "items": {"$ref": "#/components/schemas/Review"}}, "page": int(), "pageSize": int(), "total": int(), "hasMore": {"type": "boolean"}})),
+        "RefundPreview": {"type": "object", "required": ["amount", "pointsReturned", "couponsBack", "couponsReturned", "wholeOrder"], "properties": {
+            "amount": fen("cash the approval would refund now"), "pointsReturned": int(),
+            "couponsBack": {"type": "boolean", "description": "coupons come back (only with the whole order)"},
+            "couponsReturned": {"type": "array", "items": {"type": "string"}}, "wholeOrder": {"type": "boolean"}}}
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
 }
 
 /// The OpenAPI 3.1 document for `routes`.
@@ -278,7 +315,14 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}))
+            .map(|name| {
+                let schema = if name == "id" {
+                    int()
+                } else {
+                    json!({"type": "string"})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
             .collect();
         params.extend(query_params(r.method, r.path));
         let security = match r.access {

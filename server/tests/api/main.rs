@@ -16,3 +16,4 @@ mod meta;
 mod orders;
 mod pay;
 mod refunds;
+mod reviews;

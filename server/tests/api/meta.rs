@@ -32,7 +32,7 @@ async fn openapi_documents_every_route_and_every_documented_route_is_served() {
             );
             assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()));
             // ...and every documented operation is answered by a real route.
-            let concrete = path.replace("{id}", "1");
+            let concrete = path.replace("{id}", "1").replace("{lineId}", "1");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = matches!(method.as_str(), "post" | "put" | "patch").then(|| json!({}));
             let (status, v) = app.raw(m, &concrete, None, body).await;
@@ -104,7 +104,7 @@ async fn openapi_request_bodies_and_query_parameters_match_the_handlers() {
             if path.ends_with("/logout") {
                 continue; // would end the session the probe uses
             }
-            let concrete = path.replace("{id}", "1");
+            let concrete = path.replace("{id}", "1").replace("{lineId}", "1");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let send = |url: String| {
                 let mut rb = app.http.request(m.clone(), url).bearer_auth(&token);

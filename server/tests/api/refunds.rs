@@ -347,3 +347,137 @@ async fn an_abnormal_refund_is_retried_or_closed_by_the_merchant_and_spent_point
     assert_eq!(reconcile(&app, id, payable).await, amount);
     assert_eq!(order(&app, id).await["refundedAmount"], amount);
 }
+
+async fn preview(app: &TestApp, t: &str, id: i64, body: Value) -> (u16, Value) {
+    app.post(
+        &format!("/api/orders/{id}/after-sales/preview"),
+        Some(t),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_preview_is_what_the_approved_refund_then_pays_and_stores_nothing() {
+    let app = spawn_app().await;
+    let t = app.login("demo").await;
+    let addr = app.add_address(&t).await;
+    let (id, no, payable) = place(
+        &app,
+        &t,
+        json!({"items": [{"skuId": NUTS_750G, "quantity": 3}, {"skuId": JERKY_SPICY, "quantity": 2}],
+               "addressId": addr, "points": {"kind": "max"}, "coupons": {"kind": "best"}}),
+        "pv1",
+    )
+    .await;
+    fake(&app)
+        .auto_refund_notify
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    pay_now(&app, &t, id, &no).await;
+    let o = order(&app, id).await;
+    assert!(!o["snapshot"]["couponIds"].as_array().unwrap().is_empty());
+    let (l1, l2) = (
+        o["lines"][0]["lineId"].as_str().unwrap().to_string(),
+        o["lines"][1]["lineId"].as_str().unwrap().to_string(),
+    );
+    let stored = || async {
+        count(&app, "SELECT COUNT(*) FROM after_sales").await
+            + count(&app, "SELECT COUNT(*) FROM refunds").await
+    };
+
+    // Part of the order: the units' cash and points, no coupons back.
+    let part = json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 2}], "reason": "不想要了"});
+    let (s, p1) = preview(&app, &t, id, part.clone()).await;
+    assert_eq!(s, 200, "{p1}");
+    assert_eq!(stored().await, 0, "a preview stores nothing");
+    assert!(p1["amount"].as_i64().unwrap() > 0);
+    assert_eq!(
+        (p1["couponsBack"].as_bool(), p1["wholeOrder"].as_bool()),
+        (Some(false), Some(false))
+    );
+    let points_before = points(&app, &t).await;
+    let r1 = after_sale(&app, &t, id, part).await;
+    let r1id = r1["id"].as_i64().unwrap();
+    // While the request is open its units are held: the preview refuses them too.
+    let (s, v) = preview(
+        &app,
+        &t,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 2}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("REFUND_QUANTITY_EXCEEDED")),
+        "{v}"
+    );
+    let v = approve(&app, r1id).await;
+    assert_eq!(v["amount"], p1["amount"]);
+    assert_eq!(v["pointsReturned"], p1["pointsReturned"]);
+    assert_eq!(
+        fake(&app)
+            .refund(&format!("{no}R{r1id}"))
+            .unwrap()
+            .info
+            .amount
+            .refund,
+        p1["amount"].as_i64().unwrap()
+    );
+    assert_eq!(
+        points(&app, &t).await - points_before,
+        p1["pointsReturned"].as_i64().unwrap()
+    );
+
+    // The rest (and the delivery fee): exactly what is left, coupons come back.
+    let rest = json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 1}, {"lineId": l2, "quantity": 2}],
+                      "includeShipping": true});
+    let (s, p2) = preview(&app, &t, id, rest.clone()).await;
+    assert_eq!(s, 200, "{p2}");
+    assert_eq!(
+        p2["amount"].as_i64().unwrap(),
+        payable - p1["amount"].as_i64().unwrap()
+    );
+    assert_eq!(
+        (p2["couponsBack"].as_bool(), p2["wholeOrder"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(p2["couponsReturned"], o["snapshot"]["couponIds"]);
+    let r2 = after_sale(&app, &t, id, rest).await;
+    let r2id = r2["id"].as_i64().unwrap();
+    let v = approve(&app, r2id).await;
+    assert_eq!(v["amount"], p2["amount"]);
+    assert_eq!(v["couponsReturned"], p2["couponsReturned"]);
+    assert_eq!(
+        fake(&app)
+            .refund(&format!("{no}R{r2id}"))
+            .unwrap()
+            .info
+            .amount
+            .refund,
+        p2["amount"].as_i64().unwrap()
+    );
+    assert_eq!(order(&app, id).await["refundedAmount"], payable);
+
+    // Refunded in full: no more after-sales; nor for someone else's order.
+    let (s, v) = preview(
+        &app,
+        &t,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 1}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("AFTER_SALE_NOT_ALLOWED")),
+        "{v}"
+    );
+    let other = app.login("stranger").await;
+    let (s, v) = preview(
+        &app,
+        &other,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 1}]}),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")), "{v}");
+}
