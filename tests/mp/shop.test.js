@@ -142,7 +142,9 @@ describe('product detail', () => {
     server();
     const page = await h.openPage('pages/product/index', { id: '1' });
     expect(page.querySelectorAll('.gallery-img').length).toBe(3);
-    expect(h.text(page, '#price')).toBe('¥49.00起');
+    // A flash sale runs on one spec: before choosing, the lowest price is the sale's.
+    expect(h.text(page, '#price')).toBe('¥29.00起');
+    expect(page.querySelector('.strike').dom.textContent.trim()).toBe('¥49.00');
     expect(h.text(page, '#chosen')).toBe('请选择颜色 尺码');
     await h.tap(page, '#sku-cell');
     // 白色 M is sold out: after choosing 白色, M is disabled

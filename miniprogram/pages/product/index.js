@@ -123,6 +123,10 @@ Component({
       if (sku) {
         price = act && act.running ? money.format(act.price) : money.format(sku.listPrice);
         if (act && act.running) listPrice = money.format(sku.listPrice);
+      } else if (act && act.running) {
+        // No spec chosen yet during a sale: the lowest activity price, the list price struck.
+        price = money.format(act.price) + (p.minPrice === p.maxPrice ? '' : '起');
+        listPrice = money.format(p.minPrice);
       } else {
         price = p.minPrice === p.maxPrice ? money.format(p.minPrice) : money.format(p.minPrice) + '起';
       }
