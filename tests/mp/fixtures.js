@@ -159,8 +159,8 @@ function order(id, status, extra) {
     id, orderNo: `17672256000000${id}`, status, statusLabel: STATUS_LABEL[status], actions: SHOPPER_ACTIONS[status] || [],
     payable: 38704, itemCount: 3, createdAt: NOW, expiresAt: status === 'pending_payment' ? NOW + 1800 : null,
     lines: [
-      { lineId: '11', skuId: 101, productId: 1, title: '男士纯棉短袖T恤', specs: ['白色', 'L'], image: 'https://img.example.com/tee.jpg', quantity: 2, listPrice: 9900, unitPrice: 9702, priceSource: 'member', activityId: null, subtotal: 19404, itemDiscount: 0, orderDiscount: 1500, net: 17904, pointsDeduction: 0, paid: 17904, units: [] },
-      { lineId: '12', skuId: 205, productId: 2, title: '降噪蓝牙耳机', specs: ['黑色'], image: 'https://img.example.com/buds.jpg', quantity: 1, listPrice: 29900, unitPrice: 19900, priceSource: 'flashSale', activityId: 'flash-earbuds', subtotal: 19900, itemDiscount: 0, orderDiscount: 0, net: 19900, pointsDeduction: 0, paid: 19900, units: [] },
+      { lineId: '11', skuId: 101, productId: 1, title: '男士纯棉短袖T恤', specs: ['白色', 'L'], image: 'https://img.example.com/tee.jpg', quantity: 2, listPrice: 9900, unitPrice: 9702, priceSource: 'member', activityId: null, subtotal: 19404, itemDiscount: 0, orderDiscount: 1500, net: 17904, pointsDeduction: 0, paid: 17904, units: [], reviewed: false },
+      { lineId: '12', skuId: 205, productId: 2, title: '降噪蓝牙耳机', specs: ['黑色'], image: 'https://img.example.com/buds.jpg', quantity: 1, listPrice: 29900, unitPrice: 19900, priceSource: 'flashSale', activityId: 'flash-earbuds', subtotal: 19900, itemDiscount: 0, orderDiscount: 0, net: 19900, pointsDeduction: 0, paid: 19900, units: [], reviewed: false },
     ],
   }, extra);
 }

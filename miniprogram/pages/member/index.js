@@ -1,5 +1,6 @@
 // 我的: level, growth progress and upgrade hint (the server's memberStatus,
-// computed by the rules core), points, coupons, order shortcuts.
+// computed by the rules core), points (and 待扣积分: a points debt from a closed
+// refund, paid off first by points earned later), coupons, order shortcuts.
 var api = require('../../lib/api.js');
 var money = require('../../lib/money.js');
 var util = require('../../lib/util.js');
@@ -51,6 +52,7 @@ Component({
             percent: percent,
             hint: hint,
             points: p.points,
+            pointsDebt: p.pointsDebt > 0 ? p.pointsDebt : 0,
             couponCount: p.coupons.available,
           },
         });

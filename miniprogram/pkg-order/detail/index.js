@@ -3,13 +3,21 @@
 // 取消 / 确认收货, and 申请售后 per line (quantity, refund only or return and
 // refund, reason) with the refund amount the server computes (previewed
 // before submitting: POST /api/orders/{id}/after-sales/preview), and 寄回物流
-// (carrier and tracking number) for a return-and-refund request waiting for the goods.
+// (carrier and tracking number) for a return-and-refund request waiting for the goods;
+// 评价 per line of a completed order (1–5 stars, text ≤ 500: POST
+// /api/orders/{id}/lines/{lineId}/review), 已评价 once the server says `reviewed`.
 var api = require('../../lib/api.js');
 var pay = require('../../lib/pay.js');
 var aftersale = require('../../lib/aftersale.js');
 var money = require('../../lib/money.js');
 var util = require('../../lib/util.js');
 var config = require('../../config.js');
+
+var REVIEW_MAX_CHARS = 500;
+var STARS = [1, 2, 3, 4, 5];
+
+// Characters as the server counts them (code points), not UTF-16 units.
+function charCount(s) { return Array.from(s || '').length; }
 
 function deliveryText(d) {
   if (!d) return '';
@@ -19,7 +27,7 @@ function deliveryText(d) {
 }
 
 Component({
-  data: { order: null, loading: true, paying: false, payMessage: '', afterSales: [], form: null, returnForm: null, reasons: aftersale.REASONS },
+  data: { order: null, loading: true, paying: false, payMessage: '', afterSales: [], form: null, returnForm: null, reviewForm: null, reasons: aftersale.REASONS, stars: STARS, reviewMax: REVIEW_MAX_CHARS },
   methods: {
     onLoad: function (q) {
       this._id = Number(q && q.id);
@@ -70,6 +78,8 @@ Component({
               unitPriceText: money.format(l.unitPrice),
               paidText: money.format(l.paid),
               canAfterSale: false,
+              reviewed: !!l.reviewed,
+              canReview: o.status === 'completed' && !l.reviewed,
             };
           }),
           rows: rows,
@@ -217,6 +227,52 @@ Component({
       }, function (e) {
         self.setData({ 'returnForm.submitting': false });
         api.showError(e);
+      });
+    },
+    // ---- 评价 (a line of a completed order, once)
+    onReviewOpen: function (e) {
+      var lineId = e.currentTarget.dataset.id;
+      var line = this.data.order.lines.filter(function (l) { return l.lineId === lineId; })[0];
+      if (!line || !line.canReview) return;
+      this.setData({ reviewForm: { lineId: lineId, title: line.title, rating: 5, text: '', count: 0, submitting: false } });
+    },
+    onReviewClose: function () { this.setData({ reviewForm: null }); },
+    onStar: function (e) {
+      var n = Number(e.currentTarget.dataset.rating);
+      if (n >= 1 && n <= 5) this.setData({ 'reviewForm.rating': n });
+    },
+    onReviewInput: function (e) {
+      var text = e.detail.value || '';
+      this.setData({ 'reviewForm.text': text, 'reviewForm.count': charCount(text.trim()) });
+    },
+    onReviewSubmit: function () {
+      var f = this.data.reviewForm;
+      if (!f || f.submitting) return null;
+      var text = (f.text || '').trim();
+      if (!(f.rating >= 1 && f.rating <= 5)) {
+        wx.showToast({ title: '请选择评分', icon: 'none' });
+        return null;
+      }
+      if (charCount(text) > REVIEW_MAX_CHARS) {
+        wx.showToast({ title: '评价最多' + REVIEW_MAX_CHARS + '字', icon: 'none' });
+        return null;
+      }
+      var self = this;
+      this.setData({ 'reviewForm.submitting': true });
+      var url = '/api/orders/' + this._id + '/lines/' + encodeURIComponent(f.lineId) + '/review';
+      return api.post(url, { rating: f.rating, text: text }).then(function () {
+        self.setData({ reviewForm: null });
+        wx.showToast({ title: '评价成功', icon: 'success' });
+        return self.load();
+      }, function (e) {
+        api.showError(e);
+        // Already reviewed (or no longer allowed): show the line as the server has it.
+        if (e && (e.code === 'ALREADY_REVIEWED' || e.code === 'REVIEW_NOT_ALLOWED')) {
+          self.setData({ reviewForm: null });
+          return self.load();
+        }
+        self.setData({ 'reviewForm.submitting': false });
+        return null;
       });
     },
     onReason: function (e) { this.setData({ 'form.reason': e.currentTarget.dataset.reason }); },

@@ -405,6 +405,8 @@ pub struct OrderLineView {
     pub points_deduction: Money,
     pub paid: Money,
     pub units: Value,
+    /// The buyer has reviewed this line (one review per line).
+    pub reviewed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -455,9 +457,11 @@ pub struct OrderDetail {
 
 async fn lines(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<Vec<OrderLineView>> {
     let rows = sqlx::query(
-        "SELECT line_id, sku_id, product_id, title, specs, image, quantity, list_price, unit_price, price_source,
-                activity_id, subtotal, item_discount, order_discount, net, points_deduction, paid, units
-         FROM order_lines WHERE order_id = $1 ORDER BY id",
+        "SELECT l.line_id, l.sku_id, l.product_id, l.title, l.specs, l.image, l.quantity, l.list_price,
+                l.unit_price, l.price_source, l.activity_id, l.subtotal, l.item_discount, l.order_discount, l.net,
+                l.points_deduction, l.paid, l.units, r.id AS review_id
+         FROM order_lines l LEFT JOIN reviews r ON r.order_id = l.order_id AND r.line_id = l.line_id
+         WHERE l.order_id = $1 ORDER BY l.id",
     )
     .bind(order_id)
     .fetch_all(conn)
@@ -484,6 +488,7 @@ async fn lines(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<Vec<Or
                 points_deduction: m("points_deduction")?,
                 paid: m("paid")?,
                 units: serde_json::from_str(&r.try_get::<String, _>("units")?)?,
+                reviewed: r.try_get::<Option<i64>, _>("review_id")?.is_some(),
             })
         })
         .collect()

@@ -88,6 +88,9 @@ pub struct UserRow {
     pub phone: Option<(String, Vec<u8>)>,
     pub growth: i64,
     pub points: i64,
+    /// Returned points spent before their refund was closed; paid off first
+    /// by points earned or given back later.
+    pub points_debt: i64,
 }
 
 pub async fn get(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<UserRow>> {
@@ -99,10 +102,11 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<
         Option<Vec<u8>>,
         i64,
         i64,
+        i64,
     );
     let row: Option<Row> =
         sqlx::query_as(
-            "SELECT id, nickname, avatar, phone_key_id, phone_enc, growth, points FROM users WHERE id = $1",
+            "SELECT id, nickname, avatar, phone_key_id, phone_enc, growth, points, points_debt FROM users WHERE id = $1",
         )
         .bind(user_id)
         .fetch_optional(conn)
@@ -114,6 +118,7 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<
         phone: r.3.zip(r.4),
         growth: r.5,
         points: r.6,
+        points_debt: r.7,
     }))
 }
 
@@ -137,24 +142,47 @@ pub async fn add_points(
     order_id: Option<i64>,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE users SET points = points + $1 WHERE id = $2 AND points + $1 >= 0")
-        .bind(delta)
+    // Points earned or given back first pay off a points debt (returned
+    // points the buyer had spent before their refund was closed).
+    let mut paid = 0;
+    if delta > 0 {
+        // Touching the row takes its lock (PostgreSQL) before the debt is read.
+        let debt: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET points_debt = points_debt WHERE id = $1 RETURNING points_debt",
+        )
         .bind(user_id)
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
+        paid = debt.unwrap_or(0).clamp(0, delta);
+    }
+    let r = sqlx::query(
+        "UPDATE users SET points = points + $1, points_debt = points_debt - $2
+         WHERE id = $3 AND points + $1 >= 0 AND points_debt >= $2",
+    )
+    .bind(delta - paid)
+    .bind(paid)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
     if r.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query(
-        "INSERT INTO points_ledger (user_id, delta, reason, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(user_id)
-    .bind(delta)
-    .bind(reason)
-    .bind(order_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    let mut entries = vec![(delta, reason)];
+    if paid > 0 {
+        entries.push((-paid, "points debt"));
+    }
+    for (delta, reason) in entries {
+        sqlx::query(
+            "INSERT INTO points_ledger (user_id, delta, reason, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(delta)
+        .bind(reason)
+        .bind(order_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(true)
 }
 

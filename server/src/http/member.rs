@@ -52,6 +52,9 @@ struct Profile {
     /// Masked (138****5678); the number itself is sealed at rest.
     phone: Option<String>,
     points: i64,
+    /// Returned points spent before a refund was closed; paid off first by
+    /// points earned or given back later.
+    points_debt: i64,
     member: MemberStatus,
     coupons: Value,
 }
@@ -78,6 +81,7 @@ async fn profile(State(state): State<AppState>, user: AuthUser) -> ApiResult<Jso
         avatar: u.avatar,
         phone,
         points: u.points,
+        points_debt: u.points_debt,
         member,
         coupons: json!({
             "available": count(WalletStatus::Available),

@@ -276,7 +276,7 @@ fn components() -> Value {
             }
         },
         "Session": o("our session token", json!({"token": {"type": "string"}, "expiresAt": int(), "userId": int()})),
-        "Member": o("profile, level, growth, points, coupon counts", json!({"points": int(), "member": {"type": "object"}, "coupons": {"type": "object"}})),
+        "Member": o("profile, level, growth, points, points debt, coupon counts", json!({"points": int(), "pointsDebt": int(), "member": {"type": "object"}, "coupons": {"type": "object"}})),
         "Address": address_input()
     });
     if let Some(m) = c.as_object_mut() {

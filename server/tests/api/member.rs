@@ -1,6 +1,8 @@
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::pay::{count, pay_now, place};
 
 #[tokio::test]
 async fn profile_shows_level_growth_points_and_coupon_counts() {
@@ -205,4 +207,102 @@ async fn a_coupon_about_to_expire_is_reminded_once_and_used_or_reminded_ones_nev
         data["time2"]["value"],
         mall_server::pay::beijing_time(now + 3600)
     );
+}
+
+/// Place, pay and ship an order; returns its id and reward points.
+async fn shipped_order(app: &TestApp, t: &str, addr: i64, key: &str) -> (i64, i64) {
+    let (id, no, _) = place(
+        app,
+        t,
+        json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "addressId": addr}),
+        key,
+    )
+    .await;
+    pay_now(app, t, id, &no).await;
+    let (s, v) = app
+        .merchant(
+            Method::POST,
+            &format!("/api/merchant/orders/{id}/ship"),
+            Some(json!({"carrier": "顺丰", "trackingNo": key})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let reward = count(
+        app,
+        &format!("SELECT reward_points FROM orders WHERE id = {id}"),
+    )
+    .await;
+    assert!(reward > 0);
+    (id, reward)
+}
+
+async fn confirm(app: &TestApp, t: &str, id: i64) {
+    let (s, v) = app
+        .post(
+            &format!("/api/orders/{id}/confirm-receipt"),
+            Some(t),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
+
+async fn balance(app: &TestApp, t: &str) -> (i64, i64) {
+    let (s, me) = app.get("/api/member", Some(t)).await;
+    assert_eq!(s, 200, "{me}");
+    (
+        me["points"].as_i64().unwrap(),
+        me["pointsDebt"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn points_earned_later_first_pay_off_a_points_debt() {
+    let app = spawn_app().await;
+    let t = app.login("debtor").await;
+    let addr = app.add_address(&t).await;
+    assert_eq!(balance(&app, &t).await, (0, 0));
+    let (first, reward1) = shipped_order(&app, &t, addr, "SF-D1").await;
+    let (second, reward2) = shipped_order(&app, &t, addr, "SF-D2").await;
+    let user = count(
+        &app,
+        &format!("SELECT user_id FROM orders WHERE id = {first}"),
+    )
+    .await;
+
+    // A debt larger than the reward: the whole reward pays it off, the balance stays 0.
+    app.exec(&format!(
+        "UPDATE users SET points_debt = {} WHERE id = {user}",
+        reward1 + 7
+    ))
+    .await;
+    assert_eq!(balance(&app, &t).await, (0, reward1 + 7));
+    confirm(&app, &t, first).await;
+    assert_eq!(balance(&app, &t).await, (0, 7));
+
+    // The next award pays the rest; the balance is what is left of it.
+    confirm(&app, &t, second).await;
+    assert_eq!(balance(&app, &t).await, (reward2 - 7, 0));
+
+    // The ledger records each award and each payment of the debt.
+    let debt_paid = |n: i64| {
+        format!(
+            "SELECT delta FROM points_ledger WHERE user_id = {user} AND reason = 'points debt' ORDER BY id LIMIT 1 OFFSET {n}"
+        )
+    };
+    assert_eq!(count(&app, &debt_paid(0)).await, -reward1);
+    assert_eq!(count(&app, &debt_paid(1)).await, -7);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM points_ledger WHERE user_id = {user}")
+        )
+        .await,
+        4
+    );
+
+    // Without a debt, an award is all balance.
+    let (third, reward3) = shipped_order(&app, &t, addr, "SF-D3").await;
+    confirm(&app, &t, third).await;
+    assert_eq!(balance(&app, &t).await, (reward2 - 7 + reward3, 0));
 }

@@ -174,8 +174,19 @@ async fn only_the_buyer_of_a_completed_line_reviews_it_once() {
         0
     );
 
+    let reviewed = || async {
+        let (s, o) = app.get(&format!("/api/orders/{id}"), Some(&t)).await;
+        assert_eq!(s, 200, "{o}");
+        o["lines"][0]["reviewed"].as_bool()
+    };
+    assert_eq!(reviewed().await, Some(false));
     let (s, v) = review(t.clone(), line.clone(), good.clone()).await;
     assert_eq!(s, 201, "{v}");
+    assert_eq!(
+        reviewed().await,
+        Some(true),
+        "the order detail marks the line"
+    );
     assert_eq!(
         (
             v["nickname"].as_str(),
