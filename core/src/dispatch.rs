@@ -52,11 +52,7 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
     match name {
         "quote" => out(crate::quote(&parse(input)?)?),
         "validateCart" => out(crate::validate_cart(&parse(input)?)?),
-        "bestCoupons" => {
-            let mut i: crate::QuoteInput = parse(input)?;
-            i.options.coupons = crate::CouponChoice::Best;
-            out(crate::quote(&i)?.coupons)
-        }
+        "bestCoupons" => out(crate::best_coupons(&parse(input)?)?),
         "memberStatus" => {
             let i: MemberStatusInput = parse(input)?;
             out(crate::member_status(&i.program, i.growth)?)

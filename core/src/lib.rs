@@ -37,8 +37,8 @@ pub use member::{member_status, MemberLevel, MemberProgram, MemberStatus};
 pub use money::{Money, Ratio};
 pub use points::{PointsChoice, PointsRule, PointsUse};
 pub use quote::{
-    quote, validate_cart, Buyer, CouponChoice, Quote, QuoteInput, QuoteOptions, ShopRules,
-    ThresholdBase,
+    best_coupons, quote, validate_cart, Buyer, CouponChoice, Quote, QuoteInput, QuoteOptions,
+    ShopRules, ThresholdBase,
 };
 pub use refund::{refund, OrderSnapshot, RefundInput, RefundQuote};
 pub use shipping::{

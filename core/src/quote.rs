@@ -555,7 +555,7 @@ fn validate_input(input: &QuoteInput) -> Result<()> {
 }
 
 struct Checked {
-    /// (cart index, priced line) of selected valid lines.
+    /// (cart index, priced line) of selected valid lines, in line-id order.
     priced: Vec<(usize, PricedLine)>,
     issues: Vec<LineIssue>,
 }
@@ -616,14 +616,21 @@ pub fn validate_cart(input: &QuoteInput) -> Result<CartCheck> {
     })
 }
 
+/// The best coupon combination for this cart and, for every other coupon, why it
+/// is or is not usable (the `coupons` report of a quote with `coupons: best`).
+pub fn best_coupons(input: &QuoteInput) -> Result<CouponReport> {
+    let mut input = input.clone();
+    input.options.coupons = CouponChoice::Best;
+    Ok(quote(&input)?.coupons)
+}
+
 /// Price a cart. See docs/rules.md for every rule and worked examples.
 pub fn quote(input: &QuoteInput) -> Result<Quote> {
     validate_input(input)?;
     let level = member::level_for(&input.rules.member, input.buyer.growth);
     let checked = check_lines(input, level);
-    // Canonical order: by line id.
-    let mut priced = checked.priced;
-    priced.sort_by(|a, b| a.1.line_id.cmp(&b.1.line_id));
+    // `check_lines` priced the lines in canonical order (by line id).
+    let priced = checked.priced;
     let cart_order: Vec<usize> = priced.iter().map(|(idx, _)| *idx).collect();
     let lines: Vec<PricedLine> = priced.into_iter().map(|(_, l)| l).collect();
 

@@ -62,9 +62,8 @@ pub fn validate_cart(
 pub fn best_coupons(
     #[wasm_bindgen(unchecked_param_type = "QuoteInput")] input_: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let mut i: mall_core::QuoteInput = input(input_)?;
-    i.options.coupons = mall_core::CouponChoice::Best;
-    output(mall_core::quote(&i).map(|q| q.coupons))
+    let i: mall_core::QuoteInput = input(input_)?;
+    output(mall_core::best_coupons(&i))
 }
 
 /// Level and the 'spend ¥X more to reach …' preview.

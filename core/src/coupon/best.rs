@@ -17,6 +17,7 @@
 //! expire sooner (sorted expiry times compared in order); then coupon ids.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use crate::coupon::{Coupon, Slot};
 use crate::error::{Result, RuleError};
@@ -193,11 +194,15 @@ fn search<'a>(
 ) -> Result<(Vec<&'a Coupon>, SearchMode, u64)> {
     // Saving of each coupon alone: an upper bound of its saving in any combination
     // (earlier layers only lower its base), used to order and to prune.
+    let savings: BTreeMap<&str, Money> = usable
+        .iter()
+        .map(|(c, o)| (c.coupon_id.as_str(), o.saving()))
+        .collect();
     let alone = |c: &Coupon| -> Money {
-        usable
-            .iter()
-            .find(|(u, _)| std::ptr::eq(*u, c))
-            .map_or(Money::ZERO, |(_, o)| o.saving())
+        savings
+            .get(c.coupon_id.as_str())
+            .copied()
+            .unwrap_or(Money::ZERO)
     };
     // Group candidate coupons by slot, slots in pipeline order.
     let mut slots: Vec<(Slot, Vec<&'a Coupon>)> = Vec::new();

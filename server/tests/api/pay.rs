@@ -407,10 +407,14 @@ async fn shipping_pickup_write_off_and_auto_confirm() {
     assert_eq!(order(&app, c).await["status"], "completed");
 }
 
+/// Ask for an after-sales request; the answer as it comes.
+pub(crate) async fn ask_after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> (u16, Value) {
+    app.post(&format!("/api/orders/{id}/after-sales"), Some(t), body)
+        .await
+}
+
 pub(crate) async fn after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> Value {
-    let (s, v) = app
-        .post(&format!("/api/orders/{id}/after-sales"), Some(t), body)
-        .await;
+    let (s, v) = ask_after_sale(app, t, id, body).await;
     assert_eq!(s, 201, "{v}");
     v
 }
@@ -507,13 +511,13 @@ async fn pay_ship_receive_then_partial_refunds_reconcile_to_the_fen() {
     let expect1 = units_paid(&snapshot, &l1, 0, 1);
     assert_eq!(r1["amount"], expect1);
     // Asking for more units than remain is the core's error.
-    let (s, v) = app
-        .post(
-            &format!("/api/orders/{id}/after-sales"),
-            Some(&t),
-            json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 3}]}),
-        )
-        .await;
+    let (s, v) = ask_after_sale(
+        &app,
+        &t,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 3}]}),
+    )
+    .await;
     assert_eq!(
         (s, v["code"].as_str()),
         (422, Some("REFUND_QUANTITY_EXCEEDED")),
@@ -695,13 +699,13 @@ async fn pay_ship_receive_then_partial_refunds_reconcile_to_the_fen() {
         .await,
         0
     );
-    let (s, v) = app
-        .post(
-            &format!("/api/orders/{id}/after-sales"),
-            Some(&t),
-            json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 1}]}),
-        )
-        .await;
+    let (s, v) = ask_after_sale(
+        &app,
+        &t,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": l1, "quantity": 1}]}),
+    )
+    .await;
     assert_eq!(s, 409, "{v}");
 }
 

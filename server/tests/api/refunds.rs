@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::pay::{after_sale, approve, count, fake, order, pay_now, place};
+use crate::pay::{after_sale, approve, ask_after_sale, count, fake, order, pay_now, place};
 
 async fn points(app: &TestApp, t: &str) -> i64 {
     app.get("/api/member", Some(t)).await.1["points"]
@@ -175,13 +175,13 @@ async fn a_closed_refund_is_undone_once_and_the_same_units_refund_the_same_amoun
         payable,
         "all refunded: equal"
     );
-    let (s, _) = app
-        .post(
-            &format!("/api/orders/{id}/after-sales"),
-            Some(&t),
-            json!({"kind": "refund_only", "items": [{"lineId": line, "quantity": 1}]}),
-        )
-        .await;
+    let (s, _) = ask_after_sale(
+        &app,
+        &t,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": line, "quantity": 1}]}),
+    )
+    .await;
     assert_eq!(s, 409, "nothing left to refund");
 }
 
