@@ -1,6 +1,6 @@
 //! Marketing activities that set a line's price: flash sale (秒杀), group buy (拼团)
 //! and bargain (砍价). The server owns their stock and seats; the core only needs
-//! the price, the window, the per-user limit and whether coupons and points apply.
+//! the price, the window, the per-user limits and whether coupons and points apply.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,8 +34,14 @@ pub struct Activity {
     /// Unix seconds, exclusive.
     pub ends_at: i64,
     pub prices: Vec<ActivityPrice>,
+    /// Most units one user may ever buy in this activity, all its SKUs together
+    /// (counting earlier orders in this activity).
     #[serde(default)]
     pub per_user_limit: Option<u64>,
+    /// Most units one user may ever buy of each one SKU in this activity
+    /// (counting earlier orders of that SKU in this activity).
+    #[serde(default)]
+    pub per_sku_limit: Option<u64>,
     /// Whether lines bought in this activity may also take coupons.
     #[serde(default)]
     pub allow_coupons: bool,

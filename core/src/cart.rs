@@ -143,11 +143,13 @@ impl Context<'_> {
         self.catalog.iter().find(|s| s.sku_id == id)
     }
 
-    fn bought(&self, sku_id: &str, activity_id: Option<&str>) -> u64 {
+    /// Units bought in earlier orders: of `sku_id` (any SKU when `None`) in
+    /// `activity_id` (in any activity or none when `None`).
+    fn bought(&self, sku_id: Option<&str>, activity_id: Option<&str>) -> u64 {
         self.purchased
             .iter()
             .filter(|p| {
-                p.sku_id == sku_id
+                sku_id.is_none_or(|s| p.sku_id == s)
                     && (activity_id.is_none() || p.activity_id.as_deref() == activity_id)
             })
             .map(|p| p.quantity)
@@ -202,16 +204,19 @@ impl Context<'_> {
                 Some(a)
             }
         };
-        let in_cart = |activity_id: Option<&str>| -> u64 {
+        // Units on earlier lines: of this SKU (or of any SKU when `any_sku`), in
+        // `activity_id` (or in any activity or none when `None`).
+        let in_cart_of = |any_sku: bool, activity_id: Option<&str>| -> u64 {
             earlier
                 .iter()
                 .filter(|l| {
-                    l.sku_id == sku.sku_id
+                    (any_sku || l.sku_id == sku.sku_id)
                         && (activity_id.is_none() || l.activity_id.as_deref() == activity_id)
                 })
                 .map(|l| l.quantity)
                 .sum()
         };
+        let in_cart = |activity_id: Option<&str>| in_cart_of(false, activity_id);
         let sku_left = sku.stock.saturating_sub(in_cart(None));
         let available = match activity {
             Some((a, p)) => p.stock.map_or(sku_left, |s| {
@@ -233,15 +238,22 @@ impl Context<'_> {
             });
         }
         if let Some(limit) = sku.per_user_limit {
-            let already = self.bought(&sku.sku_id, None).saturating_add(in_cart(None));
-            check_limit(&sku.sku_id, limit, already, qty)?;
+            let already = self
+                .bought(Some(&sku.sku_id), None)
+                .saturating_add(in_cart(None));
+            check_limit(&sku.sku_id, None, limit, already, qty)?;
         }
         if let Some((a, _)) = activity {
-            if let Some(limit) = a.per_user_limit {
+            let id = Some(a.activity_id.as_str());
+            if let Some(limit) = a.per_sku_limit {
                 let already = self
-                    .bought(&sku.sku_id, Some(&a.activity_id))
-                    .saturating_add(in_cart(Some(&a.activity_id)));
-                check_limit(&sku.sku_id, limit, already, qty)?;
+                    .bought(Some(&sku.sku_id), id)
+                    .saturating_add(in_cart(id));
+                check_limit(&sku.sku_id, id, limit, already, qty)?;
+            }
+            if let Some(limit) = a.per_user_limit {
+                let already = self.bought(None, id).saturating_add(in_cart_of(true, id));
+                check_limit(&sku.sku_id, id, limit, already, qty)?;
             }
         }
         let (unit_price, source) = match activity {
@@ -291,10 +303,17 @@ impl Context<'_> {
     }
 }
 
-fn check_limit(sku_id: &str, limit: u64, already: u64, qty: u64) -> Result<()> {
+fn check_limit(
+    sku_id: &str,
+    activity_id: Option<&str>,
+    limit: u64,
+    already: u64,
+    qty: u64,
+) -> Result<()> {
     if already.saturating_add(qty) > limit {
         return Err(RuleError::OverPurchaseLimit {
             sku_id: sku_id.to_string(),
+            activity_id: activity_id.map(str::to_string),
             limit,
             already_bought: already,
             remaining: limit.saturating_sub(already),

@@ -88,6 +88,7 @@ fn base(order: &OrderSnapshot, refunded: &[RefundItem]) -> Result<Money> {
 }
 
 pub fn commission(input: &CommissionInput) -> Result<Commission> {
+    crate::refund::check_amounts(&input.order)?;
     let rates = &input.rule.rates;
     if rates.len() > MAX_LEVELS {
         return Err(RuleError::TooManyCommissionLevels {

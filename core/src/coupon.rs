@@ -165,6 +165,28 @@ impl Coupon {
             .collect()
     }
 
+    /// Why no line is eligible: `COUPON_EXCLUDED_BY_ACTIVITY` when a line in the
+    /// coupon's shop and scope is in an activity that takes no coupon (the first in
+    /// canonical order), else `COUPON_OUT_OF_SCOPE`. Activity lines never take a
+    /// campaign, so `withCampaigns` cannot be what excludes them.
+    fn no_eligible_line(&self, lines: &[PricedLine]) -> RuleError {
+        let blocked = lines.iter().find(|l| {
+            !l.takes_coupons
+                && self.shop_id.as_ref().is_none_or(|s| *s == l.shop_id)
+                && self.scope.covers(l)
+        });
+        match blocked {
+            Some(l) => RuleError::CouponExcludedByActivity {
+                coupon_id: self.coupon_id.clone(),
+                activity_id: l.activity_id.clone().unwrap_or_default(),
+                sku_id: l.sku_id.clone(),
+            },
+            None => RuleError::CouponOutOfScope {
+                coupon_id: self.coupon_id.clone(),
+            },
+        }
+    }
+
     /// The net of the eligible lines, after checking scope and threshold.
     pub(crate) fn measure(
         &self,
@@ -174,9 +196,7 @@ impl Coupon {
         policy: ThresholdBase,
     ) -> Result<Money> {
         if eligible.is_empty() {
-            return Err(RuleError::CouponOutOfScope {
-                coupon_id: self.coupon_id.clone(),
-            });
+            return Err(self.no_eligible_line(lines));
         }
         let base = Money::sum(eligible.iter().map(|&i| ledger.net[i]))?;
         let measured = match policy {

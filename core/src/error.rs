@@ -29,6 +29,8 @@ pub enum RuleError {
     #[error("SKU {sku_id}: limit {limit} per user, already bought {already_bought}")]
     OverPurchaseLimit {
         sku_id: String,
+        /// The activity whose limit is exceeded; `None` for the SKU's own limit.
+        activity_id: Option<String>,
         limit: u64,
         already_bought: u64,
         remaining: u64,
@@ -59,6 +61,14 @@ pub enum RuleError {
     CouponUsed { coupon_id: String },
     #[error("coupon {coupon_id} applies to none of the selected items")]
     CouponOutOfScope { coupon_id: String },
+    #[error(
+        "coupon {coupon_id}: SKU {sku_id} is sold in activity {activity_id}, which takes no coupon"
+    )]
+    CouponExcludedByActivity {
+        coupon_id: String,
+        activity_id: String,
+        sku_id: String,
+    },
     #[error("coupon {coupon_id} needs {threshold}, eligible amount is {base}")]
     CouponBelowThreshold {
         coupon_id: String,
@@ -140,6 +150,7 @@ impl RuleError {
             CouponExpired { .. } => "COUPON_EXPIRED",
             CouponUsed { .. } => "COUPON_USED",
             CouponOutOfScope { .. } => "COUPON_OUT_OF_SCOPE",
+            CouponExcludedByActivity { .. } => "COUPON_EXCLUDED_BY_ACTIVITY",
             CouponBelowThreshold { .. } => "COUPON_BELOW_THRESHOLD",
             CouponNotStackable { .. } => "COUPON_NOT_STACKABLE",
             CouponLayerTaken { .. } => "COUPON_LAYER_TAKEN",
@@ -184,6 +195,7 @@ impl RuleError {
             CouponExpired { .. } => "优惠券已过期".into(),
             CouponUsed { .. } => "优惠券已使用".into(),
             CouponOutOfScope { .. } => "所选商品不适用该优惠券".into(),
+            CouponExcludedByActivity { .. } => "活动商品不可用券".into(),
             CouponBelowThreshold { shortfall, .. } => format!("还差{shortfall}可用"),
             CouponNotStackable { .. } => "该优惠券不可与已选优惠券同时使用".into(),
             CouponLayerTaken { .. } => "同类优惠券每单限用一张".into(),
@@ -213,12 +225,19 @@ impl RuleError {
             BelowMinQuantity { sku_id, min } => json!({"skuId": sku_id, "min": min}),
             OverPurchaseLimit {
                 sku_id,
+                activity_id,
                 limit,
                 already_bought,
                 remaining,
-            } => json!({
-                "skuId": sku_id, "limit": limit, "alreadyBought": already_bought, "remaining": remaining
-            }),
+            } => {
+                let mut v = json!({
+                    "skuId": sku_id, "limit": limit, "alreadyBought": already_bought, "remaining": remaining
+                });
+                if let Some(a) = activity_id {
+                    v["activityId"] = json!(a);
+                }
+                v
+            }
             InvalidQuantity { quantity } => json!({"quantity": quantity}),
             ActivityNotFound {
                 activity_id,
@@ -248,6 +267,11 @@ impl RuleError {
             CouponNotFound { coupon_id }
             | CouponUsed { coupon_id }
             | CouponOutOfScope { coupon_id } => json!({"couponId": coupon_id}),
+            CouponExcludedByActivity {
+                coupon_id,
+                activity_id,
+                sku_id,
+            } => json!({"couponId": coupon_id, "activityId": activity_id, "skuId": sku_id}),
             CouponNotStarted {
                 coupon_id,
                 valid_from,
@@ -351,5 +375,17 @@ mod tests {
         assert_eq!(e.code(), "COUPON_BELOW_THRESHOLD");
         assert_eq!(e.message(), "还差¥12.00可用");
         assert_eq!(e.details()["shortfall"], json!(1200));
+    }
+
+    #[test]
+    fn a_coupon_refused_for_an_activity_line_says_so() {
+        let e = RuleError::CouponExcludedByActivity {
+            coupon_id: "c1".into(),
+            activity_id: "fs1".into(),
+            sku_id: "a".into(),
+        };
+        assert_eq!(e.code(), "COUPON_EXCLUDED_BY_ACTIVITY");
+        assert_eq!(e.message(), "活动商品不可用券");
+        assert_eq!(e.details()["activityId"], json!("fs1"));
     }
 }

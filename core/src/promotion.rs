@@ -212,7 +212,7 @@ pub fn validate(promos: &[ItemPromotion], campaigns: &[Campaign]) -> Result<()> 
     }
     for c in campaigns {
         match &c.rule {
-            CampaignRule::AmountOff { tiers, .. } => {
+            CampaignRule::AmountOff { tiers, cap, .. } => {
                 if tiers.is_empty()
                     || tiers
                         .iter()
@@ -223,12 +223,21 @@ pub fn validate(promos: &[ItemPromotion], campaigns: &[Campaign]) -> Result<()> 
                         "tiers need a positive threshold and a non-negative amount",
                     ));
                 }
+                if cap.is_some_and(|c| c.as_fen() < 0) {
+                    return Err(RuleError::invalid("campaigns.cap", "must not be negative"));
+                }
             }
             CampaignRule::RateOff { tiers } => {
                 if tiers.is_empty() {
                     return Err(RuleError::invalid("campaigns.tiers", "no tiers"));
                 }
                 for t in tiers {
+                    if !t.threshold.is_positive() {
+                        return Err(RuleError::invalid(
+                            "campaigns.tiers",
+                            "tiers need a positive threshold",
+                        ));
+                    }
                     t.rate.check_rate("campaigns.tiers.rate")?;
                 }
             }
@@ -414,12 +423,21 @@ pub(crate) fn apply_campaigns(
 }
 
 /// The discount for a threshold measured at `measured` on a net `base`, and the
-/// next (threshold, discount) the shopper could reach.
+/// next (threshold, discount) the shopper could reach: the lowest step above
+/// `measured` that saves strictly more than today (docs/rules.md §5). A campaign
+/// at its cap, or whose next tiers save no more, gives no hint.
 fn campaign_discount(
     rule: &CampaignRule,
     measured: Money,
     base: Money,
 ) -> Result<(Money, Option<(Money, Money)>)> {
+    // The lowest threshold whose saving beats `today`; on equal thresholds, the larger saving.
+    let better = |today: Money, steps: Vec<(Money, Money)>| {
+        steps
+            .into_iter()
+            .filter(|&(_, amount)| amount > today)
+            .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+    };
     match rule {
         CampaignRule::AmountOff { tiers, repeat, cap } => {
             let cap_it = |m: Money| cap.map_or(m, |c| m.min(c));
@@ -427,10 +445,6 @@ fn campaign_discount(
                 .iter()
                 .filter(|t| t.threshold <= measured)
                 .max_by(|a, b| a.threshold.cmp(&b.threshold).then(a.amount.cmp(&b.amount)));
-            let next = tiers
-                .iter()
-                .filter(|t| t.threshold > measured)
-                .min_by(|a, b| a.threshold.cmp(&b.threshold).then(b.amount.cmp(&a.amount)));
             let discount = match reached {
                 None => Money::ZERO,
                 Some(t) if *repeat => {
@@ -438,38 +452,48 @@ fn campaign_discount(
                     cap_it(t.amount.checked_mul(times)?)
                 }
                 Some(t) => cap_it(t.amount),
-            };
-            let mut hint = next.map(|t| (t.threshold, cap_it(t.amount)));
+            }
+            .min(base);
+            // Each tier above `measured`, at its own threshold.
+            let mut steps: Vec<(Money, Money)> = tiers
+                .iter()
+                .filter(|t| t.threshold > measured)
+                .map(|t| (t.threshold, cap_it(t.amount)))
+                .collect();
             if *repeat {
                 if let Some(t) = reached {
-                    // Next whole multiple of the reached tier, unless the cap is hit.
+                    // The next whole multiple of the reached tier, while it stays the
+                    // highest tier reached (before the next tier's threshold).
                     let times = (measured.as_fen() / t.threshold.as_fen()) as u64 + 1;
-                    let amount = cap_it(t.amount.checked_mul(times)?);
                     let threshold = t.threshold.checked_mul(times)?;
-                    if amount > discount && next.is_none_or(|n| threshold < n.threshold) {
-                        hint = Some((threshold, amount));
+                    let next_tier = tiers
+                        .iter()
+                        .filter(|n| n.threshold > measured)
+                        .map(|n| n.threshold)
+                        .min();
+                    if next_tier.is_none_or(|n| threshold < n) {
+                        steps.push((threshold, cap_it(t.amount.checked_mul(times)?)));
                     }
                 }
             }
-            Ok((discount.min(base), hint))
+            Ok((discount, better(discount, steps)))
         }
         CampaignRule::RateOff { tiers } => {
             let reached = tiers
                 .iter()
                 .filter(|t| t.threshold <= measured)
                 .max_by(|a, b| a.threshold.cmp(&b.threshold).then(b.rate.cmp(&a.rate)));
-            let next = tiers
-                .iter()
-                .filter(|t| t.threshold > measured)
-                .min_by(|a, b| a.threshold.cmp(&b.threshold).then(a.rate.cmp(&b.rate)));
             let discount = match reached {
                 None => Money::ZERO,
                 Some(t) => base.discount_at_rate(t.rate.value())?,
-            };
-            let hint = next
-                .map(|t| Ok::<_, RuleError>((t.threshold, base.discount_at_rate(t.rate.value())?)))
-                .transpose()?;
-            Ok((discount.min(base), hint))
+            }
+            .min(base);
+            let steps = tiers
+                .iter()
+                .filter(|t| t.threshold > measured)
+                .map(|t| Ok((t.threshold, base.discount_at_rate(t.rate.value())?)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((discount, better(discount, steps)))
         }
     }
 }

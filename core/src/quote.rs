@@ -533,6 +533,16 @@ fn validate_input(input: &QuoteInput) -> Result<()> {
         ));
     }
     if input
+        .lines
+        .iter()
+        .any(|l| l.seen_unit_price.is_some_and(|m| m.as_fen() < 0))
+    {
+        return Err(RuleError::invalid(
+            "lines.seenUnitPrice",
+            "must not be negative",
+        ));
+    }
+    if input
         .rules
         .activities
         .iter()

@@ -149,7 +149,36 @@ fn units_slice(units: &[UnitGroup], from: u64, n: u64) -> Result<(Money, Money)>
     Ok((cash, pts))
 }
 
+/// No stored amount of an order is negative (refund and commission both read them).
+pub(crate) fn check_amounts(order: &OrderSnapshot) -> Result<()> {
+    let negative = |m: Money| m.as_fen() < 0;
+    if order
+        .lines
+        .iter()
+        .flat_map(|l| &l.units)
+        .any(|g| negative(g.net) || negative(g.points) || negative(g.paid))
+    {
+        return Err(RuleError::invalid(
+            "order.lines.units",
+            "amounts must not be negative",
+        ));
+    }
+    if [
+        order.shipping_paid,
+        order.shipping_points,
+        order.points_deduction,
+        order.payable,
+    ]
+    .into_iter()
+    .any(negative)
+    {
+        return Err(RuleError::invalid("order", "amounts must not be negative"));
+    }
+    Ok(())
+}
+
 fn validate(order: &OrderSnapshot) -> Result<()> {
+    check_amounts(order)?;
     let mut cash = order.shipping_paid;
     let mut pts = order.shipping_points;
     for l in &order.lines {

@@ -217,6 +217,28 @@ pub fn validate(rules: &ShippingRules) -> Result<()> {
                 "fees must not be negative",
             ));
         }
+        if let Some(late) = &sc.late {
+            validate_late(late, "shipping.sameCity.late")?;
+        }
+    }
+    Ok(())
+}
+
+/// A late-delivery rule: no negative cap or fixed amount, rates in [0, 1].
+fn validate_late(rule: &LateRule, field: &str) -> Result<()> {
+    let negative = |m: Money| m.as_fen() < 0;
+    if rule.cap.is_some_and(negative)
+        || rule
+            .tiers
+            .iter()
+            .any(|t| matches!(t.compensation, Compensation::Fixed { amount } if negative(amount)))
+    {
+        return Err(RuleError::invalid(field, "amounts must not be negative"));
+    }
+    for t in &rule.tiers {
+        if let Compensation::ShareOfGoods { rate } = &t.compensation {
+            rate.check_rate("late.rate")?;
+        }
     }
     Ok(())
 }
@@ -573,6 +595,13 @@ pub struct LateCompensation {
 /// What is owed for a late same-city delivery: the highest tier reached, capped by
 /// the rule's cap and by what the shopper paid.
 pub fn late_compensation(input: &LateDeliveryInput) -> Result<LateCompensation> {
+    validate_late(&input.rule, "late")?;
+    if input.delivery_paid.as_fen() < 0 {
+        return Err(RuleError::invalid("deliveryPaid", "must not be negative"));
+    }
+    if input.goods_paid.as_fen() < 0 {
+        return Err(RuleError::invalid("goodsPaid", "must not be negative"));
+    }
     let secs = input.delivered_at.saturating_sub(input.promised_by);
     let minutes_late = if secs <= 0 {
         0

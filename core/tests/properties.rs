@@ -188,6 +188,7 @@ fn input_strategy() -> impl Strategy<Value = QuoteInput> {
                     })
                     .collect(),
                 per_user_limit: None,
+                per_sku_limit: None,
                 allow_coupons: growth % 2 == 0,
                 allow_points: growth % 3 == 0,
                 group_size: None,

@@ -34,6 +34,7 @@ use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::{self, coupons, orders, users};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::order::{Action, OrderStatus};
 use crate::pay::{self, Distribution};
@@ -155,7 +156,7 @@ async fn requestable(conn: &mut AnyConnection, user_id: i64, order_id: i64) -> A
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed
     ) {
         return Err(ApiError::conflict(
-            "AFTER_SALE_NOT_ALLOWED",
+            Code::AfterSaleNotAllowed,
             format!("订单{}，不能申请售后", status.label()),
         ));
     }
@@ -324,7 +325,7 @@ async fn step(
         return match now_status {
             None => Err(ApiError::NotFound("after-sale")),
             Some(s) => Err(ApiError::conflict(
-                "AFTER_SALE_STATE",
+                Code::AfterSaleState,
                 format!("售后单当前状态为{s}，不能进行此操作"),
             )),
         };

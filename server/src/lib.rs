@@ -11,6 +11,7 @@ pub mod http;
 pub mod jobs;
 pub mod order;
 pub mod outbox;
+pub mod paging;
 pub mod pay;
 pub mod state;
 pub mod wechat;

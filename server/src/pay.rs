@@ -15,6 +15,7 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::{self, orders};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::order::{Action, OrderStatus};
 use crate::outbox::{self, thing, yuan};
@@ -95,7 +96,7 @@ pub async fn prepay(
     let expires_at: i64 = row.try_get("expires_at")?;
     if expires_at <= now {
         return Err(ApiError::conflict(
-            "ORDER_EXPIRED",
+            Code::OrderExpired,
             "订单已超时，请重新下单",
         ));
     }
@@ -632,7 +633,7 @@ async fn abnormal_refund(
     let (order_id, after_sale, amount, reason, status) = row.ok_or(ApiError::NotFound("refund"))?;
     if status != "abnormal" {
         return Err(ApiError::conflict(
-            "REFUND_STATE",
+            Code::RefundState,
             format!("退款当前状态为{status}，只有异常退款可以重试或关闭"),
         ));
     }
@@ -654,7 +655,7 @@ pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResu
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() != 1 {
-            return Err(ApiError::conflict("REFUND_STATE", "退款状态已变化，请刷新"));
+            return Err(ApiError::conflict(Code::RefundState, "退款状态已变化，请刷新"));
         }
         let same = "FROM refunds WHERE order_id = $1 AND COALESCE(after_sale_id, 0) = $2";
         let first: String =
@@ -704,7 +705,10 @@ pub async fn close_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResu
     let r = async {
         abnormal_refund(&mut tx, refund_id).await?;
         if !set_refund_status(state, &mut tx, refund_id, "closed", None, now).await? {
-            return Err(ApiError::conflict("REFUND_STATE", "退款状态已变化，请刷新"));
+            return Err(ApiError::conflict(
+                Code::RefundState,
+                "退款状态已变化，请刷新",
+            ));
         }
         Ok(())
     }

@@ -103,7 +103,10 @@ export interface Activity {
   startsAt: UnixSeconds;
   endsAt: UnixSeconds;
   prices: ActivityPrice[];
+  /** Units one shopper may buy across all of this activity's SKUs (earlier purchases included). */
   perUserLimit?: number | null;
+  /** Units one shopper may buy of each SKU within this activity. */
+  perSkuLimit?: number | null;
   allowCoupons?: boolean;
   allowPoints?: boolean;
   groupSize?: number | null;

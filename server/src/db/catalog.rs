@@ -1,5 +1,6 @@
 //! Categories, products (SPU), SKUs, activities, and search terms.
 
+use crate::paging::Paging;
 use std::collections::BTreeMap;
 
 use mall_core::activity::{Activity, ActivityKind, ActivityPrice};
@@ -183,8 +184,7 @@ pub struct ProductFilter {
     pub max_price: Option<i64>,
     pub in_stock: bool,
     pub sort: Sort,
-    pub page: i64,
-    pub page_size: i64,
+    pub paging: Paging,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,7 +209,7 @@ pub async fn list_products(
     let base = "FROM products p JOIN skus s ON s.product_id = p.id AND s.on_shelf = 1
         WHERE p.on_shelf = 1
           AND ($1 = 0 OR p.category_id = $1 OR p.category_id IN (SELECT id FROM categories WHERE parent_id = $1))
-          AND ($2 = '' OR LOWER(p.title) LIKE $2 OR LOWER(p.keywords) LIKE $2 OR LOWER(p.subtitle) LIKE $2)
+          AND ($2 = '' OR LOWER(p.title) LIKE $2 ESCAPE '\\' OR LOWER(p.keywords) LIKE $2 ESCAPE '\\' OR LOWER(p.subtitle) LIKE $2 ESCAPE '\\')
         GROUP BY p.id, p.title, p.subtitle, p.main_image, p.sales, p.created_at
         HAVING MIN(s.list_price) >= $3 AND MIN(s.list_price) <= $4 AND ($5 = 0 OR SUM(s.stock) > 0)";
     let order = match f.sort {
@@ -224,7 +224,7 @@ pub async fn list_products(
         .as_deref()
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .map(|k| format!("%{}%", k.to_lowercase().replace(['%', '_'], "")))
+        .map(super::like_contains)
         .unwrap_or_default();
     let cat = f.category_id.unwrap_or(0);
     let min = f.min_price.unwrap_or(0);
@@ -247,8 +247,8 @@ pub async fn list_products(
     .bind(min)
     .bind(max)
     .bind(in_stock)
-    .bind(f.page_size)
-    .bind((f.page - 1) * f.page_size)
+    .bind(f.paging.page_size)
+    .bind(f.paging.offset())
     .fetch_all(conn)
     .await?;
     let items = rows
@@ -500,6 +500,7 @@ pub async fn core_activities(
                 starts_at: a.starts_at,
                 ends_at: a.ends_at,
                 per_user_limit: a.per_user_limit.map(|n| n.max(0) as u64),
+                per_sku_limit: None,
                 allow_coupons: coupons != 0,
                 allow_points: points != 0,
                 group_size: group.map(|n| n.max(0) as u64),
@@ -690,10 +691,10 @@ pub async fn clear_history(conn: &mut AnyConnection, user_id: i64) -> sqlx::Resu
 /// Suggestions as the shopper types: product titles and known search terms
 /// containing the prefix, shortest first.
 pub async fn suggestions(conn: &mut AnyConnection, q: &str) -> sqlx::Result<Vec<String>> {
-    let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+    let pattern = super::like_contains(q);
     let mut titles: Vec<String> = sqlx::query_scalar(
-        "SELECT title FROM products WHERE on_shelf = 1 AND (LOWER(title) LIKE $1 OR LOWER(keywords) LIKE $1)
-         UNION SELECT keyword FROM search_terms WHERE LOWER(keyword) LIKE $1",
+        "SELECT title FROM products WHERE on_shelf = 1 AND (LOWER(title) LIKE $1 ESCAPE '\\' OR LOWER(keywords) LIKE $1 ESCAPE '\\')
+         UNION SELECT keyword FROM search_terms WHERE LOWER(keyword) LIKE $1 ESCAPE '\\'",
     )
     .bind(pattern)
     .fetch_all(conn)

@@ -230,6 +230,21 @@ fn sqlite_url(url: &str) -> anyhow::Result<String> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with `%`, `_` and `\`
+/// matched literally.
+pub fn like_contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 /// 0/1 integer flags.
 pub fn flag(b: bool) -> i64 {
     i64::from(b)
@@ -281,6 +296,11 @@ mod tests {
                 .collect();
             assert_eq!(translated, code(p.2), "migration {} differs", s.0);
         }
+    }
+
+    #[test]
+    fn like_patterns_match_wildcards_literally() {
+        assert_eq!(like_contains("100%_A\\"), "%100\\%\\_a\\\\%");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! caller's transaction), reading, listing by tab, and status transitions
 //! through the one state machine in `crate::order`.
 
+use crate::paging::Paging;
 use mall_core::quote::QuotedLine;
 use mall_core::shipping::Delivery;
 use mall_core::{Money, OrderSnapshot, Quote};
@@ -576,8 +577,7 @@ pub async fn list(
     conn: &mut AnyConnection,
     user_id: i64,
     tab: Tab,
-    page: i64,
-    page_size: i64,
+    paging: Paging,
 ) -> anyhow::Result<(Vec<OrderSummary>, i64)> {
     let status = tab.status().map(OrderStatus::as_str).unwrap_or("");
     let after_sale = if tab == Tab::AfterSale {
@@ -598,8 +598,8 @@ pub async fn list(
     ))
     .bind(user_id)
     .bind(status)
-    .bind(page_size)
-    .bind((page - 1) * page_size)
+    .bind(paging.page_size)
+    .bind(paging.offset())
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());

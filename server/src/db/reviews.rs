@@ -1,6 +1,7 @@
 //! Product reviews: one per completed order line, written by its buyer; the
 //! product page's summary (count, good rate, latest) and the paged list.
 
+use crate::paging::Paging;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
@@ -64,8 +65,7 @@ const SELECT: &str = "SELECT r.id, u.nickname, r.rating, r.content, r.created_at
 pub async fn page(
     conn: &mut AnyConnection,
     product_id: i64,
-    page: i64,
-    size: i64,
+    paging: Paging,
 ) -> sqlx::Result<(Vec<ReviewView>, i64)> {
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE product_id = $1")
         .bind(product_id)
@@ -73,8 +73,8 @@ pub async fn page(
         .await?;
     let rows: Vec<Row> = sqlx::query_as(SELECT)
         .bind(product_id)
-        .bind(size)
-        .bind((page - 1) * size)
+        .bind(paging.page_size)
+        .bind(paging.offset())
         .fetch_all(conn)
         .await?;
     Ok((rows.into_iter().map(view).collect(), total))

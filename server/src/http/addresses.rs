@@ -7,8 +7,10 @@ use serde::Deserialize;
 
 use crate::db;
 use crate::db::addresses::{self, Address, AddressFields};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, AuthUser};
+use crate::http::input;
 use crate::http::{Access, Api};
 use crate::state::AppState;
 
@@ -56,11 +58,7 @@ pub struct AddressInput {
 }
 
 fn text(field: &str, v: &str, max: usize) -> ApiResult<String> {
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("1 to {max} characters")));
-    }
-    Ok(v.to_string())
+    input::line(field, v, 1, max)
 }
 
 impl AddressInput {
@@ -113,7 +111,7 @@ async fn create(
     let mut tx = state.db.begin_write().await?;
     let r = async {
         if addresses::count(&mut tx, user.user_id).await? >= 50 {
-            return Err(ApiError::conflict("ADDRESS_LIMIT", "最多保存50个地址"));
+            return Err(ApiError::conflict(Code::AddressLimit, "最多保存50个地址"));
         }
         Ok(addresses::create(
             &mut tx,

@@ -11,6 +11,7 @@ use crate::aftersale::{self, AfterSaleView, Kind};
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
+use crate::http::input;
 use crate::http::{Access, Api};
 use crate::pay::{self, RefundView};
 use crate::state::AppState;
@@ -163,6 +164,7 @@ async fn create(
     ApiPath(order_id): ApiPath<i64>,
     ApiJson(req): ApiJson<NewRequest>,
 ) -> ApiResult<(StatusCode, Json<AfterSaleView>)> {
+    let reason = input::paragraph("reason", &req.reason, input::MAX_REASON)?;
     let id = aftersale::request(
         &state,
         user.user_id,
@@ -170,7 +172,7 @@ async fn create(
         req.kind,
         req.items,
         req.include_shipping,
-        &req.reason,
+        &reason,
         db::now(),
     )
     .await?;
@@ -230,13 +232,8 @@ pub struct Tracking {
 
 impl Tracking {
     pub fn check(&self) -> ApiResult<()> {
-        let ok = |s: &str| !s.trim().is_empty() && s.chars().count() <= 64;
-        if !ok(&self.carrier) {
-            return Err(ApiError::invalid("carrier", "1 to 64 characters"));
-        }
-        if !ok(&self.tracking_no) {
-            return Err(ApiError::invalid("trackingNo", "1 to 64 characters"));
-        }
+        input::line("carrier", &self.carrier, 1, input::MAX_TRACKING)?;
+        input::line("trackingNo", &self.tracking_no, 1, input::MAX_TRACKING)?;
         Ok(())
     }
 }
@@ -298,10 +295,11 @@ async fn reject(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<RejectBody>,
 ) -> ApiResult<Json<AfterSaleView>> {
-    if b.reason.trim().is_empty() {
+    let reason = input::paragraph("reason", &b.reason, input::MAX_REASON)?;
+    if reason.is_empty() {
         return Err(ApiError::invalid("reason", "required"));
     }
-    aftersale::reject(&state, id, b.reason.trim(), db::now()).await?;
+    aftersale::reject(&state, id, &reason, db::now()).await?;
     merchant_view(&state, id).await
 }
 

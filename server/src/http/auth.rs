@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::config::random_token;
 use crate::crypto::sha256_hex;
 use crate::db::{self, users};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, AuthUser};
+use crate::http::input;
 use crate::http::{Access, Api};
 use crate::state::AppState;
 
@@ -56,10 +58,20 @@ async fn login(
     if code.is_empty() || code.len() > 128 {
         return Err(ApiError::invalid("code", "must be a wx.login code"));
     }
+    let nickname = req
+        .nickname
+        .as_deref()
+        .map(|n| input::line("nickname", n, 0, input::MAX_NICKNAME))
+        .transpose()?;
+    let avatar = req
+        .avatar
+        .as_deref()
+        .map(|a| input::line("avatar", a, 0, input::MAX_URL))
+        .transpose()?;
     let wx = state.wechat.code2session(code).await.map_err(|e| {
         if e.is_bad_code() {
             ApiError::Conflict {
-                code: "LOGIN_CODE_INVALID",
+                code: Code::LoginCodeInvalid,
                 message: "登录已失效，请重试".into(),
                 details: [("errcode".to_string(), e.errcode().into())]
                     .into_iter()
@@ -80,13 +92,7 @@ async fn login(
     let r = async {
         let user_id =
             users::upsert_by_openid(&mut tx, &wx.openid, wx.unionid.as_deref(), now).await?;
-        users::set_profile(
-            &mut tx,
-            user_id,
-            req.nickname.as_deref(),
-            req.avatar.as_deref(),
-        )
-        .await?;
+        users::set_profile(&mut tx, user_id, nickname.as_deref(), avatar.as_deref()).await?;
         users::create_session(
             &mut tx,
             &sha256_hex(&token),
@@ -150,7 +156,7 @@ async fn bind_phone(
         .await
         .map_err(|e| {
             if e.is_bad_code() {
-                ApiError::conflict("PHONE_CODE_INVALID", "获取手机号失败，请重试")
+                ApiError::conflict(Code::PhoneCodeInvalid, "获取手机号失败，请重试")
             } else {
                 ApiError::WeChat(e)
             }

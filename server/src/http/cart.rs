@@ -10,6 +10,7 @@ use crate::db::cart::{self, CartItem};
 use crate::db::{self, catalog, pricing};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, AuthUser};
+use crate::http::input;
 use crate::http::{Access, Api};
 use crate::state::AppState;
 
@@ -145,6 +146,9 @@ async fn add_item(
     ApiJson(req): ApiJson<AddItem>,
 ) -> ApiResult<Json<CartView>> {
     check_quantity(req.quantity)?;
+    if let Some(a) = &req.activity_id {
+        input::line("activityId", a, 0, input::MAX_KEY)?;
+    }
     let mut tx = state.db.begin_write().await?;
     let r = async {
         if !catalog::sku_exists(&mut tx, req.sku_id).await? {

@@ -10,6 +10,7 @@ use crate::db::catalog::{
 };
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::input::{self, Page, Paging};
 use crate::http::{Access, Api};
 use crate::state::AppState;
 
@@ -88,8 +89,7 @@ async fn home(State(state): State<AppState>) -> ApiResult<Json<Home>> {
             max_price: None,
             in_stock: false,
             sort: Sort::Sales,
-            page: 1,
-            page_size: HOME_PAGE_SIZE,
+            paging: Paging::first(HOME_PAGE_SIZE),
         },
     )
     .await?;
@@ -122,57 +122,39 @@ pub struct ListQuery {
     pub page_size: Option<i64>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub page: i64,
-    pub page_size: i64,
-    pub total: i64,
-    pub has_more: bool,
-}
-
-pub fn page_params(page: Option<i64>, size: Option<i64>) -> ApiResult<(i64, i64)> {
-    let page = page.unwrap_or(1);
-    let size = size.unwrap_or(20);
-    if page < 1 {
-        return Err(ApiError::invalid("page", "starts at 1"));
-    }
-    if !(1..=100).contains(&size) {
-        return Err(ApiError::invalid("pageSize", "1 to 100"));
-    }
-    Ok((page, size))
-}
-
 impl ListQuery {
     pub fn filter(&self) -> ApiResult<ProductFilter> {
-        let (page, page_size) = page_params(self.page, self.page_size)?;
-        if self.min_price.is_some_and(|p| p < 0) || self.max_price.is_some_and(|p| p < 0) {
-            return Err(ApiError::invalid("minPrice", "prices are non-negative fen"));
-        }
+        let paging = input::paging(self.page, self.page_size)?;
+        price_bound("minPrice", self.min_price)?;
+        price_bound("maxPrice", self.max_price)?;
+        let keyword = match self.keyword.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(k) => Some(input::keyword("keyword", k)?),
+        };
         Ok(ProductFilter {
             category_id: self.category_id,
-            keyword: self.keyword.clone(),
+            keyword,
             min_price: self.min_price,
             max_price: self.max_price,
             in_stock: self.in_stock,
             sort: self.sort,
-            page,
-            page_size,
+            paging,
         })
+    }
+}
+
+/// A price filter: 0..=[`MAX_PRICE`] fen.
+fn price_bound(field: &str, v: Option<i64>) -> ApiResult<()> {
+    match v {
+        Some(p) => input::quantity(field, p, input::MAX_PRICE).map(|_| ()),
+        None => Ok(()),
     }
 }
 
 pub async fn list_page(state: &AppState, f: &ProductFilter) -> ApiResult<Page<ProductCard>> {
     let mut conn = state.db.pool.acquire().await?;
     let (items, total) = catalog::list_products(&mut conn, f).await?;
-    Ok(Page {
-        has_more: f.page * f.page_size < total,
-        items,
-        page: f.page,
-        page_size: f.page_size,
-        total,
-    })
+    Ok(Page::new(items, f.paging, total))
 }
 
 async fn list(

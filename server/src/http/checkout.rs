@@ -18,8 +18,10 @@ use crate::crypto::Sealed;
 use crate::db::orders::{self, NewOrder, OrderDetail};
 use crate::db::{self, addresses, cart, catalog, coupons, pricing, users, Tx};
 use crate::http::cart::core_line;
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, AuthUser};
+use crate::http::input;
 use crate::http::{Access, Api};
 use crate::order::OrderStatus;
 use crate::state::AppState;
@@ -263,7 +265,7 @@ async fn place_in_tx(
         return Err(ApiError::RuleBody(bad.error.clone()));
     }
     if q.lines.is_empty() {
-        return Err(ApiError::conflict("EMPTY_ORDER", "请选择要购买的商品"));
+        return Err(ApiError::conflict(Code::EmptyOrder, "请选择要购买的商品"));
     }
     if q.fingerprint != req.fingerprint {
         return Err(ApiError::PriceChanged(Box::new(q.clone())));
@@ -370,13 +372,9 @@ async fn place_order(
     user: AuthUser,
     ApiJson(req): ApiJson<PlaceOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderDetail>)> {
-    let key = req.idempotency_key.trim();
-    if key.is_empty() || key.len() > 64 {
-        return Err(ApiError::invalid("idempotencyKey", "1 to 64 characters"));
-    }
-    if req.remark.chars().count() > 200 {
-        return Err(ApiError::invalid("remark", "at most 200 characters"));
-    }
+    input::line("idempotencyKey", &req.idempotency_key, 1, input::MAX_KEY)?;
+    input::line("fingerprint", &req.fingerprint, 1, input::MAX_KEY)?;
+    input::paragraph("remark", &req.remark, input::MAX_REASON)?;
     let mut tx = state.db.begin_write().await?;
     let r = place_in_tx(&state, &mut tx, user.user_id, &req).await;
     let placed = db::finish(tx, r).await?;

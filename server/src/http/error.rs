@@ -10,6 +10,7 @@ use axum::Json;
 use mall_core::{ErrorBody, Quote, RuleError};
 use serde_json::{json, Value};
 
+use crate::http::codes::Code;
 use crate::order::{Action, OrderStatus};
 use crate::wechat::WeChatError;
 
@@ -28,6 +29,8 @@ pub enum ApiError {
     MerchantOnly,
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("request body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
     #[error("no such route")]
     NoRoute,
     #[error("method not allowed")]
@@ -36,9 +39,9 @@ pub enum ApiError {
     PriceChanged(Box<Quote>),
     #[error("illegal transition {action:?} from {from:?}")]
     IllegalTransition { from: OrderStatus, action: Action },
-    #[error("{code}")]
+    #[error("{code:?}")]
     Conflict {
-        code: &'static str,
+        code: Code,
         message: String,
         details: BTreeMap<String, Value>,
     },
@@ -62,7 +65,7 @@ impl ApiError {
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn conflict(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::Conflict {
             code,
             message: message.into(),
@@ -70,37 +73,48 @@ impl ApiError {
         }
     }
 
-    fn rule_status(code: &str) -> StatusCode {
-        match code {
-            "INVALID_INPUT" => StatusCode::BAD_REQUEST,
-            "UNKNOWN_SKU" | "ACTIVITY_NOT_FOUND" | "COUPON_NOT_FOUND" => StatusCode::NOT_FOUND,
-            "OUT_OF_STOCK" | "PRICE_CHANGED" | "COUPON_USED" | "POINTS_INSUFFICIENT" => {
-                StatusCode::CONFLICT
-            }
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
+    /// A core rule code; every one is registered (a test reads the core's
+    /// table), so the fallback is only for a core newer than this server.
+    fn rule_code(code: &str) -> Code {
+        Code::parse(code).unwrap_or(Code::Internal)
+    }
+
+    /// The registry code this error answers with.
+    pub fn code(&self) -> Code {
+        match self {
+            ApiError::Rule(e) => Self::rule_code(e.code()),
+            ApiError::RuleBody(b) => Self::rule_code(&b.code),
+            ApiError::InvalidInput { .. } => Code::InvalidInput,
+            ApiError::Unauthorized => Code::Unauthorized,
+            ApiError::MerchantOnly => Code::Forbidden,
+            ApiError::NotFound(_) => Code::NotFound,
+            ApiError::NoRoute => Code::NoRoute,
+            ApiError::MethodNotAllowed => Code::MethodNotAllowed,
+            ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::PriceChanged(_) => Code::PriceChanged,
+            ApiError::IllegalTransition { .. } => Code::IllegalStateTransition,
+            ApiError::Conflict { code, .. } => *code,
+            ApiError::WeChat(_) => Code::WechatError,
+            ApiError::Internal(_) => Code::Internal,
         }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Rule(e) => Self::rule_status(e.code()),
-            ApiError::RuleBody(b) => Self::rule_status(&b.code),
-            ApiError::InvalidInput { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::MerchantOnly => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PriceChanged(_)
-            | ApiError::IllegalTransition { .. }
-            | ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::WeChat(_) => StatusCode::BAD_GATEWAY,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // A core code this server does not know is still a refused rule.
+            ApiError::Rule(e) if Code::parse(e.code()).is_none() => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::RuleBody(b) if Code::parse(&b.code).is_none() => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            _ => self.code().status(),
         }
     }
 
     pub fn body(&self) -> ErrorBody {
-        let body = |code: &str, message: &str, details: Value| ErrorBody {
-            code: code.to_string(),
+        let body = |code: Code, message: &str, details: Value| ErrorBody {
+            code: code.as_str().to_string(),
             message: message.to_string(),
             details: match details {
                 Value::Object(m) => m.into_iter().collect(),
@@ -111,26 +125,37 @@ impl ApiError {
             ApiError::Rule(e) => e.body(),
             ApiError::RuleBody(b) => b.clone(),
             ApiError::InvalidInput { field, reason } => body(
-                "INVALID_INPUT",
-                "请求数据有误，请刷新后重试",
+                Code::InvalidInput,
+                Code::InvalidInput.message(),
                 json!({"field": field, "reason": reason}),
             ),
-            ApiError::Unauthorized => body("UNAUTHORIZED", "请先登录", json!({})),
-            ApiError::MerchantOnly => body("FORBIDDEN", "需要商家权限", json!({})),
-            ApiError::NotFound(what) => {
-                body("NOT_FOUND", "内容不存在或已删除", json!({"resource": what}))
+            ApiError::Unauthorized => {
+                body(Code::Unauthorized, Code::Unauthorized.message(), json!({}))
             }
-            ApiError::NoRoute => body("NO_ROUTE", "接口不存在", json!({})),
-            ApiError::MethodNotAllowed => {
-                body("METHOD_NOT_ALLOWED", "接口不支持该请求方式", json!({}))
-            }
+            ApiError::MerchantOnly => body(Code::Forbidden, Code::Forbidden.message(), json!({})),
+            ApiError::NotFound(what) => body(
+                Code::NotFound,
+                Code::NotFound.message(),
+                json!({"resource": what}),
+            ),
+            ApiError::NoRoute => body(Code::NoRoute, Code::NoRoute.message(), json!({})),
+            ApiError::PayloadTooLarge { limit } => body(
+                Code::PayloadTooLarge,
+                Code::PayloadTooLarge.message(),
+                json!({"limitBytes": limit}),
+            ),
+            ApiError::MethodNotAllowed => body(
+                Code::MethodNotAllowed,
+                Code::MethodNotAllowed.message(),
+                json!({}),
+            ),
             ApiError::PriceChanged(q) => body(
-                "PRICE_CHANGED",
-                "订单金额有变化，请确认新的金额后再提交",
+                Code::PriceChanged,
+                Code::PriceChanged.message(),
                 json!({"quote": q}),
             ),
             ApiError::IllegalTransition { from, action } => body(
-                "ILLEGAL_STATE_TRANSITION",
+                Code::IllegalStateTransition,
                 &format!("订单{}，不能{}", from.label(), action.label()),
                 json!({"status": from, "action": action}),
             ),
@@ -139,16 +164,16 @@ impl ApiError {
                 message,
                 details,
             } => ErrorBody {
-                code: code.to_string(),
+                code: code.as_str().to_string(),
                 message: message.clone(),
                 details: details.clone(),
             },
             ApiError::WeChat(e) => body(
-                "WECHAT_ERROR",
-                "微信服务暂时不可用，请稍后重试",
+                Code::WechatError,
+                Code::WechatError.message(),
                 json!({"errcode": e.errcode()}),
             ),
-            ApiError::Internal(_) => body("INTERNAL", "服务繁忙，请稍后重试", json!({})),
+            ApiError::Internal(_) => body(Code::Internal, Code::Internal.message(), json!({})),
         }
     }
 }

@@ -2,9 +2,12 @@
 //! unknown fields, bad query strings and bad path ids are `INVALID_INPUT`.
 //! `AuthUser` resolves our session token; `Merchant` checks the merchant token.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::crypto::sha256_hex;
@@ -14,23 +17,50 @@ use crate::state::AppState;
 
 pub struct ApiJson<T>(pub T);
 
+/// `application/json` or `application/…+json`, parameters allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Every JSON body of this API is an object: an array or a scalar is refused
+/// before serde sees it (derived structs would otherwise accept `[1, 1]`).
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !is_json(req.headers()) {
+            return Err(ApiError::invalid(
+                "content-type",
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge {
+                    limit: crate::http::body::MAX_BODY,
+                }
+            } else {
+                ApiError::invalid("body", e.body_text())
+            }
+        })?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::invalid("body", "a JSON object"));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(json_rejection(e)),
+            Err(e) => Err(ApiError::invalid("body", e.body_text())),
         }
     }
-}
-
-fn json_rejection(e: JsonRejection) -> ApiError {
-    let field = match &e {
-        JsonRejection::MissingJsonContentType(_) => "content-type",
-        _ => "body",
-    };
-    ApiError::invalid(field, e.body_text())
 }
 
 pub struct ApiQuery<T>(pub T);

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::db::coupons::{self, ClaimError, Template, WalletCoupon, WalletStatus};
 use crate::db::{self, pricing, users};
 use crate::http::auth::mask_phone;
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ApiQuery, AuthUser, MaybeUser};
 use crate::http::{Access, Api};
@@ -136,9 +137,11 @@ async fn claim(
         match coupons::claim(&mut tx, user.user_id, template_id, now).await? {
             Ok(id) => Ok(id),
             Err(ClaimError::NotFound) => Err(ApiError::NotFound("coupon")),
-            Err(ClaimError::SoldOut) => Err(ApiError::conflict("COUPON_SOLD_OUT", "优惠券已领完")),
+            Err(ClaimError::SoldOut) => {
+                Err(ApiError::conflict(Code::CouponSoldOut, "优惠券已领完"))
+            }
             Err(ClaimError::LimitReached { limit }) => Err(ApiError::Conflict {
-                code: "COUPON_LIMIT_REACHED",
+                code: Code::CouponLimitReached,
                 message: format!("每人限领{limit}张"),
                 details: [("limit".to_string(), limit.into())].into_iter().collect(),
             }),

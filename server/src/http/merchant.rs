@@ -12,6 +12,7 @@ use crate::db::{self, catalog, orders, orders::OrderDetail};
 use crate::http::after_sales::Tracking;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, Merchant};
+use crate::http::input;
 use crate::http::orders::{act, load};
 use crate::http::{Access, Api};
 use crate::order::Action;
@@ -87,9 +88,7 @@ async fn set_stock(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<Stock>,
 ) -> ApiResult<Json<Value>> {
-    if req.stock < 0 {
-        return Err(ApiError::invalid("stock", "must not be negative"));
-    }
+    input::quantity("stock", req.stock, input::MAX_STOCK)?;
     let mut conn = state.db.pool.acquire().await?;
     if !catalog::set_stock(&mut conn, id, req.stock).await? {
         return Err(ApiError::NotFound("sku"));
@@ -193,6 +192,20 @@ async fn ship_batch(
     if b.items.is_empty() || b.items.len() > 200 {
         return Err(ApiError::invalid("items", "1 to 200 orders"));
     }
+    for (i, it) in b.items.iter().enumerate() {
+        input::line(
+            &format!("items[{i}].carrier"),
+            &it.carrier,
+            1,
+            input::MAX_TRACKING,
+        )?;
+        input::line(
+            &format!("items[{i}].trackingNo"),
+            &it.tracking_no,
+            1,
+            input::MAX_TRACKING,
+        )?;
+    }
     let mut results = Vec::new();
     for it in b.items {
         let t = Tracking {
@@ -220,7 +233,7 @@ async fn write_off(
     ApiJson(w): ApiJson<WriteOff>,
 ) -> ApiResult<Json<OrderDetail>> {
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE pickup_code = $1")
-        .bind(w.code.trim())
+        .bind(input::line("code", &w.code, 1, input::MAX_CODE)?)
         .fetch_optional(&state.db.pool)
         .await?;
     let id = id.ok_or(ApiError::NotFound("pickup code"))?;
@@ -254,12 +267,8 @@ async fn set_banners(
         return Err(ApiError::invalid("banners", "at most 10"));
     }
     for (i, x) in b.banners.iter().enumerate() {
-        if x.image.trim().is_empty() || x.image.len() > 500 {
-            return Err(ApiError::invalid(
-                format!("banners[{i}].image"),
-                "1 to 500 characters",
-            ));
-        }
+        input::line(&format!("banners[{i}].image"), &x.image, 1, input::MAX_URL)?;
+        input::line(&format!("banners[{i}].url"), &x.url, 0, input::MAX_URL)?;
         // A page of the mini-program (wx.navigateTo), or nothing.
         if !(x.url.is_empty() || x.url.starts_with("/pages/") || x.url.starts_with("/pkg-"))
             || x.url.len() > 500

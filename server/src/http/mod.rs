@@ -6,11 +6,14 @@
 pub mod addresses;
 pub mod after_sales;
 pub mod auth;
+pub mod body;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod codes;
 pub mod error;
 pub mod extract;
+pub mod input;
 pub mod member;
 pub mod merchant;
 pub mod openapi;
@@ -155,6 +158,7 @@ pub fn router(state: AppState) -> Router {
     api.router
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn(body::read_bounded))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }

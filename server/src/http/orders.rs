@@ -6,9 +6,9 @@ use serde::Deserialize;
 
 use crate::db;
 use crate::db::orders::{self, OrderDetail, OrderSummary};
-use crate::http::catalog::{page_params, Page};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ApiQuery, AuthUser};
+use crate::http::input::{self, Page};
 use crate::http::{Access, Api};
 use crate::order::{Action, Tab};
 use crate::state::AppState;
@@ -58,16 +58,10 @@ async fn list(
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<OrderSummary>>> {
-    let (page, page_size) = page_params(q.page, q.page_size)?;
+    let paging = input::paging(q.page, q.page_size)?;
     let mut conn = state.db.pool.acquire().await?;
-    let (items, total) = orders::list(&mut conn, user.user_id, q.tab, page, page_size).await?;
-    Ok(Json(Page {
-        has_more: page * page_size < total,
-        items,
-        page,
-        page_size,
-        total,
-    }))
+    let (items, total) = orders::list(&mut conn, user.user_id, q.tab, paging).await?;
+    Ok(Json(Page::new(items, paging, total)))
 }
 
 pub async fn load(state: &AppState, id: i64, user_id: Option<i64>) -> ApiResult<OrderDetail> {

@@ -54,7 +54,7 @@ async fn prepay(
 fn fail(status: u16, message: &str) -> Response {
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        Json(json!({"code": "FAIL", "message": message})),
+        Json(json!({"code": "FAIL", "message": message, "details": {}})),
     )
         .into_response()
 }

@@ -7,9 +7,10 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::db::{self, reviews, reviews::ReviewView};
-use crate::http::catalog::{page_params, Page};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
+use crate::http::input::{self, Page};
 use crate::http::{Access, Api};
 use crate::order::OrderStatus;
 use crate::state::AppState;
@@ -43,7 +44,7 @@ async fn list(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<ReviewView>>> {
-    let (page, page_size) = page_params(q.page, q.page_size)?;
+    let paging = input::paging(q.page, q.page_size)?;
     let mut conn = state.db.pool.acquire().await?;
     let on_shelf: Option<i64> =
         sqlx::query_scalar("SELECT id FROM products WHERE id = $1 AND on_shelf = 1")
@@ -53,14 +54,8 @@ async fn list(
     if on_shelf.is_none() {
         return Err(ApiError::NotFound("product"));
     }
-    let (items, total) = reviews::page(&mut conn, id, page, page_size).await?;
-    Ok(Json(Page {
-        has_more: page * page_size < total,
-        items,
-        page,
-        page_size,
-        total,
-    }))
+    let (items, total) = reviews::page(&mut conn, id, paging).await?;
+    Ok(Json(Page::new(items, paging, total)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,10 +75,8 @@ async fn create(
     if !(1..=5).contains(&b.rating) {
         return Err(ApiError::invalid("rating", "1 to 5"));
     }
-    let text = b.text.trim();
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::invalid("text", "at most 500 characters"));
-    }
+    let text = input::paragraph("text", &b.text, MAX_TEXT_CHARS)?;
+    let text = text.as_str();
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
     let r = async {
@@ -105,13 +98,13 @@ async fn create(
         let status = OrderStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("status"))?;
         if status != OrderStatus::Completed {
             return Err(ApiError::conflict(
-                "REVIEW_NOT_ALLOWED",
+                Code::ReviewNotAllowed,
                 format!("订单{}，确认收货后才能评价", status.label()),
             ));
         }
         if refunded >= quantity {
             return Err(ApiError::conflict(
-                "REVIEW_NOT_ALLOWED",
+                Code::ReviewNotAllowed,
                 "商品已全部退款，不能评价",
             ));
         }
@@ -125,7 +118,7 @@ async fn create(
             now,
         )
         .await?
-        .ok_or_else(|| ApiError::conflict("ALREADY_REVIEWED", "该商品已评价过了"))
+        .ok_or_else(|| ApiError::conflict(Code::AlreadyReviewed, "该商品已评价过了"))
     }
     .await;
     let id = db::finish(tx, r).await?;

@@ -8,9 +8,10 @@ use serde_json::{json, Value};
 
 use crate::db;
 use crate::db::catalog::{self, ProductCard, Sort};
-use crate::http::catalog::{list_page, ListQuery, Page};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::catalog::{list_page, ListQuery};
+use crate::http::error::ApiResult;
 use crate::http::extract::{ApiQuery, AuthUser, MaybeUser};
+use crate::http::input::{self, Page};
 use crate::http::{Access, Api};
 use crate::state::AppState;
 
@@ -60,10 +61,7 @@ async fn search(
     user: MaybeUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Page<ProductCard>>> {
-    let keyword = q.keyword.trim().to_string();
-    if keyword.is_empty() || keyword.chars().count() > 50 {
-        return Err(ApiError::invalid("keyword", "1 to 50 characters"));
-    }
+    let keyword = input::keyword("keyword", &q.keyword)?;
     let filter = ListQuery {
         category_id: q.category_id,
         keyword: Some(keyword.clone()),
@@ -76,7 +74,7 @@ async fn search(
     }
     .filter()?;
     let page = list_page(&state, &filter).await?;
-    if filter.page == 1 {
+    if filter.paging.page == 1 {
         let mut conn = state.db.pool.acquire().await?;
         catalog::record_search(&mut conn, user.0.map(|u| u.user_id), &keyword, db::now()).await?;
     }
@@ -100,13 +98,13 @@ async fn suggest(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<SuggestQuery>,
 ) -> ApiResult<Json<Value>> {
-    let q = q.q.trim();
-    if q.is_empty() {
+    if q.q.trim().is_empty() {
         return Ok(Json(json!({"suggestions": []})));
     }
+    let q = input::keyword("q", &q.q)?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(
-        json!({"suggestions": catalog::suggestions(&mut conn, q).await?}),
+        json!({"suggestions": catalog::suggestions(&mut conn, &q).await?}),
     ))
 }
 

@@ -11,6 +11,7 @@ mod cart;
 mod catalog;
 mod checkout;
 mod concurrency;
+mod hardening;
 mod member;
 mod meta;
 mod orders;

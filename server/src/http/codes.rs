@@ -1,0 +1,287 @@
+//! The one registry of error codes: every `code` this API answers, the core's
+//! rule codes and the server's own, each with its HTTP status and a shopper
+//! message. The status mapping is an exhaustive match, so a new code cannot
+//! fall into a default silently. The registry is exported for JavaScript
+//! (`miniprogram/lib/error-codes.js` and its `.d.ts`) and listed in
+//! `docs/error-codes.md`; a test keeps those files, the core's codes and the
+//! codes the mini-program checks in step with it.
+
+use axum::http::StatusCode;
+
+macro_rules! registry {
+    ($( $variant:ident = $code:literal, $status:ident, $message:literal; )*) => {
+        /// A stable machine-readable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// The HTTP status this code answers with.
+            pub fn status(self) -> StatusCode {
+                match self { $( Code::$variant => StatusCode::$status, )* }
+            }
+
+            /// The shopper message (the core's own message, which may carry
+            /// numbers, takes precedence for rule failures).
+            pub fn message(self) -> &'static str {
+                match self { $( Code::$variant => $message, )* }
+            }
+
+            pub fn parse(code: &str) -> Option<Code> {
+                match code { $( $code => Some(Code::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+registry! {
+    // --- the rules core (mall_core::RuleError)
+    InvalidInput = "INVALID_INPUT", BAD_REQUEST, "请求数据有误，请刷新后重试";
+    AmountOverflow = "AMOUNT_OVERFLOW", UNPROCESSABLE_ENTITY, "金额超出范围";
+    UnknownSku = "UNKNOWN_SKU", NOT_FOUND, "商品不存在";
+    OffShelf = "OFF_SHELF", UNPROCESSABLE_ENTITY, "商品已下架";
+    OutOfStock = "OUT_OF_STOCK", CONFLICT, "商品库存不足";
+    BelowMinQuantity = "BELOW_MIN_QUANTITY", UNPROCESSABLE_ENTITY, "未达到起购数量";
+    OverPurchaseLimit = "OVER_PURCHASE_LIMIT", UNPROCESSABLE_ENTITY, "超出限购数量";
+    InvalidQuantity = "INVALID_QUANTITY", UNPROCESSABLE_ENTITY, "购买数量有误";
+    ActivityNotFound = "ACTIVITY_NOT_FOUND", NOT_FOUND, "活动不存在";
+    ActivityNotStarted = "ACTIVITY_NOT_STARTED", UNPROCESSABLE_ENTITY, "活动尚未开始";
+    ActivityEnded = "ACTIVITY_ENDED", UNPROCESSABLE_ENTITY, "活动已结束";
+    PriceChanged = "PRICE_CHANGED", CONFLICT, "订单金额有变化，请确认新的金额后再提交";
+    CouponNotFound = "COUPON_NOT_FOUND", NOT_FOUND, "优惠券不存在";
+    CouponNotStarted = "COUPON_NOT_STARTED", UNPROCESSABLE_ENTITY, "优惠券尚未到使用时间";
+    CouponExpired = "COUPON_EXPIRED", UNPROCESSABLE_ENTITY, "优惠券已过期";
+    CouponUsed = "COUPON_USED", CONFLICT, "优惠券已使用";
+    CouponOutOfScope = "COUPON_OUT_OF_SCOPE", UNPROCESSABLE_ENTITY, "所选商品不适用该优惠券";
+    CouponExcludedByActivity = "COUPON_EXCLUDED_BY_ACTIVITY", UNPROCESSABLE_ENTITY, "活动商品不可用券";
+    CouponBelowThreshold = "COUPON_BELOW_THRESHOLD", UNPROCESSABLE_ENTITY, "未达到优惠券使用门槛";
+    CouponNotStackable = "COUPON_NOT_STACKABLE", UNPROCESSABLE_ENTITY, "该优惠券不可与已选优惠券同时使用";
+    CouponLayerTaken = "COUPON_LAYER_TAKEN", UNPROCESSABLE_ENTITY, "同类优惠券每单限用一张";
+    CouponNotApplicable = "COUPON_NOT_APPLICABLE", UNPROCESSABLE_ENTITY, "该优惠券不适用于当前订单";
+    PointsInsufficient = "POINTS_INSUFFICIENT", CONFLICT, "积分不足";
+    PointsNotAllowed = "POINTS_NOT_ALLOWED", UNPROCESSABLE_ENTITY, "本单不可使用积分";
+    UndeliverableRegion = "UNDELIVERABLE_REGION", UNPROCESSABLE_ENTITY, "该地区暂不配送";
+    OutOfDeliveryRange = "OUT_OF_DELIVERY_RANGE", UNPROCESSABLE_ENTITY, "超出配送范围";
+    SlotUnavailable = "SLOT_UNAVAILABLE", UNPROCESSABLE_ENTITY, "该配送时段不可选";
+    DeliveryNotOffered = "DELIVERY_NOT_OFFERED", UNPROCESSABLE_ENTITY, "暂不支持该配送方式";
+    UnknownLine = "UNKNOWN_LINE", UNPROCESSABLE_ENTITY, "订单商品不存在";
+    RefundQuantityExceeded = "REFUND_QUANTITY_EXCEEDED", UNPROCESSABLE_ENTITY, "超出可退数量";
+    NothingToRefund = "NOTHING_TO_REFUND", UNPROCESSABLE_ENTITY, "没有可退的商品";
+    TooManyCommissionLevels = "TOO_MANY_COMMISSION_LEVELS", UNPROCESSABLE_ENTITY, "分销层级超出上限";
+    BargainInvalid = "BARGAIN_INVALID", UNPROCESSABLE_ENTITY, "砍价设置有误";
+
+    // --- the server: access and transport
+    Unauthorized = "UNAUTHORIZED", UNAUTHORIZED, "请先登录";
+    Forbidden = "FORBIDDEN", FORBIDDEN, "需要商家权限";
+    NotFound = "NOT_FOUND", NOT_FOUND, "内容不存在或已删除";
+    NoRoute = "NO_ROUTE", NOT_FOUND, "接口不存在";
+    MethodNotAllowed = "METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED, "接口不支持该请求方式";
+    PayloadTooLarge = "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE, "提交的内容过大";
+    WechatError = "WECHAT_ERROR", BAD_GATEWAY, "微信服务暂时不可用，请稍后重试";
+    Internal = "INTERNAL", INTERNAL_SERVER_ERROR, "服务繁忙，请稍后重试";
+
+    // --- the server: state of orders, refunds, after-sales, members
+    IllegalStateTransition = "ILLEGAL_STATE_TRANSITION", CONFLICT, "订单状态已变化，请刷新";
+    OrderExpired = "ORDER_EXPIRED", CONFLICT, "订单已超时，请重新下单";
+    EmptyOrder = "EMPTY_ORDER", CONFLICT, "请选择要购买的商品";
+    RefundState = "REFUND_STATE", CONFLICT, "退款状态已变化，请刷新";
+    AfterSaleNotAllowed = "AFTER_SALE_NOT_ALLOWED", CONFLICT, "当前订单不能申请售后";
+    AfterSaleState = "AFTER_SALE_STATE", CONFLICT, "售后单状态已变化，请刷新";
+    ReviewNotAllowed = "REVIEW_NOT_ALLOWED", CONFLICT, "确认收货后才能评价";
+    AlreadyReviewed = "ALREADY_REVIEWED", CONFLICT, "该商品已评价过了";
+    AddressLimit = "ADDRESS_LIMIT", CONFLICT, "最多保存50个地址";
+    CouponSoldOut = "COUPON_SOLD_OUT", CONFLICT, "优惠券已领完";
+    CouponLimitReached = "COUPON_LIMIT_REACHED", CONFLICT, "已达到领取上限";
+    LoginCodeInvalid = "LOGIN_CODE_INVALID", CONFLICT, "登录已失效，请重试";
+    PhoneCodeInvalid = "PHONE_CODE_INVALID", CONFLICT, "获取手机号失败，请重试";
+}
+
+/// Codes the mini-program makes up itself (no server answer): network
+/// failures and a login that could not complete.
+pub const CLIENT_ONLY: &[&str] = &["NETWORK", "LOGIN_FAILED"];
+
+/// `miniprogram/lib/error-codes.js`: every code with its message.
+pub fn javascript() -> String {
+    let mut s = String::from(
+        "// Generated from server/src/http/codes.rs (the registry of error codes);\n\
+         // regenerate with `MALL_WRITE_CODES=1 cargo test -p mall-server codes`.\n\
+         // Every code the server answers, with its HTTP status and shopper message.\n\
+         module.exports = {\n",
+    );
+    for c in Code::ALL {
+        s.push_str(&format!(
+            "  {}: {{ status: {}, message: '{}' }},\n",
+            c.as_str(),
+            c.status().as_u16(),
+            c.message()
+        ));
+    }
+    s.push_str("};\n");
+    s
+}
+
+/// `miniprogram/lib/error-codes.d.ts`: the codes as a TypeScript union.
+pub fn typescript() -> String {
+    let mut s = String::from(
+        "// Generated from server/src/http/codes.rs; do not edit.\n\
+         /** Every `code` the server answers in `{code, message, details}`. */\nexport type ErrorCode =\n",
+    );
+    for c in Code::ALL {
+        s.push_str(&format!("  | '{}'\n", c.as_str()));
+    }
+    s.push_str(";\n\ndeclare const codes: { readonly [C in ErrorCode]: { status: number; message: string } };\nexport default codes;\n");
+    s
+}
+
+/// `docs/error-codes.md`.
+pub fn markdown() -> String {
+    let mut s = String::from(
+        "# Error codes\n\nEvery error answer is `{code, message, details}`. Generated from \
+         `server/src/http/codes.rs` (`MALL_WRITE_CODES=1 cargo test -p mall-server codes`). \
+         Rule failures carry the core's own message, which may include numbers (`库存不足，仅剩2件`); \
+         the message below is the code's general one.\n\n| code | HTTP | message |\n| --- | --- | --- |\n",
+    );
+    for c in Code::ALL {
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            c.as_str(),
+            c.status().as_u16(),
+            c.message()
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn repo() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+    }
+
+    fn quoted_codes(text: &str, quote: char) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for part in text.split(quote).skip(1).step_by(2) {
+            if part.len() >= 4
+                && part.starts_with(|c: char| c.is_ascii_uppercase())
+                && part.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            {
+                out.insert(part.to_string());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = BTreeSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
+            assert_eq!(Code::parse(c.as_str()), Some(*c));
+            assert!(!c.message().is_empty());
+        }
+        assert_eq!(Code::parse("NOPE"), None);
+    }
+
+    /// Every code the core can return is registered (read from the core's
+    /// `code()` table, so a new core code fails here until it is added).
+    #[test]
+    fn every_core_code_is_registered() {
+        let src = std::fs::read_to_string(repo().join("core/src/error.rs")).unwrap();
+        let table = src
+            .split("pub fn code(&self)")
+            .nth(1)
+            .and_then(|s| s.split("pub fn message(&self)").next())
+            .expect("core's code() table");
+        let core = quoted_codes(table, '"');
+        assert!(core.len() > 30, "{core:?}");
+        for code in core {
+            assert!(
+                Code::parse(&code).is_some(),
+                "core code {code} is not in the registry"
+            );
+        }
+    }
+
+    /// The literals in `code === 'X'` (or `==`, `!==`, `!=`).
+    fn compared_codes(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, _) in text.match_indices("code") {
+            let rest = text[i + 4..].trim_start();
+            let Some(rest) = ["===", "!==", "==", "!="]
+                .iter()
+                .find_map(|op| rest.strip_prefix(op))
+            else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let Some(q) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
+            if let Some(end) = rest[1..].find(q) {
+                out.push(rest[1..1 + end].to_string());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn code_comparisons_are_found() {
+        assert_eq!(
+            compared_codes("if (e.code === 'PRICE_CHANGED' || err.code == \"X_Y\") method: 'POST'"),
+            vec!["PRICE_CHANGED".to_string(), "X_Y".to_string()]
+        );
+    }
+
+    /// Every code the mini-program compares against is one the server answers.
+    #[test]
+    fn every_code_the_mini_program_checks_is_registered() {
+        let mut stack = vec![repo().join("miniprogram")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "js") && !p.ends_with("error-codes.js")
+                {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for code in compared_codes(&text) {
+                        assert!(
+                            Code::parse(&code).is_some() || CLIENT_ONLY.contains(&code.as_str()),
+                            "{} compares against {code}, which the registry does not hold",
+                            p.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn codes_exported_for_javascript_and_the_docs_are_current() {
+        let files = [
+            ("miniprogram/lib/error-codes.js", javascript()),
+            ("miniprogram/lib/error-codes.d.ts", typescript()),
+            ("docs/error-codes.md", markdown()),
+        ];
+        for (path, want) in files {
+            let p = repo().join(path);
+            if std::env::var("MALL_WRITE_CODES").is_ok() {
+                std::fs::write(&p, &want).unwrap();
+            }
+            let have = std::fs::read_to_string(&p).unwrap_or_default();
+            assert!(
+                have == want,
+                "{path} is stale: MALL_WRITE_CODES=1 cargo test -p mall-server codes"
+            );
+        }
+    }
+}
