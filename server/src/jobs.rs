@@ -19,13 +19,44 @@ pub async fn run(state: AppState, every: Duration) {
     }
 }
 
+/// Every job once, each isolated: a failing job is logged and the others
+/// still run; the answer names the jobs that failed.
 pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
-    crate::pay::settle_unpaid(state, now, 60).await?;
-    auto_confirm(state, now).await?;
-    crate::pay::retry_refunds(state, now).await?;
-    crate::outbox::coupon_reminders(state, now).await?;
-    crate::outbox::send_due(state, now).await?;
-    Ok(())
+    let mut failed = Vec::new();
+    let mut check = |name: &'static str, r: anyhow::Result<()>| {
+        if let Err(e) = r {
+            tracing::error!(job = name, error = ?e, "background job failed");
+            failed.push(name);
+        }
+    };
+    check(
+        "settle_unpaid",
+        crate::pay::settle_unpaid(state, now, 60).await.map(drop),
+    );
+    check(
+        "reconcile_cancelled",
+        crate::pay::reconcile_cancelled(state, now, 60)
+            .await
+            .map(drop),
+    );
+    check("auto_confirm", auto_confirm(state, now).await.map(drop));
+    check(
+        "retry_refunds",
+        crate::pay::retry_refunds(state, now).await.map(drop),
+    );
+    check(
+        "coupon_reminders",
+        crate::outbox::coupon_reminders(state, now).await.map(drop),
+    );
+    check(
+        "send_outbox",
+        crate::outbox::send_due(state, now).await.map(drop),
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("jobs failed: {}", failed.join(", "))
+    }
 }
 
 /// Shipped orders older than `auto_confirm_days` are confirmed received.

@@ -25,7 +25,6 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, WeChatApi};
 use crate::crypto::Keyring;
-use crate::db::Db;
 use crate::state::AppState;
 use crate::wechat::fake::FakeWeChat;
 use crate::wechat::pay::{MerchantSigner, PayClient, PlatformVerifier};
@@ -91,11 +90,12 @@ impl Drop for Server {
 /// Connect, migrate, seed the demo shop on an empty database, start the fake
 /// WeChat API if configured, the unpaid-order expiry task and the HTTP server.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
-    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
-    db.migrate().await?;
-    if config.seed_demo {
-        db::seed::seed_demo_if_empty(&db).await?;
-    }
+    let db = db::startup::open(
+        &config.database_url,
+        config.db_max_connections,
+        config.seed_demo,
+    )
+    .await?;
     let fake_wechat = if config.wechat_api == WeChatApi::Fake || config.pay.api == WeChatApi::Fake {
         let pay_keys = match config.pay.api {
             WeChatApi::Fake => Some(

@@ -375,9 +375,12 @@ async fn apply_in(
     source: &str,
     now: i64,
 ) -> Result<Settled, Reject> {
-    let row: Option<(i64, String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT id, status, payable, transaction_id FROM orders WHERE order_no = $1",
-    )
+    // Locked: a cancel racing this payment waits, then finds it paid (or the
+    // payment finds it cancelled and takes the refund path), never between.
+    let row: Option<(i64, String, i64, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT id, status, payable, transaction_id FROM orders WHERE order_no = $1{}",
+        state.db.for_update()
+    ))
     .bind(&t.out_trade_no)
     .fetch_optional(&mut *conn)
     .await?;
@@ -842,6 +845,69 @@ pub async fn settle_unpaid(state: &AppState, now: i64, min_age_secs: i64) -> any
         }
     }
     Ok(paid)
+}
+
+/// Cancelled or expired orders that had a prepay, asked at WeChat Pay once
+/// more: a payment that raced the cancel (and whose notification was refused
+/// or lost) is found here and refunded through the late-payment path; an
+/// order still open there is closed so it can no longer be paid.
+pub async fn reconcile_cancelled(
+    state: &AppState,
+    now: i64,
+    min_age_secs: i64,
+) -> anyhow::Result<usize> {
+    let due: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, order_no FROM orders WHERE status = $1 AND prepay_id IS NOT NULL
+           AND transaction_id IS NULL AND pay_checked_at IS NULL AND updated_at <= $2
+         ORDER BY id LIMIT 200",
+    )
+    .bind(OrderStatus::Cancelled.as_str())
+    .bind(now - min_age_secs)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut refunded = 0;
+    for (id, no) in due {
+        let checked = match state.pay.query_order(&no).await {
+            Ok(t) if t.trade_state == "SUCCESS" => {
+                match apply_transaction(state, &t, "reconcile", now).await {
+                    Ok(Settled::LateRefund(_)) => {
+                        refunded += 1;
+                        true
+                    }
+                    Ok(_) => true,
+                    Err(e) => {
+                        tracing::error!(order_no = %no, error = %e, "reconciliation answer refused");
+                        false
+                    }
+                }
+            }
+            Ok(t) if t.trade_state == "NOTPAY" || t.trade_state == "USERPAYING" => {
+                match state.pay.close_order(&no).await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!(order_no = %no, error = %e, "closing a cancelled order failed");
+                        false
+                    }
+                }
+            }
+            Ok(_) => true,
+            Err(e) if e.code() == "ORDER_NOT_EXIST" => true,
+            Err(e) => {
+                tracing::warn!(order_no = %no, error = %e, "reconciliation query failed");
+                false
+            }
+        };
+        if checked {
+            sqlx::query(
+                "UPDATE orders SET pay_checked_at = $1 WHERE id = $2 AND pay_checked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
+        }
+    }
+    Ok(refunded)
 }
 
 /// Before an unpaid order with a prepay is expired: ask WeChat Pay. Paid →

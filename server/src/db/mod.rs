@@ -11,6 +11,7 @@ pub mod orders;
 pub mod pricing;
 pub mod reviews;
 pub mod seed;
+pub mod startup;
 pub mod users;
 
 use std::borrow::Cow;
@@ -20,7 +21,8 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -41,31 +43,76 @@ pub struct Db {
 
 /// A write transaction (and, on SQLite, this process's writer slot).
 /// Dereferences to the connection, so queries take `&mut tx`.
+///
+/// The transaction is driven by plain `BEGIN` / `COMMIT` / `ROLLBACK`
+/// statements rather than sqlx's transaction manager: when a commit fails
+/// (disk full, I/O error) SQLite has already rolled back, and sqlx's own
+/// bookkeeping would then keep the pooled connection "inside a transaction"
+/// for good. Here a connection whose commit or rollback failed is closed,
+/// never returned to the pool, so writes recover by themselves once the
+/// cause is gone. A `Tx` dropped without either (an early `?`) is rolled
+/// back on a task that keeps the writer slot until it is done.
 pub struct Tx {
-    tx: Transaction<'static, Any>,
-    _writer: Option<OwnedMutexGuard<()>>,
+    conn: Option<PoolConnection<Any>>,
+    writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let mut conn = self.conn.take().expect("an open transaction");
+        match conn.execute("COMMIT").await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // Whatever state the failed commit left behind dies with the connection.
+                let _ = conn.execute("ROLLBACK").await;
+                let _ = conn.close().await;
+                Err(e)
+            }
+        }
     }
 
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let mut conn = self.conn.take().expect("an open transaction");
+        match conn.execute("ROLLBACK").await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let _ = conn.close().await;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        let writer = self.writer.take();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if conn.execute("ROLLBACK").await.is_err() {
+                        let _ = conn.close().await;
+                    }
+                    drop(writer);
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
     }
 }
 
 impl std::ops::Deref for Tx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        &self.tx
+        self.conn.as_deref().expect("an open transaction")
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        self.conn.as_deref_mut().expect("an open transaction")
     }
 }
 
@@ -90,6 +137,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "reviews",
         include_str!("../../migrations/sqlite/0004_reviews.sql"),
     ),
+    (
+        5,
+        "pay_reconcile",
+        include_str!("../../migrations/sqlite/0005_pay_reconcile.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -111,6 +163,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "reviews",
         include_str!("../../migrations/postgres/0004_reviews.sql"),
+    ),
+    (
+        5,
+        "pay_reconcile",
+        include_str!("../../migrations/postgres/0005_pay_reconcile.sql"),
     ),
 ];
 
@@ -195,15 +252,35 @@ impl Db {
             Some(m) => Some(m.clone().lock_owned().await),
             None => None,
         };
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let mut conn = self.pool.acquire().await?;
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
         };
+        if let Err(e) = conn.execute(begin).await {
+            // A BEGIN that failed half-way must not leave a transaction behind.
+            if conn.execute("ROLLBACK").await.is_err() {
+                conn.close_on_drop();
+            }
+            return Err(e);
+        }
         Ok(Tx {
-            tx,
-            _writer: writer,
+            conn: Some(conn),
+            writer,
         })
     }
+}
+
+/// The file of a `sqlite:` URL (None for PostgreSQL and in-memory databases).
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    (path != ":memory:" && !path.is_empty()).then(|| std::path::PathBuf::from(path))
 }
 
 /// `sqlite://data/mall.db` → created if missing, directory included.
@@ -228,6 +305,17 @@ fn sqlite_url(url: &str) -> anyhow::Result<String> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+impl Db {
+    /// ` FOR UPDATE` on PostgreSQL; nothing on SQLite, whose write
+    /// transactions already hold the database's one write lock.
+    pub fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
 }
 
 /// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with `%`, `_` and `\`

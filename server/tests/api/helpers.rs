@@ -14,7 +14,7 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-async fn fresh_database_url(dir: &tempfile::TempDir) -> (String, Option<PathBuf>) {
+pub async fn fresh_database_url(dir: &tempfile::TempDir) -> (String, Option<PathBuf>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin) if admin.starts_with("postgres") => {
             use sqlx::Connection;
@@ -68,6 +68,26 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         sqlite_path,
         _dir: dir,
     }
+}
+
+/// A server on the given database (a SQLite file somewhere special).
+pub async fn spawn_on(database_url: String, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::for_tests(database_url);
+    configure(&mut config);
+    let server = mall_server::start(config).await.expect("server starts");
+    TestApp {
+        url: server.url(),
+        server,
+        http: reqwest::Client::new(),
+        sqlite_path: None,
+        _dir: dir,
+    }
+}
+
+/// Whether this run is on PostgreSQL (`TEST_DATABASE_URL`).
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
 }
 
 impl TestApp {

@@ -11,6 +11,7 @@ mod cart;
 mod catalog;
 mod checkout;
 mod concurrency;
+mod faults;
 mod hardening;
 mod member;
 mod meta;

@@ -757,3 +757,98 @@ async fn subscription_messages_are_sent_retried_and_not_retried_after_a_refusal(
         mall_server::wechat::fake::openid_for_code("msg-ok")
     );
 }
+
+/// The payment notification racing the shopper's cancel: never a 5xx, and
+/// every order ends either paid or cancelled with its payment refunded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_racing_the_cancel_ends_paid_or_refunded_never_lost() {
+    const N: usize = 60;
+    let app = std::sync::Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
+    let t = app.login("racer").await;
+    app.set_stock(NUTS_750G, 1000).await;
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+    let mut orders = Vec::new();
+    for i in 0..N {
+        let (id, no, _) = place(&app, &t, body.clone(), &format!("race-{i}")).await;
+        prepay(&app, &t, id).await;
+        fake(&app).pay(&no).unwrap();
+        orders.push((id, no));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2 * N));
+    for (id, no) in orders.clone() {
+        let (a, b) = (app.clone(), app.clone());
+        let (ba, bb) = (barrier.clone(), barrier.clone());
+        let t = t.clone();
+        tasks.spawn(async move {
+            ba.wait().await;
+            a.post(&format!("/api/orders/{id}/cancel"), Some(&t), json!({}))
+                .await
+                .0
+        });
+        tasks.spawn(async move {
+            bb.wait().await;
+            fake(&b)
+                .notify_payment(&no, KeyMode::PublicKey, Tamper::None)
+                .await
+                .0
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        let s = r.unwrap();
+        assert!(s < 500, "a racing cancel or notification answered {s}");
+    }
+    mall_server::pay::reconcile_cancelled(&app.server.state, mall_server::db::now() + 3600, 0)
+        .await
+        .unwrap();
+    for (id, no) in orders {
+        let o = order(&app, id).await;
+        let refunds = fake(&app).refunds_of(&no).len();
+        match o["status"].as_str().unwrap() {
+            "paid" => assert_eq!(refunds, 0, "order {id}"),
+            "cancelled" => assert_eq!(refunds, 1, "order {id}: money taken, refunded once"),
+            s => panic!("order {id} ended {s}"),
+        }
+    }
+}
+
+/// A cancelled order whose payment notification never arrived is found by
+/// the reconciliation job and refunded once; one still open at WeChat is
+/// closed there.
+#[tokio::test]
+async fn reconciliation_refunds_a_cancelled_order_that_wechat_reports_paid() {
+    let app = spawn_app().await;
+    let t = app.login("reconcile").await;
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+    let (a, no_a, payable) = place(&app, &t, body.clone(), "r1").await;
+    let (b, no_b, _) = place(&app, &t, body, "r2").await;
+    for id in [a, b] {
+        prepay(&app, &t, id).await;
+        let (s, _) = app
+            .post(&format!("/api/orders/{id}/cancel"), Some(&t), json!({}))
+            .await;
+        assert_eq!(s, 200);
+    }
+    fake(&app).pay(&no_a).unwrap(); // paid, its notification lost
+    let state = &app.server.state;
+    let later = mall_server::db::now() + 120;
+    assert_eq!(
+        mall_server::pay::reconcile_cancelled(state, later, 60)
+            .await
+            .unwrap(),
+        1
+    );
+    let refunds = fake(&app).refunds_of(&no_a);
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].amount.refund, payable);
+    assert_eq!(order(&app, a).await["status"], "cancelled");
+    assert_eq!(fake(&app).order(&no_b).unwrap().state, "CLOSED");
+    // Asked once: a second run changes nothing.
+    assert_eq!(
+        mall_server::pay::reconcile_cancelled(state, later, 60)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(fake(&app).refunds_of(&no_a).len(), 1);
+}

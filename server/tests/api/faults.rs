@@ -1,0 +1,204 @@
+//! Faults below the HTTP layer: a full disk, a read-only database.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// A small tmpfs of our own (needs root; CI runs as root, so there it must work).
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI runs as root: mounting a tmpfs must work"
+            );
+            eprintln!("skipped: mounting a tmpfs needs root");
+            return None;
+        }
+        Some(Tmpfs(dir))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.0.path()).status();
+    }
+}
+
+/// Fill the filesystem with one file until it is full.
+fn fill(path: &Path) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).unwrap();
+    let block = vec![0u8; 64 * 1024];
+    while f.write_all(&block).is_ok() {}
+    let _ = f.flush();
+}
+
+/// When a commit fails (disk full) SQLite has already rolled back; the
+/// connection must be discarded, not kept "inside a transaction", so writes
+/// work again as soon as space returns, without a restart.
+#[tokio::test]
+async fn writes_recover_by_themselves_after_the_disk_was_full() {
+    if on_postgres() {
+        return; // a SQLite file's disk
+    }
+    let Some(fs) = Tmpfs::mount("8m") else {
+        return;
+    };
+    let url = format!("sqlite://{}/mall.db", fs.path().display());
+    let app = spawn_on(url, |c| c.db_max_connections = 2).await;
+    let token = app.login("disk").await;
+    let add = || async {
+        app.post(
+            "/api/cart/items",
+            Some(&token),
+            json!({"skuId": EARBUDS_WHITE, "quantity": 1}),
+        )
+        .await
+        .0
+    };
+    assert_eq!(add().await, 200);
+    // Empty the WAL so the next commits must grow it, then fill the disk.
+    app.exec("PRAGMA wal_checkpoint(TRUNCATE)").await;
+    let filler = fs.path().join("filler");
+    fill(&filler);
+    let mut refused = 0;
+    for _ in 0..6 {
+        let s = add().await;
+        assert!(s == 200 || s == 500, "{s}");
+        if s == 500 {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "the full disk refused no write");
+    std::fs::remove_file(&filler).unwrap();
+    for i in 0..20 {
+        assert_eq!(add().await, 200, "write {i} after space returned");
+    }
+    let (_, cart) = app.get("/api/cart", Some(&token)).await;
+    assert!(
+        cart["items"][0]["quantity"].as_i64().unwrap() >= 21,
+        "{cart}"
+    );
+}
+
+/// Ten instances starting together on one empty database: all start, the
+/// schema is migrated once and the shop seeded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_instances_start_together_on_one_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = fresh_database_url(&dir).await;
+    let mut starts = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let url = url.clone();
+        starts.spawn(async move {
+            let mut config = mall_server::config::Config::for_tests(url);
+            config.db_max_connections = 2;
+            mall_server::start(config).await
+        });
+    }
+    let mut servers = Vec::new();
+    while let Some(r) = starts.join_next().await {
+        servers.push(r.unwrap().expect("every instance starts"));
+    }
+    assert_eq!(servers.len(), 10);
+    let pool = &servers[0].state.db.pool;
+    let settings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let root_categories: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM categories WHERE parent_id IS NULL")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let fresh = spawn_app().await;
+    let want: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM categories WHERE parent_id IS NULL")
+        .fetch_one(&fresh.server.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(root_categories, want, "seeded exactly once");
+    assert!(settings >= 1);
+    for s in &servers {
+        let res = reqwest::get(format!("{}/health", s.url())).await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+}
+
+/// A database the server can only read is refused at startup, at once and
+/// with the reason, not after a 30 s pool timeout or with 500s later.
+#[tokio::test]
+async fn a_read_only_database_is_refused_at_startup_with_the_reason() {
+    let started = std::time::Instant::now();
+    if on_postgres() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _) = fresh_database_url(&dir).await;
+        {
+            use sqlx::Connection;
+            let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+            let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+            sqlx::query(&format!(
+                "ALTER DATABASE {name} SET default_transaction_read_only = on"
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        let err = mall_server::start(mall_server::config::Config::for_tests(url))
+            .await
+            .err()
+            .expect("a read-only database is refused");
+        assert!(format!("{err:#}").contains("read-only"), "{err:#}");
+    } else {
+        let Some(fs) = Tmpfs::mount("16m") else {
+            return;
+        };
+        let url = format!("sqlite://{}/mall.db", fs.path().display());
+        {
+            let app = spawn_on(url.clone(), |_| {}).await;
+            app.server.stop();
+            app.server.state.db.pool.close().await;
+        }
+        // The same files through a read-only bind mount.
+        let ro = tempfile::tempdir().unwrap();
+        let mount = |args: &[&str], target: &Path| {
+            Command::new("mount")
+                .args(args)
+                .arg(target)
+                .status()
+                .unwrap()
+                .success()
+        };
+        assert!(mount(
+            &["--bind", &fs.path().display().to_string()],
+            ro.path()
+        ));
+        assert!(
+            mount(&["-o", "remount,ro,bind"], ro.path()),
+            "read-only bind"
+        );
+        let _unmount = Tmpfs(ro);
+        let url = format!("sqlite://{}/mall.db", _unmount.path().display());
+        let err = mall_server::start(mall_server::config::Config::for_tests(url))
+            .await
+            .err()
+            .expect("a read-only database is refused");
+        assert!(format!("{err:#}").contains("read-only"), "{err:#}");
+    }
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
