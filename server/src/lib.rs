@@ -33,7 +33,12 @@ use crate::wechat::WeChatClient;
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // A log line that cannot be written (a full disk) is dropped: reporting
+    // that failure on stderr would panic the request that logged it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .log_internal_errors(false)
+        .try_init();
 }
 
 /// A running server.

@@ -202,3 +202,63 @@ async fn a_read_only_database_is_refused_at_startup_with_the_reason() {
     }
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
+
+/// The real binary logging every request to a full disk still answers every
+/// request: a log line that cannot be written never takes a request down.
+#[tokio::test]
+async fn logging_to_a_full_disk_drops_log_lines_not_requests() {
+    if on_postgres() {
+        return;
+    }
+    let Some(fs) = Tmpfs::mount("1m") else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let log = std::fs::File::create(fs.path().join("server.log")).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mall-server"))
+        .env("MALL_BIND", format!("127.0.0.1:{port}"))
+        .env("MALL_DATA_DIR", data.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/mall.db", data.path().display()),
+        )
+        .env("MALL_JOBS_EVERY_SECS", "0")
+        .env("RUST_LOG", "debug")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/health");
+    let mut up = false;
+    for _ in 0..300 {
+        if http.get(&url).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server did not start");
+    fill(&fs.path().join("filler"));
+    for i in 0..30 {
+        let res = http
+            .get(format!(
+                "http://127.0.0.1:{port}/api/products?page={}",
+                i % 3 + 1
+            ))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request {i} got no answer: {e}"));
+        assert_eq!(res.status(), 200, "request {i}");
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+    let _ = child.kill().await;
+}
