@@ -270,6 +270,25 @@ impl Config {
     }
 }
 
+/// A real merchant's notification URLs are the public `https://` addresses
+/// WeChat Pay calls (it refuses anything else); the loopback defaults of the
+/// demo would never receive a payment.
+fn check_notify_urls(pay: &PayConfig) -> anyhow::Result<()> {
+    for (var, url) in [
+        ("WECHATPAY_NOTIFY_URL", &pay.notify_url),
+        ("WECHATPAY_REFUND_NOTIFY_URL", &pay.refund_notify_url),
+    ] {
+        match url {
+            None => bail!("{var} is required with WECHATPAY_MCHID: the public https:// URL WeChat Pay notifies"),
+            Some(u) if !u.starts_with("https://") => {
+                bail!("{var} must be an https:// URL (WeChat Pay only notifies https), not {u}")
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 fn read(path: &str) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {path}"))
 }
@@ -328,6 +347,9 @@ fn pay_from_env(demo: Option<crate::wechat::pay::keys::DemoPayKeys>) -> anyhow::
     };
     pay.notify_url = env("WECHATPAY_NOTIFY_URL");
     pay.refund_notify_url = env("WECHATPAY_REFUND_NOTIFY_URL");
+    if env("WECHATPAY_MCHID").is_some() {
+        check_notify_urls(&pay)?;
+    }
     if pay.api_v3_key.len() != 32 {
         bail!("the APIv3 key must be 32 characters");
     }
@@ -379,4 +401,25 @@ fn write_secrets(path: &Path, file: &SecretsFile) -> anyhow::Result<()> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_real_merchant_needs_https_notification_urls() {
+        let mut pay = PayConfig::demo(
+            crate::wechat::pay::keys::DemoPayKeys::for_tests(),
+            WeChatApi::Fake,
+        );
+        let err = check_notify_urls(&pay).unwrap_err().to_string();
+        assert!(err.contains("WECHATPAY_NOTIFY_URL is required"), "{err}");
+        pay.notify_url = Some("http://shop.example.com/api/pay/notify".into());
+        pay.refund_notify_url = Some("https://shop.example.com/api/pay/refund-notify".into());
+        let err = check_notify_urls(&pay).unwrap_err().to_string();
+        assert!(err.contains("must be an https:// URL"), "{err}");
+        pay.notify_url = Some("https://shop.example.com/api/pay/notify".into());
+        check_notify_urls(&pay).unwrap();
+    }
 }

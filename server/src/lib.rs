@@ -159,6 +159,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
                 .clone()
                 .unwrap_or_else(|| format!("http://{addr}/api/pay/refund-notify")),
         )
+        .with_public_key_id(p.public_key.as_ref().map(|(id, _)| id.clone()))
     };
     let state = AppState {
         db,

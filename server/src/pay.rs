@@ -891,7 +891,8 @@ pub async fn reconcile_cancelled(
                 }
             }
             Ok(_) => true,
-            Err(e) if e.code() == "ORDER_NOT_EXIST" => true,
+            // Asked once: only a signed "no such order" settles it.
+            Err(e) if e.verified_code() == "ORDER_NOT_EXIST" => true,
             Err(e) => {
                 tracing::warn!(order_no = %no, error = %e, "reconciliation query failed");
                 false

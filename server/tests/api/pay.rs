@@ -852,3 +852,88 @@ async fn reconciliation_refunds_a_cancelled_order_that_wechat_reports_paid() {
     );
     assert_eq!(fake(&app).refunds_of(&no_a).len(), 1);
 }
+
+/// A merchant configured with the WeChat Pay public key only names it in
+/// `Wechatpay-Serial` on every request, so WeChat answers signed with it;
+/// one with the platform certificate only is answered under the certificate.
+#[tokio::test]
+async fn requests_name_the_public_key_and_either_key_alone_is_enough() {
+    for public_key_only in [true, false] {
+        let app = spawn_with(|c| {
+            if public_key_only {
+                c.pay.platform_cert_pems.clear();
+            } else {
+                c.pay.public_key = None;
+            }
+        })
+        .await;
+        let t = app.login("one-key").await;
+        let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+        let (id, no, _) = place(&app, &t, body, "k1").await;
+        let p = prepay(&app, &t, id).await;
+        assert!(p["params"]["package"]
+            .as_str()
+            .unwrap()
+            .starts_with("prepay_id="));
+        fake(&app).pay(&no).unwrap();
+        let now = mall_server::db::now();
+        assert_eq!(
+            mall_server::pay::settle_unpaid(&app.server.state, now, 0)
+                .await
+                .unwrap(),
+            1,
+            "the query answer verified (public key only: {public_key_only})"
+        );
+        let without = fake(&app)
+            .requests_without_serial
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if public_key_only {
+            assert_eq!(without, 0, "every request carried Wechatpay-Serial");
+        } else {
+            assert!(without > 0);
+        }
+    }
+}
+
+/// WeChat's error answers may come unsigned: an unsigned ORDER_NOT_EXIST
+/// still lets an order that was never created there expire, while a reply
+/// that cannot be verified never settles anything.
+#[tokio::test]
+async fn unsigned_error_answers_are_handled_by_their_code_without_moving_money() {
+    let app = spawn_app().await;
+    let t = app.login("unsigned").await;
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+    let (a, _, _) = place(&app, &t, body.clone(), "u1").await;
+    let (b, no_b, _) = place(&app, &t, body, "u2").await;
+    // A prepay WeChat never recorded (its answer was lost), and a real one.
+    app.exec(&format!(
+        "UPDATE orders SET prepay_id = 'wx-lost', prepay_at = 1 WHERE id = {a}"
+    ))
+    .await;
+    prepay(&app, &t, b).await;
+    fake(&app)
+        .unsigned_errors
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    app.exec("UPDATE orders SET expires_at = 0").await;
+    let closed = mall_server::expiry::sweep(&app.server.state).await.unwrap();
+    assert_eq!(
+        closed, 2,
+        "ORDER_NOT_EXIST (unsigned) and a closed order both expire"
+    );
+    assert_eq!(order(&app, a).await["status"], "cancelled");
+    assert_eq!(fake(&app).order(&no_b).unwrap().state, "CLOSED");
+    // The reconciliation job does not settle a cancelled order on an unsigned
+    // "no such order": it asks again next time.
+    let later = mall_server::db::now() + 3600;
+    mall_server::pay::reconcile_cancelled(&app.server.state, later, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM orders WHERE id = {a} AND pay_checked_at IS NULL")
+        )
+        .await,
+        1
+    );
+}

@@ -96,25 +96,62 @@ pub struct FakePay {
     pub auto_refund_notify: AtomicBool,
     /// Requests whose merchant signature did not verify.
     pub rejected_requests: AtomicU64,
+    /// Answer errors without a signature (WeChat's gateway does).
+    pub unsigned_errors: AtomicBool,
+    /// Requests that did not carry `Wechatpay-Serial`.
+    pub requests_without_serial: AtomicU64,
 }
 
-fn to_json_response(status: StatusCode, body: String, pay: &FakePay) -> Response {
+fn to_json_response(status: StatusCode, body: String, _pay: &FakePay) -> Response {
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(
+        "content-type",
+        "application/json".parse().expect("header value"),
+    );
+    res
+}
+
+/// Signs every answer as WeChat Pay does: with the WeChat Pay public key when
+/// the request named its id in `Wechatpay-Serial` (a merchant switching to
+/// the public key), else with the platform certificate. Error answers come
+/// unsigned when [`FakePay::unsigned_errors`] is set, as WeChat's gateway
+/// answers when it refuses a request before its API does.
+async fn sign_answers(
+    State(pay): State<Arc<FakePay>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let wants_public_key = req
+        .headers()
+        .get("wechatpay-serial")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == pay.keys.public_key_id);
+    let res = next.run(req).await;
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    if !parts.status.is_success() && pay.unsigned_errors.load(Ordering::Relaxed) {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
     let ts = crate::db::now().to_string();
     let n = nonce();
-    let sig = pay
-        .public_key
-        .sign(&super::verify::message(&ts, &n, body.as_bytes()));
-    let mut res = (status, body).into_response();
-    let h = res.headers_mut();
+    let msg = super::verify::message(&ts, &n, &bytes);
+    let (sig, serial) = if wants_public_key {
+        (pay.public_key.sign(&msg), pay.keys.public_key_id.clone())
+    } else {
+        (pay.platform.sign(&msg), pay.keys.platform_serial.clone())
+    };
+    let h = &mut parts.headers;
     let set = |h: &mut HeaderMap, k: &'static str, v: &str| {
         h.insert(k, v.parse().expect("header value"));
     };
-    set(h, "content-type", "application/json");
     set(h, "wechatpay-timestamp", &ts);
     set(h, "wechatpay-nonce", &n);
     set(h, "wechatpay-signature", &sig);
-    set(h, "wechatpay-serial", &pay.keys.public_key_id);
-    res
+    set(h, "wechatpay-serial", &serial);
+    set(h, "wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048");
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 fn fail(pay: &FakePay, status: StatusCode, code: &str, message: &str) -> Response {
@@ -143,6 +180,8 @@ impl FakePay {
             refunds: Mutex::new(BTreeMap::new()),
             auto_refund_notify: AtomicBool::new(true),
             rejected_requests: AtomicU64::new(0),
+            unsigned_errors: AtomicBool::new(false),
+            requests_without_serial: AtomicU64::new(0),
         })
     }
 
@@ -399,6 +438,9 @@ impl FakePay {
 
     /// Check the merchant's `Authorization` over this exact request.
     fn authorised(&self, method: &str, path_query: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+        if !headers.contains_key("wechatpay-serial") {
+            self.requests_without_serial.fetch_add(1, Ordering::Relaxed);
+        }
         let ok = (|| {
             let auth = parse_authorization(headers.get("authorization")?.to_str().ok()?)?;
             if auth.get("mchid")? != &self.keys.mchid
@@ -432,6 +474,10 @@ pub fn router(pay: Arc<FakePay>) -> Router {
         .route("/v3/pay/transactions/out-trade-no/{no}/close", post(close))
         .route("/v3/refund/domestic/refunds", post(refund))
         .route("/v3/refund/domestic/refunds/{no}", get(query_refund))
+        .layer(axum::middleware::from_fn_with_state(
+            pay.clone(),
+            sign_answers,
+        ))
         .route("/fake/pay/confirm", post(confirm))
         .with_state(pay)
 }

@@ -12,6 +12,7 @@ use sha2::Sha256;
 use super::decrypt::{decrypt, encrypt, DecryptError, Resource};
 use super::keys::DemoPayKeys;
 use super::sign::{parse_authorization, pay_sign_message, request_message};
+use super::verify::serial_key;
 use super::verify::{message, NotifyHeaders, PlatformVerifier, VerifyError};
 use super::{b64, unb64, MerchantSigner};
 
@@ -133,6 +134,7 @@ fn headers(ts: i64, nonce: &str, sig: String, serial: &str) -> NotifyHeaders {
         nonce: nonce.into(),
         signature: sig,
         serial: serial.into(),
+        signature_type: None,
     }
 }
 
@@ -246,6 +248,35 @@ fn notifications_verify_under_either_key_and_every_attack_fails() {
         ),
         Err(VerifyError::BadSignature)
     );
+}
+
+#[test]
+fn only_the_rsa_signature_type_verifies_and_serials_compare_as_numbers() {
+    let k = DemoPayKeys::for_tests();
+    let mut v = PlatformVerifier::new();
+    v.add_certificate(&k.platform_cert_pem).unwrap();
+    let now = 1_700_000_000;
+    let body = br#"{"id":"EV-2"}"#;
+    let key = RsaPrivateKey::from_pkcs8_pem(&k.platform_key_pem).unwrap();
+    let sig = b64(&SigningKey::<Sha256>::new(key)
+        .sign(&message(&now.to_string(), "N", body))
+        .to_bytes());
+    let mut h = headers(now, "N", sig, &k.platform_serial);
+    h.signature_type = Some("WECHATPAY2-SHA256-RSA2048".into());
+    v.verify(&h, body, now).unwrap();
+    // The serial in lower case and with leading zeros is the same number.
+    let mut lower = h.clone();
+    lower.serial = format!("00{}", k.platform_serial.to_lowercase());
+    v.verify(&lower, body, now).unwrap();
+    // SM2 (or anything else) is refused, not ignored.
+    let mut sm2 = h.clone();
+    sm2.signature_type = Some("WECHATPAY2-SM2-WITH-SM3".into());
+    assert!(matches!(
+        v.verify(&sm2, body, now),
+        Err(VerifyError::UnsupportedSignatureType(_))
+    ));
+    assert_eq!(serial_key("000ABc"), "ABC");
+    assert_eq!(serial_key("PUB_KEY_ID_0114"), "PUB_KEY_ID_0114");
 }
 
 #[test]

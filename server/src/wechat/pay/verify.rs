@@ -25,7 +25,12 @@ pub struct NotifyHeaders {
     pub nonce: String,
     pub signature: String,
     pub serial: String,
+    /// `Wechatpay-Signature-Type`; absent means RSA.
+    pub signature_type: Option<String>,
 }
+
+/// The one signature type this server verifies.
+pub const SIGNATURE_TYPE: &str = "WECHATPAY2-SHA256-RSA2048";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
@@ -39,6 +44,8 @@ pub enum VerifyError {
     UnknownSerial(String),
     #[error("bad signature")]
     BadSignature,
+    #[error("unsupported signature type {0}")]
+    UnsupportedSignatureType(String),
 }
 
 impl NotifyHeaders {
@@ -55,6 +62,7 @@ impl NotifyHeaders {
             nonce: get("wechatpay-nonce")?,
             signature: get("wechatpay-signature")?,
             serial: get("wechatpay-serial")?,
+            signature_type: get("wechatpay-signature-type").ok(),
         })
     }
 }
@@ -69,6 +77,22 @@ pub fn message(ts: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
     m.extend_from_slice(body);
     m.push(b'\n');
     m
+}
+
+/// A serial as a key: certificate serials are hex numbers, compared as
+/// numbers (case and leading zeros do not matter); `PUB_KEY_ID_…` ids are
+/// compared exactly.
+pub fn serial_key(serial: &str) -> String {
+    if !serial.is_empty() && serial.chars().all(|c| c.is_ascii_hexdigit()) {
+        let t = serial.trim_start_matches('0').to_ascii_uppercase();
+        if t.is_empty() {
+            "0".into()
+        } else {
+            t
+        }
+    } else {
+        serial.to_string()
+    }
 }
 
 /// The serial of a certificate as WeChat writes it: uppercase hex.
@@ -104,7 +128,7 @@ impl PlatformVerifier {
             .subject_public_key
             .raw_bytes()
             .to_vec();
-        self.keys.insert(serial.clone(), key);
+        self.keys.insert(serial_key(&serial), key);
         Ok(serial)
     }
 
@@ -114,7 +138,7 @@ impl PlatformVerifier {
         let spki = SubjectPublicKeyInfoOwned::from_der(&der)
             .map_err(|e| anyhow::anyhow!("WeChat Pay public key: {e}"))?;
         self.keys
-            .insert(id.to_string(), spki.subject_public_key.raw_bytes().to_vec());
+            .insert(serial_key(id), spki.subject_public_key.raw_bytes().to_vec());
         Ok(())
     }
 
@@ -124,6 +148,11 @@ impl PlatformVerifier {
 
     /// Verify a notification or response.
     pub fn verify(&self, h: &NotifyHeaders, body: &[u8], now: i64) -> Result<(), VerifyError> {
+        if let Some(t) = &h.signature_type {
+            if t != SIGNATURE_TYPE {
+                return Err(VerifyError::UnsupportedSignatureType(t.clone()));
+            }
+        }
         if h.signature.starts_with("WECHATPAY/SIGNTEST/") {
             return Err(VerifyError::SignTest);
         }
@@ -133,7 +162,7 @@ impl PlatformVerifier {
         }
         let key = self
             .keys
-            .get(&h.serial)
+            .get(&serial_key(&h.serial))
             .ok_or_else(|| VerifyError::UnknownSerial(h.serial.clone()))?;
         let sig = unb64(&h.signature).ok_or(VerifyError::BadSignature)?;
         UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key)
