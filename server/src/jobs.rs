@@ -46,11 +46,13 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     );
     check(
         "coupon_reminders",
-        crate::outbox::coupon_reminders(state, now).await.map(drop),
+        crate::notify::outbox::coupon_reminders(state, now)
+            .await
+            .map(drop),
     );
     check(
         "send_outbox",
-        crate::outbox::send_due(state, now).await.map(drop),
+        crate::notify::send_due(state, now).await.map(drop),
     );
     if failed.is_empty() {
         Ok(())

@@ -3,14 +3,15 @@
 //! shopper is charged exactly the total they saw.
 
 pub mod aftersale;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod expiry;
 pub mod http;
 pub mod jobs;
+pub mod notify;
 pub mod order;
-pub mod outbox;
 pub mod paging;
 pub mod pay;
 pub mod state;

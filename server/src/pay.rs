@@ -11,45 +11,18 @@
 use mall_core::commission::{commission, CommissionInput, CommissionRule};
 use mall_core::OrderSnapshot;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+
 use sqlx::{AnyConnection, Row};
 
+use crate::clock::beijing_rfc3339;
 use crate::db::{self, orders};
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
+use crate::notify::{self, Message};
 use crate::order::{Action, OrderStatus};
-use crate::outbox::{self, thing, yuan};
 use crate::state::AppState;
 use crate::wechat::pay::client::{PayError, RefundInfo, Transaction};
 use crate::wechat::pay::sign::RequestPayment;
-
-/// Unix seconds as Beijing time, `2025-01-01T12:00:00+08:00` (RFC 3339).
-pub fn beijing_rfc3339(t: i64) -> String {
-    let s = t + 8 * 3600;
-    let (days, rem) = (s.div_euclid(86400), s.rem_euclid(86400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// `2025-01-01 12:00` Beijing time, for messages.
-pub fn beijing_time(t: i64) -> String {
-    let s = beijing_rfc3339(t);
-    format!("{} {}", &s[..10], &s[11..16])
-}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -222,15 +195,16 @@ pub async fn mark_paid(
     }
     let user_id: i64 = row.try_get("user_id")?;
     let order_no: String = row.try_get("order_no")?;
-    outbox::enqueue(
+    notify::enqueue(
         &mut *conn,
         &state.config.templates,
         user_id,
-        "paid",
-        &format!("paid:{order_id}"),
-        &format!("pkg-order/detail/index?id={order_id}"),
-        json!({"character_string1": {"value": order_no}, "amount2": {"value": yuan(amount)},
-               "time3": {"value": beijing_time(now)}, "thing4": thing("支付成功，我们会尽快发货")}),
+        &Message::OrderPaid {
+            order_id,
+            order_no,
+            amount,
+            at: now,
+        },
         now,
     )
     .await?;
@@ -602,20 +576,24 @@ pub async fn set_refund_status(
         }
         None => {}
     }
-    if matches!(to, "success" | "closed" | "abnormal") {
-        let text = match to {
-            "success" => "退款成功，款项已原路退回",
-            "abnormal" => "退款异常，客服将联系您处理",
-            _ => "退款已关闭，请联系客服",
-        };
-        outbox::enqueue(
+    let outcome = match to {
+        "success" => Some("success"),
+        "abnormal" => Some("abnormal"),
+        "closed" => Some("closed"),
+        _ => None,
+    };
+    if let Some(outcome) = outcome {
+        notify::enqueue(
             &mut *conn,
             &state.config.templates,
             user_id,
-            "refund",
-            &format!("refund:{refund_id}:{to}"),
-            &format!("pkg-order/detail/index?id={order_id}"),
-            json!({"amount1": {"value": yuan(amount)}, "thing2": thing(text), "time3": {"value": beijing_time(now)}}),
+            &Message::RefundResult {
+                order_id,
+                refund_id,
+                outcome,
+                amount,
+                at: now,
+            },
             now,
         )
         .await?;
@@ -959,21 +937,4 @@ pub async fn retry_refunds(state: &AppState, now: i64) -> anyhow::Result<usize> 
         }
     }
     Ok(n)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn beijing_time_formats() {
-        assert_eq!(super::beijing_rfc3339(0), "1970-01-01T08:00:00+08:00");
-        assert_eq!(
-            super::beijing_rfc3339(1_704_067_200),
-            "2024-01-01T08:00:00+08:00"
-        );
-        assert_eq!(
-            super::beijing_rfc3339(1_709_164_800),
-            "2024-02-29T08:00:00+08:00"
-        );
-        assert_eq!(super::beijing_time(1_704_067_200), "2024-01-01 08:00");
-    }
 }

@@ -142,6 +142,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "pay_reconcile",
         include_str!("../../migrations/sqlite/0005_pay_reconcile.sql"),
     ),
+    (
+        6,
+        "outbox_claim",
+        include_str!("../../migrations/sqlite/0006_outbox_claim.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -168,6 +173,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "pay_reconcile",
         include_str!("../../migrations/postgres/0005_pay_reconcile.sql"),
+    ),
+    (
+        6,
+        "outbox_claim",
+        include_str!("../../migrations/postgres/0006_outbox_claim.sql"),
     ),
 ];
 
@@ -314,6 +324,15 @@ impl Db {
         match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL (rows another instance is
+    /// claiming are passed over); nothing on SQLite (one writer at a time).
+    pub fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
 }

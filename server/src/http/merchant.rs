@@ -15,8 +15,8 @@ use crate::http::extract::{ApiJson, ApiPath, Merchant};
 use crate::http::input;
 use crate::http::orders::{act, load};
 use crate::http::{Access, Api};
+use crate::notify::{self, Message};
 use crate::order::Action;
-use crate::outbox;
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -142,15 +142,17 @@ async fn ship_one(state: &AppState, id: i64, t: &Tracking) -> ApiResult<()> {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-        outbox::enqueue(
+        notify::enqueue(
             &mut tx,
             &state.config.templates,
             user_id,
-            "shipped",
-            &format!("shipped:{id}"),
-            &format!("pkg-order/detail/index?id={id}"),
-            json!({"character_string1": {"value": order_no}, "thing2": outbox::thing(t.carrier.trim()),
-                   "character_string3": {"value": t.tracking_no.trim()}, "time4": {"value": crate::pay::beijing_time(now)}}),
+            &Message::OrderShipped {
+                order_id: id,
+                order_no,
+                carrier: t.carrier.trim().to_string(),
+                tracking_no: t.tracking_no.trim().to_string(),
+                at: now,
+            },
             now,
         )
         .await?;

@@ -3,6 +3,7 @@
 //! TEST_DATABASE_URL=postgres://... is set) and the fake WeChat API.
 
 mod helpers;
+mod instances;
 
 mod access;
 mod addresses;

@@ -159,14 +159,15 @@ async fn a_coupon_about_to_expire_is_reminded_once_and_used_or_reminded_ones_nev
         "UPDATE user_coupons SET status = 'used', used_at = {now} WHERE id = {used}"
     ))
     .await;
-    mall_server::outbox::enqueue(
+    mall_server::notify::enqueue(
         &mut conn,
         &app.server.state.config.templates,
         uid,
-        "couponExpiring",
-        &format!("coupon:{reminded}"),
-        "pages/member/coupons",
-        json!({}),
+        &mall_server::notify::Message::CouponExpiring {
+            coupon_id: reminded,
+            title: "earlier".into(),
+            valid_until: now,
+        },
         now - 600,
     )
     .await
@@ -175,14 +176,14 @@ async fn a_coupon_about_to_expire_is_reminded_once_and_used_or_reminded_ones_nev
 
     let state = &app.server.state;
     assert_eq!(
-        mall_server::outbox::coupon_reminders(state, now)
+        mall_server::notify::outbox::coupon_reminders(state, now)
             .await
             .unwrap(),
         1
     );
     // Again (the next tick): nothing new.
     assert_eq!(
-        mall_server::outbox::coupon_reminders(state, now + 60)
+        mall_server::notify::outbox::coupon_reminders(state, now + 60)
             .await
             .unwrap(),
         0
@@ -205,7 +206,7 @@ async fn a_coupon_about_to_expire_is_reminded_once_and_used_or_reminded_ones_nev
     assert_eq!(data["thing1"]["value"], "满100减10");
     assert_eq!(
         data["time2"]["value"],
-        mall_server::pay::beijing_time(now + 3600)
+        mall_server::clock::beijing_time(now + 3600)
     );
 }
 

@@ -728,11 +728,11 @@ async fn subscription_messages_are_sent_retried_and_not_retried_after_a_refusal(
     let state = &app.server.state;
     let now = mall_server::db::now();
     fake_wx.fail_next_sends(1);
-    let r = mall_server::outbox::send_due(state, now).await.unwrap();
+    let r = mall_server::notify::send_due(state, now).await.unwrap();
     // The first send failed (system busy) and is retried; the refusal never is.
     assert_eq!((r.sent, r.refused, r.retrying), (0, 1, 1));
     let attempts = fake_wx.send_attempts();
-    let r2 = mall_server::outbox::send_due(state, now + 3600)
+    let r2 = mall_server::notify::send_due(state, now + 3600)
         .await
         .unwrap();
     assert_eq!((r2.sent, r2.refused, r2.retrying), (1, 0, 0));
@@ -745,10 +745,10 @@ async fn subscription_messages_are_sent_retried_and_not_retried_after_a_refusal(
         count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'refused'").await,
         1
     );
-    let r3 = mall_server::outbox::send_due(state, now + 86400)
+    let r3 = mall_server::notify::send_due(state, now + 86400)
         .await
         .unwrap();
-    assert_eq!(r3, mall_server::outbox::SendReport::default());
+    assert_eq!(r3, mall_server::notify::SendReport::default());
     assert_eq!(fake_wx.send_attempts(), attempts + 1);
     let m = &fake_wx.sent_messages()[0];
     assert_eq!(m.template_id, "tmpl-order-paid");

@@ -1,53 +1,48 @@
-//! Subscription messages (订阅消息): written to `outbox` in the same
-//! transaction as the state change they announce, sent afterwards by
-//! [`send_due`] through the WeChat API with retries (exponential backoff, at
-//! most [`MAX_ATTEMPTS`]). A user who refused (43101) is not retried.
+//! The outbox of subscription messages: queued in the state change's
+//! transaction, claimed, sent through the WeChat API, retried with
+//! exponential backoff (at most [`MAX_ATTEMPTS`]); a shopper who refused
+//! (43101) is not asked again.
 
-use serde_json::{json, Value};
 use sqlx::AnyConnection;
 
+use super::message::Message;
+use crate::config::random_token;
 use crate::state::AppState;
 use crate::wechat::SubscribeMessage;
 
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// Queue a message for a user; the same `dedupe_key` is queued once.
-#[allow(clippy::too_many_arguments)]
+/// How long a claim holds before another sender may take the row again.
+pub const CLAIM_LEASE_SECS: i64 = 300;
+
+/// Rows claimed per round.
+const BATCH: i64 = 200;
+
+/// Queue a message for a user, once per [`Message::dedupe_key`].
 pub async fn enqueue(
     conn: &mut AnyConnection,
     templates: &std::collections::BTreeMap<String, String>,
     user_id: i64,
-    event: &str,
-    dedupe_key: &str,
-    page: &str,
-    data: Value,
+    message: &Message,
     now: i64,
 ) -> sqlx::Result<()> {
-    let template = templates.get(event).cloned().unwrap_or_default();
+    let kind = message.kind();
+    let template = templates.get(kind.as_str()).cloned().unwrap_or_default();
     sqlx::query(
         "INSERT INTO outbox (user_id, event, dedupe_key, template_id, page, data, status, next_attempt_at, created_at)
-         SELECT $1, $2, $3, $4, $5, $6, 'pending', $7, $7
-         WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = $3)",
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)
+         ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(user_id)
-    .bind(event)
-    .bind(dedupe_key)
+    .bind(kind.as_str())
+    .bind(message.dedupe_key())
     .bind(template)
-    .bind(page)
-    .bind(data.to_string())
+    .bind(message.page())
+    .bind(message.data().to_string())
     .bind(now)
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// `¥12.34`
-pub fn yuan(fen: i64) -> String {
-    format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
-}
-
-pub fn thing(s: &str) -> Value {
-    json!({"value": s.chars().take(20).collect::<String>()})
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -58,16 +53,38 @@ pub struct SendReport {
     pub failed: usize,
 }
 
-/// Send every message due at `now`.
-pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> {
-    let due: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT o.id, u.openid, o.template_id, o.page, o.data, o.attempts FROM outbox o
-         JOIN users u ON u.id = o.user_id
-         WHERE o.status = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.id LIMIT 200",
-    )
+type Claimed = (i64, String, String, String, String, i64);
+
+/// Take the due rows for this sender: one conditional UPDATE, so two
+/// instances claiming at once take disjoint rows.
+async fn claim(state: &AppState, now: i64, token: &str) -> anyhow::Result<Vec<Claimed>> {
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query(&format!(
+        "UPDATE outbox SET status = 'sending', claim = $1, next_attempt_at = $2
+         WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3
+                      ORDER BY id LIMIT {BATCH}{})",
+        state.db.skip_locked()
+    ))
+    .bind(token)
+    .bind(now + CLAIM_LEASE_SECS)
     .bind(now)
-    .fetch_all(&state.db.pool)
+    .execute(&mut *tx)
     .await?;
+    let rows: Vec<Claimed> = sqlx::query_as(
+        "SELECT o.id, u.openid, o.template_id, o.page, o.data, o.attempts FROM outbox o
+         JOIN users u ON u.id = o.user_id WHERE o.claim = $1 AND o.status = 'sending' ORDER BY o.id",
+    )
+    .bind(token)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Send every message due at `now` that this sender can claim.
+pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> {
+    let token = random_token(12);
+    let due = claim(state, now, &token).await?;
     let mut report = SendReport::default();
     for (id, openid, template_id, page, data, attempts) in due {
         let msg = SubscribeMessage {
@@ -100,14 +117,15 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> 
         };
         sqlx::query(
             "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
-                 sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END
-             WHERE id = $5 AND status = 'pending'",
+                 sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END, claim = NULL
+             WHERE id = $5 AND status = 'sending' AND claim = $6",
         )
         .bind(status)
         .bind(next)
         .bind(error)
         .bind(now)
         .bind(id)
+        .bind(&token)
         .execute(&state.db.pool)
         .await?;
     }
@@ -128,19 +146,14 @@ pub async fn coupon_reminders(state: &AppState, now: i64) -> anyhow::Result<usiz
     .fetch_all(&state.db.pool)
     .await?;
     let n = due.len();
-    for (id, user_id, title, until) in due {
-        let mut conn = state.db.pool.acquire().await?;
-        enqueue(
-            &mut conn,
-            &state.config.templates,
-            user_id,
-            "couponExpiring",
-            &format!("coupon:{id}"),
-            "pages/member/coupons",
-            json!({"thing1": thing(&title), "time2": {"value": crate::pay::beijing_time(until)}}),
-            now,
-        )
-        .await?;
+    let mut conn = state.db.pool.acquire().await?;
+    for (coupon_id, user_id, title, valid_until) in due {
+        let message = Message::CouponExpiring {
+            coupon_id,
+            title,
+            valid_until,
+        };
+        enqueue(&mut conn, &state.config.templates, user_id, &message, now).await?;
     }
     Ok(n)
 }

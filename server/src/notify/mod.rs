@@ -1,0 +1,13 @@
+//! Notifications to shoppers: WeChat subscription messages (订阅消息).
+//!
+//! A state change writes its [`Message`] to the outbox in its own
+//! transaction ([`outbox::enqueue`]); [`outbox::send_due`] claims due rows
+//! before sending (one conditional UPDATE: `FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL, the writer lock on SQLite), so several server instances never
+//! send the same message twice, and retries with backoff.
+
+pub mod message;
+pub mod outbox;
+
+pub use message::{Kind, Message};
+pub use outbox::{enqueue, send_due, SendReport};
