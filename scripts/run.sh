@@ -23,7 +23,9 @@ fi
 # instead of the workspace's fat LTO and 1 (tuned for the wasm package's size).
 export CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
-cargo build --release -p mall-server --bin mall-server
+# Demo mode: the fake WeChat API and WeChat Pay on loopback (a production build
+# leaves out `--features demo` and configures WeChat; see server/README.md).
+cargo build --release -p mall-server --features demo --bin mall-server
 target_dir=${CARGO_TARGET_DIR:-target}
 bind=${MALL_BIND:-127.0.0.1:8080}
 echo "==> starting the shop on http://$bind (API docs: http://$bind/api/openapi.json; Ctrl-C stops)"

@@ -34,7 +34,7 @@ step "mini-program: pages under miniprogram-simulate (real wasm), package sizes"
 npm run test:mp
 node scripts/mp-size.js
 step "mini-program end to end: the pages against the real server binary"
-cargo build -p mall-server
+cargo build -p mall-server --features demo
 MALL_SERVER_BIN=${CARGO_TARGET_DIR:-target}/debug/mall-server npm run test:e2e
 step "server: HTTP suite on SQLite and PostgreSQL"
 WITH_POSTGRES=${WITH_POSTGRES:-1} bash scripts/test-server.sh

@@ -15,6 +15,10 @@ step "server: cargo fmt --check"
 cargo fmt -p mall-server -- --check
 step "server: cargo clippy -D warnings"
 cargo clippy -p mall-server --all-targets -- -D warnings
+step "server: a production build (no demo feature): linted, no fake inside, refuses to start without WeChat settings"
+cargo clippy -p mall-server --lib --bin mall-server -- -D warnings
+cargo build -p mall-server --bin mall-server
+bash scripts/check-production-build.sh "${CARGO_TARGET_DIR:-target}/debug/mall-server"
 step "server: tests on SQLite"
 cargo test -p mall-server
 

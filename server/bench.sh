@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # The workspace release profile is tuned for wasm size; benchmark a fast build.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_PANIC=unwind \
   CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-cargo build --release -p mall-server --bin mall-bench
+cargo build --release -p mall-server --features demo --bin mall-bench
 bin=${CARGO_TARGET_DIR:-target}/release/mall-bench
 "$bin" "$@"
 if [[ ${WITH_POSTGRES:-} == 1 || ( -z ${WITH_POSTGRES:-} && ${CI:-} == true ) ]]; then

@@ -158,6 +158,7 @@ fn parse_keys(s: &str) -> anyhow::Result<BTreeMap<String, [u8; 32]>> {
 
 impl Config {
     /// A configuration for tests and tools: fresh keys, the fake WeChat, port 0.
+    #[cfg(feature = "demo")]
     pub fn for_tests(database_url: impl Into<String>) -> Config {
         let mut keys = BTreeMap::new();
         keys.insert("k1".to_string(), random_key());
@@ -188,6 +189,7 @@ impl Config {
     /// Read the environment. Missing secrets come from (or are generated into)
     /// `MALL_SECRETS_FILE` (default `<data dir>/secrets.json`).
     pub fn from_env() -> anyhow::Result<Config> {
+        check_production_settings()?;
         let data_dir = PathBuf::from(env("MALL_DATA_DIR").unwrap_or_else(|| "data".into()));
         let database_url = env("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("mall.db").display()));
@@ -356,6 +358,53 @@ fn pay_from_env(demo: Option<crate::wechat::pay::keys::DemoPayKeys>) -> anyhow::
     Ok(pay)
 }
 
+/// Both sides' WeChat Pay keys for demo mode; a build without the `demo`
+/// feature has none (and no fake to use them).
+#[cfg(feature = "demo")]
+fn generate_demo_keys() -> anyhow::Result<Option<crate::wechat::pay::keys::DemoPayKeys>> {
+    Ok(Some(crate::wechat::pay::keys::DemoPayKeys::generate(
+        "1900000109",
+    )?))
+}
+
+#[cfg(not(feature = "demo"))]
+fn generate_demo_keys() -> anyhow::Result<Option<crate::wechat::pay::keys::DemoPayKeys>> {
+    Ok(None)
+}
+
+/// What a build without demo mode needs before it starts.
+pub const PRODUCTION_SETTINGS: &str = "WECHAT_API_BASE (https://api.weixin.qq.com), WECHAT_APPID, \
+WECHAT_SECRET, WECHATPAY_API_BASE (https://api.mch.weixin.qq.com), WECHATPAY_MCHID with \
+WECHATPAY_MERCHANT_SERIAL, WECHATPAY_MERCHANT_KEY_PATH, WECHATPAY_API_V3_KEY, \
+WECHATPAY_PLATFORM_CERT_PATHS and/or WECHATPAY_PUBLIC_KEY_ID/_PATH, WECHATPAY_NOTIFY_URL, \
+WECHATPAY_REFUND_NOTIFY_URL";
+
+/// Without the `demo` feature there is no fake: every WeChat setting must
+/// point at WeChat.
+fn check_production_settings() -> anyhow::Result<()> {
+    if cfg!(feature = "demo") {
+        return Ok(());
+    }
+    let missing: Vec<&str> = [
+        "WECHAT_API_BASE",
+        "WECHAT_APPID",
+        "WECHAT_SECRET",
+        "WECHATPAY_API_BASE",
+        "WECHATPAY_MCHID",
+    ]
+    .into_iter()
+    .filter(|v| env(v).is_none_or(|x| x == "fake"))
+    .collect();
+    if !missing.is_empty() {
+        bail!(
+            "this build has no demo mode (built without the `demo` feature; scripts/run.sh builds the demo) \
+             and these WeChat settings are missing: {}. A production server needs: {PRODUCTION_SETTINGS}",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
 fn load_or_create_secrets(path: &Path) -> anyhow::Result<SecretsFile> {
     if path.exists() {
         let text =
@@ -364,11 +413,11 @@ fn load_or_create_secrets(path: &Path) -> anyhow::Result<SecretsFile> {
             serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         if file.pay.is_none() {
             // A secrets file from before WeChat Pay: add the demo pay keys once.
-            file.pay = Some(crate::wechat::pay::keys::DemoPayKeys::generate(
-                "1900000109",
-            )?);
-            write_secrets(path, &file)?;
-            tracing::info!(path = %path.display(), "generated demo WeChat Pay keys");
+            file.pay = generate_demo_keys()?;
+            if file.pay.is_some() {
+                write_secrets(path, &file)?;
+                tracing::info!(path = %path.display(), "generated demo WeChat Pay keys");
+            }
         }
         return Ok(file);
     }
@@ -384,9 +433,7 @@ fn load_or_create_secrets(path: &Path) -> anyhow::Result<SecretsFile> {
         data_key_id: "k1".into(),
         data_keys: keys,
         merchant_token: random_token(24),
-        pay: Some(crate::wechat::pay::keys::DemoPayKeys::generate(
-            "1900000109",
-        )?),
+        pay: generate_demo_keys()?,
     };
     write_secrets(path, &file)?;
     tracing::info!(path = %path.display(), "generated data key, merchant token and demo WeChat Pay keys");
@@ -408,6 +455,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "demo")]
     fn a_real_merchant_needs_https_notification_urls() {
         let mut pay = PayConfig::demo(
             crate::wechat::pay::keys::DemoPayKeys::for_tests(),

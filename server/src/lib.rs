@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 use crate::config::{Config, WeChatApi};
 use crate::crypto::Keyring;
 use crate::state::AppState;
+#[cfg(feature = "demo")]
 use crate::wechat::fake::FakeWeChat;
 use crate::wechat::pay::{MerchantSigner, PayClient, PlatformVerifier};
 use crate::wechat::WeChatClient;
@@ -46,7 +47,8 @@ pub fn init_tracing() {
 pub struct Server {
     pub addr: SocketAddr,
     pub state: AppState,
-    /// The in-process fake WeChat API, when configured.
+    /// The in-process fake WeChat API, when configured (demo mode).
+    #[cfg(feature = "demo")]
     pub fake_wechat: Option<FakeWeChat>,
     serve: JoinHandle<std::io::Result<()>>,
     expiry: JoinHandle<()>,
@@ -102,6 +104,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         config.seed_demo,
     )
     .await?;
+    #[cfg(feature = "demo")]
     let fake_wechat = if config.wechat_api == WeChatApi::Fake || config.pay.api == WeChatApi::Fake {
         let pay_keys = match config.pay.api {
             WeChatApi::Fake => Some(
@@ -121,10 +124,23 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     } else {
         None
     };
+    #[cfg(feature = "demo")]
     let base_of = |api: &WeChatApi| match (api, &fake_wechat) {
         (WeChatApi::Url(u), _) => u.clone(),
         (WeChatApi::Fake, Some(f)) => f.url(),
         (WeChatApi::Fake, None) => unreachable!("fake started above"),
+    };
+    #[cfg(not(feature = "demo"))]
+    if config.wechat_api == WeChatApi::Fake || config.pay.api == WeChatApi::Fake {
+        anyhow::bail!(
+            "this build has no demo mode (no fake WeChat): configure {}",
+            config::PRODUCTION_SETTINGS
+        );
+    }
+    #[cfg(not(feature = "demo"))]
+    let base_of = |api: &WeChatApi| match api {
+        WeChatApi::Url(u) => u.clone(),
+        WeChatApi::Fake => String::new(), // refused above
     };
     let wechat = WeChatClient::new(
         base_of(&config.wechat_api),
@@ -185,6 +201,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     Ok(Server {
         addr,
         state,
+        #[cfg(feature = "demo")]
         fake_wechat,
         serve,
         expiry,

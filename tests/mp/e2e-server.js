@@ -20,7 +20,7 @@ function serverBin() {
   if (!fs.existsSync(bin)) {
     throw new Error(
       `mall-server binary not found at ${bin}.\n` +
-      'Build it first: `cargo build -p mall-server` (binary in target/debug/), ' +
+      'Build it first: `cargo build -p mall-server --features demo` (binary in target/debug/), ' +
       'or point MALL_SERVER_BIN at a built binary.',
     );
   }

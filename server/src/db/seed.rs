@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sqlx::AnyConnection;
 
 use crate::db::{self, Db};
-use crate::wechat::fake::openid_for_code;
+use crate::wechat::demo::openid_for_code;
 
 /// The login code of the demo shopper in the fake WeChat API.
 pub const DEMO_CODE: &str = "demo";

@@ -2,6 +2,8 @@
 //! messages. `fake` is a loopback stand-in used by the demo and the tests; a
 //! later issue adds WeChat Pay v3 (prepay, notify verification) next to these.
 
+pub mod demo;
+#[cfg(feature = "demo")]
 pub mod fake;
 pub mod pay;
 

@@ -8,8 +8,9 @@
 //!   Pay public key at once), ±5 minutes, `WECHATPAY/SIGNTEST/` probes rejected;
 //! - [`decrypt`]: `resource` (AEAD_AES_256_GCM with the APIv3 key);
 //! - [`client`]: JSAPI prepay, order query, close, refund;
-//! - [`keys`]: demo/test key generation (never committed);
-//! - [`fake`]: WeChat's side, served by the loopback fake WeChat API.
+//! - [`keys`]: demo/test key generation (never committed; generation only with
+//!   the `demo` feature);
+//! - `fake` (feature `demo`): WeChat's side, served by the loopback fake WeChat API.
 //!
 //! Crypto: `ring` signs (constant-time RSA PKCS#1 v1.5 SHA-256) and verifies.
 //! The `rsa` crate is used only to *generate* demo keys and to issue the fake's
@@ -19,6 +20,7 @@
 
 pub mod client;
 pub mod decrypt;
+#[cfg(feature = "demo")]
 pub mod fake;
 pub mod keys;
 pub mod sign;
