@@ -2,18 +2,22 @@
 //! order with `mall_core::quote`, the same call the mini-program makes, so the
 //! shopper is charged exactly the total they saw.
 
-pub mod aftersale;
+pub mod after_sales;
+pub mod cart;
+pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod coupons;
 pub mod crypto;
 pub mod db;
-pub mod expiry;
 pub mod http;
 pub mod jobs;
+pub mod members;
 pub mod notify;
-pub mod order;
+pub mod orders;
 pub mod paging;
-pub mod pay;
+pub mod payments;
+pub mod reviews;
 pub mod state;
 pub mod wechat;
 
@@ -188,7 +192,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let expiry = {
         let state = state.clone();
         let every = Duration::from_secs(state.config.expiry_sweep_secs.max(1));
-        tokio::spawn(async move { expiry::run(state, every).await })
+        tokio::spawn(async move { orders::expiry::run(state, every).await })
     };
     let jobs = (state.config.jobs_every_secs > 0).then(|| {
         let state = state.clone();

@@ -1,18 +1,11 @@
 //! Database access. One portable SQL dialect (`$n` placeholders, integer flags,
 //! unix-second times) runs on SQLite and PostgreSQL through sqlx's `Any` driver;
 //! only the schema differs by type names (`migrations/{sqlite,postgres}`).
-//! Queries live by aggregate: catalog, users, cart, addresses, coupons, orders, reviews.
+//! Queries live with their capability (`orders`, `catalog`, `members`, …); this
+//! module keeps the pool, transactions, migrations, the startup lock and the seed.
 
-pub mod addresses;
-pub mod cart;
-pub mod catalog;
-pub mod coupons;
-pub mod orders;
-pub mod pricing;
-pub mod reviews;
 pub mod seed;
 pub mod startup;
-pub mod users;
 
 use std::borrow::Cow;
 use std::path::Path;

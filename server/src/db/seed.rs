@@ -288,7 +288,7 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
     let rules = demo_rules();
     serde_json::from_value::<ShopRules>(rules.clone())?; // fail fast on a bad seed
     sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
-        .bind(crate::db::pricing::RULES_KEY)
+        .bind(crate::catalog::pricing::RULES_KEY)
         .bind(rules.to_string())
         .execute(&mut *tx)
         .await?;
@@ -394,20 +394,20 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
         )
     };
     let banners = [
-        crate::db::catalog::Banner {
+        crate::catalog::Banner {
             image: "https://picsum.photos/seed/mall-banner-1/750/320".to_string(),
             url: format!("/pages/product/index?id={earbuds}"),
         },
-        crate::db::catalog::Banner {
+        crate::catalog::Banner {
             image: "https://picsum.photos/seed/mall-banner-2/750/320".to_string(),
             url: list("食品"),
         },
-        crate::db::catalog::Banner {
+        crate::catalog::Banner {
             image: "https://picsum.photos/seed/mall-banner-3/750/320".to_string(),
             url: list("服饰"),
         },
     ];
-    crate::db::catalog::set_banners(&mut tx, &banners).await?;
+    crate::catalog::set_banners(&mut tx, &banners).await?;
 
     let mut template_ids = Vec::new();
     for (title, shop, kind, scope, days, total, per_user) in templates(cat_ids["食品"]) {
@@ -452,9 +452,9 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
     )
     .await?;
     for (tid, days) in template_ids.iter().take(4) {
-        crate::db::coupons::insert(&mut tx, uid, *tid, now, now + days * 86_400, now).await?;
+        crate::coupons::insert(&mut tx, uid, *tid, now, now + days * 86_400, now).await?;
     }
-    crate::db::coupons::insert(
+    crate::coupons::insert(
         &mut tx,
         uid,
         template_ids[1].0,
@@ -490,7 +490,7 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
         );
     }
     for (i, (slug, who, rating, text)) in REVIEWS.iter().enumerate() {
-        crate::db::reviews::insert(
+        crate::reviews::insert(
             &mut tx,
             product_ids[slug],
             reviewers[*who],

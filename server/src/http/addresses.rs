@@ -6,12 +6,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::db;
-use crate::db::addresses::{self, Address, AddressFields};
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, AuthUser};
 use crate::http::input;
 use crate::http::{Access, Api};
+use crate::members::addresses::{self, Address, AddressFields};
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {

@@ -7,13 +7,13 @@ use axum::Json;
 use mall_core::refund::RefundItem;
 use serde::Deserialize;
 
-use crate::aftersale::{self, AfterSaleView, Kind};
+use crate::after_sales::{self, AfterSaleView, Kind};
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
 use crate::http::input;
 use crate::http::{Access, Api};
-use crate::pay::{self, RefundView};
+use crate::payments::{self, RefundView};
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -117,12 +117,12 @@ async fn refunds(
         return Err(ApiError::invalid("status", "unknown refund status"));
     }
     let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(pay::refunds(&mut conn, None, &status).await?))
+    Ok(Json(payments::refunds(&mut conn, None, &status).await?))
 }
 
 async fn refund_view(state: &AppState, id: i64) -> ApiResult<Json<RefundView>> {
     let mut conn = state.db.pool.acquire().await?;
-    pay::refunds(&mut conn, Some(id), "")
+    payments::refunds(&mut conn, Some(id), "")
         .await?
         .pop()
         .map(Json)
@@ -134,7 +134,7 @@ async fn retry_refund(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RefundView>> {
-    let new_id = pay::retry_refund(&state, id, db::now()).await?;
+    let new_id = payments::retry_refund(&state, id, db::now()).await?;
     refund_view(&state, new_id).await
 }
 
@@ -143,7 +143,7 @@ async fn close_refund(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RefundView>> {
-    pay::close_refund(&state, id, db::now()).await?;
+    payments::close_refund(&state, id, db::now()).await?;
     refund_view(&state, id).await
 }
 
@@ -165,7 +165,7 @@ async fn create(
     ApiJson(req): ApiJson<NewRequest>,
 ) -> ApiResult<(StatusCode, Json<AfterSaleView>)> {
     let reason = input::paragraph("reason", &req.reason, input::MAX_REASON)?;
-    let id = aftersale::request(
+    let id = after_sales::request(
         &state,
         user.user_id,
         order_id,
@@ -179,7 +179,7 @@ async fn create(
     let mut conn = state.db.pool.acquire().await?;
     Ok((
         StatusCode::CREATED,
-        Json(aftersale::view(&mut conn, id, Some(user.user_id)).await?),
+        Json(after_sales::view(&mut conn, id, Some(user.user_id)).await?),
     ))
 }
 
@@ -188,10 +188,10 @@ async fn preview(
     user: AuthUser,
     ApiPath(order_id): ApiPath<i64>,
     ApiJson(req): ApiJson<NewRequest>,
-) -> ApiResult<Json<aftersale::Preview>> {
+) -> ApiResult<Json<after_sales::Preview>> {
     let _ = req.kind; // either kind refunds the same
     Ok(Json(
-        aftersale::preview(
+        after_sales::preview(
             &state,
             user.user_id,
             order_id,
@@ -208,7 +208,7 @@ async fn list(
 ) -> ApiResult<Json<Vec<AfterSaleView>>> {
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(
-        aftersale::list_for_user(&mut conn, user.user_id).await?,
+        after_sales::list_for_user(&mut conn, user.user_id).await?,
     ))
 }
 
@@ -219,7 +219,7 @@ async fn one(
 ) -> ApiResult<Json<AfterSaleView>> {
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(
-        aftersale::view(&mut conn, id, Some(user.user_id)).await?,
+        after_sales::view(&mut conn, id, Some(user.user_id)).await?,
     ))
 }
 
@@ -245,7 +245,7 @@ async fn send_back(
     ApiJson(t): ApiJson<Tracking>,
 ) -> ApiResult<Json<AfterSaleView>> {
     t.check()?;
-    aftersale::shopper_return(
+    after_sales::shopper_return(
         &state,
         user.user_id,
         id,
@@ -256,7 +256,7 @@ async fn send_back(
     .await?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(
-        aftersale::view(&mut conn, id, Some(user.user_id)).await?,
+        after_sales::view(&mut conn, id, Some(user.user_id)).await?,
     ))
 }
 
@@ -266,12 +266,12 @@ async fn of_order(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<AfterSaleView>>> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(aftersale::list_for_order(&mut conn, id).await?))
+    Ok(Json(after_sales::list_for_order(&mut conn, id).await?))
 }
 
 async fn merchant_view(state: &AppState, id: i64) -> ApiResult<Json<AfterSaleView>> {
     let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(aftersale::view(&mut conn, id, None).await?))
+    Ok(Json(after_sales::view(&mut conn, id, None).await?))
 }
 
 async fn approve(
@@ -279,7 +279,7 @@ async fn approve(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AfterSaleView>> {
-    aftersale::approve(&state, id, db::now()).await?;
+    after_sales::approve(&state, id, db::now()).await?;
     merchant_view(&state, id).await
 }
 
@@ -299,7 +299,7 @@ async fn reject(
     if reason.is_empty() {
         return Err(ApiError::invalid("reason", "required"));
     }
-    aftersale::reject(&state, id, &reason, db::now()).await?;
+    after_sales::reject(&state, id, &reason, db::now()).await?;
     merchant_view(&state, id).await
 }
 
@@ -308,6 +308,6 @@ async fn receive(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AfterSaleView>> {
-    aftersale::receive_return(&state, id, db::now()).await?;
+    after_sales::receive_return(&state, id, db::now()).await?;
     merchant_view(&state, id).await
 }

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::random_token;
 use crate::crypto::sha256_hex;
-use crate::db::{self, users};
+use crate::db;
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, AuthUser};
 use crate::http::input;
 use crate::http::{Access, Api};
+use crate::members::users;
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {

@@ -6,8 +6,10 @@ use mall_core::cart::MAX_LINE_QUANTITY;
 use mall_core::{CartLine, Money, Quote, QuoteOptions, RuleError};
 use serde::{Deserialize, Serialize};
 
-use crate::db::cart::{self, CartItem};
-use crate::db::{self, catalog, pricing};
+use crate::cart::{self, CartItem};
+use crate::catalog;
+use crate::catalog::pricing;
+use crate::db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, AuthUser};
 use crate::http::input;

@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::db;
-use crate::db::catalog::{
+use crate::catalog::{
     self, Banner, Category, FlashSale, ProductCard, ProductDetail, ProductFilter, Sort,
 };
+use crate::db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::input::{self, Page, Paging};

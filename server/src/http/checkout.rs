@@ -14,16 +14,22 @@ use mall_core::{CartLine, CouponChoice, PointsChoice, Quote, QuoteOptions, RuleE
 use rand::Rng;
 use serde::Deserialize;
 
+use crate::cart;
+use crate::catalog;
+use crate::catalog::pricing;
+use crate::coupons;
 use crate::crypto::Sealed;
-use crate::db::orders::{self, NewOrder, OrderDetail};
-use crate::db::{self, addresses, cart, catalog, coupons, pricing, users, Tx};
+use crate::db::{self, Tx};
 use crate::http::cart::core_line;
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, AuthUser};
 use crate::http::input;
 use crate::http::{Access, Api};
-use crate::order::OrderStatus;
+use crate::members::addresses;
+use crate::members::users;
+use crate::orders::OrderStatus;
+use crate::orders::{self, NewOrder, OrderDetail};
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {

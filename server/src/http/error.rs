@@ -11,7 +11,7 @@ use mall_core::{ErrorBody, Quote, RuleError};
 use serde_json::{json, Value};
 
 use crate::http::codes::Code;
-use crate::order::{Action, OrderStatus};
+use crate::orders::{Action, OrderStatus};
 use crate::wechat::WeChatError;
 
 #[derive(Debug, thiserror::Error)]

@@ -8,13 +8,15 @@ use mall_core::{member_status, MemberStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::db::coupons::{self, ClaimError, Template, WalletCoupon, WalletStatus};
-use crate::db::{self, pricing, users};
+use crate::catalog::pricing;
+use crate::coupons::{self, ClaimError, Template, WalletCoupon, WalletStatus};
+use crate::db;
 use crate::http::auth::mask_phone;
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ApiQuery, AuthUser, MaybeUser};
 use crate::http::{Access, Api};
+use crate::members::users;
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {

@@ -7,8 +7,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::catalog::Banner;
-use crate::db::{self, catalog, orders, orders::OrderDetail};
+use crate::catalog;
+use crate::catalog::Banner;
+use crate::db;
 use crate::http::after_sales::Tracking;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, Merchant};
@@ -16,7 +17,9 @@ use crate::http::input;
 use crate::http::orders::{act, load};
 use crate::http::{Access, Api};
 use crate::notify::{self, Message};
-use crate::order::Action;
+use crate::orders;
+use crate::orders::Action;
+use crate::orders::OrderDetail;
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -117,7 +120,7 @@ async fn mark_paid(
         .await?;
     let r = match payable {
         None => Err(ApiError::NotFound("order")),
-        Some(p) => crate::pay::mark_paid(&state, &mut tx, id, None, p, "merchant", now).await,
+        Some(p) => crate::payments::mark_paid(&state, &mut tx, id, None, p, "merchant", now).await,
     };
     db::finish(tx, r).await?;
     Ok(Json(load(&state, id, None).await?))
@@ -250,7 +253,7 @@ async fn run_jobs(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json
 }
 
 async fn expire_now(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Value>> {
-    let closed = crate::expiry::sweep(&state).await?;
+    let closed = crate::orders::expiry::sweep(&state).await?;
     Ok(Json(json!({"closed": closed})))
 }
 

@@ -5,12 +5,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::db;
-use crate::db::orders::{self, OrderDetail, OrderSummary};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiPath, ApiQuery, AuthUser};
 use crate::http::input::{self, Page};
 use crate::http::{Access, Api};
-use crate::order::{Action, Tab};
+use crate::orders::{self, OrderDetail, OrderSummary};
+use crate::orders::{Action, Tab};
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {

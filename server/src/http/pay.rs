@@ -15,7 +15,7 @@ use crate::db;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiPath, AuthUser};
 use crate::http::{Access, Api};
-use crate::pay::{self, PayResponse, Reject};
+use crate::payments::{self, PayResponse, Reject};
 use crate::state::AppState;
 use crate::wechat::pay::client::{NotifyError, RefundInfo, Transaction};
 use crate::wechat::pay::NotifyHeaders;
@@ -47,7 +47,7 @@ async fn prepay(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PayResponse>> {
     Ok(Json(
-        pay::prepay(&state, id, user.user_id, db::now()).await?,
+        payments::prepay(&state, id, user.user_id, db::now()).await?,
     ))
 }
 
@@ -104,7 +104,7 @@ async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(t) => t,
         Err(e) => return refused(NotifyError::Malformed(e.to_string())),
     };
-    match pay::apply_transaction(&state, &t, "wechat", db::now()).await {
+    match payments::apply_transaction(&state, &t, "wechat", db::now()).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => rejected(e),
     }
@@ -120,7 +120,7 @@ async fn refund_notify(State(state): State<AppState>, headers: HeaderMap, body: 
         Ok(i) => i,
         Err(e) => return refused(NotifyError::Malformed(e.to_string())),
     };
-    match pay::apply_refund_notice(&state, &info, db::now()).await {
+    match payments::apply_refund_notice(&state, &info, db::now()).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => rejected(e),
     }

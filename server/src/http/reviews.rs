@@ -6,13 +6,15 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use crate::db::{self, reviews, reviews::ReviewView};
+use crate::db;
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::http::input::{self, Page};
 use crate::http::{Access, Api};
-use crate::order::OrderStatus;
+use crate::orders::OrderStatus;
+use crate::reviews;
+use crate::reviews::ReviewView;
 use crate::state::AppState;
 
 pub const MAX_TEXT_CHARS: usize = 500;

@@ -6,8 +6,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::catalog::{self, ProductCard, Sort};
 use crate::db;
-use crate::db::catalog::{self, ProductCard, Sort};
 use crate::http::catalog::{list_page, ListQuery};
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiQuery, AuthUser, MaybeUser};

@@ -147,7 +147,7 @@ async fn a_coupon_about_to_expire_is_reminded_once_and_used_or_reminded_ones_nev
         (2, now - 60),
     ] {
         ids.push(
-            mall_server::db::coupons::insert(&mut conn, uid, template, now - 86_400, until, now)
+            mall_server::coupons::insert(&mut conn, uid, template, now - 86_400, until, now)
                 .await
                 .unwrap(),
         );

@@ -226,14 +226,14 @@ async fn a_lost_notification_is_settled_by_query_and_a_late_one_for_a_cancelled_
     let state = &app.server.state;
     let now = mall_server::db::now();
     assert_eq!(
-        mall_server::pay::settle_unpaid(state, now, 0)
+        mall_server::payments::settle_unpaid(state, now, 0)
             .await
             .unwrap(),
         0
     );
     fake(&app).pay(&no_a).unwrap();
     assert_eq!(
-        mall_server::pay::settle_unpaid(state, now, 0)
+        mall_server::payments::settle_unpaid(state, now, 0)
             .await
             .unwrap(),
         1
@@ -300,7 +300,9 @@ async fn an_expiring_order_is_closed_at_wechat_or_settled_if_it_was_paid() {
     prepay(&app, &t, b).await;
     fake(&app).pay(&no_a).unwrap();
     app.exec("UPDATE orders SET expires_at = 0").await;
-    let closed = mall_server::expiry::sweep(&app.server.state).await.unwrap();
+    let closed = mall_server::orders::expiry::sweep(&app.server.state)
+        .await
+        .unwrap();
     assert_eq!(closed, 1);
     assert_eq!(order(&app, a).await["status"], "paid");
     assert_eq!(order(&app, b).await["status"], "cancelled");
@@ -798,7 +800,7 @@ async fn a_payment_racing_the_cancel_ends_paid_or_refunded_never_lost() {
         let s = r.unwrap();
         assert!(s < 500, "a racing cancel or notification answered {s}");
     }
-    mall_server::pay::reconcile_cancelled(&app.server.state, mall_server::db::now() + 3600, 0)
+    mall_server::payments::reconcile_cancelled(&app.server.state, mall_server::db::now() + 3600, 0)
         .await
         .unwrap();
     for (id, no) in orders {
@@ -833,7 +835,7 @@ async fn reconciliation_refunds_a_cancelled_order_that_wechat_reports_paid() {
     let state = &app.server.state;
     let later = mall_server::db::now() + 120;
     assert_eq!(
-        mall_server::pay::reconcile_cancelled(state, later, 60)
+        mall_server::payments::reconcile_cancelled(state, later, 60)
             .await
             .unwrap(),
         1
@@ -845,7 +847,7 @@ async fn reconciliation_refunds_a_cancelled_order_that_wechat_reports_paid() {
     assert_eq!(fake(&app).order(&no_b).unwrap().state, "CLOSED");
     // Asked once: a second run changes nothing.
     assert_eq!(
-        mall_server::pay::reconcile_cancelled(state, later, 60)
+        mall_server::payments::reconcile_cancelled(state, later, 60)
             .await
             .unwrap(),
         0
@@ -878,7 +880,7 @@ async fn requests_name_the_public_key_and_either_key_alone_is_enough() {
         fake(&app).pay(&no).unwrap();
         let now = mall_server::db::now();
         assert_eq!(
-            mall_server::pay::settle_unpaid(&app.server.state, now, 0)
+            mall_server::payments::settle_unpaid(&app.server.state, now, 0)
                 .await
                 .unwrap(),
             1,
@@ -915,7 +917,9 @@ async fn unsigned_error_answers_are_handled_by_their_code_without_moving_money()
         .unsigned_errors
         .store(true, std::sync::atomic::Ordering::Relaxed);
     app.exec("UPDATE orders SET expires_at = 0").await;
-    let closed = mall_server::expiry::sweep(&app.server.state).await.unwrap();
+    let closed = mall_server::orders::expiry::sweep(&app.server.state)
+        .await
+        .unwrap();
     assert_eq!(
         closed, 2,
         "ORDER_NOT_EXIST (unsigned) and a closed order both expire"
@@ -925,7 +929,7 @@ async fn unsigned_error_answers_are_handled_by_their_code_without_moving_money()
     // The reconciliation job does not settle a cancelled order on an unsigned
     // "no such order": it asks again next time.
     let later = mall_server::db::now() + 3600;
-    mall_server::pay::reconcile_cancelled(&app.server.state, later, 0)
+    mall_server::payments::reconcile_cancelled(&app.server.state, later, 0)
         .await
         .unwrap();
     assert_eq!(

@@ -15,11 +15,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::beijing_rfc3339;
-use crate::db::{self, orders};
+use crate::db;
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::notify::{self, Message};
-use crate::order::{Action, OrderStatus};
+use crate::orders;
+use crate::orders::{Action, OrderStatus};
 use crate::state::AppState;
 use crate::wechat::pay::client::{PayError, RefundInfo, Transaction};
 use crate::wechat::pay::sign::RequestPayment;
@@ -559,7 +560,7 @@ pub async fn set_refund_status(
     let (order_id, after_sale, amount, user_id) = row;
     match after_sale {
         Some(a) if to == "closed" => {
-            crate::aftersale::revert_in(&mut *conn, a, "refund closed", now).await?;
+            crate::after_sales::revert_in(&mut *conn, a, "refund closed", now).await?;
         }
         Some(a) => {
             let status = match to {

@@ -224,7 +224,7 @@ pub async fn list_products(
         .as_deref()
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .map(super::like_contains)
+        .map(crate::db::like_contains)
         .unwrap_or_default();
     let cat = f.category_id.unwrap_or(0);
     let min = f.min_price.unwrap_or(0);
@@ -326,7 +326,7 @@ pub struct ProductDetail {
     /// Activities running now or upcoming for this product's SKUs.
     pub activities: Vec<ActivityInfo>,
     /// Count, good rate and the latest reviews (`GET /api/products/{id}/reviews` pages them all).
-    pub review_summary: crate::db::reviews::ReviewSummary,
+    pub review_summary: crate::reviews::ReviewSummary,
 }
 
 pub async fn product_detail(
@@ -376,7 +376,7 @@ pub async fn product_detail(
         .collect();
     let on_shelf: Vec<&SkuDetail> = skus.iter().filter(|s| s.on_shelf).collect();
     let sku_ids: Vec<i64> = skus.iter().map(|s| s.id).collect();
-    let review_summary = crate::db::reviews::summary(&mut *conn, id).await?;
+    let review_summary = crate::reviews::summary(&mut *conn, id).await?;
     let activities = activities_for(conn, &sku_ids)
         .await?
         .into_iter()
@@ -691,7 +691,7 @@ pub async fn clear_history(conn: &mut AnyConnection, user_id: i64) -> sqlx::Resu
 /// Suggestions as the shopper types: product titles and known search terms
 /// containing the prefix, shortest first.
 pub async fn suggestions(conn: &mut AnyConnection, q: &str) -> sqlx::Result<Vec<String>> {
-    let pattern = super::like_contains(q);
+    let pattern = crate::db::like_contains(q);
     let mut titles: Vec<String> = sqlx::query_scalar(
         "SELECT title FROM products WHERE on_shelf = 1 AND (LOWER(title) LIKE $1 ESCAPE '\\' OR LOWER(keywords) LIKE $1 ESCAPE '\\')
          UNION SELECT keyword FROM search_terms WHERE LOWER(keyword) LIKE $1 ESCAPE '\\'",

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use crate::db::{self, orders};
-use crate::order::Action;
+use crate::db;
+use crate::orders;
+use crate::orders::Action;
 use crate::state::AppState;
 
 pub async fn run(state: AppState, every: Duration) {
@@ -35,7 +36,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
                 .fetch_optional(&state.db.pool)
                 .await?;
         if let Some((no, Some(_))) = prepay {
-            match crate::pay::settle_or_close_before_expiry(state, &no, now).await {
+            match crate::payments::settle_or_close_before_expiry(state, &no, now).await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(e) => {

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use mall_core::{Buyer, CartLine, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules};
 use sqlx::AnyConnection;
 
-use crate::db::catalog::{self, SkuView};
-use crate::db::coupons;
+use crate::catalog::{self, SkuView};
+use crate::coupons;
 use crate::http::error::{ApiError, ApiResult};
 
 pub const RULES_KEY: &str = "shop_rules";

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use crate::db::{self, orders};
-use crate::order::{Action, OrderStatus};
+use crate::db;
+use crate::orders;
+use crate::orders::{Action, OrderStatus};
 use crate::state::AppState;
 
 pub async fn run(state: AppState, every: Duration) {
@@ -31,18 +32,20 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     };
     check(
         "settle_unpaid",
-        crate::pay::settle_unpaid(state, now, 60).await.map(drop),
+        crate::payments::settle_unpaid(state, now, 60)
+            .await
+            .map(drop),
     );
     check(
         "reconcile_cancelled",
-        crate::pay::reconcile_cancelled(state, now, 60)
+        crate::payments::reconcile_cancelled(state, now, 60)
             .await
             .map(drop),
     );
     check("auto_confirm", auto_confirm(state, now).await.map(drop));
     check(
         "retry_refunds",
-        crate::pay::retry_refunds(state, now).await.map(drop),
+        crate::payments::retry_refunds(state, now).await.map(drop),
     );
     check(
         "coupon_reminders",

@@ -10,12 +10,13 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
+use crate::catalog::SkuView;
+use crate::coupons;
 use crate::crypto::{Keyring, Sealed};
-use crate::db::addresses::{self, AddressFields};
-use crate::db::catalog::SkuView;
-use crate::db::{coupons, users};
 use crate::http::error::{ApiError, ApiResult};
-use crate::order::{Action, OrderStatus, Tab};
+use crate::members::addresses::{self, AddressFields};
+use crate::members::users;
+use crate::orders::{Action, OrderStatus, Tab};
 
 pub struct NewOrder<'a> {
     pub order_no: &'a str,

@@ -15,7 +15,7 @@
 //! commission reversal reversed, stock taken back where the goods were not
 //! returned, the order out of `refunded`. A closed request is no longer
 //! `previous` for the core. An ABNORMAL refund can be retried (same amount,
-//! new out_refund_no: `pay::retry_refund`).
+//! new out_refund_no: `payments::retry_refund`).
 //!
 //! ```text
 //! requested ──approve (refund only)──────────────────────────▶ refunding ─▶ refunded
@@ -33,11 +33,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
-use crate::db::{self, coupons, orders, users};
+use crate::coupons;
+use crate::db;
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
-use crate::order::{Action, OrderStatus};
-use crate::pay::{self, Distribution};
+use crate::members::users;
+use crate::orders;
+use crate::orders::{Action, OrderStatus};
+use crate::payments::{self, Distribution};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -416,7 +419,7 @@ async fn execute(state: &AppState, id: i64, from: &[&str], now: i64) -> ApiResul
     let r = execute_in(&mut tx, id, from, now).await;
     let refund_row = db::finish(tx, r).await?;
     if let Some(rid) = refund_row {
-        if let Err(e) = pay::send_refund(state, rid, now).await {
+        if let Err(e) = payments::send_refund(state, rid, now).await {
             tracing::warn!(error = %e, "refund not sent yet; the refund job retries it");
         }
     }
@@ -549,7 +552,7 @@ async fn execute_in(
         )?;
         for s in rev.shares {
             if !s.amount.is_zero() {
-                pay::insert_commission(
+                payments::insert_commission(
                     &mut *conn,
                     order_id,
                     Some(id),
@@ -577,7 +580,7 @@ async fn execute_in(
         step(&mut *conn, id, &["refunding"], "refunded", now).await?;
         return Ok(None);
     }
-    let rid = pay::insert_refund(
+    let rid = payments::insert_refund(
         &mut *conn,
         order_id,
         Some(id),
@@ -754,7 +757,8 @@ pub async fn revert_in(
     .fetch_all(&mut *conn)
     .await?;
     for (level, promoter, amt) in reversed {
-        pay::insert_commission(&mut *conn, order_id, Some(id), level, &promoter, -amt, now).await?;
+        payments::insert_commission(&mut *conn, order_id, Some(id), level, &promoter, -amt, now)
+            .await?;
         rev.commission_restored -= amt;
     }
 

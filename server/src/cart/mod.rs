@@ -1,0 +1,5 @@
+//! The shopper's cart.
+
+pub mod store;
+
+pub use store::*;
