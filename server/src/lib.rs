@@ -10,6 +10,7 @@ pub mod config;
 pub mod coupons;
 pub mod crypto;
 pub mod db;
+pub mod distribution;
 pub mod http;
 pub mod jobs;
 pub mod members;
@@ -17,6 +18,7 @@ pub mod notify;
 pub mod orders;
 pub mod paging;
 pub mod payments;
+pub mod refunds;
 pub mod reviews;
 pub mod state;
 pub mod wechat;
@@ -192,7 +194,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let expiry = {
         let state = state.clone();
         let every = Duration::from_secs(state.config.expiry_sweep_secs.max(1));
-        tokio::spawn(async move { orders::expiry::run(state, every).await })
+        tokio::spawn(async move { jobs::expiry::run(state, every).await })
     };
     let jobs = (state.config.jobs_every_secs > 0).then(|| {
         let state = state.clone();

@@ -17,30 +17,30 @@
 //! `previous` for the core. An ABNORMAL refund can be retried (same amount,
 //! new out_refund_no: `payments::retry_refund`).
 //!
-//! ```text
-//! requested ──approve (refund only)──────────────────────────▶ refunding ─▶ refunded
-//!     │      └approve (return)▶ awaiting_return ─return▶ returned ─receive┘ │  ▲
-//!     │                                                                     │  │ retry
-//!     │                                            refund_closed ◀──close── refund_abnormal
-//!     │                                            (undone)      ◀──CLOSED── refunding
-//!     └──reject──▶ rejected  (awaiting_return / returned can be rejected too)
-//! ```
+//! The state machine is [`status`]: one enum, one transition table. Approval
+//! returns the refund to send; the caller sends it after commit
+//! (`payments::send_refund`), and a refund's outcome comes back through
+//! [`on_refund`], so this module never calls payments.
 
 use mall_core::commission::{commission_reversal, CommissionInput};
 use mall_core::refund::{refund, RefundInput, RefundItem, RefundRecord, RefundRequest};
 use mall_core::{OrderSnapshot, RefundQuote};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub mod status;
 use sqlx::{AnyConnection, Row};
+pub use status::{AfterSaleStatus, Step};
 
 use crate::coupons;
 use crate::db;
+use crate::distribution::{self, Distribution};
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::members::users;
 use crate::orders;
 use crate::orders::{Action, OrderStatus};
-use crate::payments::{self, Distribution};
+use crate::refunds::{self, RefundStatus};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,13 +52,33 @@ pub enum Kind {
 
 /// Requests whose units are taken (open or approved). A closed refund was
 /// undone: its units are free again.
-const TAKEN: &str =
-    "'requested', 'awaiting_return', 'returned', 'refunding', 'refunded', 'refund_abnormal'";
+fn taken() -> String {
+    let open: Vec<AfterSaleStatus> = AfterSaleStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .collect();
+    status::sql_list(&open)
+}
+
 /// Requests whose refund is decided (approved) and stands: pending, successful
 /// or abnormal (retried or closed by the merchant), never closed.
-const APPROVED: &str = "'refunding', 'refunded', 'refund_abnormal'";
+fn approved() -> String {
+    let approved: Vec<AfterSaleStatus> = AfterSaleStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_approved())
+        .collect();
+    status::sql_list(&approved)
+}
+
 /// Refund rows whose cash is out or may still go out.
-const LIVE_REFUNDS: &str = "'pending', 'processing', 'success', 'abnormal'";
+fn live_refunds() -> String {
+    RefundStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_live())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -187,7 +207,8 @@ async fn decide(
     // core's count by the units' rounding fen. The cash never goes past the
     // payable, and the refund that leaves nothing refundable pays exactly the rest.
     let live: i64 = sqlx::query_scalar(&format!(
-        "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM refunds WHERE order_id = $1 AND status IN ({LIVE_REFUNDS})"
+        "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM refunds WHERE order_id = $1 AND status IN ({})",
+        live_refunds()
     ))
     .bind(order_id)
     .fetch_one(&mut *conn)
@@ -233,10 +254,10 @@ pub async fn preview(
     // Units other requests hold are refused, as a request would be.
     refund(&RefundInput {
         order: order.clone(),
-        previous: records(&mut conn, order_id, TAKEN, 0).await?,
+        previous: records(&mut conn, order_id, &taken(), 0).await?,
         request: request.clone(),
     })?;
-    let previous = records(&mut conn, order_id, APPROVED, 0).await?;
+    let previous = records(&mut conn, order_id, &approved(), 0).await?;
     let (quote, amount) = decide(&mut conn, order_id, payable, order, previous, request).await?;
     Ok(Preview {
         amount,
@@ -264,7 +285,7 @@ pub async fn request(
         requestable(&mut tx, user_id, order_id).await?;
         users::lock(&mut tx, user_id, now).await?;
         let order = snapshot(&mut tx, order_id).await?;
-        let previous = records(&mut tx, order_id, TAKEN, 0).await?;
+        let previous = records(&mut tx, order_id, &taken(), 0).await?;
         let items: Vec<RefundItem> = items.into_iter().filter(|i| i.quantity > 0).collect();
         let quote = refund(&RefundInput {
             order,
@@ -299,26 +320,26 @@ pub async fn request(
     db::finish(tx, r).await
 }
 
-async fn step(
-    conn: &mut AnyConnection,
-    id: i64,
-    from: &[&str],
-    to: &str,
-    now: i64,
-) -> ApiResult<()> {
-    let list = from
-        .iter()
-        .map(|s| format!("'{s}'"))
+/// Take `step` on request `id`: one conditional UPDATE from the step's
+/// source states (the table in [`status`]); a request in any other state is
+/// refused with its current state.
+async fn step(conn: &mut AnyConnection, id: i64, step: Step, now: i64) -> ApiResult<()> {
+    let from = step.from_statuses();
+    let placeholders = (0..from.len())
+        .map(|i| format!("${}", i + 4))
         .collect::<Vec<_>>()
         .join(", ");
-    let r = sqlx::query(&format!(
-        "UPDATE after_sales SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({list})"
-    ))
-    .bind(to)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    let sql = format!(
+        "UPDATE after_sales SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({placeholders})"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(step.to().as_str())
+        .bind(now)
+        .bind(id);
+    for f in from {
+        q = q.bind(f.as_str());
+    }
+    let r = q.execute(&mut *conn).await?;
     if r.rows_affected() != 1 {
         let now_status: Option<String> =
             sqlx::query_scalar("SELECT status FROM after_sales WHERE id = $1")
@@ -329,15 +350,51 @@ async fn step(
             None => Err(ApiError::NotFound("after-sale")),
             Some(s) => Err(ApiError::conflict(
                 Code::AfterSaleState,
-                format!("售后单当前状态为{s}，不能进行此操作"),
+                format!(
+                    "售后单当前状态为{}，不能进行此操作",
+                    AfterSaleStatus::parse(&s).map_or(s.as_str(), |a| a.label())
+                ),
             )),
         };
     }
     Ok(())
 }
 
-/// Merchant approves: refund-only → refund now; return → wait for the goods.
-pub async fn approve(state: &AppState, id: i64, now: i64) -> ApiResult<()> {
+/// A refund of request `id` moved to `to` (`payments` reports it, in the
+/// transaction that moved it): the request follows; a closed refund undoes
+/// its approval ([`revert_in`]).
+pub async fn on_refund(
+    conn: &mut AnyConnection,
+    id: i64,
+    to: RefundStatus,
+    now: i64,
+) -> ApiResult<()> {
+    let step = match to {
+        RefundStatus::Success => Step::RefundSucceeded,
+        RefundStatus::Abnormal => Step::RefundAbnormal,
+        RefundStatus::Closed => {
+            revert_in(conn, id, "refund closed", now).await?;
+            return Ok(());
+        }
+        RefundStatus::Pending | RefundStatus::Processing | RefundStatus::Superseded => {
+            return Ok(())
+        }
+    };
+    match self::step(conn, id, step, now).await {
+        // Already there (a duplicate notice) or moved on: nothing to do.
+        Err(ApiError::Conflict { .. }) => Ok(()),
+        r => r,
+    }
+}
+
+/// The merchant re-sent an abnormal refund: the request is refunding again.
+pub async fn on_refund_retried(conn: &mut AnyConnection, id: i64, now: i64) -> ApiResult<()> {
+    step(conn, id, Step::RefundRetried, now).await
+}
+
+/// Merchant approves: refund-only → refund now (the refund to send after
+/// commit is returned); return → wait for the goods.
+pub async fn approve(state: &AppState, id: i64, now: i64) -> ApiResult<Option<i64>> {
     let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM after_sales WHERE id = $1")
         .bind(id)
         .fetch_optional(&state.db.pool)
@@ -346,29 +403,22 @@ pub async fn approve(state: &AppState, id: i64, now: i64) -> ApiResult<()> {
         None => Err(ApiError::NotFound("after-sale")),
         Some("return_refund") => {
             let mut tx = state.db.begin_write().await?;
-            let r = step(&mut tx, id, &["requested"], "awaiting_return", now).await;
-            db::finish(tx, r).await
+            let r = step(&mut tx, id, Step::ApproveReturn, now).await;
+            db::finish(tx, r).await.map(|()| None)
         }
-        Some(_) => execute(state, id, &["requested"], now).await,
+        Some(_) => execute(state, id, Step::ApproveRefund, now).await,
     }
 }
 
-/// Merchant received the returned goods: refund now.
-pub async fn receive_return(state: &AppState, id: i64, now: i64) -> ApiResult<()> {
-    execute(state, id, &["awaiting_return", "returned"], now).await
+/// Merchant received the returned goods: refund now (the refund to send is returned).
+pub async fn receive_return(state: &AppState, id: i64, now: i64) -> ApiResult<Option<i64>> {
+    execute(state, id, Step::ReceiveReturn, now).await
 }
 
 pub async fn reject(state: &AppState, id: i64, reason: &str, now: i64) -> ApiResult<()> {
     let mut tx = state.db.begin_write().await?;
     let r = async {
-        step(
-            &mut tx,
-            id,
-            &["requested", "awaiting_return", "returned"],
-            "rejected",
-            now,
-        )
-        .await?;
+        step(&mut tx, id, Step::Reject, now).await?;
         sqlx::query("UPDATE after_sales SET reject_reason = $1 WHERE id = $2")
             .bind(reason)
             .bind(id)
@@ -398,7 +448,7 @@ pub async fn shopper_return(
         if owner != Some(user_id) {
             return Err(ApiError::NotFound("after-sale"));
         }
-        step(&mut tx, id, &["awaiting_return"], "returned", now).await?;
+        step(&mut tx, id, Step::ShopperReturns, now).await?;
         sqlx::query(
             "UPDATE after_sales SET return_carrier = $1, return_tracking_no = $2 WHERE id = $3",
         )
@@ -413,23 +463,18 @@ pub async fn shopper_return(
     db::finish(tx, r).await
 }
 
-/// Decide the refund with the core and apply its effects; send the cash after commit.
-async fn execute(state: &AppState, id: i64, from: &[&str], now: i64) -> ApiResult<()> {
+/// Decide the refund with the core and apply its effects; the refund row to
+/// send (after commit) is returned.
+async fn execute(state: &AppState, id: i64, step: Step, now: i64) -> ApiResult<Option<i64>> {
     let mut tx = state.db.begin_write().await?;
-    let r = execute_in(&mut tx, id, from, now).await;
-    let refund_row = db::finish(tx, r).await?;
-    if let Some(rid) = refund_row {
-        if let Err(e) = payments::send_refund(state, rid, now).await {
-            tracing::warn!(error = %e, "refund not sent yet; the refund job retries it");
-        }
-    }
-    Ok(())
+    let r = execute_in(&mut tx, id, step, now).await;
+    db::finish(tx, r).await
 }
 
 async fn execute_in(
     conn: &mut AnyConnection,
     id: i64,
-    from: &[&str],
+    step: Step,
     now: i64,
 ) -> ApiResult<Option<i64>> {
     let row = sqlx::query(
@@ -456,9 +501,9 @@ async fn execute_in(
         .ok_or_else(|| anyhow::anyhow!("status"))?;
     users::lock(&mut *conn, user_id, now).await?;
     // Claim the request first: a second approval finds it moved on.
-    step(&mut *conn, id, from, "refunding", now).await?;
+    self::step(&mut *conn, id, step, now).await?;
     let order = snapshot(&mut *conn, order_id).await?;
-    let previous = records(&mut *conn, order_id, APPROVED, id).await?;
+    let previous = records(&mut *conn, order_id, &approved(), id).await?;
     let (quote, amount) = decide(
         &mut *conn,
         order_id,
@@ -552,7 +597,7 @@ async fn execute_in(
         )?;
         for s in rev.shares {
             if !s.amount.is_zero() {
-                payments::insert_commission(
+                distribution::insert_commission(
                     &mut *conn,
                     order_id,
                     Some(id),
@@ -577,10 +622,10 @@ async fn execute_in(
         .await?;
     }
     if amount == 0 {
-        step(&mut *conn, id, &["refunding"], "refunded", now).await?;
+        self::step(&mut *conn, id, Step::RefundSucceeded, now).await?;
         return Ok(None);
     }
-    let rid = payments::insert_refund(
+    let rid = refunds::insert(
         &mut *conn,
         order_id,
         Some(id),
@@ -616,10 +661,11 @@ pub async fn revert_in(
     let order_id: i64 = row.try_get("order_id")?;
     let user_id: i64 = row.try_get("user_id")?;
     users::lock(&mut *conn, user_id, now).await?;
-    let moved = sqlx::query(
-        "UPDATE after_sales SET status = 'refund_closed', updated_at = $1
-         WHERE id = $2 AND status IN ('refunding', 'refund_abnormal')",
-    )
+    let moved = sqlx::query(&format!(
+        "UPDATE after_sales SET status = '{}', updated_at = $1 WHERE id = $2 AND status IN ({})",
+        Step::RefundClosed.to().as_str(),
+        status::sql_list(Step::RefundClosed.from_statuses())
+    ))
     .bind(now)
     .bind(id)
     .execute(&mut *conn)
@@ -757,8 +803,16 @@ pub async fn revert_in(
     .fetch_all(&mut *conn)
     .await?;
     for (level, promoter, amt) in reversed {
-        payments::insert_commission(&mut *conn, order_id, Some(id), level, &promoter, -amt, now)
-            .await?;
+        distribution::insert_commission(
+            &mut *conn,
+            order_id,
+            Some(id),
+            level,
+            &promoter,
+            -amt,
+            now,
+        )
+        .await?;
         rev.commission_restored -= amt;
     }
 

@@ -13,7 +13,8 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
 use crate::http::input;
 use crate::http::{Access, Api};
-use crate::payments::{self, RefundView};
+use crate::payments;
+use crate::refunds::{self, RefundView};
 use crate::state::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -117,12 +118,12 @@ async fn refunds(
         return Err(ApiError::invalid("status", "unknown refund status"));
     }
     let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(payments::refunds(&mut conn, None, &status).await?))
+    Ok(Json(refunds::list(&mut conn, None, &status).await?))
 }
 
 async fn refund_view(state: &AppState, id: i64) -> ApiResult<Json<RefundView>> {
     let mut conn = state.db.pool.acquire().await?;
-    payments::refunds(&mut conn, Some(id), "")
+    refunds::list(&mut conn, Some(id), "")
         .await?
         .pop()
         .map(Json)
@@ -279,7 +280,7 @@ async fn approve(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AfterSaleView>> {
-    after_sales::approve(&state, id, db::now()).await?;
+    payments::approve_after_sale(&state, id, db::now()).await?;
     merchant_view(&state, id).await
 }
 
@@ -308,6 +309,6 @@ async fn receive(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AfterSaleView>> {
-    after_sales::receive_return(&state, id, db::now()).await?;
+    payments::receive_returned_goods(&state, id, db::now()).await?;
     merchant_view(&state, id).await
 }

@@ -253,7 +253,7 @@ async fn run_jobs(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json
 }
 
 async fn expire_now(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Value>> {
-    let closed = crate::orders::expiry::sweep(&state).await?;
+    let closed = crate::jobs::expiry::sweep(&state).await?;
     Ok(Json(json!({"closed": closed})))
 }
 

@@ -3,6 +3,8 @@
 //! notification never came (by query), confirm receipt N days after shipping,
 //! send refunds not sent yet, remind of expiring coupons, send the outbox.
 
+pub mod expiry;
+
 use std::time::Duration;
 
 use crate::db;

@@ -1,7 +1,7 @@
 //! Orders: the state machine ([`status`]), their rows and transitions
-//! ([`store`]), placing ([`place`]) and expiring ([`expiry`]) them.
+//! ([`store`]), and the shopper's lists.
+//! Expiry (which asks WeChat Pay first) is a job: `jobs::expiry`.
 
-pub mod expiry;
 pub mod status;
 pub mod store;
 

@@ -8,9 +8,7 @@
 //! order is refunded in full (a `refunds` row, sent after commit), never
 //! turned into `paid`.
 
-use mall_core::commission::{commission, CommissionInput, CommissionRule};
-use mall_core::OrderSnapshot;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use sqlx::{AnyConnection, Row};
 
@@ -22,8 +20,14 @@ use crate::notify::{self, Message};
 use crate::orders;
 use crate::orders::{Action, OrderStatus};
 use crate::state::AppState;
-use crate::wechat::pay::client::{PayError, RefundInfo, Transaction};
+use crate::wechat::pay::client::{PayError, Transaction};
 use crate::wechat::pay::sign::RequestPayment;
+
+mod refunding;
+pub use refunding::{
+    apply_refund_notice, apply_refund_status, approve_after_sale, close_refund,
+    receive_returned_goods, retry_refund, retry_refunds, send_refund,
+};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -171,29 +175,14 @@ pub async fn mark_paid(
     .bind(order_id)
     .execute(&mut *conn)
     .await?;
-    if let Some(dist) = row.try_get::<Option<String>, _>("distribution")? {
-        let d: Distribution = serde_json::from_str(&dist).map_err(anyhow::Error::from)?;
-        let snapshot: OrderSnapshot = serde_json::from_str(&row.try_get::<String, _>("snapshot")?)
-            .map_err(anyhow::Error::from)?;
-        let c = commission(&CommissionInput {
-            rule: d.rule,
-            promoters: d.promoters,
-            order: snapshot,
-            refunded: vec![],
-        })?;
-        for s in c.shares {
-            insert_commission(
-                &mut *conn,
-                order_id,
-                None,
-                s.level as i64,
-                &s.promoter_id,
-                s.amount.as_fen(),
-                now,
-            )
-            .await?;
-        }
-    }
+    crate::distribution::earn_on_payment(
+        &mut *conn,
+        order_id,
+        row.try_get::<Option<String>, _>("distribution")?.as_deref(),
+        &row.try_get::<String, _>("snapshot")?,
+        now,
+    )
+    .await?;
     let user_id: i64 = row.try_get("user_id")?;
     let order_no: String = row.try_get("order_no")?;
     notify::enqueue(
@@ -208,37 +197,6 @@ pub async fn mark_paid(
         },
         now,
     )
-    .await?;
-    Ok(())
-}
-
-/// The promoter chain and commission rule stored with an order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Distribution {
-    pub rule: CommissionRule,
-    pub promoters: Vec<String>,
-}
-
-pub async fn insert_commission(
-    conn: &mut AnyConnection,
-    order_id: i64,
-    after_sale_id: Option<i64>,
-    level: i64,
-    promoter: &str,
-    amount: i64,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO commissions (order_id, after_sale_id, level, promoter_id, amount, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(order_id)
-    .bind(after_sale_id)
-    .bind(level)
-    .bind(promoter)
-    .bind(amount)
-    .bind(now)
-    .execute(conn)
     .await?;
     Ok(())
 }
@@ -401,7 +359,7 @@ async fn apply_in(
                 return Ok(Settled::NoEffect);
             }
             tracing::warn!(order_id, "payment for a cancelled order: refunding it");
-            let id = insert_refund(
+            let id = crate::refunds::insert(
                 conn,
                 order_id,
                 None,
@@ -423,382 +381,6 @@ async fn apply_in(
             Ok(Settled::NoEffect)
         }
     }
-}
-
-pub async fn insert_refund(
-    conn: &mut AnyConnection,
-    order_id: i64,
-    after_sale_id: Option<i64>,
-    out_refund_no: &str,
-    amount: i64,
-    reason: &str,
-    now: i64,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO refunds (order_id, after_sale_id, out_refund_no, amount, reason, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) RETURNING id",
-    )
-    .bind(order_id)
-    .bind(after_sale_id)
-    .bind(out_refund_no)
-    .bind(amount)
-    .bind(reason)
-    .bind(now)
-    .fetch_one(conn)
-    .await
-}
-
-/// Call the refund API for a pending refund (idempotent by out_refund_no).
-pub async fn send_refund(state: &AppState, refund_id: i64, now: i64) -> anyhow::Result<()> {
-    let row: Option<(String, i64, String, String, i64)> = sqlx::query_as(
-        "SELECT r.out_refund_no, r.amount, r.reason, o.order_no, o.paid_amount FROM refunds r
-         JOIN orders o ON o.id = r.order_id WHERE r.id = $1 AND r.status = 'pending'",
-    )
-    .bind(refund_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some((out_refund_no, amount, reason, order_no, total)) = row else {
-        return Ok(());
-    };
-    match state
-        .pay
-        .refund(&order_no, &out_refund_no, amount, total, &reason)
-        .await
-    {
-        Ok(info) => {
-            let status = match info.status.as_str() {
-                "SUCCESS" => "success",
-                "CLOSED" => "closed",
-                "ABNORMAL" => "abnormal",
-                _ => "processing",
-            };
-            let mut tx = state.db.begin_write().await?;
-            set_refund_status(
-                state,
-                &mut tx,
-                refund_id,
-                status,
-                Some(&info.refund_id),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        Err(e) => {
-            sqlx::query(
-                "UPDATE refunds SET attempts = attempts + 1, last_error = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
-            )
-            .bind(e.to_string())
-            .bind(now)
-            .bind(refund_id)
-            .execute(&state.db.pool)
-            .await?;
-            Err(anyhow::anyhow!("refund {out_refund_no}: {e}"))
-        }
-    }
-}
-
-/// Move a refund to `to` when that is a legal step; false when it is not (a
-/// duplicate or a late, out-of-order notice), with nothing changed. A refund
-/// of an after-sales request that ends `closed` undoes the request's approval
-/// (`aftersale::revert_in`) in the same transaction. `superseded` (retried
-/// under a new out_refund_no) is final.
-pub async fn set_refund_status(
-    state: &AppState,
-    conn: &mut AnyConnection,
-    refund_id: i64,
-    to: &str,
-    wechat_refund_id: Option<&str>,
-    now: i64,
-) -> ApiResult<bool> {
-    let from: &[&str] = match to {
-        "processing" => &["pending"],
-        "success" => &["pending", "processing", "abnormal"],
-        "abnormal" => &["pending", "processing"],
-        "closed" => &["pending", "processing", "abnormal"],
-        _ => &[],
-    };
-    let list = from
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if list.is_empty() {
-        return Ok(false);
-    }
-    let r = sqlx::query(&format!(
-        "UPDATE refunds SET status = $1, refund_id = COALESCE($2, refund_id), updated_at = $3,
-             succeeded_at = CASE WHEN $1 = 'success' THEN $3 ELSE succeeded_at END
-         WHERE id = $4 AND status IN ({list})"
-    ))
-    .bind(to)
-    .bind(wechat_refund_id)
-    .bind(now)
-    .bind(refund_id)
-    .execute(&mut *conn)
-    .await?;
-    if r.rows_affected() != 1 {
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM refunds WHERE id = $1")
-            .bind(refund_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if to == "success" && status.as_deref() == Some("superseded") {
-            tracing::error!(
-                refund_id,
-                "a refund retried under a new number succeeded too: the cash went back twice; review it"
-            );
-        }
-        return Ok(false);
-    }
-    let row: (i64, Option<i64>, i64, i64) = sqlx::query_as(
-        "SELECT r.order_id, r.after_sale_id, r.amount, o.user_id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
-    )
-    .bind(refund_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let (order_id, after_sale, amount, user_id) = row;
-    match after_sale {
-        Some(a) if to == "closed" => {
-            crate::after_sales::revert_in(&mut *conn, a, "refund closed", now).await?;
-        }
-        Some(a) => {
-            let status = match to {
-                "success" => "refunded",
-                "abnormal" => "refund_abnormal",
-                _ => "refunding",
-            };
-            sqlx::query("UPDATE after_sales SET status = $1, updated_at = $2 WHERE id = $3")
-                .bind(status)
-                .bind(now)
-                .bind(a)
-                .execute(&mut *conn)
-                .await?;
-        }
-        None => {}
-    }
-    let outcome = match to {
-        "success" => Some("success"),
-        "abnormal" => Some("abnormal"),
-        "closed" => Some("closed"),
-        _ => None,
-    };
-    if let Some(outcome) = outcome {
-        notify::enqueue(
-            &mut *conn,
-            &state.config.templates,
-            user_id,
-            &Message::RefundResult {
-                order_id,
-                refund_id,
-                outcome,
-                amount,
-                at: now,
-            },
-            now,
-        )
-        .await?;
-    }
-    Ok(true)
-}
-
-async fn abnormal_refund(
-    conn: &mut AnyConnection,
-    refund_id: i64,
-) -> ApiResult<(i64, Option<i64>, i64, String)> {
-    let row: Option<(i64, Option<i64>, i64, String, String)> = sqlx::query_as(
-        "SELECT order_id, after_sale_id, amount, reason, status FROM refunds WHERE id = $1",
-    )
-    .bind(refund_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (order_id, after_sale, amount, reason, status) = row.ok_or(ApiError::NotFound("refund"))?;
-    if status != "abnormal" {
-        return Err(ApiError::conflict(
-            Code::RefundState,
-            format!("退款当前状态为{status}，只有异常退款可以重试或关闭"),
-        ));
-    }
-    Ok((order_id, after_sale, amount, reason))
-}
-
-/// The merchant re-sends an ABNORMAL refund: the same amount (the core's, as
-/// approved) under a new out_refund_no (`<first>-<n>`); the abnormal one is
-/// `superseded`, so a late notice for it changes nothing. Sent after commit.
-pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<i64> {
-    let mut tx = state.db.begin_write().await?;
-    let r = async {
-        let (order_id, after_sale, amount, reason) = abnormal_refund(&mut tx, refund_id).await?;
-        let moved = sqlx::query(
-            "UPDATE refunds SET status = 'superseded', updated_at = $1 WHERE id = $2 AND status = 'abnormal'",
-        )
-        .bind(now)
-        .bind(refund_id)
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() != 1 {
-            return Err(ApiError::conflict(Code::RefundState, "退款状态已变化，请刷新"));
-        }
-        let same = "FROM refunds WHERE order_id = $1 AND COALESCE(after_sale_id, 0) = $2";
-        let first: String =
-            sqlx::query_scalar(&format!("SELECT out_refund_no {same} ORDER BY id LIMIT 1"))
-                .bind(order_id)
-                .bind(after_sale.unwrap_or(0))
-                .fetch_one(&mut *tx)
-                .await?;
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {same}"))
-            .bind(order_id)
-            .bind(after_sale.unwrap_or(0))
-            .fetch_one(&mut *tx)
-            .await?;
-        let id = insert_refund(
-            &mut tx,
-            order_id,
-            after_sale,
-            &format!("{first}-{}", n + 1),
-            amount,
-            &reason,
-            now,
-        )
-        .await?;
-        if let Some(a) = after_sale {
-            sqlx::query(
-                "UPDATE after_sales SET status = 'refunding', updated_at = $1 WHERE id = $2 AND status = 'refund_abnormal'",
-            )
-            .bind(now)
-            .bind(a)
-            .execute(&mut *tx)
-            .await?;
-        }
-        Ok(id)
-    }
-    .await;
-    let id = db::finish(tx, r).await?;
-    if let Err(e) = send_refund(state, id, now).await {
-        tracing::warn!(error = %e, "retried refund not sent yet; the refund job retries it");
-    }
-    Ok(id)
-}
-
-/// The merchant gives up on an ABNORMAL refund: it is closed, and its
-/// after-sales request's approval undone, as for a CLOSED notification.
-pub async fn close_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<()> {
-    let mut tx = state.db.begin_write().await?;
-    let r = async {
-        abnormal_refund(&mut tx, refund_id).await?;
-        if !set_refund_status(state, &mut tx, refund_id, "closed", None, now).await? {
-            return Err(ApiError::conflict(
-                Code::RefundState,
-                "退款状态已变化，请刷新",
-            ));
-        }
-        Ok(())
-    }
-    .await;
-    db::finish(tx, r).await
-}
-
-/// A refund row as the merchant sees it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RefundView {
-    pub id: i64,
-    pub order_id: i64,
-    pub after_sale_id: Option<i64>,
-    pub out_refund_no: String,
-    pub amount: i64,
-    pub status: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-/// Refunds, newest first: one (`id`), or those in `status` (any when empty).
-pub async fn refunds(
-    conn: &mut AnyConnection,
-    id: Option<i64>,
-    status: &str,
-) -> sqlx::Result<Vec<RefundView>> {
-    type Row = (
-        i64,
-        i64,
-        Option<i64>,
-        String,
-        i64,
-        String,
-        i64,
-        Option<String>,
-        i64,
-        i64,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, order_id, after_sale_id, out_refund_no, amount, status, attempts, last_error, created_at, updated_at
-         FROM refunds WHERE ($1 = 0 OR id = $1) AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT 200",
-    )
-    .bind(id.unwrap_or(0))
-    .bind(status)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| RefundView {
-            id: r.0,
-            order_id: r.1,
-            after_sale_id: r.2,
-            out_refund_no: r.3,
-            amount: r.4,
-            status: r.5,
-            attempts: r.6,
-            last_error: r.7,
-            created_at: r.8,
-            updated_at: r.9,
-        })
-        .collect())
-}
-
-/// Apply a verified refund notification.
-pub async fn apply_refund_notice(
-    state: &AppState,
-    info: &RefundInfo,
-    now: i64,
-) -> Result<bool, Reject> {
-    if info
-        .mchid
-        .as_deref()
-        .is_some_and(|m| m != state.pay.mchid())
-    {
-        return Err(Reject::Mismatch("mchid"));
-    }
-    let to = match info.status.as_str() {
-        "SUCCESS" => "success",
-        "ABNORMAL" => "abnormal",
-        "CLOSED" => "closed",
-        _ => return Ok(false),
-    };
-    let mut tx = state.db.begin_write().await?;
-    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT r.id, r.amount, o.order_no, o.paid_amount FROM refunds r JOIN orders o ON o.id = r.order_id
-         WHERE r.out_refund_no = $1",
-    )
-    .bind(&info.out_refund_no)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((id, amount, order_no, paid)) = row else {
-        let _ = tx.rollback().await;
-        return Err(Reject::UnknownRefund);
-    };
-    if order_no != info.out_trade_no {
-        let _ = tx.rollback().await;
-        return Err(Reject::Mismatch("out_trade_no"));
-    }
-    if info.amount.refund != amount || Some(info.amount.total) != paid {
-        let _ = tx.rollback().await;
-        return Err(Reject::Mismatch("amount"));
-    }
-    let changed = set_refund_status(state, &mut tx, id, to, Some(&info.refund_id), now).await?;
-    tx.commit().await?;
-    Ok(changed)
 }
 
 /// Settle unpaid orders whose notification never came, by querying WeChat Pay.
@@ -912,30 +494,4 @@ pub async fn settle_or_close_before_expiry(
         Err(e) if e.code() == "ORDER_NOT_EXIST" => Ok(false),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Send refunds not sent yet; query refunds processing for over an hour.
-pub async fn retry_refunds(state: &AppState, now: i64) -> anyhow::Result<usize> {
-    let pending: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM refunds WHERE status = 'pending' ORDER BY id LIMIT 100")
-            .fetch_all(&state.db.pool)
-            .await?;
-    let mut n = 0;
-    for id in pending {
-        if send_refund(state, id, now).await.is_ok() {
-            n += 1;
-        }
-    }
-    let stuck: Vec<String> = sqlx::query_scalar(
-        "SELECT out_refund_no FROM refunds WHERE status = 'processing' AND updated_at <= $1 LIMIT 100",
-    )
-    .bind(now - 3600)
-    .fetch_all(&state.db.pool)
-    .await?;
-    for no in stuck {
-        if let Ok(info) = state.pay.query_refund(&no).await {
-            let _ = apply_refund_notice(state, &info, now).await;
-        }
-    }
-    Ok(n)
 }

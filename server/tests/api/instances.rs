@@ -107,7 +107,7 @@ async fn two_instances_release_each_expired_order_once() {
     let mut tasks = tokio::task::JoinSet::new();
     for k in 0..4 {
         let state = states[k % 2].clone();
-        tasks.spawn(async move { mall_server::orders::expiry::sweep(&state).await.unwrap() });
+        tasks.spawn(async move { mall_server::jobs::expiry::sweep(&state).await.unwrap() });
     }
     let mut closed = 0;
     while let Some(r) = tasks.join_next().await {

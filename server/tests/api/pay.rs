@@ -300,7 +300,7 @@ async fn an_expiring_order_is_closed_at_wechat_or_settled_if_it_was_paid() {
     prepay(&app, &t, b).await;
     fake(&app).pay(&no_a).unwrap();
     app.exec("UPDATE orders SET expires_at = 0").await;
-    let closed = mall_server::orders::expiry::sweep(&app.server.state)
+    let closed = mall_server::jobs::expiry::sweep(&app.server.state)
         .await
         .unwrap();
     assert_eq!(closed, 1);
@@ -917,7 +917,7 @@ async fn unsigned_error_answers_are_handled_by_their_code_without_moving_money()
         .unsigned_errors
         .store(true, std::sync::atomic::Ordering::Relaxed);
     app.exec("UPDATE orders SET expires_at = 0").await;
-    let closed = mall_server::orders::expiry::sweep(&app.server.state)
+    let closed = mall_server::jobs::expiry::sweep(&app.server.state)
         .await
         .unwrap();
     assert_eq!(
