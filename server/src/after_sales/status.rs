@@ -135,6 +135,15 @@ impl Step {
     }
 }
 
+/// `'a', 'b'` for `status IN (…)`, from the typed states (constants only).
+pub fn sql_list(states: &[AfterSaleStatus]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::AfterSaleStatus::*;
@@ -194,13 +203,4 @@ mod tests {
         assert!(Refunding.is_approved() && !Requested.is_approved());
         assert!(!Rejected.is_open() && Returned.is_open());
     }
-}
-
-/// `'a', 'b'` for `status IN (…)`, from the typed states (constants only).
-pub fn sql_list(states: &[AfterSaleStatus]) -> String {
-    states
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
