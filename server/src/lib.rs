@@ -21,6 +21,7 @@ pub mod payments;
 pub mod refunds;
 pub mod reviews;
 pub mod state;
+pub mod stock;
 pub mod wechat;
 
 use std::net::SocketAddr;

@@ -351,11 +351,9 @@ pub fn flag(b: bool) -> i64 {
 }
 
 /// Commit on success, roll back (now, not when the connection is next used)
-/// on failure.
-pub async fn finish<T>(
-    tx: Tx,
-    result: crate::http::error::ApiResult<T>,
-) -> crate::http::error::ApiResult<T> {
+/// on failure: the one way a write transaction ends. Generic over the
+/// capability's error type ([`finish`] is the API-error form).
+pub async fn finish_as<T, E: From<sqlx::Error>>(tx: Tx, result: Result<T, E>) -> Result<T, E> {
     match result {
         Ok(v) => {
             tx.commit().await?;
@@ -368,6 +366,14 @@ pub async fn finish<T>(
             Err(e)
         }
     }
+}
+
+/// [`finish_as`] for handlers and services answering API errors.
+pub async fn finish<T>(
+    tx: Tx,
+    result: crate::http::error::ApiResult<T>,
+) -> crate::http::error::ApiResult<T> {
+    finish_as(tx, result).await
 }
 
 #[cfg(test)]

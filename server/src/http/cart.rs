@@ -3,10 +3,11 @@
 use axum::extract::State;
 use axum::Json;
 use mall_core::cart::MAX_LINE_QUANTITY;
-use mall_core::{CartLine, Money, Quote, QuoteOptions, RuleError};
+use mall_core::{Money, Quote, QuoteOptions, RuleError};
 use serde::{Deserialize, Serialize};
 
-use crate::cart::{self, CartItem};
+use crate::cart;
+use crate::cart::core_line;
 use crate::catalog;
 use crate::catalog::pricing;
 use crate::db;
@@ -72,17 +73,6 @@ pub struct CartView {
     /// The core's quote of the selected lines (best coupons, no delivery yet);
     /// `quote.invalidLines` says which lines cannot be bought and why.
     pub quote: Quote,
-}
-
-pub fn core_line(i: &CartItem) -> CartLine {
-    CartLine {
-        line_id: i.id.to_string(),
-        sku_id: i.sku_id.to_string(),
-        quantity: i.quantity,
-        selected: i.selected,
-        activity_id: i.activity_id.clone(),
-        seen_unit_price: None,
-    }
 }
 
 pub async fn view(state: &AppState, user_id: i64) -> ApiResult<CartView> {

@@ -51,6 +51,21 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// The one mapping of the orders capability's errors to HTTP.
+impl From<crate::orders::OrderError> for ApiError {
+    fn from(e: crate::orders::OrderError) -> Self {
+        use crate::orders::OrderError;
+        match e {
+            OrderError::NotFound => ApiError::NotFound("order"),
+            OrderError::IllegalTransition { from, action } => {
+                ApiError::IllegalTransition { from, action }
+            }
+            OrderError::Db(e) => ApiError::Internal(e.into()),
+            OrderError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::Internal(e.into())

@@ -16,7 +16,6 @@ use crate::http::extract::{ApiJson, ApiPath, Merchant};
 use crate::http::input;
 use crate::http::orders::{act, load};
 use crate::http::{Access, Api};
-use crate::notify::{self, Message};
 use crate::orders;
 use crate::orders::Action;
 use crate::orders::OrderDetail;
@@ -130,39 +129,8 @@ async fn mark_paid(
 /// number and the "shipped" message together.
 async fn ship_one(state: &AppState, id: i64, t: &Tracking) -> ApiResult<()> {
     t.check()?;
-    let now = db::now();
-    let mut tx = state.db.begin_write().await?;
-    let r = async {
-        orders::transition(&mut tx, id, None, Action::Ship, "merchant", now).await?;
-        sqlx::query("UPDATE orders SET carrier = $1, tracking_no = $2 WHERE id = $3")
-            .bind(t.carrier.trim())
-            .bind(t.tracking_no.trim())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let (user_id, order_no): (i64, String) =
-            sqlx::query_as("SELECT user_id, order_no FROM orders WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-        notify::enqueue(
-            &mut tx,
-            &state.config.templates,
-            user_id,
-            &Message::OrderShipped {
-                order_id: id,
-                order_no,
-                carrier: t.carrier.trim().to_string(),
-                tracking_no: t.tracking_no.trim().to_string(),
-                at: now,
-            },
-            now,
-        )
-        .await?;
-        Ok(())
-    }
-    .await;
-    db::finish(tx, r).await
+    orders::ship(state, id, t.carrier.trim(), t.tracking_no.trim(), db::now()).await?;
+    Ok(())
 }
 
 async fn ship(

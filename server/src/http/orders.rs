@@ -87,9 +87,7 @@ pub async fn act(
     action: Action,
     actor: &str,
 ) -> ApiResult<OrderDetail> {
-    let mut tx = state.db.begin_write().await?;
-    let r = orders::transition(&mut tx, id, user_id, action, actor, db::now()).await;
-    db::finish(tx, r).await?;
+    orders::act(&state.db, id, user_id, action, actor, db::now()).await?;
     load(state, id, user_id).await
 }
 

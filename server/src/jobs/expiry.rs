@@ -52,7 +52,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
                 closed += 1;
             }
             // Paid or cancelled in the meantime: nothing to do.
-            Err(crate::http::error::ApiError::IllegalTransition { .. }) => {}
+            Err(crate::orders::OrderError::IllegalTransition { .. }) => {}
             Err(e) => return Err(anyhow::anyhow!("expiring order {id}: {e}")),
         }
     }

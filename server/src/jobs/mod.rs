@@ -83,7 +83,7 @@ pub async fn auto_confirm(state: &AppState, now: i64) -> anyhow::Result<usize> {
                 tx.commit().await?;
                 done += 1;
             }
-            Err(crate::http::error::ApiError::IllegalTransition { .. }) => {}
+            Err(crate::orders::OrderError::IllegalTransition { .. }) => {}
             Err(e) => return Err(anyhow::anyhow!("auto-confirming order {id}: {e}")),
         }
     }

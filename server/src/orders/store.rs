@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
+use super::OrderError;
 use crate::catalog::SkuView;
 use crate::coupons;
 use crate::crypto::{Keyring, Sealed};
-use crate::http::error::{ApiError, ApiResult};
 use crate::members::addresses::{self, AddressFields};
 use crate::members::users;
 use crate::orders::{Action, OrderStatus, Tab};
@@ -164,37 +164,6 @@ pub async fn event(
     Ok(())
 }
 
-/// Take `qty` units of a SKU; false (and nothing changed) when fewer are left.
-pub async fn reserve_stock(conn: &mut AnyConnection, sku_id: i64, qty: i64) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "UPDATE skus SET stock = stock - $1, sales = sales + $1 WHERE id = $2 AND stock >= $1",
-    )
-    .bind(qty)
-    .bind(sku_id)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
-}
-
-/// Take `qty` units of an activity's own quota (no quota: always true).
-pub async fn reserve_activity_stock(
-    conn: &mut AnyConnection,
-    activity_id: &str,
-    sku_id: i64,
-    qty: i64,
-) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "UPDATE activity_skus SET stock = CASE WHEN stock IS NULL THEN NULL ELSE stock - $1 END
-         WHERE activity_id = $2 AND sku_id = $3 AND (stock IS NULL OR stock >= $1)",
-    )
-    .bind(qty)
-    .bind(activity_id)
-    .bind(sku_id)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
-}
-
 async fn status_of(
     conn: &mut AnyConnection,
     order_id: i64,
@@ -219,13 +188,13 @@ pub async fn transition(
     action: Action,
     actor: &str,
     now: i64,
-) -> ApiResult<OrderStatus> {
+) -> Result<OrderStatus, OrderError> {
     let (from, owner) = status_of(&mut *conn, order_id, user_id)
         .await?
-        .ok_or(ApiError::NotFound("order"))?;
+        .ok_or(OrderError::NotFound)?;
     let to = from
         .apply(action)
-        .ok_or(ApiError::IllegalTransition { from, action })?;
+        .ok_or(OrderError::IllegalTransition { from, action })?;
     if matches!(
         action,
         Action::Cancel | Action::Expire | Action::ConfirmReceipt
@@ -257,7 +226,7 @@ pub async fn transition(
         let now_status = status_of(&mut *conn, order_id, None)
             .await?
             .map_or(from, |s| s.0);
-        return Err(ApiError::IllegalTransition {
+        return Err(OrderError::IllegalTransition {
             from: now_status,
             action,
         });
@@ -297,7 +266,7 @@ pub async fn reopen_refunded(
     order_id: i64,
     actor: &str,
     now: i64,
-) -> ApiResult<Option<OrderStatus>> {
+) -> Result<Option<OrderStatus>, OrderError> {
     let before: Option<Option<String>> = sqlx::query_scalar(
         "SELECT from_status FROM order_events WHERE order_id = $1 AND to_status = $2 ORDER BY id DESC LIMIT 1",
     )
@@ -333,28 +302,7 @@ async fn release(
     user_id: i64,
     now: i64,
 ) -> anyhow::Result<()> {
-    let lines: Vec<(i64, i64, Option<String>)> =
-        sqlx::query_as("SELECT sku_id, quantity, activity_id FROM order_lines WHERE order_id = $1 ORDER BY sku_id, activity_id")
-            .bind(order_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (sku, qty, activity) in lines {
-        sqlx::query("UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = $2")
-            .bind(qty)
-            .bind(sku)
-            .execute(&mut *conn)
-            .await?;
-        if let Some(a) = activity {
-            sqlx::query(
-                "UPDATE activity_skus SET stock = stock + $1 WHERE activity_id = $2 AND sku_id = $3 AND stock IS NOT NULL",
-            )
-            .bind(qty)
-            .bind(a)
-            .bind(sku)
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
+    crate::stock::release(&mut *conn, order_id).await?;
     coupons::release_for_order(&mut *conn, order_id).await?;
     let points: i64 = sqlx::query_scalar("SELECT points_used FROM orders WHERE id = $1")
         .bind(order_id)

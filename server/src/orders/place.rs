@@ -1,0 +1,326 @@
+//! Placing an order: the checkout's lines and options, priced by the core
+//! (`catalog::pricing`), re-quoted inside the order's transaction and placed
+//! only when the fingerprint equals the one the shopper confirmed; coupons,
+//! points and stock (`stock::reserve`) taken in the same transaction; an
+//! idempotency key returns the same order.
+
+use mall_core::shipping::Delivery;
+use mall_core::{CartLine, CouponChoice, PointsChoice, QuoteOptions, RuleError};
+use rand::Rng;
+use serde::Deserialize;
+
+use crate::cart::{self, core_line};
+use crate::catalog;
+use crate::catalog::pricing;
+use crate::coupons;
+use crate::crypto::Sealed;
+use crate::db::{self, Tx};
+use crate::http::codes::Code;
+use crate::http::error::{ApiError, ApiResult};
+use crate::members::addresses;
+use crate::members::users;
+use crate::orders::{self, NewOrder, OrderStatus};
+use crate::state::AppState;
+use crate::stock;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BuyNowItem {
+    pub sku_id: i64,
+    pub quantity: i64,
+    #[serde(default)]
+    pub activity_id: Option<String>,
+}
+
+/// What to price: buy-now `items`, or else the selected cart lines.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckoutRequest {
+    #[serde(default)]
+    pub items: Option<Vec<BuyNowItem>>,
+    #[serde(default)]
+    pub coupons: CouponChoice,
+    #[serde(default)]
+    pub points: PointsChoice,
+    /// Express delivery to this address.
+    #[serde(default)]
+    pub address_id: Option<i64>,
+    /// Pickup or same-city delivery (express comes from `addressId`).
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlaceOrderRequest {
+    #[serde(default)]
+    pub items: Option<Vec<BuyNowItem>>,
+    #[serde(default)]
+    pub coupons: CouponChoice,
+    #[serde(default)]
+    pub points: PointsChoice,
+    #[serde(default)]
+    pub address_id: Option<i64>,
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
+    /// The fingerprint of the quote the shopper confirmed.
+    pub fingerprint: String,
+    /// A client-generated key; the same key returns the same order.
+    pub idempotency_key: String,
+    #[serde(default)]
+    pub remark: String,
+}
+
+impl PlaceOrderRequest {
+    fn checkout(&self) -> CheckoutRequest {
+        CheckoutRequest {
+            items: self.items.clone(),
+            coupons: self.coupons.clone(),
+            points: self.points,
+            address_id: self.address_id,
+            delivery: self.delivery.clone(),
+        }
+    }
+}
+
+/// The lines, the options and the sealed address of a checkout.
+pub struct Prepared {
+    pub lines: Vec<CartLine>,
+    pub from_cart: bool,
+    pub options: QuoteOptions,
+    pub address: Option<addresses::AddressFields>,
+}
+
+pub async fn prepare(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    req: &CheckoutRequest,
+) -> ApiResult<Prepared> {
+    let (lines, from_cart) = match &req.items {
+        Some(items) => {
+            if items.is_empty() || items.len() > 50 {
+                return Err(ApiError::invalid("items", "1 to 50 items"));
+            }
+            let lines = items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| CartLine {
+                    line_id: format!("b{}", i + 1),
+                    sku_id: it.sku_id.to_string(),
+                    quantity: it.quantity,
+                    selected: true,
+                    activity_id: it.activity_id.clone().filter(|a| !a.is_empty()),
+                    seen_unit_price: None,
+                })
+                .collect();
+            (lines, false)
+        }
+        None => (
+            cart::items(&mut *conn, user_id)
+                .await?
+                .iter()
+                .map(core_line)
+                .collect(),
+            true,
+        ),
+    };
+    let (delivery, address) = match (req.address_id, &req.delivery) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "delivery",
+                "give addressId or delivery, not both",
+            ))
+        }
+        (Some(id), None) => {
+            let a = addresses::get(&mut *conn, &state.keys, user_id, id)
+                .await?
+                .ok_or(ApiError::NotFound("address"))?;
+            (
+                Some(Delivery::Express {
+                    region_code: a.fields.region_code.clone(),
+                }),
+                Some(a.fields),
+            )
+        }
+        (None, Some(Delivery::Express { .. })) => {
+            return Err(ApiError::invalid(
+                "delivery",
+                "express delivery takes addressId",
+            ))
+        }
+        (None, d) => (d.clone(), None),
+    };
+    Ok(Prepared {
+        lines,
+        from_cart,
+        options: QuoteOptions {
+            coupons: req.coupons.clone(),
+            points: req.points,
+            delivery,
+        },
+        address,
+    })
+}
+
+fn sku_id_of(s: &str) -> ApiResult<i64> {
+    s.parse()
+        .map_err(|_| ApiError::invalid("skuId", "not a SKU id"))
+}
+
+pub enum Placed {
+    New(i64),
+    Replayed(i64),
+}
+
+/// Unix seconds and 12 random digits: at 1000 orders a second, a clash (which
+/// the unique index would turn into a failed order) is a one-in-two-million event.
+fn order_no(now: i64) -> String {
+    format!(
+        "{now}{:012}",
+        rand::thread_rng().gen_range(0..1_000_000_000_000u64)
+    )
+}
+
+pub async fn place_in_tx(
+    state: &AppState,
+    tx: &mut Tx,
+    user_id: i64,
+    req: &PlaceOrderRequest,
+) -> ApiResult<Placed> {
+    let now = db::now();
+    // One checkout per shopper at a time (limits, points, wallet, idempotency).
+    users::lock(tx, user_id, now).await?;
+    if let Some(id) = orders::find_by_key(tx, user_id, &req.idempotency_key).await? {
+        return Ok(Placed::Replayed(id));
+    }
+    let p = prepare(state, tx, user_id, &req.checkout()).await?;
+    if p.options.delivery.is_none() {
+        return Err(ApiError::invalid(
+            "addressId",
+            "choose an address or a delivery method",
+        ));
+    }
+    let priced = pricing::price(tx, user_id, p.lines, p.options.clone(), now).await?;
+    let q = &priced.quote;
+    if let Some(bad) = q.invalid_lines.iter().find(|l| l.selected) {
+        return Err(ApiError::RuleBody(bad.error.clone()));
+    }
+    if q.lines.is_empty() {
+        return Err(ApiError::conflict(Code::EmptyOrder, "请选择要购买的商品"));
+    }
+    if q.fingerprint != req.fingerprint {
+        return Err(ApiError::PriceChanged(Box::new(q.clone())));
+    }
+    let order_no = order_no(now);
+    let address: Option<Sealed> = p
+        .address
+        .as_ref()
+        .map(|a| addresses::seal_for_order(&state.keys, &order_no, a))
+        .transpose()?;
+    let delivery = p.options.delivery.as_ref().expect("checked above");
+    let order_id = orders::insert(
+        tx,
+        &NewOrder {
+            order_no: &order_no,
+            user_id,
+            idempotency_key: &req.idempotency_key,
+            quote: q,
+            delivery,
+            address,
+            remark: req.remark.trim(),
+            now,
+            expires_at: now + state.config.order_ttl_secs,
+        },
+    )
+    .await?;
+    for line in &q.lines {
+        let view = priced
+            .views
+            .get(&sku_id_of(&line.sku_id)?)
+            .ok_or_else(|| anyhow::anyhow!("priced SKU {} has no catalog view", line.sku_id))?;
+        orders::insert_line(tx, order_id, line, view).await?;
+    }
+    for c in &q.coupons.applied {
+        let id: i64 = c.coupon_id.parse().unwrap_or(0);
+        if !coupons::consume(tx, user_id, id, order_id, now).await? {
+            return Err(RuleError::CouponUsed {
+                coupon_id: c.coupon_id.clone(),
+            }
+            .into());
+        }
+    }
+    if q.points.used > 0 {
+        let used = q.points.used as i64;
+        if !users::add_points(tx, user_id, -used, "order payment", Some(order_id), now).await? {
+            return Err(RuleError::PointsInsufficient {
+                balance: priced.input.buyer.points_balance,
+                requested: q.points.used,
+            }
+            .into());
+        }
+    }
+    orders::insert_allocations(tx, order_id, q).await?;
+    orders::event(
+        tx,
+        order_id,
+        None,
+        OrderStatus::PendingPayment,
+        "shopper",
+        now,
+    )
+    .await?;
+    if p.from_cart {
+        let ids: Vec<i64> = q
+            .lines
+            .iter()
+            .filter_map(|l| l.line_id.parse().ok())
+            .collect();
+        cart::remove_many(tx, user_id, &ids).await?;
+    }
+    // Stock last, so the hot rows stay locked only until the commit; in SKU
+    // order, so two multi-SKU orders cannot deadlock.
+    let mut takes: Vec<(i64, &mall_core::quote::QuotedLine)> = q
+        .lines
+        .iter()
+        .map(|l| Ok((sku_id_of(&l.sku_id)?, l)))
+        .collect::<ApiResult<_>>()?;
+    takes.sort_by_key(|(sku, l)| (*sku, l.activity_id.clone()));
+    for (sku_id, line) in takes {
+        let claim = stock::Claim {
+            sku_id,
+            quantity: line.quantity as i64,
+            activity_id: line.activity_id.as_deref(),
+        };
+        let available = match stock::reserve(tx, &claim).await? {
+            Ok(()) => continue,
+            Err(stock::Shortage::Activity) => 0,
+            Err(stock::Shortage::Sku) => catalog::sku_stock(tx, sku_id).await?.max(0) as u64,
+        };
+        return Err(RuleError::OutOfStock {
+            sku_id: line.sku_id.clone(),
+            available,
+        }
+        .into());
+    }
+    Ok(Placed::New(order_id))
+}
+
+/// The checkout's quote (and the core input it priced) for the shopper.
+pub async fn quote(
+    state: &AppState,
+    user_id: i64,
+    req: &CheckoutRequest,
+    now: i64,
+) -> ApiResult<pricing::Priced> {
+    let mut conn = state.db.pool.acquire().await?;
+    let p = prepare(state, &mut conn, user_id, req).await?;
+    pricing::price(&mut conn, user_id, p.lines, p.options, now).await
+}
+
+/// Place the order in its own write transaction.
+pub async fn place(state: &AppState, user_id: i64, req: &PlaceOrderRequest) -> ApiResult<Placed> {
+    let mut tx = state.db.begin_write().await?;
+    let r = place_in_tx(state, &mut tx, user_id, req).await;
+    db::finish(tx, r).await
+}

@@ -1,0 +1,88 @@
+//! Stock taking behind one interface: [`reserve`] when an order is placed
+//! (database stock has no separate hold: the units are the order's from then
+//! on), [`release`] when an unpaid order is cancelled or expires. Each is a
+//! conditional UPDATE in the caller's transaction, so a unit is never sold
+//! twice. The flash sale plugs its own admission in front of [`reserve`]
+//! without checkout changing.
+
+use sqlx::AnyConnection;
+
+/// Units of one SKU an order line takes, within an activity or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim<'a> {
+    pub sku_id: i64,
+    pub quantity: i64,
+    /// The activity whose own quota the units also come from.
+    pub activity_id: Option<&'a str>,
+}
+
+/// Why a reservation was refused (nothing taken).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortage {
+    /// The SKU has fewer units left.
+    Sku,
+    /// The activity's quota has fewer units left.
+    Activity,
+}
+
+/// Take the units: the activity's quota when it has one, then the SKU's
+/// stock (and sales counter). On a shortage the caller rolls its transaction
+/// back, which returns anything taken before.
+pub async fn reserve(
+    conn: &mut AnyConnection,
+    c: &Claim<'_>,
+) -> sqlx::Result<Result<(), Shortage>> {
+    if let Some(activity) = c.activity_id {
+        let r = sqlx::query(
+            "UPDATE activity_skus SET stock = CASE WHEN stock IS NULL THEN NULL ELSE stock - $1 END
+             WHERE activity_id = $2 AND sku_id = $3 AND (stock IS NULL OR stock >= $1)",
+        )
+        .bind(c.quantity)
+        .bind(activity)
+        .bind(c.sku_id)
+        .execute(&mut *conn)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Ok(Err(Shortage::Activity));
+        }
+    }
+    let r = sqlx::query(
+        "UPDATE skus SET stock = stock - $1, sales = sales + $1 WHERE id = $2 AND stock >= $1",
+    )
+    .bind(c.quantity)
+    .bind(c.sku_id)
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() != 1 {
+        return Ok(Err(Shortage::Sku));
+    }
+    Ok(Ok(()))
+}
+
+/// Give back what an unpaid order's lines took.
+pub async fn release(conn: &mut AnyConnection, order_id: i64) -> sqlx::Result<()> {
+    let lines: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT sku_id, quantity, activity_id FROM order_lines WHERE order_id = $1 ORDER BY sku_id, activity_id",
+    )
+    .bind(order_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (sku, qty, activity) in lines {
+        sqlx::query("UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = $2")
+            .bind(qty)
+            .bind(sku)
+            .execute(&mut *conn)
+            .await?;
+        if let Some(a) = activity {
+            sqlx::query(
+                "UPDATE activity_skus SET stock = stock + $1 WHERE activity_id = $2 AND sku_id = $3 AND stock IS NOT NULL",
+            )
+            .bind(qty)
+            .bind(a)
+            .bind(sku)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
