@@ -704,3 +704,13 @@ pub async fn suggestions(conn: &mut AnyConnection, q: &str) -> sqlx::Result<Vec<
     titles.truncate(10);
     Ok(titles)
 }
+
+/// Whether a product exists and is on the shelf.
+pub async fn product_on_shelf(conn: &mut AnyConnection, product_id: i64) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM products WHERE id = $1 AND on_shelf = 1")
+            .bind(product_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}

@@ -66,6 +66,22 @@ impl From<crate::orders::OrderError> for ApiError {
     }
 }
 
+/// The one mapping of the reviews capability's errors to HTTP.
+impl From<crate::reviews::ReviewError> for ApiError {
+    fn from(e: crate::reviews::ReviewError) -> Self {
+        use crate::reviews::ReviewError;
+        match e {
+            ReviewError::NotFound(what) => ApiError::NotFound(what),
+            ReviewError::NotAllowed(message) => ApiError::conflict(Code::ReviewNotAllowed, message),
+            ReviewError::AlreadyReviewed => {
+                ApiError::conflict(Code::AlreadyReviewed, Code::AlreadyReviewed.message())
+            }
+            ReviewError::Db(e) => ApiError::Internal(e.into()),
+            ReviewError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::Internal(e.into())

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use mall_server::config::Config;
+use mall_server::wechat::pay::fake::{KeyMode, Tamper};
 use mall_server::Server;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -227,4 +228,76 @@ pub const JERKY_SPICY: i64 = 19;
 
 pub fn pickup() -> Value {
     json!({"kind": "pickup", "storeId": "store-1"})
+}
+
+// --- orders, payment and after-sales, shared by the test files
+
+pub async fn place(app: &TestApp, t: &str, body: Value, key: &str) -> (i64, String, i64) {
+    let (s, o) = app.checkout(t, body, key).await;
+    assert_eq!(s, 201, "{o}");
+    (
+        o["id"].as_i64().unwrap(),
+        o["orderNo"].as_str().unwrap().to_string(),
+        o["payable"].as_i64().unwrap(),
+    )
+}
+
+pub async fn order(app: &TestApp, id: i64) -> Value {
+    let (s, v) = app
+        .merchant(Method::GET, &format!("/api/merchant/orders/{id}"), None)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+pub async fn prepay(app: &TestApp, t: &str, id: i64) -> Value {
+    let (s, v) = app
+        .post(&format!("/api/orders/{id}/pay"), Some(t), json!({}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.server.state.db.pool)
+        .await
+        .unwrap()
+}
+
+pub fn fake(app: &TestApp) -> &mall_server::wechat::pay::fake::FakePay {
+    app.server.fake_wechat.as_ref().unwrap().pay()
+}
+
+pub async fn pay_now(app: &TestApp, t: &str, id: i64, no: &str) {
+    prepay(app, t, id).await;
+    fake(app).pay(no).unwrap();
+    let (s, b) = fake(app)
+        .notify_payment(no, KeyMode::PublicKey, Tamper::None)
+        .await;
+    assert_eq!(s, 204, "{b}");
+}
+
+/// Ask for an after-sales request; the answer as it comes.
+pub async fn ask_after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> (u16, Value) {
+    app.post(&format!("/api/orders/{id}/after-sales"), Some(t), body)
+        .await
+}
+
+pub async fn after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> Value {
+    let (s, v) = ask_after_sale(app, t, id, body).await;
+    assert_eq!(s, 201, "{v}");
+    v
+}
+
+pub async fn approve(app: &TestApp, as_id: i64) -> Value {
+    let (s, v) = app
+        .merchant(
+            Method::POST,
+            &format!("/api/merchant/after-sales/{as_id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
 }

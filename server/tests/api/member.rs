@@ -2,7 +2,6 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::pay::{count, pay_now, place};
 
 #[tokio::test]
 async fn profile_shows_level_growth_points_and_coupon_counts() {

@@ -9,39 +9,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-pub(crate) async fn place(app: &TestApp, t: &str, body: Value, key: &str) -> (i64, String, i64) {
-    let (s, o) = app.checkout(t, body, key).await;
-    assert_eq!(s, 201, "{o}");
-    (
-        o["id"].as_i64().unwrap(),
-        o["orderNo"].as_str().unwrap().to_string(),
-        o["payable"].as_i64().unwrap(),
-    )
-}
-
-pub(crate) async fn order(app: &TestApp, id: i64) -> Value {
-    let (s, v) = app
-        .merchant(Method::GET, &format!("/api/merchant/orders/{id}"), None)
-        .await;
-    assert_eq!(s, 200, "{v}");
-    v
-}
-
-pub(crate) async fn prepay(app: &TestApp, t: &str, id: i64) -> Value {
-    let (s, v) = app
-        .post(&format!("/api/orders/{id}/pay"), Some(t), json!({}))
-        .await;
-    assert_eq!(s, 200, "{v}");
-    v
-}
-
-pub(crate) async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.server.state.db.pool)
-        .await
-        .unwrap()
-}
-
 /// Everything a payment can change, to assert that nothing did.
 async fn fingerprint(app: &TestApp, id: i64) -> Value {
     let o = order(app, id).await;
@@ -51,10 +18,6 @@ async fn fingerprint(app: &TestApp, id: i64) -> Value {
         "refunds": count(app, "SELECT COUNT(*) FROM refunds").await,
         "outbox": count(app, "SELECT COUNT(*) FROM outbox").await,
     })
-}
-
-pub(crate) fn fake(app: &TestApp) -> &mall_server::wechat::pay::fake::FakePay {
-    app.server.fake_wechat.as_ref().unwrap().pay()
 }
 
 #[tokio::test]
@@ -309,15 +272,6 @@ async fn an_expiring_order_is_closed_at_wechat_or_settled_if_it_was_paid() {
     assert_eq!(fake(&app).order(&no_b).unwrap().state, "CLOSED");
 }
 
-pub(crate) async fn pay_now(app: &TestApp, t: &str, id: i64, no: &str) {
-    prepay(app, t, id).await;
-    fake(app).pay(no).unwrap();
-    let (s, b) = fake(app)
-        .notify_payment(no, KeyMode::PublicKey, Tamper::None)
-        .await;
-    assert_eq!(s, 204, "{b}");
-}
-
 #[tokio::test]
 async fn shipping_pickup_write_off_and_auto_confirm() {
     let app = spawn_app().await;
@@ -407,30 +361,6 @@ async fn shipping_pickup_write_off_and_auto_confirm() {
         1
     );
     assert_eq!(order(&app, c).await["status"], "completed");
-}
-
-/// Ask for an after-sales request; the answer as it comes.
-pub(crate) async fn ask_after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> (u16, Value) {
-    app.post(&format!("/api/orders/{id}/after-sales"), Some(t), body)
-        .await
-}
-
-pub(crate) async fn after_sale(app: &TestApp, t: &str, id: i64, body: Value) -> Value {
-    let (s, v) = ask_after_sale(app, t, id, body).await;
-    assert_eq!(s, 201, "{v}");
-    v
-}
-
-pub(crate) async fn approve(app: &TestApp, as_id: i64) -> Value {
-    let (s, v) = app
-        .merchant(
-            Method::POST,
-            &format!("/api/merchant/after-sales/{as_id}/approve"),
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
-    v
 }
 
 /// The units' cash of a line, first units first, from the stored snapshot.

@@ -7,7 +7,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::pay::{after_sale, approve, ask_after_sale, count, fake, order, pay_now, place};
 
 async fn points(app: &TestApp, t: &str) -> i64 {
     app.get("/api/member", Some(t)).await.1["points"]

@@ -5,7 +5,6 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::pay::{count, pay_now, place};
 
 async fn product_of(app: &TestApp, sku: i64) -> i64 {
     count(
