@@ -44,10 +44,8 @@ unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 
 "$REPO/scripts/setup-wasm-toolchain.sh"
 
-# cargo on PATH (CI shells may lack ~/.cargo/bin)
-if ! command -v cargo >/dev/null && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
-  PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
-fi
+# shellcheck source=scripts/lib/cargo-path.sh
+source "$REPO/scripts/lib/cargo-path.sh"
 
 # Target dir, lib name, and the resolved wasm-bindgen version (must equal the CLI's,
 # or wasm-pack would silently try to install another CLI).

@@ -15,9 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v cargo >/dev/null && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
-  PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
-fi
+# shellcheck source=scripts/lib/cargo-path.sh
+source scripts/lib/cargo-path.sh
 
 # A quick first build for the one-command start: thin LTO and 16 codegen units
 # instead of the workspace's fat LTO and 1 (tuned for the wasm package's size).

@@ -37,10 +37,8 @@ BINARYEN_NPM_VERSION=${BINARYEN_NPM_VERSION:-132.0.0}
 
 export DEBIAN_FRONTEND=noninteractive
 export CARGO_TERM_PROGRESS_WHEN=never
-# rustup's cargo is in ~/.cargo/bin, which a CI or login-less shell may lack on PATH.
-if ! command -v cargo >/dev/null && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
-  PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
-fi
+# shellcheck source=lib/cargo-path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cargo-path.sh"
 
 log() { printf '[setup-wasm %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

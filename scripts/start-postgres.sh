@@ -13,6 +13,7 @@
 #   url=$(bash scripts/start-postgres.sh)
 #   bash scripts/start-postgres.sh --stop     # stop the cluster
 #   bash scripts/start-postgres.sh --drop-test-databases   # drop mall_test_* (made by the tests)
+#   MALL_PG_DURABLE=1 bash scripts/start-postgres.sh   # durable settings, for a shop's data
 set -euo pipefail
 
 PORT=${MALL_PG_PORT:-5433}
@@ -42,14 +43,21 @@ if ! pg_lsclusters -h | awk '{print $1"/"$2}' | grep -qx "$VERSION/$CLUSTER"; th
   log "creating cluster $VERSION/$CLUSTER on 127.0.0.1:$PORT"
   $SUDO pg_createcluster "$VERSION" "$CLUSTER" --port "$PORT" >&2
 fi
-# Loopback only; enough connections for the concurrency tests; a test
-# database, so durability is traded for speed.
+# Loopback only; enough connections for the concurrency tests. By default a
+# test cluster: durability is traded for speed (fsync off), so never keep a
+# shop's data in it. MALL_PG_DURABLE=1 makes it durable (fsync, synchronous
+# commit, full page writes: PostgreSQL's defaults) for running a shop.
 CONF=/etc/postgresql/$VERSION/$CLUSTER/conf.d/mall.conf
-want="listen_addresses = '127.0.0.1'
+if [[ ${MALL_PG_DURABLE:-0} == 1 ]]; then
+  want="listen_addresses = '127.0.0.1'
+max_connections = 300"
+else
+  want="listen_addresses = '127.0.0.1'
 max_connections = 300
 fsync = off
 synchronous_commit = off
 full_page_writes = off"
+fi
 if [[ ! -f $CONF || $(cat "$CONF") != "$want" ]]; then
   printf '%s\n' "$want" | $SUDO tee "$CONF" >/dev/null
   $SUDO pg_ctlcluster "$VERSION" "$CLUSTER" stop >/dev/null 2>&1 || true

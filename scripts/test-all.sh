@@ -14,6 +14,8 @@
 #      scripts/start-postgres.sh (WITH_POSTGRES=0 skips that part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/cargo-path.sh
+source scripts/lib/cargo-path.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -6,9 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v cargo >/dev/null && [[ -x ${CARGO_HOME:-$HOME/.cargo}/bin/cargo ]]; then
-  PATH=${CARGO_HOME:-$HOME/.cargo}/bin:$PATH
-fi
+# shellcheck source=scripts/lib/cargo-path.sh
+source scripts/lib/cargo-path.sh
 step() { printf '\n==> %s\n' "$*"; }
 
 step "server: cargo fmt --check"

@@ -8,6 +8,8 @@
 #   WITH_POSTGRES=1 bash server/bench.sh --requests 5000 --concurrency 64
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/cargo-path.sh
+source scripts/lib/cargo-path.sh
 # The workspace release profile is tuned for wasm size; benchmark a fast build.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_PANIC=unwind \
   CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16

@@ -281,7 +281,7 @@ pub async fn request(
     now: i64,
 ) -> ApiResult<i64> {
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         requestable(&mut tx, user_id, order_id).await?;
         users::lock(&mut tx, user_id, now).await?;
         let order = snapshot(&mut tx, order_id).await?;
@@ -417,7 +417,7 @@ pub async fn receive_return(state: &AppState, id: i64, now: i64) -> ApiResult<Op
 
 pub async fn reject(state: &AppState, id: i64, reason: &str, now: i64) -> ApiResult<()> {
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         step(&mut tx, id, Step::Reject, now).await?;
         sqlx::query("UPDATE after_sales SET reject_reason = $1 WHERE id = $2")
             .bind(reason)
@@ -439,7 +439,7 @@ pub async fn shopper_return(
     now: i64,
 ) -> ApiResult<()> {
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         let owner: Option<i64> =
             sqlx::query_scalar("SELECT user_id FROM after_sales WHERE id = $1")
                 .bind(id)

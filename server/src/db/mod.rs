@@ -352,8 +352,8 @@ pub fn flag(b: bool) -> i64 {
 
 /// Commit on success, roll back (now, not when the connection is next used)
 /// on failure: the one way a write transaction ends. Generic over the
-/// capability's error type ([`finish`] is the API-error form).
-pub async fn finish_as<T, E: From<sqlx::Error>>(tx: Tx, result: Result<T, E>) -> Result<T, E> {
+/// capability's error type.
+pub async fn finish<T, E: From<sqlx::Error>>(tx: Tx, result: Result<T, E>) -> Result<T, E> {
     match result {
         Ok(v) => {
             tx.commit().await?;
@@ -366,14 +366,6 @@ pub async fn finish_as<T, E: From<sqlx::Error>>(tx: Tx, result: Result<T, E>) ->
             Err(e)
         }
     }
-}
-
-/// [`finish_as`] for handlers and services answering API errors.
-pub async fn finish<T>(
-    tx: Tx,
-    result: crate::http::error::ApiResult<T>,
-) -> crate::http::error::ApiResult<T> {
-    finish_as(tx, result).await
 }
 
 #[cfg(test)]

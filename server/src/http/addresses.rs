@@ -109,7 +109,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Address>)> {
     let fields = req.parse()?;
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         if addresses::count(&mut tx, user.user_id).await? >= 50 {
             return Err(ApiError::conflict(Code::AddressLimit, "最多保存50个地址"));
         }

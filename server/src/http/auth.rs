@@ -90,7 +90,7 @@ async fn login(
         wx.session_key.as_bytes(),
     )?;
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         let user_id =
             users::upsert_by_openid(&mut tx, &wx.openid, wx.unionid.as_deref(), now).await?;
         users::set_profile(&mut tx, user_id, nickname.as_deref(), avatar.as_deref()).await?;

@@ -142,7 +142,7 @@ async fn add_item(
         input::line("activityId", a, 0, input::MAX_KEY)?;
     }
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         if !catalog::sku_exists(&mut tx, req.sku_id).await? {
             return Err(RuleError::UnknownSku {
                 sku_id: req.sku_id.to_string(),

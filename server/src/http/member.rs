@@ -134,7 +134,7 @@ async fn claim(
 ) -> ApiResult<(StatusCode, Json<WalletCoupon>)> {
     let now = db::now();
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         users::lock(&mut tx, user.user_id, now).await?;
         match coupons::claim(&mut tx, user.user_id, template_id, now).await? {
             Ok(id) => Ok(id),

@@ -1,6 +1,7 @@
-//! Merchant endpoints (credential: `X-Merchant-Token`). This issue needs only
-//! stock, payment by other means, shipping, reading any order, and running the
-//! expiry sweep; the merchant console grows here.
+//! Merchant endpoints (credential: `X-Merchant-Token`): stock, payment by
+//! other means, shipping (`orders::ship`), pickup write-off, reading any
+//! order, banners, and running the jobs. Handlers only parse, call the
+//! capability's service and serialize.
 
 use axum::extract::State;
 use axum::Json;

@@ -36,5 +36,5 @@ pub async fn act(
 ) -> Result<OrderStatus, OrderError> {
     let mut tx = db.begin_write().await?;
     let r = transition(&mut tx, order_id, user_id, action, actor, now).await;
-    crate::db::finish_as(tx, r).await
+    crate::db::finish(tx, r).await
 }

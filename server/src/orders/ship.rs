@@ -44,5 +44,5 @@ pub async fn ship(
         Ok(())
     }
     .await;
-    crate::db::finish_as(tx, r).await
+    crate::db::finish(tx, r).await
 }

@@ -97,7 +97,7 @@ pub async fn apply_refund_status(
 /// `superseded`, so a late notice for it changes nothing. Sent after commit.
 pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<i64> {
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         let (order_id, after_sale, amount, reason) = refunds::abnormal(&mut tx, refund_id).await?;
         let moved = sqlx::query(
             "UPDATE refunds SET status = 'superseded', updated_at = $1 WHERE id = $2 AND status = 'abnormal'",
@@ -137,7 +137,7 @@ pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResu
 /// after-sales request's approval undone, as for a CLOSED notification.
 pub async fn close_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<()> {
     let mut tx = state.db.begin_write().await?;
-    let r = async {
+    let r: ApiResult<_> = async {
         refunds::abnormal(&mut tx, refund_id).await?;
         if !apply_refund_status(state, &mut tx, refund_id, RefundStatus::Closed, None, now).await? {
             return Err(ApiError::conflict(

@@ -57,5 +57,5 @@ pub async fn write(
         .ok_or(ReviewError::AlreadyReviewed)
     }
     .await;
-    db::finish_as(tx, r).await
+    db::finish(tx, r).await
 }
