@@ -20,6 +20,7 @@ pub mod paging;
 pub mod payments;
 pub mod refunds;
 pub mod reviews;
+pub mod shipping_info;
 pub mod state;
 pub mod stock;
 pub mod wechat;

@@ -140,6 +140,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox_claim",
         include_str!("../../migrations/sqlite/0006_outbox_claim.sql"),
     ),
+    (
+        7,
+        "shipping_info",
+        include_str!("../../migrations/sqlite/0007_shipping_info.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -171,6 +176,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "outbox_claim",
         include_str!("../../migrations/postgres/0006_outbox_claim.sql"),
+    ),
+    (
+        7,
+        "shipping_info",
+        include_str!("../../migrations/postgres/0007_shipping_info.sql"),
     ),
 ];
 

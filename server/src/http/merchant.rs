@@ -15,10 +15,9 @@ use crate::http::after_sales::Tracking;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, Merchant};
 use crate::http::input;
-use crate::http::orders::{act, load};
+use crate::http::orders::load;
 use crate::http::{Access, Api};
 use crate::orders;
-use crate::orders::Action;
 use crate::orders::OrderDetail;
 use crate::state::AppState;
 
@@ -34,6 +33,12 @@ pub fn routes(api: Api) -> Api {
         Access::Merchant,
         "Any order",
         order,
+    )
+    .get(
+        "/api/merchant/orders/{id}/shipping-info",
+        Access::Merchant,
+        "The order's shipping report to WeChat (发货信息录入): status, attempts, last error",
+        shipping_info,
     )
     .post(
         "/api/merchant/orders/{id}/mark-paid",
@@ -206,14 +211,26 @@ async fn write_off(
     _m: Merchant,
     ApiJson(w): ApiJson<WriteOff>,
 ) -> ApiResult<Json<OrderDetail>> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE pickup_code = $1")
-        .bind(input::line("code", &w.code, 1, input::MAX_CODE)?)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    let id = id.ok_or(ApiError::NotFound("pickup code"))?;
-    Ok(Json(
-        act(&state, id, None, Action::WriteOff, "merchant").await?,
-    ))
+    let code = input::line("code", &w.code, 1, input::MAX_CODE)?;
+    let id = orders::write_off(&state, &code, db::now())
+        .await
+        .map_err(|e| match e {
+            orders::OrderError::NotFound => ApiError::NotFound("pickup code"),
+            e => e.into(),
+        })?;
+    Ok(Json(load(&state, id, None).await?))
+}
+
+async fn shipping_info(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<crate::shipping_info::UploadView>> {
+    let mut conn = state.db.pool.acquire().await?;
+    crate::shipping_info::view(&mut conn, id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound("shipping report"))
 }
 
 async fn run_jobs(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Value>> {

@@ -56,6 +56,10 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
             .map(drop),
     );
     check(
+        "upload_shipping_info",
+        crate::shipping_info::send_due(state, now).await.map(drop),
+    );
+    check(
         "send_outbox",
         crate::notify::send_due(state, now).await.map(drop),
     );

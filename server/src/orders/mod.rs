@@ -7,7 +7,7 @@ pub mod ship;
 pub mod status;
 pub mod store;
 
-pub use ship::ship;
+pub use ship::{ship, write_off};
 pub use status::{Action, OrderStatus, Tab};
 pub use store::*;
 

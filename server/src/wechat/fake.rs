@@ -3,7 +3,11 @@
 //! - `GET /sns/jscode2session`: any code gives a deterministic openid
 //!   ([`openid_for_code`]); `invalid…` codes answer 40029, a wrong appid or
 //!   secret 40013 / 40125.
-//! - `GET /cgi-bin/token`: an access token.
+//! - `GET /cgi-bin/token`, `POST /cgi-bin/stable_token`: the access token.
+//! - `POST /wxa/sec/order/upload_shipping_info`: checks the access token and
+//!   the upload as documented (order key, logistics type, shipping list,
+//!   RFC 3339 upload time, payer) and records it
+//!   ([`FakeWeChat::shipping_uploads`]).
 //! - `POST /wxa/business/getuserphonenumber`: a deterministic phone per code.
 //! - `POST /cgi-bin/message/subscribe/send`: records the message; an openid
 //!   starting with `refuse` answers 43101 (user did not subscribe).
@@ -39,6 +43,8 @@ struct FakeState {
     refused: Mutex<BTreeSet<String>>,
     fail_next: AtomicU64,
     attempts: AtomicU64,
+    /// Accepted shipping-info uploads (发货信息录入), in order.
+    shipping: Mutex<Vec<Value>>,
 }
 
 pub struct FakeWeChat {
@@ -55,6 +61,15 @@ impl FakeWeChat {
     }
 
     /// Subscription messages sent so far.
+    /// The shipping-info uploads WeChat accepted.
+    pub fn shipping_uploads(&self) -> Vec<Value> {
+        self.state
+            .shipping
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
+    }
+
     pub fn sent_messages(&self) -> Vec<SubscribeMessage> {
         self.state
             .sent
@@ -101,10 +116,16 @@ fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
         refused: Mutex::new(BTreeSet::new()),
         fail_next: AtomicU64::new(0),
         attempts: AtomicU64::new(0),
+        shipping: Mutex::new(Vec::new()),
     });
     let app = Router::new()
         .route("/sns/jscode2session", get(code2session))
         .route("/cgi-bin/token", get(token))
+        .route("/cgi-bin/stable_token", post(stable_token))
+        .route(
+            "/wxa/sec/order/upload_shipping_info",
+            post(upload_shipping_info),
+        )
         .route("/wxa/business/getuserphonenumber", post(phone))
         .route("/cgi-bin/message/subscribe/send", post(send))
         .with_state(state.clone());
@@ -189,6 +210,66 @@ async fn token(State(s): State<Arc<FakeState>>, Query(q): Query<TokenQuery>) -> 
         return err(40125, "invalid appsecret");
     }
     Json(json!({"access_token": s.token, "expires_in": 7200}))
+}
+
+async fn stable_token(State(s): State<Arc<FakeState>>, Json(body): Json<Value>) -> Json<Value> {
+    if body["grant_type"] != "client_credential" {
+        return err(40002, "invalid grant_type");
+    }
+    if body["appid"] != s.appid.as_str() || body["secret"] != s.secret.as_str() {
+        return err(40125, "invalid appsecret");
+    }
+    Json(json!({"access_token": s.token, "expires_in": 7200}))
+}
+
+/// Checks an upload the way WeChat documents it and records it.
+async fn upload_shipping_info(
+    State(s): State<Arc<FakeState>>,
+    Query(t): Query<TokenParam>,
+    Json(b): Json<Value>,
+) -> Json<Value> {
+    if t.access_token != s.token {
+        return err(40001, "invalid credential, access_token is invalid");
+    }
+    let key = &b["order_key"];
+    let by_transaction = key["order_number_type"] == 2 && key["transaction_id"].is_string();
+    let by_trade_no = key["order_number_type"] == 1
+        && key["mchid"].is_string()
+        && key["out_trade_no"].is_string();
+    if !(by_transaction || by_trade_no) {
+        return err(10060001, "order_key invalid");
+    }
+    let logistics = b["logistics_type"].as_i64().unwrap_or(0);
+    if !(1..=4).contains(&logistics) || b["delivery_mode"] != 1 {
+        return err(10060002, "logistics_type or delivery_mode invalid");
+    }
+    let Some(list) = b["shipping_list"]
+        .as_array()
+        .filter(|l| !l.is_empty() && l.len() <= 10)
+    else {
+        return err(10060003, "shipping_list invalid");
+    };
+    for item in list {
+        let desc = item["item_desc"].as_str().unwrap_or("");
+        if desc.is_empty() || desc.chars().count() > 120 {
+            return err(10060004, "item_desc invalid");
+        }
+        if logistics == 1
+            && (item["tracking_no"].as_str().unwrap_or("").is_empty()
+                || item["express_company"].as_str().unwrap_or("").is_empty())
+        {
+            return err(10060005, "express needs tracking_no and express_company");
+        }
+    }
+    let time = b["upload_time"].as_str().unwrap_or("");
+    if time.len() != 25 || !time.ends_with("+08:00") {
+        return err(10060006, "upload_time is not RFC 3339");
+    }
+    if b["payer"]["openid"].as_str().unwrap_or("").is_empty() {
+        return err(10060007, "payer.openid missing");
+    }
+    s.shipping.lock().expect("fake state").push(b);
+    Json(json!({"errcode": 0, "errmsg": "ok"}))
 }
 
 #[derive(Deserialize)]

@@ -111,7 +111,8 @@ impl WeChatClient {
         serde_json::from_value(v).map_err(|e| WeChatError::Transport(e.to_string()))
     }
 
-    /// The app's access token (cached until shortly before it expires).
+    /// The app's access token from `/cgi-bin/stable_token` (cached until
+    /// shortly before it expires).
     pub async fn access_token(&self) -> Result<String, WeChatError> {
         let mut cached = self.token.lock().await;
         if let Some((t, until)) = cached.as_ref() {
@@ -119,14 +120,17 @@ impl WeChatClient {
                 return Ok(t.clone());
             }
         }
+        // The stable token: several server instances each asking for a token
+        // get the same one, instead of invalidating each other's.
         let v: Value = self
             .http
-            .get(format!("{}/cgi-bin/token", self.base))
-            .query(&[
-                ("grant_type", "client_credential"),
-                ("appid", self.appid.as_str()),
-                ("secret", self.secret.as_str()),
-            ])
+            .post(format!("{}/cgi-bin/stable_token", self.base))
+            .json(&json!({
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+                "force_refresh": false,
+            }))
             .send()
             .await?
             .json()
@@ -142,6 +146,23 @@ impl WeChatClient {
             std::time::Instant::now() + std::time::Duration::from_secs(ttl),
         ));
         Ok(token)
+    }
+
+    /// 发货信息录入: report a paid order's shipping to WeChat
+    /// (`/wxa/sec/order/upload_shipping_info`), which a trading mini-program
+    /// must do or its payments may be restricted.
+    pub async fn upload_shipping_info(&self, body: &Value) -> Result<(), WeChatError> {
+        let token = self.access_token().await?;
+        let v: Value = self
+            .http
+            .post(format!("{}/wxa/sec/order/upload_shipping_info", self.base))
+            .query(&[("access_token", token.as_str())])
+            .json(body)
+            .send()
+            .await?
+            .json()
+            .await?;
+        check(&v)
     }
 
     /// The phone number behind a `getPhoneNumber` button code.

@@ -20,3 +20,4 @@ mod orders;
 mod pay;
 mod refunds;
 mod reviews;
+mod shipping;
