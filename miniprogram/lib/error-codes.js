@@ -41,6 +41,8 @@ module.exports = {
   NO_ROUTE: { status: 404, message: '接口不存在' },
   METHOD_NOT_ALLOWED: { status: 405, message: '接口不支持该请求方式' },
   PAYLOAD_TOO_LARGE: { status: 413, message: '提交的内容过大' },
+  URI_TOO_LONG: { status: 414, message: '请求地址过长' },
+  HEADERS_TOO_LARGE: { status: 431, message: '请求头过大' },
   WECHAT_ERROR: { status: 502, message: '微信服务暂时不可用，请稍后重试' },
   INTERNAL: { status: 500, message: '服务繁忙，请稍后重试' },
   ILLEGAL_STATE_TRANSITION: { status: 409, message: '订单状态已变化，请刷新' },

@@ -204,7 +204,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         tokio::spawn(async move { jobs::run(state, every).await })
     });
     let app = http::router(state.clone());
-    let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+    let serve = tokio::spawn(async move { http::serve::serve(listener, app).await });
     tracing::info!(%addr, backend = ?state.db.backend, "storefront API listening");
     Ok(Server {
         addr,

@@ -82,6 +82,8 @@ registry! {
     NoRoute = "NO_ROUTE", NOT_FOUND, "接口不存在";
     MethodNotAllowed = "METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED, "接口不支持该请求方式";
     PayloadTooLarge = "PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE, "提交的内容过大";
+    UriTooLong = "URI_TOO_LONG", URI_TOO_LONG, "请求地址过长";
+    HeadersTooLarge = "HEADERS_TOO_LARGE", REQUEST_HEADER_FIELDS_TOO_LARGE, "请求头过大";
     WechatError = "WECHAT_ERROR", BAD_GATEWAY, "微信服务暂时不可用，请稍后重试";
     Internal = "INTERNAL", INTERNAL_SERVER_ERROR, "服务繁忙，请稍后重试";
 

@@ -31,6 +31,10 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("request body over {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("URL over {limit} bytes")]
+    UriTooLong { limit: usize },
+    #[error("headers over {limit} bytes")]
+    HeadersTooLarge { limit: usize },
     #[error("no such route")]
     NoRoute,
     #[error("method not allowed")]
@@ -122,6 +126,8 @@ impl ApiError {
             ApiError::NoRoute => Code::NoRoute,
             ApiError::MethodNotAllowed => Code::MethodNotAllowed,
             ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::UriTooLong { .. } => Code::UriTooLong,
+            ApiError::HeadersTooLarge { .. } => Code::HeadersTooLarge,
             ApiError::PriceChanged(_) => Code::PriceChanged,
             ApiError::IllegalTransition { .. } => Code::IllegalStateTransition,
             ApiError::Conflict { code, .. } => *code,
@@ -170,6 +176,16 @@ impl ApiError {
                 json!({"resource": what}),
             ),
             ApiError::NoRoute => body(Code::NoRoute, Code::NoRoute.message(), json!({})),
+            ApiError::UriTooLong { limit } => body(
+                Code::UriTooLong,
+                Code::UriTooLong.message(),
+                json!({"limitBytes": limit}),
+            ),
+            ApiError::HeadersTooLarge { limit } => body(
+                Code::HeadersTooLarge,
+                Code::HeadersTooLarge.message(),
+                json!({"limitBytes": limit}),
+            ),
             ApiError::PayloadTooLarge { limit } => body(
                 Code::PayloadTooLarge,
                 Code::PayloadTooLarge.message(),

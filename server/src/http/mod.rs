@@ -21,6 +21,7 @@ pub mod orders;
 pub mod pay;
 pub mod reviews;
 pub mod search;
+pub mod serve;
 
 use std::time::Instant;
 
@@ -159,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn(body::read_bounded))
+        .layer(middleware::from_fn(serve::limit_head))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -40,7 +40,16 @@ async fn huge_page_numbers_are_invalid_input_on_every_list() {
 #[tokio::test]
 async fn long_search_text_is_refused_and_wildcards_match_literally() {
     let app = spawn_app().await;
-    let long = "a".repeat(50_000);
+    // 50,000 bytes: past the URL bound, refused in the error shape.
+    let (s, v) = app
+        .get(
+            &format!("/api/products?keyword={}", "a".repeat(50_000)),
+            None,
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (414, Some("URI_TOO_LONG")));
+    // Long, but a URL the server reads: the keyword bound refuses it.
+    let long = "a".repeat(5_000);
     expect_invalid(&app, &format!("/api/products?keyword={long}"), None).await;
     expect_invalid(&app, &format!("/api/search/suggest?q={long}"), None).await;
     expect_invalid(&app, &format!("/api/search?keyword={long}"), None).await;
@@ -271,4 +280,28 @@ async fn a_refused_request_keeps_the_connection_usable() {
         text.contains("HTTP/1.1 200") && text.contains("\"status\":\"ok\""),
         "the second request on the connection was not answered: {text}"
     );
+}
+
+#[tokio::test]
+async fn oversized_urls_and_headers_answer_in_the_error_shape() {
+    let app = spawn_app().await;
+    let long = format!("{}/api/products?keyword={}", app.url, "a".repeat(20 * 1024));
+    let res = app.http.get(&long).send().await.unwrap();
+    assert_eq!(res.status(), 414);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "URI_TOO_LONG");
+    assert!(is_error_shape(&v), "{v}");
+    let res = app
+        .http
+        .get(format!("{}/api/products", app.url))
+        .header("x-big", "h".repeat(500 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 431);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "HEADERS_TOO_LARGE");
+    assert!(is_error_shape(&v), "{v}");
+    let (s, _) = app.get("/health", None).await;
+    assert_eq!(s, 200);
 }
