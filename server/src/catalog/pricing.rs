@@ -10,7 +10,6 @@ use sqlx::AnyConnection;
 
 use crate::catalog::{self, SkuView};
 use crate::coupons;
-use crate::http::error::{ApiError, ApiResult};
 
 pub const RULES_KEY: &str = "shop_rules";
 
@@ -72,7 +71,7 @@ pub async fn price(
     lines: Vec<CartLine>,
     options: QuoteOptions,
     now: i64,
-) -> ApiResult<Priced> {
+) -> Result<Priced, PricingError> {
     let mut sku_ids: Vec<i64> = lines.iter().filter_map(|l| l.sku_id.parse().ok()).collect();
     sku_ids.sort_unstable();
     sku_ids.dedup();
@@ -85,10 +84,22 @@ pub async fn price(
         buyer: buyer(conn, user_id, now).await?,
         options,
     };
-    let quote = mall_core::quote(&input).map_err(ApiError::Rule)?;
+    let quote = mall_core::quote(&input)?;
     Ok(Priced {
         input,
         quote,
         views,
     })
+}
+
+/// Why a cart could not be priced.
+#[derive(Debug, thiserror::Error)]
+pub enum PricingError {
+    /// The core refused the input (a rule failure the shopper is shown).
+    #[error("rule: {0}")]
+    Rule(#[from] mall_core::RuleError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
 }

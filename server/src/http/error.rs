@@ -70,6 +70,55 @@ impl From<crate::orders::OrderError> for ApiError {
     }
 }
 
+/// The one mapping of the refunds capability's errors to HTTP.
+impl From<crate::refunds::RefundError> for ApiError {
+    fn from(e: crate::refunds::RefundError) -> Self {
+        use crate::refunds::RefundError;
+        match e {
+            RefundError::NotFound => ApiError::NotFound("refund"),
+            RefundError::NotAbnormal(status) => ApiError::conflict(
+                Code::RefundState,
+                format!("退款当前状态为{status}，只有异常退款可以重试或关闭"),
+            ),
+            RefundError::Changed => {
+                ApiError::conflict(Code::RefundState, Code::RefundState.message())
+            }
+            RefundError::Db(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+/// The one mapping of pricing's errors to HTTP.
+impl From<crate::catalog::pricing::PricingError> for ApiError {
+    fn from(e: crate::catalog::pricing::PricingError) -> Self {
+        use crate::catalog::pricing::PricingError;
+        match e {
+            PricingError::Rule(r) => ApiError::Rule(r),
+            PricingError::Db(e) => ApiError::Internal(e.into()),
+            PricingError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// The one mapping of checkout's errors to HTTP.
+impl From<crate::orders::place::CheckoutError> for ApiError {
+    fn from(e: crate::orders::place::CheckoutError) -> Self {
+        use crate::orders::place::CheckoutError;
+        match e {
+            CheckoutError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            CheckoutError::NotFound(what) => ApiError::NotFound(what),
+            CheckoutError::Rule(r) => ApiError::Rule(r),
+            CheckoutError::Line(body) => ApiError::RuleBody(body),
+            CheckoutError::Empty => {
+                ApiError::conflict(Code::EmptyOrder, Code::EmptyOrder.message())
+            }
+            CheckoutError::PriceChanged(q) => ApiError::PriceChanged(q),
+            CheckoutError::Db(e) => ApiError::Internal(e.into()),
+            CheckoutError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of the reviews capability's errors to HTTP.
 impl From<crate::reviews::ReviewError> for ApiError {
     fn from(e: crate::reviews::ReviewError) -> Self {

@@ -15,13 +15,54 @@ use crate::catalog::pricing;
 use crate::coupons;
 use crate::crypto::Sealed;
 use crate::db::{self, Tx};
-use crate::http::codes::Code;
-use crate::http::error::{ApiError, ApiResult};
 use crate::members::addresses;
 use crate::members::users;
 use crate::orders::{self, NewOrder, OrderStatus};
 use crate::state::AppState;
 use crate::stock;
+
+/// Why a checkout was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("invalid {field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A rule failure from the core (stock, limits, coupons, points, …).
+    #[error("rule: {0}")]
+    Rule(#[from] RuleError),
+    /// A line the core marked invalid, with the core's own error.
+    #[error("line refused: {}", .0.code)]
+    Line(mall_core::ErrorBody),
+    #[error("nothing to buy")]
+    Empty,
+    /// The quote differs from the one the shopper confirmed.
+    #[error("price changed")]
+    PriceChanged(Box<mall_core::Quote>),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+impl CheckoutError {
+    fn invalid(field: &'static str, reason: impl Into<String>) -> CheckoutError {
+        CheckoutError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<pricing::PricingError> for CheckoutError {
+    fn from(e: pricing::PricingError) -> Self {
+        match e {
+            pricing::PricingError::Rule(r) => CheckoutError::Rule(r),
+            pricing::PricingError::Db(d) => CheckoutError::Db(d),
+            pricing::PricingError::Other(o) => CheckoutError::Other(o),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -96,11 +137,11 @@ pub async fn prepare(
     conn: &mut sqlx::AnyConnection,
     user_id: i64,
     req: &CheckoutRequest,
-) -> ApiResult<Prepared> {
+) -> Result<Prepared, CheckoutError> {
     let (lines, from_cart) = match &req.items {
         Some(items) => {
             if items.is_empty() || items.len() > 50 {
-                return Err(ApiError::invalid("items", "1 to 50 items"));
+                return Err(CheckoutError::invalid("items", "1 to 50 items"));
             }
             let lines = items
                 .iter()
@@ -127,7 +168,7 @@ pub async fn prepare(
     };
     let (delivery, address) = match (req.address_id, &req.delivery) {
         (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
+            return Err(CheckoutError::invalid(
                 "delivery",
                 "give addressId or delivery, not both",
             ))
@@ -135,7 +176,7 @@ pub async fn prepare(
         (Some(id), None) => {
             let a = addresses::get(&mut *conn, &state.keys, user_id, id)
                 .await?
-                .ok_or(ApiError::NotFound("address"))?;
+                .ok_or(CheckoutError::NotFound("address"))?;
             (
                 Some(Delivery::Express {
                     region_code: a.fields.region_code.clone(),
@@ -144,7 +185,7 @@ pub async fn prepare(
             )
         }
         (None, Some(Delivery::Express { .. })) => {
-            return Err(ApiError::invalid(
+            return Err(CheckoutError::invalid(
                 "delivery",
                 "express delivery takes addressId",
             ))
@@ -163,9 +204,9 @@ pub async fn prepare(
     })
 }
 
-fn sku_id_of(s: &str) -> ApiResult<i64> {
+fn sku_id_of(s: &str) -> Result<i64, CheckoutError> {
     s.parse()
-        .map_err(|_| ApiError::invalid("skuId", "not a SKU id"))
+        .map_err(|_| CheckoutError::invalid("skuId", "not a SKU id"))
 }
 
 pub enum Placed {
@@ -187,7 +228,7 @@ pub async fn place_in_tx(
     tx: &mut Tx,
     user_id: i64,
     req: &PlaceOrderRequest,
-) -> ApiResult<Placed> {
+) -> Result<Placed, CheckoutError> {
     let now = db::now();
     // One checkout per shopper at a time (limits, points, wallet, idempotency).
     users::lock(tx, user_id, now).await?;
@@ -196,7 +237,7 @@ pub async fn place_in_tx(
     }
     let p = prepare(state, tx, user_id, &req.checkout()).await?;
     if p.options.delivery.is_none() {
-        return Err(ApiError::invalid(
+        return Err(CheckoutError::invalid(
             "addressId",
             "choose an address or a delivery method",
         ));
@@ -204,13 +245,13 @@ pub async fn place_in_tx(
     let priced = pricing::price(tx, user_id, p.lines, p.options.clone(), now).await?;
     let q = &priced.quote;
     if let Some(bad) = q.invalid_lines.iter().find(|l| l.selected) {
-        return Err(ApiError::RuleBody(bad.error.clone()));
+        return Err(CheckoutError::Line(bad.error.clone()));
     }
     if q.lines.is_empty() {
-        return Err(ApiError::conflict(Code::EmptyOrder, "请选择要购买的商品"));
+        return Err(CheckoutError::Empty);
     }
     if q.fingerprint != req.fingerprint {
-        return Err(ApiError::PriceChanged(Box::new(q.clone())));
+        return Err(CheckoutError::PriceChanged(Box::new(q.clone())));
     }
     let order_no = order_no(now);
     let address: Option<Sealed> = p
@@ -284,7 +325,7 @@ pub async fn place_in_tx(
         .lines
         .iter()
         .map(|l| Ok((sku_id_of(&l.sku_id)?, l)))
-        .collect::<ApiResult<_>>()?;
+        .collect::<Result<_, CheckoutError>>()?;
     takes.sort_by_key(|(sku, l)| (*sku, l.activity_id.clone()));
     for (sku_id, line) in takes {
         let claim = stock::Claim {
@@ -312,14 +353,18 @@ pub async fn quote(
     user_id: i64,
     req: &CheckoutRequest,
     now: i64,
-) -> ApiResult<pricing::Priced> {
+) -> Result<pricing::Priced, CheckoutError> {
     let mut conn = state.db.pool.acquire().await?;
     let p = prepare(state, &mut conn, user_id, req).await?;
-    pricing::price(&mut conn, user_id, p.lines, p.options, now).await
+    Ok(pricing::price(&mut conn, user_id, p.lines, p.options, now).await?)
 }
 
 /// Place the order in its own write transaction.
-pub async fn place(state: &AppState, user_id: i64, req: &PlaceOrderRequest) -> ApiResult<Placed> {
+pub async fn place(
+    state: &AppState,
+    user_id: i64,
+    req: &PlaceOrderRequest,
+) -> Result<Placed, CheckoutError> {
     let mut tx = state.db.begin_write().await?;
     let r = place_in_tx(state, &mut tx, user_id, req).await;
     db::finish(tx, r).await

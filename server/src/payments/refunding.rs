@@ -8,10 +8,9 @@ use sqlx::AnyConnection;
 use super::Reject;
 use crate::after_sales;
 use crate::db;
-use crate::http::codes::Code;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::notify::{self, Message};
-use crate::refunds::{self, RefundStatus};
+use crate::refunds::{self, RefundError, RefundStatus};
 use crate::state::AppState;
 use crate::wechat::pay::client::RefundInfo;
 
@@ -99,15 +98,11 @@ pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResu
     let mut tx = state.db.begin_write().await?;
     let r: ApiResult<_> = async {
         let (order_id, after_sale, amount, reason) = refunds::abnormal(&mut tx, refund_id).await?;
-        let moved = sqlx::query(
-            "UPDATE refunds SET status = 'superseded', updated_at = $1 WHERE id = $2 AND status = 'abnormal'",
-        )
-        .bind(now)
-        .bind(refund_id)
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() != 1 {
-            return Err(ApiError::conflict(Code::RefundState, "退款状态已变化，请刷新"));
+        if refunds::mark(&mut tx, refund_id, RefundStatus::Superseded, None, now)
+            .await?
+            .is_none()
+        {
+            return Err(RefundError::Changed.into());
         }
         let out_refund_no = refunds::next_out_refund_no(&mut tx, order_id, after_sale).await?;
         let id = refunds::insert(
@@ -140,10 +135,7 @@ pub async fn close_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResu
     let r: ApiResult<_> = async {
         refunds::abnormal(&mut tx, refund_id).await?;
         if !apply_refund_status(state, &mut tx, refund_id, RefundStatus::Closed, None, now).await? {
-            return Err(ApiError::conflict(
-                Code::RefundState,
-                "退款状态已变化，请刷新",
-            ));
+            return Err(RefundError::Changed.into());
         }
         Ok(())
     }

@@ -11,8 +11,20 @@ pub use status::RefundStatus;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use crate::http::codes::Code;
-use crate::http::error::{ApiError, ApiResult};
+/// Why the merchant's retry or close of a refund was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RefundError {
+    #[error("refund not found")]
+    NotFound,
+    /// Only an ABNORMAL refund can be retried or closed; this is its status.
+    #[error("refund is {0}, not abnormal")]
+    NotAbnormal(String),
+    /// It moved meanwhile (a notification won the race).
+    #[error("refund state changed")]
+    Changed,
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
 
 /// Queue a refund (status `pending`); returns its id.
 pub async fn insert(
@@ -111,19 +123,16 @@ pub async fn mark(
 pub async fn abnormal(
     conn: &mut AnyConnection,
     refund_id: i64,
-) -> ApiResult<(i64, Option<i64>, i64, String)> {
+) -> Result<(i64, Option<i64>, i64, String), RefundError> {
     let row: Option<(i64, Option<i64>, i64, String, String)> = sqlx::query_as(
         "SELECT order_id, after_sale_id, amount, reason, status FROM refunds WHERE id = $1",
     )
     .bind(refund_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (order_id, after_sale, amount, reason, status) = row.ok_or(ApiError::NotFound("refund"))?;
+    let (order_id, after_sale, amount, reason, status) = row.ok_or(RefundError::NotFound)?;
     if RefundStatus::parse(&status) != Some(RefundStatus::Abnormal) {
-        return Err(ApiError::conflict(
-            Code::RefundState,
-            format!("退款当前状态为{status}，只有异常退款可以重试或关闭"),
-        ));
+        return Err(RefundError::NotAbnormal(status));
     }
     Ok((order_id, after_sale, amount, reason))
 }
