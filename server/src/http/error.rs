@@ -88,6 +88,27 @@ impl From<crate::refunds::RefundError> for ApiError {
     }
 }
 
+/// The one mapping of payment's errors to HTTP.
+impl From<crate::payments::PaymentError> for ApiError {
+    fn from(e: crate::payments::PaymentError) -> Self {
+        use crate::payments::PaymentError;
+        match e {
+            PaymentError::NotFound => ApiError::NotFound("order"),
+            PaymentError::NotPayable(from) => ApiError::IllegalTransition {
+                from,
+                action: crate::orders::Action::Pay,
+            },
+            PaymentError::Expired => {
+                ApiError::conflict(Code::OrderExpired, Code::OrderExpired.message())
+            }
+            PaymentError::WeChat(e) => ApiError::Internal(anyhow::anyhow!("wechat pay: {e}")),
+            PaymentError::Order(e) => e.into(),
+            PaymentError::Db(e) => ApiError::Internal(e.into()),
+            PaymentError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of pricing's errors to HTTP.
 impl From<crate::catalog::pricing::PricingError> for ApiError {
     fn from(e: crate::catalog::pricing::PricingError) -> Self {

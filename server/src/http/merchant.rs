@@ -117,17 +117,7 @@ async fn mark_paid(
     _m: Merchant,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrderDetail>> {
-    let now = db::now();
-    let mut tx = state.db.begin_write().await?;
-    let payable: Option<i64> = sqlx::query_scalar("SELECT payable FROM orders WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let r = match payable {
-        None => Err(ApiError::NotFound("order")),
-        Some(p) => crate::payments::mark_paid(&state, &mut tx, id, None, p, "merchant", now).await,
-    };
-    db::finish(tx, r).await?;
+    crate::payments::mark_paid_by_merchant(&state, id, db::now()).await?;
     Ok(Json(load(&state, id, None).await?))
 }
 
@@ -261,9 +251,7 @@ async fn set_banners(
         input::line(&format!("banners[{i}].image"), &x.image, 1, input::MAX_URL)?;
         input::line(&format!("banners[{i}].url"), &x.url, 0, input::MAX_URL)?;
         // A page of the mini-program (wx.navigateTo), or nothing.
-        if !(x.url.is_empty() || x.url.starts_with("/pages/") || x.url.starts_with("/pkg-"))
-            || x.url.len() > 500
-        {
+        if !(x.url.is_empty() || x.url.starts_with("/pages/") || x.url.starts_with("/pkg-")) {
             return Err(ApiError::invalid(
                 format!("banners[{i}].url"),
                 "a mini-program page such as /pages/product/index?id=1, or empty",

@@ -14,8 +14,6 @@ use sqlx::{AnyConnection, Row};
 
 use crate::clock::beijing_rfc3339;
 use crate::db;
-use crate::http::codes::Code;
-use crate::http::error::{ApiError, ApiResult};
 use crate::notify::{self, Message};
 use crate::orders;
 use crate::orders::{Action, OrderStatus};
@@ -41,8 +39,24 @@ pub struct PayResponse {
     pub params: Option<RequestPayment>,
 }
 
-fn pay_error(e: PayError) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("wechat pay: {e}"))
+/// Why a prepay was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("order not found")]
+    NotFound,
+    /// Not unpaid any more (paid, cancelled, …).
+    #[error("order {0:?} cannot be paid")]
+    NotPayable(OrderStatus),
+    #[error("order expired")]
+    Expired,
+    #[error("wechat pay: {0}")]
+    WeChat(#[from] PayError),
+    #[error(transparent)]
+    Order(#[from] orders::OrderError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
 }
 
 /// Create (or reuse) the JSAPI prepay for an unpaid order of this shopper.
@@ -51,7 +65,7 @@ pub async fn prepay(
     order_id: i64,
     user_id: i64,
     now: i64,
-) -> ApiResult<PayResponse> {
+) -> Result<PayResponse, PaymentError> {
     let mut conn = state.db.pool.acquire().await?;
     let row = sqlx::query(
         "SELECT o.order_no, o.status, o.payable, o.expires_at, o.prepay_id, o.prepay_at, u.openid,
@@ -62,21 +76,15 @@ pub async fn prepay(
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(ApiError::NotFound("order"))?;
+    .ok_or(PaymentError::NotFound)?;
     let status = OrderStatus::parse(&row.try_get::<String, _>("status")?)
         .ok_or_else(|| anyhow::anyhow!("unknown status"))?;
     if status != OrderStatus::PendingPayment {
-        return Err(ApiError::IllegalTransition {
-            from: status,
-            action: Action::Pay,
-        });
+        return Err(PaymentError::NotPayable(status));
     }
     let expires_at: i64 = row.try_get("expires_at")?;
     if expires_at <= now {
-        return Err(ApiError::conflict(
-            Code::OrderExpired,
-            "订单已超时，请重新下单",
-        ));
+        return Err(PaymentError::Expired);
     }
     // The amount is the order's stored payable, never a client figure.
     let payable: i64 = row.try_get("payable")?;
@@ -115,8 +123,7 @@ pub async fn prepay(
                     &openid,
                     Some(beijing_rfc3339(expires_at)),
                 )
-                .await
-                .map_err(pay_error)?;
+                .await?;
             sqlx::query(
                 "UPDATE orders SET prepay_id = $1, prepay_at = $2 WHERE id = $3 AND status = $4",
             )
@@ -147,7 +154,7 @@ pub async fn mark_paid(
     amount: i64,
     actor: &str,
     now: i64,
-) -> ApiResult<()> {
+) -> Result<(), orders::OrderError> {
     orders::transition(&mut *conn, order_id, None, Action::Pay, actor, now).await?;
     let row = sqlx::query(
         "SELECT user_id, order_no, payable, delivery, snapshot, distribution FROM orders WHERE id = $1",
@@ -201,6 +208,26 @@ pub async fn mark_paid(
     Ok(())
 }
 
+/// The merchant records a payment received outside WeChat Pay, for the
+/// order's payable.
+pub async fn mark_paid_by_merchant(
+    state: &AppState,
+    order_id: i64,
+    now: i64,
+) -> Result<(), orders::OrderError> {
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        let payable: i64 = sqlx::query_scalar("SELECT payable FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(orders::OrderError::NotFound)?;
+        mark_paid(state, &mut tx, order_id, None, payable, "merchant", now).await
+    }
+    .await;
+    db::finish(tx, r).await
+}
+
 /// Why a transaction or refund notice was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum Reject {
@@ -220,8 +247,14 @@ impl From<sqlx::Error> for Reject {
     }
 }
 
-impl From<ApiError> for Reject {
-    fn from(e: ApiError) -> Self {
+impl From<crate::http::error::ApiError> for Reject {
+    fn from(e: crate::http::error::ApiError) -> Self {
+        Reject::Internal(e.to_string())
+    }
+}
+
+impl From<orders::OrderError> for Reject {
+    fn from(e: orders::OrderError) -> Self {
         Reject::Internal(e.to_string())
     }
 }
