@@ -20,6 +20,8 @@ cargo build -p mall-server --bin mall-server
 bash scripts/check-production-build.sh "${CARGO_TARGET_DIR:-target}/debug/mall-server"
 step "server: tests on SQLite"
 cargo test -p mall-server
+step "server: schemathesis against the OpenAPI document (shopper and merchant, all checks), on SQLite"
+bash scripts/schemathesis.sh
 
 if [[ ${WITH_POSTGRES:-} == 1 || ( -z ${WITH_POSTGRES:-} && ${CI:-} == true ) ]]; then
   step "server: starting PostgreSQL"
@@ -28,6 +30,8 @@ if [[ ${WITH_POSTGRES:-} == 1 || ( -z ${WITH_POSTGRES:-} && ${CI:-} == true ) ]]
   step "server: the same HTTP suite on PostgreSQL ($url)"
   status=0
   TEST_DATABASE_URL=$url cargo test -p mall-server --test api || status=$?
+  step "server: schemathesis against the OpenAPI document, on PostgreSQL"
+  DATABASE_URL=$url SCHEMATHESIS_SKIP_SQLITE=1 bash scripts/schemathesis.sh || status=1
   bash scripts/start-postgres.sh --drop-test-databases </dev/null
   exit $status
 else

@@ -57,6 +57,11 @@ pub struct AddressInput {
     pub is_default: bool,
 }
 
+/// Name, province, city and district, in characters.
+pub const MAX_ADDRESS_FIELD: usize = 30;
+/// The street address, in characters.
+pub const MAX_ADDRESS_DETAIL: usize = 200;
+
 fn text(field: &str, v: &str, max: usize) -> ApiResult<String> {
     input::line(field, v, 1, max)
 }
@@ -77,13 +82,13 @@ impl AddressInput {
             return Err(ApiError::invalid("regionCode", "2 to 12 digits"));
         }
         Ok(AddressFields {
-            name: text("name", &self.name, 30)?,
+            name: text("name", &self.name, MAX_ADDRESS_FIELD)?,
             phone: phone.to_string(),
             region_code: region.to_string(),
-            province: text("province", &self.province, 30)?,
-            city: text("city", &self.city, 30)?,
-            district: text("district", &self.district, 30)?,
-            detail: text("detail", &self.detail, 200)?,
+            province: text("province", &self.province, MAX_ADDRESS_FIELD)?,
+            city: text("city", &self.city, MAX_ADDRESS_FIELD)?,
+            district: text("district", &self.district, MAX_ADDRESS_FIELD)?,
+            detail: text("detail", &self.detail, MAX_ADDRESS_DETAIL)?,
         })
     }
 }

@@ -55,10 +55,8 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let code = req.code.trim();
-    if code.is_empty() || code.len() > 128 {
-        return Err(ApiError::invalid("code", "must be a wx.login code"));
-    }
+    let code = input::line("code", &req.code, 1, input::MAX_CODE)?;
+    let code = code.as_str();
     let nickname = req
         .nickname
         .as_deref()
@@ -151,17 +149,14 @@ async fn bind_phone(
     user: AuthUser,
     ApiJson(req): ApiJson<PhoneRequest>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let phone = state
-        .wechat
-        .phone_number(req.code.trim())
-        .await
-        .map_err(|e| {
-            if e.is_bad_code() {
-                ApiError::conflict(Code::PhoneCodeInvalid, "获取手机号失败，请重试")
-            } else {
-                ApiError::WeChat(e)
-            }
-        })?;
+    let code = input::line("code", &req.code, 1, input::MAX_CODE)?;
+    let phone = state.wechat.phone_number(&code).await.map_err(|e| {
+        if e.is_bad_code() {
+            ApiError::conflict(Code::PhoneCodeInvalid, "获取手机号失败，请重试")
+        } else {
+            ApiError::WeChat(e)
+        }
+    })?;
     let sealed = state
         .keys
         .seal(&format!("phone:{}", user.user_id), phone.as_bytes())?;

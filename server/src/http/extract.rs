@@ -56,10 +56,68 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(ApiError::invalid("body", "a JSON object"));
         }
+        // JSON has one number type: `2.0` is the integer 2 (as JSON Schema and
+        // the OpenAPI document read it), which serde would refuse for an i64.
+        let bytes = whole_numbers_as_integers(&bytes).map_or(bytes, Bytes::from);
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(ApiError::invalid("body", e.body_text())),
         }
+    }
+}
+
+/// `body` with every number written `<digits>.0…` (no exponent) outside
+/// strings spelt without its zero fraction; `None` when there is none.
+fn whole_numbers_as_integers(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len());
+    let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    let mut i = 0;
+    while i < body.len() {
+        let c = body[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+        } else if c == b'"' {
+            in_string = true;
+        } else if c == b'.' && i > 0 && body[i - 1].is_ascii_digit() {
+            let mut j = i + 1;
+            while body.get(j) == Some(&b'0') {
+                j += 1;
+            }
+            if j > i + 1 && !matches!(body.get(j), Some(b'0'..=b'9' | b'e' | b'E')) {
+                changed = true;
+                i = j;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_numbers_as_integers as whole;
+
+    #[test]
+    fn zero_fractions_are_dropped_outside_strings_only() {
+        let w = |s: &str| whole(s.as_bytes()).map(|v| String::from_utf8(v).unwrap());
+        assert_eq!(
+            w(r#"{"a": 2.0, "b": [-7.00]}"#).as_deref(),
+            Some(r#"{"a": 2, "b": [-7]}"#)
+        );
+        assert_eq!(w(r#"{"a": 2.5, "b": 1.0e3, "c": 0.05}"#), None);
+        assert_eq!(w(r#"{"a": "2.0", "b": "\"3.0"}"#), None);
+        assert_eq!(
+            w(r#"{"a": 1903183007609887.0}"#).as_deref(),
+            Some(r#"{"a": 1903183007609887}"#)
+        );
     }
 }
 

@@ -5,8 +5,15 @@
 
 use std::collections::BTreeMap;
 
+use mall_core::cart::MAX_LINE_QUANTITY;
 use serde_json::{json, Value};
 
+use super::addresses::{MAX_ADDRESS_DETAIL, MAX_ADDRESS_FIELD};
+use super::input::{
+    MAX_CODE, MAX_KEY, MAX_KEYWORD, MAX_NICKNAME, MAX_PAGE, MAX_PAGE_SIZE, MAX_PRICE, MAX_REASON,
+    MAX_STOCK, MAX_TRACKING, MAX_URL,
+};
+use super::reviews::MAX_TEXT_CHARS;
 use super::{Access, RouteDoc};
 
 fn obj(required: &[&str], props: Value) -> Value {
@@ -17,37 +24,145 @@ fn int() -> Value {
     json!({"type": "integer", "format": "int64"})
 }
 
+/// An integer in `min..=max`.
+fn range(min: i64, max: i64) -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max})
+}
+
+/// A non-negative integer (the server reads it as u64).
+fn unsigned() -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": 0})
+}
+
 fn fen(desc: &str) -> Value {
     json!({"type": "integer", "format": "int64", "description": format!("{desc} (fen)")})
 }
 
-fn checkout_props(place: bool) -> Value {
+/// `schema` or `null` (an optional field: null is the same as leaving it out).
+fn or_null(schema: Value) -> Value {
+    match schema.get("type").and_then(Value::as_str) {
+        Some(t) => {
+            let mut s = schema.clone();
+            s["type"] = json!([t, "null"]);
+            s
+        }
+        None => json!({"anyOf": [schema, {"type": "null"}]}),
+    }
+}
+
+/// What `str::trim` removes (Unicode White_Space), as a character-class body.
+const TRIMMED: &str = r"\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+/// Direction embeddings, overrides, isolates and marks (`input::forbidden`).
+const BIDI: &str = r"\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069";
+
+/// The server's rule for a stored text (`input::line` / `input::paragraph`):
+/// `min..=max` characters after trimming, none of them a control character
+/// (tab and newline allowed inside a paragraph) or a direction override. The
+/// length is counted after trimming, so it is part of the pattern (a
+/// `maxLength` would refuse padded texts the server takes); the description
+/// says it in words.
+fn text(min: usize, max: usize, multiline: bool) -> Value {
+    let controls = if multiline {
+        r"\x00-\x08\x0B-\x1F\x7F-\x9F"
+    } else {
+        r"\x00-\x1F\x7F-\x9F"
+    };
+    let any = format!("[^{controls}{BIDI}]");
+    let edge = format!("[^{controls}{BIDI}{TRIMMED}]");
+    let inner = match max {
+        0 => String::new(),
+        1 => edge.clone(),
+        _ => format!("{edge}(?:{any}{{0,{}}}{edge})?", max - 2),
+    };
+    let opt = if min > 0 { "" } else { "?" };
+    let pattern = format!("^[{TRIMMED}]*(?:{inner}){opt}[{TRIMMED}]*$");
+    let what = if multiline { "text" } else { "one line" };
+    json!({"type": "string", "pattern": pattern,
+           "description": format!("{what} of {min} to {max} characters after trimming white space; no control or direction-override characters")})
+}
+
+/// A one-line text of `min..=max` characters after trimming (`input::line`).
+fn line(min: usize, max: usize) -> Value {
+    assert!(min <= 1, "patterns say at least one character, not more");
+    text(min, max, false)
+}
+
+/// A multi-line text of `min..=max` characters after trimming (`input::paragraph`).
+fn paragraph(min: usize, max: usize) -> Value {
+    assert!(min <= 1, "patterns say at least one character, not more");
+    text(min, max, true)
+}
+
+/// ASCII characters of `class`, `min..=max` of them, with trimmed white space around.
+fn trimmed_ascii(class: &str, min: usize, max: usize, desc: &str) -> Value {
+    json!({"type": "string", "description": desc,
+           "pattern": format!("^[{TRIMMED}]*[{class}]{{{min},{max}}}[{TRIMMED}]*$")})
+}
+
+fn quantity() -> Value {
+    range(1, MAX_LINE_QUANTITY)
+}
+
+/// A variant without fields of the core's `kind`-tagged choices: serde lets
+/// other members through there, so the document does too.
+fn unit_variant(kind: &str) -> Value {
+    json!({"type": "object", "required": ["kind"], "properties": {"kind": {"const": kind}}})
+}
+
+fn checkout_body(place: bool) -> Value {
+    let item = obj(
+        &["skuId", "quantity"],
+        json!({"skuId": int(), "activityId": or_null(json!({"type": "string", "description": "an unknown activity makes the line invalid: quote.invalidLines"})),
+               "quantity": {"type": "integer", "format": "int64",
+                            "description": "a quantity the core refuses (outside 1..=MAX_LINE_QUANTITY) makes the line invalid: quote.invalidLines"}}),
+    );
     let mut p = json!({
-        "items": {"type": "array", "description": "buy now; without it the selected cart lines",
-                  "items": obj(&["skuId", "quantity"], json!({"skuId": int(), "quantity": int(), "activityId": {"type": "string"}}))},
+        "items": or_null(json!({"type": "array", "minItems": 1, "maxItems": 50, "items": item,
+                                "description": "buy now; without it (or null) the selected cart lines"})),
         "coupons": {"description": "mall-core CouponChoice", "oneOf": [
-            obj(&["kind"], json!({"kind": {"const": "best"}})),
-            obj(&["kind"], json!({"kind": {"const": "none"}})),
-            obj(&["kind", "couponIds"], json!({"kind": {"const": "manual"}, "couponIds": {"type": "array", "items": {"type": "string"}}}))
+            unit_variant("best"),
+            unit_variant("none"),
+            obj(&["kind", "couponIds"], json!({"kind": {"const": "manual"}, "couponIds": {"type": "array", "uniqueItems": true, "items": {"type": "string"}}}))
         ]},
         "points": {"description": "mall-core PointsChoice", "oneOf": [
-            obj(&["kind"], json!({"kind": {"enum": ["none", "max"]}})),
-            obj(&["kind", "points"], json!({"kind": {"const": "exactly"}, "points": int()}))
+            unit_variant("none"),
+            unit_variant("max"),
+            obj(&["kind", "points"], json!({"kind": {"const": "exactly"}, "points": unsigned()}))
         ]},
-        "addressId": {"type": "integer", "description": "express delivery to this address"},
-        "delivery": {"type": "object", "description": "mall-core Delivery: {kind: pickup, storeId} or {kind: sameCity, distanceMeters, slotId}"}
+        "addressId": or_null(json!({"type": "integer", "format": "int64", "description": "express delivery to this address"})),
+        "delivery": or_null(json!({"description": "mall-core Delivery other than express (express is addressId)", "oneOf": [
+            obj(&["kind", "storeId"], json!({"kind": {"const": "pickup"}, "storeId": {"type": "string"}})),
+            obj(&["kind", "distanceMeters"], json!({"kind": {"const": "sameCity"}, "distanceMeters": unsigned(),
+                "slotId": or_null(json!({"type": "string"}))}))
+        ]}))
     });
     if place {
-        p["fingerprint"] =
-            json!({"type": "string", "description": "the confirmed quote's fingerprint"});
-        p["idempotencyKey"] = json!({"type": "string", "maxLength": 64});
-        p["remark"] = json!({"type": "string", "maxLength": 200});
+        p["fingerprint"] = line(1, MAX_KEY);
+        p["fingerprint"]["description"] = json!("the confirmed quote's fingerprint");
+        p["idempotencyKey"] = line(1, MAX_KEY);
+        p["remark"] = paragraph(0, MAX_REASON);
     }
-    p
+    let required: &[&str] = if place {
+        &["fingerprint", "idempotencyKey"]
+    } else {
+        &[]
+    };
+    let mut body = obj(required, p);
+    let address =
+        json!({"required": ["addressId"], "properties": {"addressId": {"type": "integer"}}});
+    let delivery =
+        json!({"required": ["delivery"], "properties": {"delivery": {"type": "object"}}});
+    // addressId or delivery, not both (`orders::place::prepare`).
+    body["not"] = json!({"allOf": [address, delivery]});
+    if place {
+        // An order is delivered somehow.
+        body["anyOf"] = json!([address, delivery]);
+    }
+    body
 }
 
 fn address_input() -> Value {
-    let s = json!({"type": "string"});
+    let field = || line(1, MAX_ADDRESS_FIELD);
     obj(
         &[
             "name",
@@ -58,9 +173,26 @@ fn address_input() -> Value {
             "district",
             "detail",
         ],
-        json!({"name": s, "phone": s, "regionCode": {"type": "string", "pattern": "^[0-9]{2,12}$"},
-               "province": s, "city": s, "district": s, "detail": s, "isDefault": {"type": "boolean"}}),
+        json!({"name": field(),
+               "phone": trimmed_ascii("0-9+-", 5, 20, "digits, + and -"),
+               "regionCode": trimmed_ascii("0-9", 2, 12, "administrative region code"),
+               "province": field(), "city": field(), "district": field(),
+               "detail": line(1, MAX_ADDRESS_DETAIL), "isDefault": {"type": "boolean"}}),
     )
+}
+
+/// A banner's link: a mini-program page, or empty, at most [`MAX_URL`]
+/// characters after trimming.
+fn banner_url() -> Value {
+    let any = format!(r"[^\x00-\x1F\x7F-\x9F{BIDI}]");
+    let edge = format!(r"[^\x00-\x1F\x7F-\x9F{BIDI}{TRIMMED}]");
+    let page = |prefix: &str| {
+        let rest = MAX_URL - prefix.len() - 1;
+        format!("{prefix}(?:{any}{{0,{rest}}}{edge})?")
+    };
+    json!({"type": "string",
+           "description": format!("a mini-program page (/pages/… or /pkg-…) of at most {MAX_URL} characters, or empty"),
+           "pattern": format!("^(?:(?:{}|{})[{TRIMMED}]*)?$", page("/pages/"), page("/pkg-"))})
 }
 
 /// The JSON body a route takes.
@@ -68,7 +200,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     let tracking = || {
         obj(
             &["carrier", "trackingNo"],
-            json!({"carrier": {"type": "string"}, "trackingNo": {"type": "string"}}),
+            json!({"carrier": line(1, MAX_TRACKING), "trackingNo": line(1, MAX_TRACKING)}),
         )
     };
     Some(match (method, path) {
@@ -77,57 +209,53 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         }
         ("post", "/api/merchant/orders/ship-batch") => obj(
             &["items"],
-            json!({"items": {"type": "array", "items": obj(&["orderId", "carrier", "trackingNo"],
-                json!({"orderId": int(), "carrier": {"type": "string"}, "trackingNo": {"type": "string"}}))}}),
+            json!({"items": {"type": "array", "minItems": 1, "maxItems": 200, "items": obj(&["orderId", "carrier", "trackingNo"],
+                json!({"orderId": int(), "carrier": line(1, MAX_TRACKING), "trackingNo": line(1, MAX_TRACKING)}))}}),
         ),
         ("post", "/api/merchant/pickup/write-off") => {
-            obj(&["code"], json!({"code": {"type": "string"}}))
+            obj(&["code"], json!({"code": line(1, MAX_CODE)}))
         }
         ("post", "/api/merchant/after-sales/{id}/reject") => {
-            obj(&["reason"], json!({"reason": {"type": "string"}}))
+            obj(&["reason"], json!({"reason": paragraph(1, MAX_REASON)}))
         }
         ("post", "/api/orders/{id}/lines/{lineId}/review") => obj(
             &["rating"],
-            json!({"rating": {"type": "integer", "minimum": 1, "maximum": 5},
-                   "text": {"type": "string", "maxLength": 500}}),
+            json!({"rating": range(1, 5), "text": paragraph(0, MAX_TEXT_CHARS)}),
         ),
         ("post", "/api/orders/{id}/after-sales")
         | ("post", "/api/orders/{id}/after-sales/preview") => obj(
             &["kind", "items"],
             json!({"kind": {"enum": ["refund_only", "return_refund"]},
-                   "items": {"type": "array", "items": obj(&["lineId", "quantity"], json!({"lineId": {"type": "string"}, "quantity": int()}))},
-                   "includeShipping": {"type": "boolean"}, "reason": {"type": "string", "maxLength": 200}}),
+                   "items": {"type": "array", "items": obj(&["lineId", "quantity"], json!({"lineId": {"type": "string"}, "quantity": unsigned()}))},
+                   "includeShipping": {"type": "boolean"}, "reason": paragraph(0, MAX_REASON)}),
         ),
         ("post", "/api/auth/login") => obj(
             &["code"],
-            json!({"code": {"type": "string", "description": "from wx.login"},
-                   "nickname": {"type": "string"}, "avatar": {"type": "string"}}),
+            json!({"code": line(1, MAX_CODE),
+                   "nickname": or_null(line(0, MAX_NICKNAME)), "avatar": or_null(line(0, MAX_URL))}),
         ),
-        ("post", "/api/auth/phone") => obj(
-            &["code"],
-            json!({"code": {"type": "string", "description": "from a getPhoneNumber button"}}),
-        ),
+        ("post", "/api/auth/phone") => obj(&["code"], json!({"code": line(1, MAX_CODE)})),
         ("post", "/api/cart/items") => obj(
             &["skuId", "quantity"],
-            json!({"skuId": int(), "quantity": int(), "activityId": {"type": "string"}}),
+            json!({"skuId": int(), "quantity": quantity(), "activityId": or_null(line(0, MAX_KEY))}),
         ),
         ("patch", "/api/cart/items/{id}") => obj(
             &[],
-            json!({"quantity": int(), "selected": {"type": "boolean"}}),
+            json!({"quantity": or_null(quantity()), "selected": or_null(json!({"type": "boolean"}))}),
         ),
         ("post", "/api/cart/selection") => {
             obj(&["selected"], json!({"selected": {"type": "boolean"}}))
         }
         ("post", "/api/addresses") | ("put", "/api/addresses/{id}") => address_input(),
-        ("post", "/api/checkout/quote") | ("post", "/api/checkout/input") => {
-            obj(&[], checkout_props(false))
+        ("post", "/api/checkout/quote") | ("post", "/api/checkout/input") => checkout_body(false),
+        ("post", "/api/orders") => checkout_body(true),
+        ("put", "/api/merchant/skus/{id}/stock") => {
+            obj(&["stock"], json!({"stock": range(0, MAX_STOCK)}))
         }
-        ("post", "/api/orders") => obj(&["fingerprint", "idempotencyKey"], checkout_props(true)),
-        ("put", "/api/merchant/skus/{id}/stock") => obj(&["stock"], json!({"stock": int()})),
         ("put", "/api/merchant/banners") => obj(
             &["banners"],
             json!({"banners": {"type": "array", "maxItems": 10, "items": obj(&["image"],
-                json!({"image": {"type": "string"}, "url": {"type": "string", "description": "a mini-program page (/pages/…), or empty"}}))}}),
+                json!({"image": line(1, MAX_URL), "url": banner_url()}))}}),
         ),
         _ => return None,
     })
@@ -141,33 +269,36 @@ fn q(name: &str, schema: Value, required: bool) -> Value {
 pub fn query_params(method: &str, path: &str) -> Vec<Value> {
     let page = || {
         vec![
-            q("page", json!({"type": "integer", "minimum": 1}), false),
-            q(
-                "pageSize",
-                json!({"type": "integer", "minimum": 1, "maximum": 100}),
-                false,
-            ),
+            q("page", range(1, MAX_PAGE), false),
+            q("pageSize", range(1, MAX_PAGE_SIZE), false),
         ]
+    };
+    let price = |desc: &str| {
+        let mut p = range(0, MAX_PRICE);
+        p["description"] = json!(format!("{desc} (fen)"));
+        p
     };
     let sort =
         json!({"type": "string", "enum": ["default", "sales", "priceAsc", "priceDesc", "newest"]});
     let mut out = match (method, path) {
         ("get", "/api/products") => vec![
             q("categoryId", int(), false),
-            q("keyword", json!({"type": "string"}), false),
-            q("minPrice", fen("lowest price"), false),
-            q("maxPrice", fen("highest price"), false),
+            q("keyword", line(0, MAX_KEYWORD), false),
+            q("minPrice", price("lowest price"), false),
+            q("maxPrice", price("highest price"), false),
             q("inStock", json!({"type": "boolean"}), false),
             q("sort", sort, false),
         ],
         ("get", "/api/search") => vec![
-            q("keyword", json!({"type": "string"}), true),
+            q("keyword", line(1, MAX_KEYWORD), true),
             q("categoryId", int(), false),
-            q("minPrice", fen("lowest price"), false),
-            q("maxPrice", fen("highest price"), false),
+            q("minPrice", price("lowest price"), false),
+            q("maxPrice", price("highest price"), false),
             q("sort", sort, false),
         ],
-        ("get", "/api/search/suggest") => return vec![q("q", json!({"type": "string"}), true)],
+        ("get", "/api/search/suggest") => {
+            return vec![q("q", line(0, MAX_KEYWORD), true)];
+        }
         ("get", "/api/orders") => vec![q(
             "tab",
             json!({"type": "string", "enum": ["all", "unpaid", "toShip", "toReceive", "completed", "afterSale"]}),
@@ -176,7 +307,8 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         ("get", "/api/merchant/refunds") => {
             return vec![q(
                 "status",
-                json!({"type": "string", "enum": ["abnormal", "pending", "processing", "success", "closed", "superseded"]}),
+                json!({"type": "string", "description": "empty: every status",
+                       "enum": ["abnormal", "pending", "processing", "success", "closed", "superseded", ""]}),
                 false,
             )]
         }
@@ -194,32 +326,107 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
     out
 }
 
-/// The component a route answers with.
-fn response_of(method: &str, path: &str) -> Option<&'static str> {
-    Some(match (method, path) {
-        ("post", "/api/checkout/quote") => "Quote",
-        ("post", "/api/checkout/input") => "PricingInput",
-        ("post", "/api/orders") | ("get", "/api/orders/{id}") => "Order",
-        ("post", "/api/orders/{id}/lines/{lineId}/review") => "Review",
-        ("post", "/api/orders/{id}/after-sales/preview") => "RefundPreview",
-        ("get", "/api/products/{id}/reviews") => "ReviewPage",
-        (_, p) if p.starts_with("/api/orders/") || p.starts_with("/api/merchant/orders/{id}") => {
-            "Order"
+fn schema_ref(c: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{c}")})
+}
+
+fn array_of(c: &str) -> Value {
+    json!({"type": "array", "items": schema_ref(c)})
+}
+
+/// The success answers of a route: status → schema (`None`: no body).
+fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
+    let one = |c: &str| vec![("200", Some(schema_ref(c)))];
+    let created = |c: &str| vec![("201", Some(schema_ref(c)))];
+    let loose = |t: &str| vec![("200", Some(json!({"type": t})))];
+    match (method, path) {
+        ("post", "/api/checkout/quote") => one("Quote"),
+        ("post", "/api/checkout/input") => one("PricingInput"),
+        // 201 placed; 200 the same order again for a repeated idempotency key.
+        ("post", "/api/orders") => vec![
+            ("201", Some(schema_ref("Order"))),
+            ("200", Some(schema_ref("Order"))),
+        ],
+        ("post", "/api/orders/{id}/lines/{lineId}/review") => created("Review"),
+        ("post", "/api/orders/{id}/after-sales") => created("AfterSale"),
+        ("post", "/api/orders/{id}/after-sales/preview") => one("RefundPreview"),
+        ("post", "/api/orders/{id}/pay") => one("Payment"),
+        ("get", "/api/products/{id}/reviews") => one("ReviewPage"),
+        ("get", "/api/after-sales") | ("get", "/api/merchant/orders/{id}/after-sales") => {
+            vec![("200", Some(array_of("AfterSale")))]
         }
-        ("get", "/api/orders") => "OrderPage",
-        (_, p) if p.starts_with("/api/cart") => "Cart",
-        ("get", "/api/products") | ("get", "/api/search") => "ProductPage",
-        ("get", "/api/products/{id}") => "Product",
-        ("get", "/api/categories") => "Categories",
-        ("get", "/api/home") => "Home",
-        ("post", "/api/auth/login") => "Session",
-        ("get", "/api/member") => "Member",
-        ("post", "/api/addresses")
-        | ("put", "/api/addresses/{id}")
+        (_, "/api/after-sales/{id}")
+        | (_, "/api/after-sales/{id}/return")
+        | (_, "/api/merchant/after-sales/{id}/approve")
+        | (_, "/api/merchant/after-sales/{id}/reject")
+        | (_, "/api/merchant/after-sales/{id}/receive") => one("AfterSale"),
+        ("get", "/api/merchant/refunds") => vec![("200", Some(array_of("Refund")))],
+        (_, "/api/merchant/refunds/{id}/retry") | (_, "/api/merchant/refunds/{id}/close") => {
+            one("Refund")
+        }
+        ("get", "/api/merchant/orders/{id}/shipping-info") => loose("object"),
+        ("get", "/api/orders") => one("OrderPage"),
+        ("get", "/api/orders/{id}")
+        | ("post", "/api/orders/{id}/cancel")
+        | ("post", "/api/orders/{id}/confirm-receipt")
+        | ("get", "/api/merchant/orders/{id}")
+        | ("post", "/api/merchant/orders/{id}/mark-paid")
+        | ("post", "/api/merchant/orders/{id}/ship")
+        | ("post", "/api/merchant/pickup/write-off") => one("Order"),
+        (_, p) if p.starts_with("/api/cart") => one("Cart"),
+        ("get", "/api/products") | ("get", "/api/search") => one("ProductPage"),
+        ("get", "/api/products/{id}") => one("Product"),
+        ("get", "/api/categories") => one("Categories"),
+        ("get", "/api/home") => one("Home"),
+        ("post", "/api/auth/login") => one("Session"),
+        ("get", "/api/member") => one("Member"),
+        ("get", "/api/member/coupons") => vec![("200", Some(array_of("WalletCoupon")))],
+        ("get", "/api/coupons") => loose("array"),
+        ("post", "/api/coupons/{id}/claim") => created("WalletCoupon"),
+        ("get", "/api/addresses") => vec![("200", Some(array_of("Address")))],
+        ("post", "/api/addresses") => created("Address"),
+        ("delete", "/api/addresses/{id}") => vec![("204", None)],
+        ("put", "/api/addresses/{id}")
         | ("get", "/api/addresses/{id}")
-        | ("post", "/api/addresses/{id}/default") => "Address",
-        _ => return None,
-    })
+        | ("post", "/api/addresses/{id}/default") => one("Address"),
+        ("post", "/api/pay/notify") | ("post", "/api/pay/refund-notify") => {
+            vec![("204", None)]
+        }
+        _ => loose("object"),
+    }
+}
+
+/// Every answer of a route: its successes, and errors in the `Error` shape
+/// (WeChat Pay's notifications: `{code: "FAIL", …}`).
+fn responses(method: &str, path: &str) -> Value {
+    let mut out = serde_json::Map::new();
+    for (status, schema) in success(method, path) {
+        let desc = match status {
+            "201" => "Created",
+            "204" => "No content",
+            _ => "OK",
+        };
+        let r = match schema {
+            Some(s) => json!({"description": desc, "content": {"application/json": {"schema": s}}}),
+            None => json!({"description": desc}),
+        };
+        out.insert(status.to_string(), r);
+    }
+    let error = |c: &str, d: &str| json!({"description": d, "content": {"application/json": {"schema": schema_ref(c)}}});
+    if path.starts_with("/api/pay/") {
+        out.insert(
+            "4XX".into(),
+            error("PayFail", "Refused: WeChat Pay retries"),
+        );
+        out.insert(
+            "5XX".into(),
+            error("PayFail", "Not applied: WeChat Pay retries"),
+        );
+        out.insert("413".into(), error("Error", "Body over 1 MiB"));
+    } else {
+        out.insert("default".into(), error("Error", "Error"));
+    }
+    Value::Object(out)
 }
 
 fn components() -> Value {
@@ -242,7 +449,7 @@ fn components() -> Value {
         })),
         "Order": o("an order with its quote as charged and its OrderSnapshot (per-line, per-unit allocations)", json!({
             "id": int(), "orderNo": {"type": "string"},
-            "status": {"type": "string", "enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "after_sale"]},
+            "status": {"type": "string", "enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]},
             "statusLabel": {"type": "string"}, "actions": {"type": "array", "items": {"type": "string"}},
             "payable": fen("charged"), "lines": {"type": "array"}, "quote": {"$ref": "#/components/schemas/Quote"},
             "snapshot": {"type": "object"}, "address": {"type": ["object", "null"]}, "expiresAt": {"type": ["integer", "null"]}
@@ -277,7 +484,17 @@ fn components() -> Value {
         },
         "Session": o("our session token", json!({"token": {"type": "string"}, "expiresAt": int(), "userId": int()})),
         "Member": o("profile, level, growth, points, points debt, coupon counts", json!({"points": int(), "pointsDebt": int(), "member": {"type": "object"}, "coupons": {"type": "object"}})),
-        "Address": address_input()
+        "Address": {
+            "type": "object",
+            "description": "an address of the shopper's address book",
+            "required": ["id", "name", "phone", "regionCode", "province", "city", "district", "detail", "isDefault"],
+            "additionalProperties": false,
+            "properties": {
+                "id": int(), "name": {"type": "string"}, "phone": {"type": "string"}, "regionCode": {"type": "string"},
+                "province": {"type": "string"}, "city": {"type": "string"}, "district": {"type": "string"},
+                "detail": {"type": "string"}, "isDefault": {"type": "boolean"}
+            }
+        }
     });
     if let Some(m) = c.as_object_mut() {
         m.extend(review_components());
@@ -299,7 +516,27 @@ fn review_components() -> serde_json::Map<String, Value> {
         "RefundPreview": {"type": "object", "required": ["amount", "pointsReturned", "couponsBack", "couponsReturned", "wholeOrder"], "properties": {
             "amount": fen("cash the approval would refund now"), "pointsReturned": int(),
             "couponsBack": {"type": "boolean", "description": "coupons come back (only with the whole order)"},
-            "couponsReturned": {"type": "array", "items": {"type": "string"}}, "wholeOrder": {"type": "boolean"}}}
+            "couponsReturned": {"type": "array", "items": {"type": "string"}}, "wholeOrder": {"type": "boolean"}}},
+        "PayFail": {
+            "type": "object",
+            "description": "WeChat Pay's refusal shape (WeChat retries the notification)",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"const": "FAIL"},
+                "message": {"type": "string"},
+                "details": {"type": "object"}
+            }
+        },
+        "AfterSale": o("an after-sales request", json!({"id": int(), "orderId": int(),
+            "kind": {"type": "string", "enum": ["refund_only", "return_refund"]}, "status": {"type": "string"}})),
+        "Refund": o("a refund of an order", json!({"id": int(), "orderId": int(), "afterSaleId": {"type": ["integer", "null"]},
+            "status": {"type": "string"}})),
+        "Payment": {"type": "object", "required": ["orderId", "paid", "amount", "params"], "properties": {
+            "orderId": int(), "paid": {"type": "boolean", "description": "already paid (nothing to pay)"},
+            "amount": fen("the order's payable"),
+            "params": {"type": ["object", "null"], "description": "the wx.requestPayment arguments; null when already paid"}}},
+        "WalletCoupon": o("a coupon in the shopper's wallet", json!({"id": int(), "templateId": int(), "title": {"type": "string"},
+            "status": {"type": "string", "enum": ["available", "used", "expired"]}}))
     });
     match v {
         Value::Object(m) => m,
@@ -331,19 +568,12 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             Access::User => json!([{"session": []}]),
             Access::Merchant => json!([{"merchant": []}]),
         };
-        let ok = match response_of(r.method, r.path) {
-            Some(c) => json!({"schema": {"$ref": format!("#/components/schemas/{c}")}}),
-            None => json!({}),
-        };
         let mut op = json!({
             "tags": [r.tag],
             "summary": r.summary,
             "operationId": format!("{}_{}", r.method, r.path.trim_start_matches('/').replace(['/', '{', '}', '.', '-'], "_")),
             "security": security,
-            "responses": {
-                "200": {"description": "OK", "content": {"application/json": ok}},
-                "default": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            }
+            "responses": responses(r.method, r.path)
         });
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
