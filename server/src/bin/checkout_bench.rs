@@ -24,6 +24,9 @@ const SKU: i64 = 19; // seeded, list price only
 
 struct Args {
     server: String,
+    /// The standalone fake (`mall-fake-wechat`): WeChat's side runs in its own
+    /// process, so the server's CPU figure is the server's alone.
+    fake: Option<String>,
     workers: usize,
     duration: u64,
     warmup: u64,
@@ -33,6 +36,7 @@ struct Args {
 fn args() -> anyhow::Result<Args> {
     let mut a = Args {
         server: "target/release/mall-server".into(),
+        fake: None,
         workers: 4,
         duration: 30,
         warmup: 15,
@@ -43,12 +47,13 @@ fn args() -> anyhow::Result<Args> {
         let mut val = || it.next().with_context(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--server" => a.server = val()?,
+            "--fake" => a.fake = Some(val()?),
             "--workers" => a.workers = val()?.parse()?,
             "--duration" => a.duration = val()?.parse()?,
             "--warmup" => a.warmup = val()?.parse()?,
             "--database-url" => a.database_url = Some(val()?),
             "-h" | "--help" => {
-                println!("mall-checkout-bench [--server PATH] [--workers N] [--duration S] [--warmup S] [--database-url URL]");
+                println!("mall-checkout-bench [--server PATH] [--fake PATH] [--workers N] [--duration S] [--warmup S] [--database-url URL]");
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other}"),
@@ -63,6 +68,7 @@ fn args() -> anyhow::Result<Args> {
 /// The server process, killed when dropped.
 struct ServerProcess {
     child: Child,
+    fake_child: Option<Child>,
     base: String,
     fake: String,
     merchant_token: String,
@@ -72,7 +78,28 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(f) = &mut self.fake_child {
+            let _ = f.kill();
+            let _ = f.wait();
+        }
     }
+}
+
+/// Wait for "fake WeChat API listening addr=HOST:PORT" on a child's stdout.
+fn fake_address(out: std::process::ChildStdout) -> anyhow::Result<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let line = strip_ansi(&line);
+            if let Some(rest) = line.split("fake WeChat API listening").nth(1) {
+                if let Some(addr) = rest.split("addr=").nth(1) {
+                    let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
+                }
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(120))
+        .context("the fake WeChat API's address was not printed")
 }
 
 fn strip_ansi(s: &str) -> String {
@@ -97,35 +124,44 @@ fn start_server(a: &Args, dir: &std::path::Path) -> anyhow::Result<ServerProcess
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}/mall.db", dir.display()));
-    let mut child = Command::new(&a.server)
-        .env("MALL_BIND", format!("127.0.0.1:{port}"))
+    let mut fake_child = None;
+    let mut cmd = Command::new(&a.server);
+    cmd.env("MALL_BIND", format!("127.0.0.1:{port}"))
         .env("MALL_DATA_DIR", dir)
         .env("DATABASE_URL", db)
         .env("MALL_JOBS_EVERY_SECS", "0")
         .env("MALL_EXPIRY_SWEEP_SECS", "3600")
         .env("RUST_LOG", "warn,mall_server::wechat::fake=info")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::null());
+    let fake = match &a.fake {
+        Some(path) => {
+            let mut f = Command::new(path)
+                .env("MALL_DATA_DIR", dir)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .with_context(|| format!("starting {path}"))?;
+            let addr = fake_address(f.stdout.take().context("fake stdout")?)?;
+            fake_child = Some(f);
+            cmd.env("WECHAT_API_BASE", format!("http://{addr}"))
+                .env("WECHATPAY_API_BASE", format!("http://{addr}"));
+            Some(addr)
+        }
+        None => None,
+    };
+    let mut child = cmd
         .spawn()
         .with_context(|| format!("starting {}", a.server))?;
-    let out = child.stdout.take().context("server stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let line = strip_ansi(&line);
-            if let Some(rest) = line.split("fake WeChat API listening").nth(1) {
-                if let Some(addr) = rest.split("addr=").nth(1) {
-                    let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
-                }
-            }
-        }
-    });
-    let fake = rx
-        .recv_timeout(Duration::from_secs(120))
-        .context("the server did not log the fake WeChat API's address")?;
+    let fake = match fake {
+        Some(addr) => addr,
+        None => fake_address(child.stdout.take().context("server stdout")?)?,
+    };
     let secrets: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("secrets.json"))?)?;
     Ok(ServerProcess {
         child,
+        fake_child,
         base: format!("http://127.0.0.1:{port}"),
         fake: format!("http://{fake}"),
         merchant_token: secrets["merchantToken"]
@@ -290,6 +326,7 @@ async fn main() -> anyhow::Result<()> {
         bail!("setting stock: {}", res.text().await?);
     }
     let pid = server.child.id();
+    let fake_pid = server.fake_child.as_ref().map(Child::id);
     let measure_from = Instant::now() + Duration::from_secs(a.warmup);
     let until = measure_from + Duration::from_secs(a.duration);
     let mut workers = tokio::task::JoinSet::new();
@@ -331,6 +368,7 @@ async fn main() -> anyhow::Result<()> {
     }
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu0 = cpu_ticks(pid);
+    let fake_cpu0 = fake_pid.map(cpu_ticks).unwrap_or(0);
     let mut all = Timings::new();
     let (mut done, mut failed) = (0usize, 0usize);
     while let Some(r) = workers.join_next().await {
@@ -342,6 +380,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let cpu = cpu_ticks(pid).saturating_sub(cpu0);
+    let fake_cpu = fake_pid.map_or(0, |p| cpu_ticks(p).saturating_sub(fake_cpu0));
     let rss = peak_rss_kb(pid);
     let backend = if a.database_url.is_some() {
         "postgres"
@@ -354,14 +393,17 @@ async fn main() -> anyhow::Result<()> {
         let secs = a.duration as f64;
         // Clock ticks are 1/100 s on Linux.
         let cpu_ms = cpu as f64 * 10.0 / done.max(1) as f64;
+        let fake_ms = fake_cpu as f64 * 10.0 / done.max(1) as f64;
         println!(
             "backend={backend} workers={} duration={}s checkouts={done} failed={failed} \
-             checkouts/s={:.1} requests/s={:.1} server_cpu_per_checkout={cpu_ms:.2}ms peak_rss={:.1}MB",
+             checkouts/s={:.1} requests/s={:.1} server_cpu_per_checkout={cpu_ms:.2}ms peak_rss={:.1}MB \
+             fake={} fake_cpu_per_checkout={fake_ms:.2}ms",
             a.workers,
             a.duration,
             done as f64 / secs,
             calls as f64 / secs,
             rss as f64 / 1024.0,
+            if fake_pid.is_some() { "separate" } else { "in-process" },
         );
     }
     for (name, mut v) in all {

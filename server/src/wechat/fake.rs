@@ -138,6 +138,16 @@ pub async fn spawn(
     secret: &str,
     pay_keys: Option<DemoPayKeys>,
 ) -> anyhow::Result<FakeWeChat> {
+    spawn_at("127.0.0.1:0", appid, secret, pay_keys).await
+}
+
+/// [`spawn`] on a given loopback address (the standalone `mall-fake-wechat`).
+pub async fn spawn_at(
+    bind: &str,
+    appid: &str,
+    secret: &str,
+    pay_keys: Option<DemoPayKeys>,
+) -> anyhow::Result<FakeWeChat> {
     let (mut app, state) = router(appid, secret);
     let pay = match pay_keys {
         Some(k) => {
@@ -147,7 +157,7 @@ pub async fn spawn(
         }
         None => None,
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
