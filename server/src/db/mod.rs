@@ -330,6 +330,35 @@ impl Db {
         }
     }
 
+    /// Claim up to `batch` due rows of a queue table (columns `status`
+    /// `pending`/`sending`, `next_attempt_at`, `claim`) for this sender: one
+    /// conditional UPDATE marks them `sending` under `token` until
+    /// `lease_until` (a sender that died is taken over when its lease ends).
+    /// Two senders claiming at once take disjoint rows. Returns the open
+    /// transaction, for the caller to read its claimed rows and commit.
+    pub async fn claim_due(
+        &self,
+        table: &'static str,
+        token: &str,
+        lease_until: i64,
+        now: i64,
+        batch: i64,
+    ) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET status = 'sending', claim = $1, next_attempt_at = $2
+             WHERE id IN (SELECT id FROM {table} WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3
+                          ORDER BY id LIMIT {batch}{})",
+            self.skip_locked()
+        ))
+        .bind(token)
+        .bind(lease_until)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx)
+    }
+
     /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL (rows another instance is
     /// claiming are passed over); nothing on SQLite (one writer at a time).
     pub fn skip_locked(&self) -> &'static str {

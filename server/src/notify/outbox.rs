@@ -58,18 +58,10 @@ type Claimed = (i64, String, String, String, String, i64);
 /// Take the due rows for this sender: one conditional UPDATE, so two
 /// instances claiming at once take disjoint rows.
 async fn claim(state: &AppState, now: i64, token: &str) -> anyhow::Result<Vec<Claimed>> {
-    let mut tx = state.db.begin_write().await?;
-    sqlx::query(&format!(
-        "UPDATE outbox SET status = 'sending', claim = $1, next_attempt_at = $2
-         WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3
-                      ORDER BY id LIMIT {BATCH}{})",
-        state.db.skip_locked()
-    ))
-    .bind(token)
-    .bind(now + CLAIM_LEASE_SECS)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = state
+        .db
+        .claim_due("outbox", token, now + CLAIM_LEASE_SECS, now, BATCH)
+        .await?;
     let rows: Vec<Claimed> = sqlx::query_as(
         "SELECT o.id, u.openid, o.template_id, o.page, o.data, o.attempts FROM outbox o
          JOIN users u ON u.id = o.user_id WHERE o.claim = $1 AND o.status = 'sending' ORDER BY o.id",

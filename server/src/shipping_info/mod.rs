@@ -148,18 +148,10 @@ pub struct UploadReport {
 type Claimed = (i64, i64, i64, Option<String>, Option<String>, i64);
 
 async fn claim(state: &AppState, now: i64, token: &str) -> anyhow::Result<Vec<Claimed>> {
-    let mut tx = state.db.begin_write().await?;
-    sqlx::query(&format!(
-        "UPDATE shipping_uploads SET status = 'sending', claim = $1, next_attempt_at = $2
-         WHERE id IN (SELECT id FROM shipping_uploads WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3
-                      ORDER BY id LIMIT 100{})",
-        state.db.skip_locked()
-    ))
-    .bind(token)
-    .bind(now + CLAIM_LEASE_SECS)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = state
+        .db
+        .claim_due("shipping_uploads", token, now + CLAIM_LEASE_SECS, now, 100)
+        .await?;
     let rows: Vec<Claimed> = sqlx::query_as(
         "SELECT id, order_id, logistics_type, express_company, tracking_no, attempts FROM shipping_uploads
          WHERE claim = $1 AND status = 'sending' ORDER BY id",
