@@ -28,20 +28,42 @@ use mall_core::{OrderSnapshot, RefundQuote};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub mod status;
 use sqlx::{AnyConnection, Row};
-pub use status::{AfterSaleStatus, Step};
 
 use crate::coupons;
 use crate::db;
 use crate::distribution::{self, Distribution};
-use crate::http::codes::Code;
-use crate::http::error::{ApiError, ApiResult};
 use crate::members::users;
 use crate::orders;
 use crate::orders::{Action, OrderStatus};
 use crate::refunds::{self, RefundStatus};
 use crate::state::AppState;
+
+pub mod status;
+pub use status::{AfterSaleStatus, Step};
+
+/// Why an after-sales operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AfterSaleError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The order cannot be taken to after-sales (the shopper's message).
+    #[error("after-sales not allowed: {0}")]
+    NotAllowed(String),
+    /// The request is in a state the step does not start from (the message
+    /// names it).
+    #[error("after-sales state: {0}")]
+    State(String),
+    /// The core's refund rule refused the request.
+    #[error("rule: {0}")]
+    Rule(#[from] mall_core::RuleError),
+    #[error(transparent)]
+    Order(#[from] crate::orders::OrderError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -165,23 +187,27 @@ async fn snapshot(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<Ord
 }
 
 /// The shopper's order, in a status that takes after-sales requests; returns its payable.
-async fn requestable(conn: &mut AnyConnection, user_id: i64, order_id: i64) -> ApiResult<i64> {
+async fn requestable(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    order_id: i64,
+) -> Result<i64, AfterSaleError> {
     let (status, payable): (String, i64) =
         sqlx::query_as("SELECT status, payable FROM orders WHERE id = $1 AND user_id = $2")
             .bind(order_id)
             .bind(user_id)
             .fetch_optional(&mut *conn)
             .await?
-            .ok_or(ApiError::NotFound("order"))?;
+            .ok_or(AfterSaleError::NotFound("order"))?;
     let status = OrderStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("status"))?;
     if !matches!(
         status,
         OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed
     ) {
-        return Err(ApiError::conflict(
-            Code::AfterSaleNotAllowed,
-            format!("订单{}，不能申请售后", status.label()),
-        ));
+        return Err(AfterSaleError::NotAllowed(format!(
+            "订单{}，不能申请售后",
+            status.label()
+        )));
     }
     Ok(payable)
 }
@@ -196,7 +222,7 @@ async fn decide(
     order: OrderSnapshot,
     previous: Vec<RefundRecord>,
     request: RefundRequest,
-) -> ApiResult<(RefundQuote, i64)> {
+) -> Result<(RefundQuote, i64), AfterSaleError> {
     let quote: RefundQuote = refund(&RefundInput {
         order,
         previous,
@@ -242,7 +268,7 @@ pub async fn preview(
     order_id: i64,
     items: Vec<RefundItem>,
     include_shipping: bool,
-) -> ApiResult<Preview> {
+) -> Result<Preview, AfterSaleError> {
     let mut conn = state.db.pool.acquire().await?;
     let payable = requestable(&mut conn, user_id, order_id).await?;
     let order = snapshot(&mut conn, order_id).await?;
@@ -279,9 +305,9 @@ pub async fn request(
     include_shipping: bool,
     reason: &str,
     now: i64,
-) -> ApiResult<i64> {
+) -> Result<i64, AfterSaleError> {
     let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<_> = async {
+    let r: Result<_, AfterSaleError> = async {
         requestable(&mut tx, user_id, order_id).await?;
         users::lock(&mut tx, user_id, now).await?;
         let order = snapshot(&mut tx, order_id).await?;
@@ -323,7 +349,12 @@ pub async fn request(
 /// Take `step` on request `id`: one conditional UPDATE from the step's
 /// source states (the table in [`status`]); a request in any other state is
 /// refused with its current state.
-async fn step(conn: &mut AnyConnection, id: i64, step: Step, now: i64) -> ApiResult<()> {
+async fn step(
+    conn: &mut AnyConnection,
+    id: i64,
+    step: Step,
+    now: i64,
+) -> Result<(), AfterSaleError> {
     let from = step.from_statuses();
     let placeholders = (0..from.len())
         .map(|i| format!("${}", i + 4))
@@ -347,14 +378,11 @@ async fn step(conn: &mut AnyConnection, id: i64, step: Step, now: i64) -> ApiRes
                 .fetch_optional(&mut *conn)
                 .await?;
         return match now_status {
-            None => Err(ApiError::NotFound("after-sale")),
-            Some(s) => Err(ApiError::conflict(
-                Code::AfterSaleState,
-                format!(
-                    "售后单当前状态为{}，不能进行此操作",
-                    AfterSaleStatus::parse(&s).map_or(s.as_str(), |a| a.label())
-                ),
-            )),
+            None => Err(AfterSaleError::NotFound("after-sale")),
+            Some(s) => Err(AfterSaleError::State(format!(
+                "售后单当前状态为{}，不能进行此操作",
+                AfterSaleStatus::parse(&s).map_or(s.as_str(), |a| a.label())
+            ))),
         };
     }
     Ok(())
@@ -368,7 +396,7 @@ pub async fn on_refund(
     id: i64,
     to: RefundStatus,
     now: i64,
-) -> ApiResult<()> {
+) -> Result<(), AfterSaleError> {
     let step = match to {
         RefundStatus::Success => Step::RefundSucceeded,
         RefundStatus::Abnormal => Step::RefundAbnormal,
@@ -382,25 +410,29 @@ pub async fn on_refund(
     };
     match self::step(conn, id, step, now).await {
         // Already there (a duplicate notice) or moved on: nothing to do.
-        Err(ApiError::Conflict { .. }) => Ok(()),
+        Err(AfterSaleError::State(_)) => Ok(()),
         r => r,
     }
 }
 
 /// The merchant re-sent an abnormal refund: the request is refunding again.
-pub async fn on_refund_retried(conn: &mut AnyConnection, id: i64, now: i64) -> ApiResult<()> {
+pub async fn on_refund_retried(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<(), AfterSaleError> {
     step(conn, id, Step::RefundRetried, now).await
 }
 
 /// Merchant approves: refund-only → refund now (the refund to send after
 /// commit is returned); return → wait for the goods.
-pub async fn approve(state: &AppState, id: i64, now: i64) -> ApiResult<Option<i64>> {
+pub async fn approve(state: &AppState, id: i64, now: i64) -> Result<Option<i64>, AfterSaleError> {
     let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM after_sales WHERE id = $1")
         .bind(id)
         .fetch_optional(&state.db.pool)
         .await?;
     match kind.as_deref() {
-        None => Err(ApiError::NotFound("after-sale")),
+        None => Err(AfterSaleError::NotFound("after-sale")),
         Some("return_refund") => {
             let mut tx = state.db.begin_write().await?;
             let r = step(&mut tx, id, Step::ApproveReturn, now).await;
@@ -411,13 +443,22 @@ pub async fn approve(state: &AppState, id: i64, now: i64) -> ApiResult<Option<i6
 }
 
 /// Merchant received the returned goods: refund now (the refund to send is returned).
-pub async fn receive_return(state: &AppState, id: i64, now: i64) -> ApiResult<Option<i64>> {
+pub async fn receive_return(
+    state: &AppState,
+    id: i64,
+    now: i64,
+) -> Result<Option<i64>, AfterSaleError> {
     execute(state, id, Step::ReceiveReturn, now).await
 }
 
-pub async fn reject(state: &AppState, id: i64, reason: &str, now: i64) -> ApiResult<()> {
+pub async fn reject(
+    state: &AppState,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<(), AfterSaleError> {
     let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<_> = async {
+    let r: Result<_, AfterSaleError> = async {
         step(&mut tx, id, Step::Reject, now).await?;
         sqlx::query("UPDATE after_sales SET reject_reason = $1 WHERE id = $2")
             .bind(reason)
@@ -437,16 +478,16 @@ pub async fn shopper_return(
     carrier: &str,
     tracking: &str,
     now: i64,
-) -> ApiResult<()> {
+) -> Result<(), AfterSaleError> {
     let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<_> = async {
+    let r: Result<_, AfterSaleError> = async {
         let owner: Option<i64> =
             sqlx::query_scalar("SELECT user_id FROM after_sales WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
         if owner != Some(user_id) {
-            return Err(ApiError::NotFound("after-sale"));
+            return Err(AfterSaleError::NotFound("after-sale"));
         }
         step(&mut tx, id, Step::ShopperReturns, now).await?;
         sqlx::query(
@@ -465,7 +506,12 @@ pub async fn shopper_return(
 
 /// Decide the refund with the core and apply its effects; the refund row to
 /// send (after commit) is returned.
-async fn execute(state: &AppState, id: i64, step: Step, now: i64) -> ApiResult<Option<i64>> {
+async fn execute(
+    state: &AppState,
+    id: i64,
+    step: Step,
+    now: i64,
+) -> Result<Option<i64>, AfterSaleError> {
     let mut tx = state.db.begin_write().await?;
     let r = execute_in(&mut tx, id, step, now).await;
     db::finish(tx, r).await
@@ -476,14 +522,14 @@ async fn execute_in(
     id: i64,
     step: Step,
     now: i64,
-) -> ApiResult<Option<i64>> {
+) -> Result<Option<i64>, AfterSaleError> {
     let row = sqlx::query(
         "SELECT order_id, kind, items, include_shipping FROM after_sales WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or(ApiError::NotFound("after-sale"))?;
+    .ok_or(AfterSaleError::NotFound("after-sale"))?;
     let order_id: i64 = row.try_get("order_id")?;
     let kind: String = row.try_get("kind")?;
     let items: Vec<RefundItem> =
@@ -647,7 +693,7 @@ pub async fn revert_in(
     id: i64,
     actor: &str,
     now: i64,
-) -> ApiResult<Option<Reversal>> {
+) -> Result<Option<Reversal>, AfterSaleError> {
     let Some(row) = sqlx::query(
         "SELECT order_id, user_id, kind, amount, points_returned, coupons_returned, restocked, refund_quote
          FROM after_sales WHERE id = $1",
@@ -831,7 +877,7 @@ pub async fn view(
     conn: &mut AnyConnection,
     id: i64,
     user_id: Option<i64>,
-) -> ApiResult<AfterSaleView> {
+) -> Result<AfterSaleView, AfterSaleError> {
     list_where(
         conn,
         "a.id = $1 AND ($2 = 0 OR a.user_id = $2)",
@@ -840,20 +886,20 @@ pub async fn view(
     )
     .await?
     .pop()
-    .ok_or(ApiError::NotFound("after-sale"))
+    .ok_or(AfterSaleError::NotFound("after-sale"))
 }
 
 pub async fn list_for_user(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> ApiResult<Vec<AfterSaleView>> {
+) -> Result<Vec<AfterSaleView>, AfterSaleError> {
     list_where(conn, "a.user_id = $1 AND $2 = 0", user_id, 0).await
 }
 
 pub async fn list_for_order(
     conn: &mut AnyConnection,
     order_id: i64,
-) -> ApiResult<Vec<AfterSaleView>> {
+) -> Result<Vec<AfterSaleView>, AfterSaleError> {
     list_where(conn, "a.order_id = $1 AND $2 = 0", order_id, 0).await
 }
 
@@ -862,7 +908,7 @@ async fn list_where(
     cond: &str,
     a: i64,
     b: i64,
-) -> ApiResult<Vec<AfterSaleView>> {
+) -> Result<Vec<AfterSaleView>, AfterSaleError> {
     let rows = sqlx::query(&format!(
         "SELECT a.id, a.order_id, a.kind, a.status, a.items, a.include_shipping, a.reason, a.amount, a.points_returned,
                 a.coupons_returned, a.whole_order, a.reject_reason, a.return_carrier, a.return_tracking_no, a.created_at,
@@ -905,5 +951,5 @@ async fn list_where(
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(ApiError::from)
+        .map_err(AfterSaleError::from)
 }

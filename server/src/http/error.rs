@@ -70,6 +70,37 @@ impl From<crate::orders::OrderError> for ApiError {
     }
 }
 
+/// Refund operations: their parts' mappings.
+impl From<crate::payments::RefundFlowError> for ApiError {
+    fn from(e: crate::payments::RefundFlowError) -> Self {
+        use crate::payments::RefundFlowError;
+        match e {
+            RefundFlowError::AfterSale(e) => e.into(),
+            RefundFlowError::Refund(e) => e.into(),
+            RefundFlowError::Db(e) => ApiError::Internal(e.into()),
+            RefundFlowError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// The one mapping of the after-sales capability's errors to HTTP.
+impl From<crate::after_sales::AfterSaleError> for ApiError {
+    fn from(e: crate::after_sales::AfterSaleError) -> Self {
+        use crate::after_sales::AfterSaleError;
+        match e {
+            AfterSaleError::NotFound(what) => ApiError::NotFound(what),
+            AfterSaleError::NotAllowed(message) => {
+                ApiError::conflict(Code::AfterSaleNotAllowed, message)
+            }
+            AfterSaleError::State(message) => ApiError::conflict(Code::AfterSaleState, message),
+            AfterSaleError::Rule(r) => ApiError::Rule(r),
+            AfterSaleError::Order(e) => e.into(),
+            AfterSaleError::Db(e) => ApiError::Internal(e.into()),
+            AfterSaleError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of the refunds capability's errors to HTTP.
 impl From<crate::refunds::RefundError> for ApiError {
     fn from(e: crate::refunds::RefundError) -> Self {
@@ -332,5 +363,33 @@ mod tests {
         assert_eq!(e.status(), StatusCode::CONFLICT);
         assert_eq!(e.body().code, "OUT_OF_STOCK");
         assert_eq!(e.body().message, "商品已售罄");
+    }
+}
+
+#[cfg(test)]
+mod layering {
+    /// Capabilities report their own error enums; only `http/` (and the
+    /// binaries' wiring) knows the HTTP error type and status codes.
+    #[test]
+    fn no_capability_uses_the_http_error_type() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![src.clone()];
+        let mut offenders = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    if p != src.join("http") {
+                        stack.push(p);
+                    }
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    if text.contains("http::error") || text.contains("http::codes") {
+                        offenders.push(p.display().to_string());
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "outside http/: {offenders:?}");
     }
 }

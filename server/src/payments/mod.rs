@@ -24,7 +24,7 @@ use crate::wechat::pay::sign::RequestPayment;
 mod refunding;
 pub use refunding::{
     apply_refund_notice, apply_refund_status, approve_after_sale, close_refund,
-    receive_returned_goods, retry_refund, retry_refunds, send_refund,
+    receive_returned_goods, retry_refund, retry_refunds, send_refund, RefundFlowError,
 };
 
 #[derive(Debug, Clone, Serialize)]
@@ -247,8 +247,8 @@ impl From<sqlx::Error> for Reject {
     }
 }
 
-impl From<crate::http::error::ApiError> for Reject {
-    fn from(e: crate::http::error::ApiError) -> Self {
+impl From<RefundFlowError> for Reject {
+    fn from(e: RefundFlowError) -> Self {
         Reject::Internal(e.to_string())
     }
 }

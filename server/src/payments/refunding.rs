@@ -8,11 +8,24 @@ use sqlx::AnyConnection;
 use super::Reject;
 use crate::after_sales;
 use crate::db;
-use crate::http::error::ApiResult;
 use crate::notify::{self, Message};
 use crate::refunds::{self, RefundError, RefundStatus};
 use crate::state::AppState;
 use crate::wechat::pay::client::RefundInfo;
+
+/// Why a refund operation (the merchant's, or applying WeChat's answer)
+/// did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RefundFlowError {
+    #[error(transparent)]
+    AfterSale(#[from] after_sales::AfterSaleError),
+    #[error(transparent)]
+    Refund(#[from] RefundError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
 
 /// Call the refund API for a pending refund (idempotent by out_refund_no).
 pub async fn send_refund(state: &AppState, refund_id: i64, now: i64) -> anyhow::Result<()> {
@@ -65,7 +78,7 @@ pub async fn apply_refund_status(
     to: RefundStatus,
     wechat_refund_id: Option<&str>,
     now: i64,
-) -> ApiResult<bool> {
+) -> Result<bool, RefundFlowError> {
     let Some(moved) = refunds::mark(&mut *conn, refund_id, to, wechat_refund_id, now).await? else {
         return Ok(false);
     };
@@ -94,9 +107,13 @@ pub async fn apply_refund_status(
 /// The merchant re-sends an ABNORMAL refund: the same amount (the core's, as
 /// approved) under a new out_refund_no (`<first>-<n>`); the abnormal one is
 /// `superseded`, so a late notice for it changes nothing. Sent after commit.
-pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<i64> {
+pub async fn retry_refund(
+    state: &AppState,
+    refund_id: i64,
+    now: i64,
+) -> Result<i64, RefundFlowError> {
     let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<_> = async {
+    let r: Result<_, RefundFlowError> = async {
         let (order_id, after_sale, amount, reason) = refunds::abnormal(&mut tx, refund_id).await?;
         if refunds::mark(&mut tx, refund_id, RefundStatus::Superseded, None, now)
             .await?
@@ -130,9 +147,13 @@ pub async fn retry_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResu
 
 /// The merchant gives up on an ABNORMAL refund: it is closed, and its
 /// after-sales request's approval undone, as for a CLOSED notification.
-pub async fn close_refund(state: &AppState, refund_id: i64, now: i64) -> ApiResult<()> {
+pub async fn close_refund(
+    state: &AppState,
+    refund_id: i64,
+    now: i64,
+) -> Result<(), RefundFlowError> {
     let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<_> = async {
+    let r: Result<_, RefundFlowError> = async {
         refunds::abnormal(&mut tx, refund_id).await?;
         if !apply_refund_status(state, &mut tx, refund_id, RefundStatus::Closed, None, now).await? {
             return Err(RefundError::Changed.into());
@@ -222,14 +243,22 @@ async fn send_after_commit(state: &AppState, refund_id: Option<i64>, now: i64) {
 
 /// The merchant approves an after-sales request; a refund-only request's
 /// refund is sent at once.
-pub async fn approve_after_sale(state: &AppState, id: i64, now: i64) -> ApiResult<()> {
+pub async fn approve_after_sale(
+    state: &AppState,
+    id: i64,
+    now: i64,
+) -> Result<(), RefundFlowError> {
     let refund = after_sales::approve(state, id, now).await?;
     send_after_commit(state, refund, now).await;
     Ok(())
 }
 
 /// The merchant received the returned goods: the refund is decided and sent.
-pub async fn receive_returned_goods(state: &AppState, id: i64, now: i64) -> ApiResult<()> {
+pub async fn receive_returned_goods(
+    state: &AppState,
+    id: i64,
+    now: i64,
+) -> Result<(), RefundFlowError> {
     let refund = after_sales::receive_return(state, id, now).await?;
     send_after_commit(state, refund, now).await;
     Ok(())
