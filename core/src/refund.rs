@@ -1,7 +1,11 @@
 //! Refunds (退款). docs/rules.md §11.
 //!
 //! Returned units refund their stored per-unit cash (`paid`), taken from each
-//! line's first not-yet-refunded units; points come back in proportion to the
+//! line's first not-yet-refunded units; when earlier refunds say what cash they
+//! actually paid per line (a refund in the middle of a sequence was undone), each
+//! line reconciles to what it paid: a refund pays the line's cash still not given
+//! back less what its units left after this one carry, so the refund that empties
+//! a line pays exactly its remainder; points come back in proportion to the
 //! points deduction refunded (cumulatively, so the last refund returns exactly what
 //! is left); coupons come back only once every unit is refunded; delivery is
 //! refunded only when asked (`includeShipping`) and only once. Nothing is re-priced,
@@ -75,6 +79,17 @@ pub struct RefundItem {
     pub quantity: u64,
 }
 
+/// Cash an earlier refund actually paid back for units of one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundedLine {
+    pub line_id: String,
+    /// Units of the line this refund took (as in the record's `items`).
+    pub quantity: u64,
+    /// Cash refunded for them (the refund quote's line `amount`).
+    pub amount: Money,
+}
+
 /// A refund already made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -82,6 +97,14 @@ pub struct RefundRecord {
     pub items: Vec<RefundItem>,
     #[serde(default)]
     pub shipping_refunded: bool,
+    /// What this refund actually paid per line (its quote's `lines`). Absent: the
+    /// cash is counted by units, each line's first units first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<RefundedLine>>,
+    /// Points this refund actually gave back (its quote's `pointsReturned`).
+    /// Absent: counted from the points deduction its units carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_returned: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,14 +239,96 @@ fn refunded_qty(records: &[RefundRecord], line_id: &str) -> u64 {
         .fold(0u64, u64::saturating_add)
 }
 
+/// Units of `line_id` a single record refunds.
+fn record_qty(r: &RefundRecord, line_id: &str) -> u64 {
+    r.items
+        .iter()
+        .filter(|i| i.line_id == line_id)
+        .map(|i| i.quantity)
+        .fold(0u64, u64::saturating_add)
+}
+
+/// Cash refunded so far for a line: each record's actual cash for it when the
+/// record carries it, otherwise the paid of the units it took, counted in record
+/// order from the line's first units (so without actual cash: the first `done`
+/// units' paid).
+fn line_cash_refunded(line: &OrderLineSnapshot, records: &[RefundRecord]) -> Result<Money> {
+    let (mut cash, mut pos) = (Money::ZERO, 0u64);
+    for r in records {
+        let k = record_qty(r, &line.line_id);
+        let here = match &r.lines {
+            Some(lines) => Money::sum(
+                lines
+                    .iter()
+                    .filter(|l| l.line_id == line.line_id)
+                    .map(|l| l.amount),
+            )?,
+            None => units_slice(&line.units, pos, k)?.0,
+        };
+        cash = cash.checked_add(here)?;
+        pos = pos.saturating_add(k);
+    }
+    Ok(cash)
+}
+
+/// Records that carry actual cash agree with their items, name known lines and
+/// never give back more than a line paid.
+fn validate_previous(order: &OrderSnapshot, records: &[RefundRecord]) -> Result<()> {
+    for r in records {
+        let Some(lines) = &r.lines else { continue };
+        for l in lines {
+            if !order.lines.iter().any(|o| o.line_id == l.line_id) {
+                return Err(RuleError::UnknownLine {
+                    line_id: l.line_id.clone(),
+                });
+            }
+            if l.amount.as_fen() < 0 {
+                return Err(RuleError::invalid(
+                    "previous.lines.amount",
+                    "amounts must not be negative",
+                ));
+            }
+            let units: u64 = lines
+                .iter()
+                .filter(|x| x.line_id == l.line_id)
+                .map(|x| x.quantity)
+                .fold(0u64, u64::saturating_add);
+            if units != record_qty(r, &l.line_id) || (units == 0 && l.amount.is_positive()) {
+                return Err(RuleError::invalid(
+                    "previous.lines",
+                    "units do not match the record's items",
+                ));
+            }
+        }
+        if r.items
+            .iter()
+            .any(|i| i.quantity > 0 && !lines.iter().any(|l| l.line_id == i.line_id))
+        {
+            return Err(RuleError::invalid(
+                "previous.lines",
+                "units do not match the record's items",
+            ));
+        }
+    }
+    for line in &order.lines {
+        let paid = units_slice(&line.units, 0, line.quantity)?.0;
+        if line_cash_refunded(line, records)? > paid {
+            return Err(RuleError::invalid(
+                "previous.lines",
+                "more refunded than the line paid",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Cumulative (cash, points deduction) refunded by a set of records.
 fn refunded_totals(order: &OrderSnapshot, records: &[RefundRecord]) -> Result<(Money, Money)> {
     let (mut cash, mut pts) = (Money::ZERO, Money::ZERO);
     for l in &order.lines {
         let q = refunded_qty(records, &l.line_id).min(l.quantity);
-        let (c, p) = units_slice(&l.units, 0, q)?;
-        cash = cash.checked_add(c)?;
-        pts = pts.checked_add(p)?;
+        cash = cash.checked_add(line_cash_refunded(l, records)?)?;
+        pts = pts.checked_add(units_slice(&l.units, 0, q)?.1)?;
     }
     if records.iter().any(|r| r.shipping_refunded) {
         cash = cash.checked_add(order.shipping_paid)?;
@@ -242,6 +347,40 @@ fn points_for(order: &OrderSnapshot, deduction: Money) -> u64 {
     }
     ((order.points_used as u128 * deduction.as_fen() as u128)
         / order.points_deduction.as_fen() as u128) as u64
+}
+
+/// Points already given back by `records`: each record's actual points when it
+/// carries them, otherwise its share of the cumulative rule, its units counted in
+/// record order from each line's first units (so without actual points:
+/// `points_for` the deduction refunded so far).
+fn points_refunded(order: &OrderSnapshot, records: &[RefundRecord]) -> Result<u64> {
+    let (mut deduction, mut total) = (Money::ZERO, 0u64);
+    let mut pos: Vec<u64> = vec![0; order.lines.len()];
+    let mut shipping_done = false;
+    for r in records {
+        let before = deduction;
+        for (l, at) in order.lines.iter().zip(pos.iter_mut()) {
+            let k = record_qty(r, &l.line_id);
+            deduction = deduction.checked_add(units_slice(&l.units, *at, k)?.1)?;
+            *at = at.saturating_add(k);
+        }
+        if r.shipping_refunded && !shipping_done {
+            shipping_done = true;
+            deduction = deduction.checked_add(order.shipping_points)?;
+        }
+        let here = match r.points_returned {
+            Some(p) => p,
+            None => points_for(order, deduction) - points_for(order, before),
+        };
+        total = total.saturating_add(here);
+    }
+    if total > order.points_used {
+        return Err(RuleError::invalid(
+            "previous.pointsReturned",
+            "more points returned than were used",
+        ));
+    }
+    Ok(total)
 }
 
 pub fn refund(input: &RefundInput) -> Result<RefundQuote> {
@@ -274,6 +413,7 @@ pub fn refund(input: &RefundInput) -> Result<RefundQuote> {
             }
         }
     }
+    validate_previous(order, &input.previous)?;
     let mut lines = Vec::new();
     for item in &input.request.items {
         let line = order
@@ -295,7 +435,15 @@ pub fn refund(input: &RefundInput) -> Result<RefundQuote> {
         if item.quantity == 0 {
             continue;
         }
-        let (amount, points_deduction) = units_slice(&line.units, done, item.quantity)?;
+        let points_deduction = units_slice(&line.units, done, item.quantity)?.1;
+        // What the line still has to give back, less what its units left after
+        // this refund carry (its last units): without actual cash, exactly the
+        // paid of the next units; the refund that empties the line pays the rest.
+        let paid = units_slice(&line.units, 0, line.quantity)?.0;
+        let left = paid.checked_sub(line_cash_refunded(line, &input.previous)?)?;
+        let after = done + item.quantity;
+        let kept = units_slice(&line.units, after, line.quantity - after)?.0;
+        let amount = left.saturating_sub_floor(kept);
         lines.push(RefundLine {
             line_id: line.line_id.clone(),
             quantity: item.quantity,
@@ -327,7 +475,10 @@ pub fn refund(input: &RefundInput) -> Result<RefundQuote> {
             Money::ZERO
         })?;
     let pts_after = pts_before.checked_add(pts_now)?;
-    let points_returned = points_for(order, pts_after) - points_for(order, pts_before);
+    // Cumulative: what the deduction refunded after this one is worth, less what
+    // earlier refunds actually gave back (the last refund returns exactly the rest).
+    let points_returned =
+        points_for(order, pts_after).saturating_sub(points_refunded(order, &input.previous)?);
     let cash_after = cash_before.checked_add(amount)?;
     if cash_after > order.payable {
         return Err(RuleError::invalid("refund", "would exceed what was paid"));

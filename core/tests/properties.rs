@@ -9,7 +9,8 @@ use mall_core::coupon::CouponStatus;
 use mall_core::promotion::{
     AmountTier, Campaign, CampaignRule, ItemPromotion, ItemRule, QuantityTier, Scope, ScopeKind,
 };
-use mall_core::refund::{RefundItem, RefundRecord, RefundRequest};
+use mall_core::quote::UnitGroup;
+use mall_core::refund::{OrderLineSnapshot, RefundItem, RefundRecord, RefundRequest, RefundedLine};
 use mall_core::shipping::{Basis, ExpressRule, ExpressTemplate};
 use mall_core::*;
 use proptest::prelude::*;
@@ -438,6 +439,8 @@ proptest! {
         if q.lines.is_empty() { return Ok(()); }
         let order = OrderSnapshot::from(&q);
         let mut previous: Vec<RefundRecord> = Vec::new();
+        // The same records carrying the cash each refund paid per line and its points.
+        let mut with_cash: Vec<RefundRecord> = Vec::new();
         let (mut cash, mut points) = (0i64, 0u64);
         let mut refunded = vec![0u64; q.lines.len()];
         let mut steps: Vec<(usize, u64, bool)> = plan;
@@ -450,7 +453,10 @@ proptest! {
             if k == 0 && !ship { continue; }
             let items = if k == 0 { vec![] } else { vec![RefundItem { line_id: q.lines[i].line_id.clone(), quantity: k }] };
             let req = RefundInput { order: order.clone(), previous: previous.clone(), request: RefundRequest { items: items.clone(), include_shipping: ship } };
-            match refund(&req) {
+            let answer = refund(&req);
+            // Actual cash and points that agree with the units change nothing.
+            prop_assert_eq!(&refund(&RefundInput { previous: with_cash.clone(), ..req.clone() }), &answer);
+            match answer {
                 Ok(r) => {
                     cash += r.amount.as_fen();
                     points += r.points_returned;
@@ -458,13 +464,59 @@ proptest! {
                     prop_assert_eq!(r.remaining.as_fen(), q.payable.as_fen() - cash);
                     if !r.whole_order { prop_assert!(r.coupons_returned.is_empty()); }
                     refunded[i] += k;
-                    previous.push(RefundRecord { items, shipping_refunded: r.shipping_amount.is_positive() || (ship && !previous.iter().any(|p| p.shipping_refunded)) });
+                    let shipping_refunded = r.shipping_amount.is_positive() || (ship && !previous.iter().any(|p| p.shipping_refunded));
+                    with_cash.push(RefundRecord { items: items.clone(), shipping_refunded, lines: Some(paid_lines(&r)), points_returned: Some(r.points_returned) });
+                    previous.push(RefundRecord { items, shipping_refunded, lines: None, points_returned: None });
                 }
                 Err(e) => prop_assert_eq!(e.code(), "NOTHING_TO_REFUND"),
             }
         }
         prop_assert_eq!(cash, q.payable.as_fen());
         prop_assert_eq!(points, q.points.used);
+    }
+
+    #[test]
+    fn refunds_reconcile_to_what_each_line_paid_and_the_points_used_when_some_are_closed(order in snapshot_strategy(), plan in prop::collection::vec((0usize..8, 1u64..4, any::<bool>(), 0u8..6), 1..12)) {
+        let q = &order;
+        let line_paid: Vec<i64> = order.lines.iter().map(|l| l.units.iter().map(|g| g.paid.as_fen() * g.count as i64).sum()).collect();
+        // Live refunds (a closed one is undone: dropped) with the cash they paid.
+        let mut live: Vec<(RefundRecord, i64)> = Vec::new();
+        let points_of = |live: &[(RefundRecord, i64)]| -> u64 { live.iter().filter_map(|(r, _)| r.points_returned).sum() };
+        let mut steps: Vec<(usize, u64, bool, u8)> = plan;
+        // Finish with everything that is left, shipping included; these stand.
+        steps.extend((0..q.lines.len()).map(|i| (i, u64::MAX, true, u8::MAX)));
+        for (i, k, ship, close) in steps {
+            let i = i % q.lines.len();
+            let id = &q.lines[i].line_id;
+            let units_of = |live: &[(RefundRecord, i64)], id: &str| -> u64 { live.iter().flat_map(|(r, _)| &r.items).filter(|x| x.line_id == id).map(|x| x.quantity).sum() };
+            let k = k.min(q.lines[i].quantity - units_of(&live, id));
+            if k == 0 && !ship { continue; }
+            let items = if k == 0 { vec![] } else { vec![RefundItem { line_id: id.clone(), quantity: k }] };
+            let previous: Vec<RefundRecord> = live.iter().map(|(r, _)| r.clone()).collect();
+            let shipping_done = previous.iter().any(|p| p.shipping_refunded);
+            let req = RefundInput { order: order.clone(), previous, request: RefundRequest { items: items.clone(), include_shipping: ship } };
+            match refund(&req) {
+                Ok(r) => {
+                    prop_assert!(r.amount.as_fen() >= 0);
+                    let record = RefundRecord { items, shipping_refunded: ship && !shipping_done, lines: Some(paid_lines(&r)), points_returned: Some(r.points_returned) };
+                    live.push((record, r.amount.as_fen()));
+                    prop_assert!(points_of(&live) <= q.points_used);
+                    let total: i64 = live.iter().map(|(_, a)| a).sum();
+                    prop_assert!(total <= q.payable.as_fen());
+                    prop_assert_eq!(r.remaining.as_fen(), q.payable.as_fen() - total);
+                    for (j, l) in order.lines.iter().enumerate() {
+                        let out: i64 = live.iter().filter_map(|(r, _)| r.lines.as_ref()).flatten().filter(|x| x.line_id == l.line_id).map(|x| x.amount.as_fen()).sum();
+                        prop_assert!(out <= line_paid[j], "line {} refunded {} > paid {}", l.line_id, out, line_paid[j]);
+                        if units_of(&live, &l.line_id) == l.quantity { prop_assert_eq!(out, line_paid[j]); }
+                    }
+                    // A refund closes (any live one, not only the last): undone.
+                    if close < 3 { live.remove(close as usize % live.len()); }
+                }
+                Err(e) => prop_assert_eq!(e.code(), "NOTHING_TO_REFUND"),
+            }
+        }
+        prop_assert_eq!(live.iter().map(|(_, a)| a).sum::<i64>(), q.payable.as_fen());
+        prop_assert_eq!(points_of(&live), q.points_used);
     }
 
     #[test]
@@ -476,6 +528,72 @@ proptest! {
         prop_assert_eq!(shares.iter().map(|s| s.as_fen()).sum::<i64>(), total.as_fen());
         for (s, w) in shares.iter().zip(&ws) { prop_assert!(s <= w); }
     }
+}
+
+/// An order snapshot that adds up, its lines' units paying different amounts (the
+/// extra fen of §14, points on some units, free units), so that undoing a refund
+/// in the middle leaves units whose paid differs from the first ones'.
+fn snapshot_strategy() -> impl Strategy<Value = OrderSnapshot> {
+    let group = (1u64..3, 0i64..3000, prop_oneof![Just(0i64), 0i64..300]);
+    let line = prop::collection::vec(group, 1..4);
+    (
+        prop::collection::vec(line, 1..4),
+        0i64..1000,
+        0i64..100,
+        0u64..5000,
+    )
+        .prop_map(|(lines, shipping_paid, shipping_points, points_used)| {
+            let lines: Vec<OrderLineSnapshot> = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, groups)| OrderLineSnapshot {
+                    line_id: format!("L{i}"),
+                    quantity: groups.iter().map(|g| g.0).sum(),
+                    units: groups
+                        .into_iter()
+                        .map(|(count, paid, points)| UnitGroup {
+                            count,
+                            net: Money::fen(paid + points),
+                            points: Money::fen(points),
+                            paid: Money::fen(paid),
+                        })
+                        .collect(),
+                })
+                .collect();
+            let sum = |f: fn(&UnitGroup) -> i64| -> i64 {
+                lines
+                    .iter()
+                    .flat_map(|l| &l.units)
+                    .map(|g| f(g) * g.count as i64)
+                    .sum()
+            };
+            let points_deduction = sum(|g| g.points.as_fen()) + shipping_points;
+            OrderSnapshot {
+                payable: Money::fen(sum(|g| g.paid.as_fen()) + shipping_paid),
+                lines,
+                shipping_paid: Money::fen(shipping_paid),
+                shipping_points: Money::fen(shipping_points),
+                points_used: if points_deduction == 0 {
+                    0
+                } else {
+                    points_used
+                },
+                points_deduction: Money::fen(points_deduction),
+                coupon_ids: vec!["c1".into()],
+            }
+        })
+}
+
+/// What a refund paid per line, as a later refund's record carries it.
+fn paid_lines(r: &RefundQuote) -> Vec<RefundedLine> {
+    r.lines
+        .iter()
+        .map(|l| RefundedLine {
+            line_id: l.line_id.clone(),
+            quantity: l.quantity,
+            amount: l.amount,
+        })
+        .collect()
 }
 
 /// The generator must mostly produce carts that price, with coupons, campaigns,

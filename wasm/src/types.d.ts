@@ -428,7 +428,14 @@ export interface RefundItem {
 
 export interface RefundInput {
   order: OrderSnapshot;
-  previous?: { items: RefundItem[]; shippingRefunded?: boolean }[];
+  previous?: {
+    items: RefundItem[];
+    shippingRefunded?: boolean;
+    /** Cash this refund actually paid per line (its quote's `lines`); absent: counted by units. */
+    lines?: { lineId: string; quantity: number; amount: Fen }[];
+    /** Points this refund actually gave back (its quote's `pointsReturned`). */
+    pointsReturned?: number;
+  }[];
   request: { items: RefundItem[]; includeShipping?: boolean };
 }
 

@@ -155,24 +155,52 @@ pub struct Reversal {
 }
 
 /// Refund records of an order's requests in `statuses`, except request `except`.
+/// An approved request carries what it actually refunded, from the quote stored
+/// when it was approved: the cash per line and the points given back, so that
+/// after a refund in the middle was closed the core still reconciles each line
+/// to what it paid. A request not yet approved (its quote is the request's
+/// estimate), or an older one whose cash was reconciled away from its quote,
+/// carries neither: the core counts it by units.
 async fn records(
     conn: &mut AnyConnection,
     order_id: i64,
     statuses: &str,
     except: i64,
 ) -> anyhow::Result<Vec<RefundRecord>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT items, include_shipping FROM after_sales WHERE order_id = $1 AND id <> $2 AND status IN ({statuses}) ORDER BY id"
+    type Row = (String, i64, String, i64, i64, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT items, include_shipping, status, amount, points_returned, refund_quote
+         FROM after_sales WHERE order_id = $1 AND id <> $2 AND status IN ({statuses}) ORDER BY id"
     ))
     .bind(order_id)
     .bind(except)
     .fetch_all(conn)
     .await?;
     rows.into_iter()
-        .map(|(items, ship)| {
+        .map(|(items, ship, status, amount, points, quote)| {
+            let approved = AfterSaleStatus::parse(&status).is_some_and(|s| s.is_approved());
+            let quote: Option<RefundQuote> = match quote {
+                Some(q) if approved => Some(serde_json::from_str(&q)?),
+                _ => None,
+            };
+            let lines = quote
+                .as_ref()
+                .filter(|q| q.amount.as_fen() == amount)
+                .map(|q| {
+                    q.lines
+                        .iter()
+                        .map(|l| mall_core::refund::RefundedLine {
+                            line_id: l.line_id.clone(),
+                            quantity: l.quantity,
+                            amount: l.amount,
+                        })
+                        .collect()
+                });
             Ok(RefundRecord {
                 items: serde_json::from_str(&items)?,
                 shipping_refunded: ship != 0,
+                lines,
+                points_returned: quote.and(u64::try_from(points).ok()),
             })
         })
         .collect()
@@ -213,8 +241,10 @@ async fn requestable(
 }
 
 /// What approving a request for these units would decide: the core's refund
-/// over the snapshot with the approved requests (`previous`) as earlier
-/// refunds, and the cash, reconciled to what is still refundable.
+/// over the snapshot with the approved requests (`previous`, with what each
+/// actually refunded) as earlier refunds, and its cash. The core reconciles
+/// each line to what it paid, a closed refund in the middle included; the cash
+/// out is only checked against the payable, never adjusted.
 async fn decide(
     conn: &mut AnyConnection,
     order_id: i64,
@@ -228,10 +258,8 @@ async fn decide(
         previous,
         request,
     })?;
-    // The core counts earlier refunds by units, first units first; when a refund
-    // in the middle was closed, the cash actually out can differ from the
-    // core's count by the units' rounding fen. The cash never goes past the
-    // payable, and the refund that leaves nothing refundable pays exactly the rest.
+    let amount = quote.amount.as_fen();
+    // The refunds' own books must agree: never past the payable.
     let live: i64 = sqlx::query_scalar(&format!(
         "SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM refunds WHERE order_id = $1 AND status IN ({})",
         live_refunds()
@@ -239,12 +267,12 @@ async fn decide(
     .bind(order_id)
     .fetch_one(&mut *conn)
     .await?;
-    let rest = (payable - live).max(0);
-    let amount = if quote.remaining.is_zero() {
-        rest
-    } else {
-        quote.amount.as_fen().min(rest)
-    };
+    if live + amount > payable {
+        return Err(anyhow::anyhow!(
+            "order {order_id}: refunding {amount} after {live} would pass the payable {payable}"
+        )
+        .into());
+    }
     Ok((quote, amount))
 }
 
@@ -562,14 +590,6 @@ async fn execute_in(
         },
     )
     .await?;
-    if amount != quote.amount.as_fen() {
-        tracing::warn!(
-            id,
-            core = quote.amount.as_fen(),
-            amount,
-            "refund amount reconciled to the cash actually refunded"
-        );
-    }
     let restock = kind == "return_refund" || status == OrderStatus::Paid;
     sqlx::query(
         "UPDATE after_sales SET amount = $1, points_returned = $2, coupons_returned = $3, whole_order = $4, refund_quote = $5,
