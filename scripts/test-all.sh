@@ -9,9 +9,13 @@
 #      test (10,000+ random scenarios), the mini-program loader tests, the
 #      TypeScript declarations (tsc --strict); the mini-program pages under
 #      miniprogram-simulate with the real wasm, and its package sizes
-#   5. the server: fmt, clippy and its HTTP suite on SQLite, then the same suite on
-#      PostgreSQL, installed from Debian's packages and started on 127.0.0.1 by
-#      scripts/start-postgres.sh (WITH_POSTGRES=0 skips that part)
+#   5. the server: fmt, clippy (also of the production build, which must contain no
+#      fake and refuse to start without WeChat settings), its unit and HTTP suite on
+#      SQLite (incl. full-disk and read-only faults on tmpfs, which need root as CI
+#      runs, and two instances on one database), schemathesis against the served
+#      OpenAPI; then the same HTTP suite and schemathesis on PostgreSQL, installed
+#      from Debian's packages and started on 127.0.0.1 by scripts/start-postgres.sh
+#      (WITH_POSTGRES=0 skips that part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/cargo-path.sh
