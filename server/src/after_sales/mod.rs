@@ -75,31 +75,33 @@ pub enum Kind {
 /// Requests whose units are taken (open or approved). A closed refund was
 /// undone: its units are free again.
 fn taken() -> String {
-    let open: Vec<AfterSaleStatus> = AfterSaleStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .collect();
-    status::sql_list(&open)
+    status::quoted(
+        AfterSaleStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(AfterSaleStatus::as_str),
+    )
 }
 
 /// Requests whose refund is decided (approved) and stands: pending, successful
 /// or abnormal (retried or closed by the merchant), never closed.
 fn approved() -> String {
-    let approved: Vec<AfterSaleStatus> = AfterSaleStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_approved())
-        .collect();
-    status::sql_list(&approved)
+    status::quoted(
+        AfterSaleStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_approved())
+            .map(AfterSaleStatus::as_str),
+    )
 }
 
 /// Refund rows whose cash is out or may still go out.
 fn live_refunds() -> String {
-    RefundStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_live())
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    status::quoted(
+        RefundStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_live())
+            .map(RefundStatus::as_str),
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -135,13 +135,18 @@ impl Step {
     }
 }
 
-/// `'a', 'b'` for `status IN (…)`, from the typed states (constants only).
-pub fn sql_list(states: &[AfterSaleStatus]) -> String {
-    states
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
+/// `'a', 'b'` for `status IN (…)`, from typed states' names (constants only).
+pub fn quoted(names: impl IntoIterator<Item = &'static str>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// [`quoted`] for after-sales states.
+pub fn sql_list(states: &[AfterSaleStatus]) -> String {
+    quoted(states.iter().map(|s| s.as_str()))
 }
 
 #[cfg(test)]

@@ -13,8 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+
+mod common;
+use common::post;
 use mall_server::config::Config;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::Connection;
 
 const SKU: i64 = 19; // 内蒙古风干牛肉干 香辣 (seeded)
@@ -51,21 +54,6 @@ fn args() -> anyhow::Result<Args> {
         bail!("requests 1..=100000, concurrency 1..=512");
     }
     Ok(a)
-}
-
-async fn post(
-    http: &reqwest::Client,
-    url: &str,
-    token: Option<&str>,
-    body: &Value,
-) -> anyhow::Result<(u16, Value)> {
-    let mut rb = http.post(url).json(body);
-    if let Some(t) = token {
-        rb = rb.bearer_auth(t);
-    }
-    let res = rb.send().await?;
-    let status = res.status().as_u16();
-    Ok((status, res.json().await.unwrap_or(Value::Null)))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

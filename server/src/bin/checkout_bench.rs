@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+
+mod common;
+use common::post;
 use serde_json::{json, Value};
 
 const SKU: i64 = 19; // seeded, list price only
@@ -192,21 +195,6 @@ fn peak_rss_kb(pid: u32) -> u64 {
 
 type Timings = BTreeMap<&'static str, Vec<Duration>>;
 
-async fn call(
-    http: &reqwest::Client,
-    url: String,
-    token: Option<&str>,
-    body: &Value,
-) -> anyhow::Result<(u16, Value)> {
-    let mut rb = http.post(url).json(body);
-    if let Some(t) = token {
-        rb = rb.bearer_auth(t);
-    }
-    let res = rb.send().await?;
-    let status = res.status().as_u16();
-    Ok((status, res.json().await.unwrap_or(Value::Null)))
-}
-
 /// One whole checkout; the time of each call.
 async fn checkout(
     http: &reqwest::Client,
@@ -220,9 +208,9 @@ async fn checkout(
         t.entry(name).or_default().push(started.elapsed());
     };
     let t0 = Instant::now();
-    let (st, v) = call(
+    let (st, v) = post(
         http,
-        format!("{}/api/cart/items", s.base),
+        &format!("{}/api/cart/items", s.base),
         Some(token),
         &json!({"skuId": SKU, "quantity": 1}),
     )
@@ -232,9 +220,9 @@ async fn checkout(
     }
     step("cart", t0);
     let t0 = Instant::now();
-    let (st, q) = call(
+    let (st, q) = post(
         http,
-        format!("{}/api/checkout/quote", s.base),
+        &format!("{}/api/checkout/quote", s.base),
         Some(token),
         &json!({"delivery": pickup}),
     )
@@ -245,16 +233,16 @@ async fn checkout(
     step("quote", t0);
     let t0 = Instant::now();
     let body = json!({"delivery": pickup, "fingerprint": q["fingerprint"], "idempotencyKey": key});
-    let (st, o) = call(http, format!("{}/api/orders", s.base), Some(token), &body).await?;
+    let (st, o) = post(http, &format!("{}/api/orders", s.base), Some(token), &body).await?;
     if st != 201 {
         bail!("place {st}: {o}");
     }
     step("place", t0);
     let id = o["id"].as_i64().context("order id")?;
     let t0 = Instant::now();
-    let (st, p) = call(
+    let (st, p) = post(
         http,
-        format!("{}/api/orders/{id}/pay", s.base),
+        &format!("{}/api/orders/{id}/pay", s.base),
         Some(token),
         &json!({}),
     )
@@ -269,9 +257,9 @@ async fn checkout(
         .context("prepay id")?
         .to_string();
     let t0 = Instant::now();
-    let (st, c) = call(
+    let (st, c) = post(
         http,
-        format!("{}/fake/pay/confirm", s.fake),
+        &format!("{}/fake/pay/confirm", s.fake),
         None,
         &json!({"prepayId": prepay}),
     )
@@ -333,9 +321,9 @@ async fn main() -> anyhow::Result<()> {
     for w in 0..a.workers {
         let (http, server) = (http.clone(), server.clone());
         workers.spawn(async move {
-            let (_, login) = call(
+            let (_, login) = post(
                 &http,
-                format!("{}/api/auth/login", server.base),
+                &format!("{}/api/auth/login", server.base),
                 None,
                 &json!({"code": format!("bench-{w}")}),
             )

@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 
 use super::message::Message;
 use crate::config::random_token;
+use crate::db::ClaimOutcome;
 use crate::state::AppState;
 use crate::wechat::SubscribeMessage;
 
@@ -107,19 +108,16 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> 
                 )
             }
         };
-        sqlx::query(
-            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
-                 sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END, claim = NULL
-             WHERE id = $5 AND status = 'sending' AND claim = $6",
-        )
-        .bind(status)
-        .bind(next)
-        .bind(error)
-        .bind(now)
-        .bind(id)
-        .bind(&token)
-        .execute(&state.db.pool)
-        .await?;
+        let outcome = ClaimOutcome {
+            status,
+            next_attempt_at: next,
+            error,
+            done: status == "sent",
+        };
+        state
+            .db
+            .settle_claim("outbox", "sent_at", id, &token, outcome, now)
+            .await?;
     }
     Ok(report)
 }

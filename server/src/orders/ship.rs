@@ -59,7 +59,7 @@ pub async fn ship(
 }
 
 /// The stored delivery's kind (`express`, `pickup`, `sameCity`).
-fn delivery_kind(delivery: &str) -> String {
+pub fn delivery_kind(delivery: &str) -> String {
     serde_json::from_str::<serde_json::Value>(delivery)
         .ok()
         .and_then(|d| d["kind"].as_str().map(str::to_string))

@@ -163,9 +163,7 @@ pub async fn mark_paid(
     .fetch_one(&mut *conn)
     .await?;
     let delivery: String = row.try_get("delivery")?;
-    let pickup = serde_json::from_str::<serde_json::Value>(&delivery)
-        .map(|d| d["kind"] == "pickup")
-        .unwrap_or(false);
+    let pickup = orders::ship::delivery_kind(&delivery) == "pickup";
     let code = pickup.then(|| {
         use rand::Rng;
         format!(

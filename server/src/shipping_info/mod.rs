@@ -12,6 +12,7 @@ use sqlx::AnyConnection;
 
 use crate::clock::beijing_rfc3339;
 use crate::config::random_token;
+use crate::db::ClaimOutcome;
 use crate::state::AppState;
 
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -243,19 +244,16 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<UploadReport
                 ("pending", now + 60 * (1 << attempts.min(10)), Some(e))
             }
         };
-        sqlx::query(
-            "UPDATE shipping_uploads SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
-                 uploaded_at = CASE WHEN $1 = 'uploaded' THEN $4 ELSE uploaded_at END, claim = NULL
-             WHERE id = $5 AND status = 'sending' AND claim = $6",
-        )
-        .bind(status)
-        .bind(next)
-        .bind(error)
-        .bind(now)
-        .bind(id)
-        .bind(&token)
-        .execute(&state.db.pool)
-        .await?;
+        let outcome = ClaimOutcome {
+            status,
+            next_attempt_at: next,
+            error,
+            done: status == "uploaded",
+        };
+        state
+            .db
+            .settle_claim("shipping_uploads", "uploaded_at", id, &token, outcome, now)
+            .await?;
     }
     Ok(report)
 }
