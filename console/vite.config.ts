@@ -12,8 +12,8 @@ export default defineConfig({
     vue(),
     // Element Plus on demand: only the components and their styles a page uses
     // land in that page's chunk.
-    AutoImport({ resolvers: [ElementPlusResolver()], dts: false }),
-    Components({ resolvers: [ElementPlusResolver()], dts: false }),
+    AutoImport({ resolvers: [ElementPlusResolver()], dts: 'src/auto-imports.d.ts' }),
+    Components({ resolvers: [ElementPlusResolver()], dts: 'src/components.d.ts' }),
   ],
   build: {
     outDir: 'dist',
