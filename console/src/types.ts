@@ -51,11 +51,12 @@ export interface Upload { url: string; thumbUrl: string }
 
 // Orders
 export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'completed' | 'cancelled' | 'refunded';
-export type DeliveryKind = 'express' | 'pickup' | 'cityDelivery';
+export type DeliveryKind = 'express' | 'pickup' | 'sameCity';
 export interface OrderRow {
   id: number; orderNo: string; status: OrderStatus; payable: number; paidAmount: number | null;
   itemCount: number; delivery: string | { kind?: string }; buyer: { id: number; nickname: string };
   createdAt: number; paidAt: number | null; shippedAt: number | null;
+  statusLabel?: string; refundedAmount?: number; afterSales?: number;
 }
 export interface OrderList extends Paged<OrderRow> { counts: Partial<Record<OrderStatus, number>> }
 export interface OrderLine {
@@ -84,7 +85,8 @@ export interface CsvResult { rows: CsvRow[]; okCount: number; errorCount: number
 // After-sales
 export interface AfterSaleRow {
   id: number; orderId: number; orderNo: string; kind: 'refund_only' | 'return_refund'; status: string;
-  amount: number; reason: string; createdAt: number; refund: { status: string; amount: number } | null;
+  amount: number; reason: string; createdAt: number; refund?: { status: string; amount: number } | null;
+  statusLabel?: string; refundStatus?: string | null; refundId?: number | null;
 }
 export interface RefundQuote {
   lines: { lineId: string; quantity: number; amount: number; pointsDeduction: number }[];
@@ -96,8 +98,9 @@ export interface AfterSaleDetail {
   id: number; orderId: number; orderNo?: string; kind: string; status: string; reason: string; amount: number;
   items?: { lineId: string; quantity: number }[]; includeShipping?: boolean; pointsReturned?: number;
   rejectReason?: string | null; returnCarrier?: string | null; returnTrackingNo?: string | null;
-  refundStatus?: string | null; refundId?: number | null; createdAt: number;
-  quote: RefundQuote | null; refunds: RefundRow[];
+  refundStatus?: string | null; refundId?: number | null; createdAt: number; statusLabel?: string;
+  couponsReturned?: string[]; wholeOrder?: boolean;
+  quote?: RefundQuote | null; refunds: RefundRow[];
 }
 
 // Data
