@@ -22,11 +22,16 @@ source scripts/lib/cargo-path.sh
 # instead of the workspace's fat LTO and 1 (tuned for the wasm package's size).
 export CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
+# The merchant console (console/dist), embedded in the server binary: npm ci
+# and vite build the first time, nothing when it is current.
+bash scripts/build-console.sh
+
 # Demo mode: the fake WeChat API and WeChat Pay on loopback (a production build
 # leaves out `--features demo` and configures WeChat; see server/README.md).
 cargo build --release -p mall-server --features demo --bin mall-server
 target_dir=${CARGO_TARGET_DIR:-target}
 bind=${MALL_BIND:-127.0.0.1:8080}
 echo "==> starting the shop on http://$bind (API docs: http://$bind/api/openapi.json; Ctrl-C stops)"
+echo "    merchant console: http://$bind/admin/ (user owner; the password is printed at first start and kept in ${MALL_DATA_DIR:-data}/secrets.json as ownerPassword)"
 echo "    demo shopper: POST /api/auth/login {\"code\":\"demo\"}; merchant token in ${MALL_DATA_DIR:-data}/secrets.json"
 exec "$target_dir/release/mall-server"

@@ -16,6 +16,8 @@
 #      OpenAPI; then the same HTTP suite and schemathesis on PostgreSQL, installed
 #      from Debian's packages and started on 127.0.0.1 by scripts/start-postgres.sh
 #      (WITH_POSTGRES=0 skips that part)
+#   6. the merchant console (console/): built by scripts/build-console.sh, its
+#      types checked (vue-tsc), unit tests, the shell's bundle-size budget
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/cargo-path.sh
@@ -39,6 +41,10 @@ npm run test:js
 step "mini-program: pages under miniprogram-simulate (real wasm), package sizes"
 npm run test:mp
 node scripts/mp-size.js
+step "merchant console: build (npm ci + vite), unit tests, bundle size"
+bash scripts/build-console.sh
+(cd console && npm run typecheck && npm run test:unit)
+bash scripts/console-size.sh
 step "mini-program end to end: the pages against the real server binary"
 cargo build -p mall-server --features demo
 MALL_SERVER_BIN=${CARGO_TARGET_DIR:-target}/debug/mall-server npm run test:e2e

@@ -57,6 +57,20 @@ export type ErrorCode =
   | 'COUPON_LIMIT_REACHED'
   | 'LOGIN_CODE_INVALID'
   | 'PHONE_CODE_INVALID'
+  | 'STAFF_UNAUTHORIZED'
+  | 'STAFF_BAD_CREDENTIALS'
+  | 'STAFF_LOCKED'
+  | 'STAFF_FORBIDDEN'
+  | 'STAFF_CSRF'
+  | 'STAFF_USERNAME_TAKEN'
+  | 'STAFF_LAST_OWNER'
+  | 'SKU_MATRIX'
+  | 'CATEGORY_TOO_DEEP'
+  | 'ORDER_UNKNOWN'
+  | 'ORDER_NOT_SHIPPABLE'
+  | 'CARRIER_UNKNOWN'
+  | 'TRACKING_DUPLICATE'
+  | 'ROW_INVALID'
 ;
 
 declare const codes: { readonly [C in ErrorCode]: { status: number; message: string } };

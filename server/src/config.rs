@@ -49,6 +49,13 @@ pub struct Config {
     pub jobs_every_secs: u64,
     /// Subscription-message template ids by event (paid, shipped, refund, couponExpiring).
     pub templates: BTreeMap<String, String>,
+    /// The console owner's password, used once: when the database has no staff
+    /// yet, the account `owner` is created with it (`MALL_OWNER_PASSWORD`, or
+    /// generated into the secrets file).
+    pub owner_password: String,
+    /// Start the shop's clock at this unix second (`MALL_CLOCK_START`, demo
+    /// builds only: the browser tests pin their seeds to a known instant).
+    pub clock_start: Option<i64>,
 }
 
 /// WeChat Pay v3, merchant side. Demo and tests: generated keys and the fake.
@@ -111,6 +118,9 @@ struct SecretsFile {
     /// Demo WeChat Pay keys (both sides), generated on first start.
     #[serde(default)]
     pay: Option<crate::wechat::pay::keys::DemoPayKeys>,
+    /// The console owner's first password (the account `owner`).
+    #[serde(default)]
+    owner_password: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -156,6 +166,10 @@ fn parse_keys(s: &str) -> anyhow::Result<BTreeMap<String, [u8; 32]>> {
     Ok(out)
 }
 
+/// The owner's password in [`Config::for_tests`].
+#[cfg(feature = "demo")]
+pub const TEST_OWNER_PASSWORD: &str = "owner-test-password";
+
 impl Config {
     /// A configuration for tests and tools: fresh keys, the fake WeChat, port 0.
     #[cfg(feature = "demo")]
@@ -183,6 +197,8 @@ impl Config {
             auto_confirm_days: 7,
             jobs_every_secs: 0,
             templates: default_templates(),
+            owner_password: TEST_OWNER_PASSWORD.into(),
+            clock_start: None,
         }
     }
 
@@ -203,33 +219,51 @@ impl Config {
         let env_keys = env("MALL_DATA_KEYS").map(|s| parse_keys(&s)).transpose()?;
         let env_merchant = env("MALL_MERCHANT_TOKEN");
         let real_pay = env("WECHATPAY_MCHID").is_some();
-        let (data_keys, data_key_id, merchant_token, mut demo_pay) = match (env_keys, env_merchant)
-        {
-            (Some(keys), Some(token)) => {
-                let id = env("MALL_DATA_KEY_ID")
-                    .or_else(|| keys.keys().next_back().cloned())
-                    .context("MALL_DATA_KEYS is empty")?;
-                (keys, id, token, None)
-            }
-            (keys, token) => {
-                let file = load_or_create_secrets(&secrets_path)?;
-                let mut all = parse_keys(
-                    &file
-                        .data_keys
-                        .iter()
-                        .map(|(k, v)| format!("{k}:{v}"))
-                        .collect::<Vec<_>>()
-                        .join(","),
-                )?;
-                let mut id = file.data_key_id;
-                if let Some(keys) = keys {
-                    all.extend(keys);
-                    if let Some(k) = env("MALL_DATA_KEY_ID") {
-                        id = k;
-                    }
+        let (data_keys, data_key_id, merchant_token, mut demo_pay, file_owner) =
+            match (env_keys, env_merchant) {
+                (Some(keys), Some(token)) => {
+                    let id = env("MALL_DATA_KEY_ID")
+                        .or_else(|| keys.keys().next_back().cloned())
+                        .context("MALL_DATA_KEYS is empty")?;
+                    (keys, id, token, None, None)
                 }
-                (all, id, token.unwrap_or(file.merchant_token), file.pay)
-            }
+                (keys, token) => {
+                    let file = load_or_create_secrets(&secrets_path)?;
+                    let mut all = parse_keys(
+                        &file
+                            .data_keys
+                            .iter()
+                            .map(|(k, v)| format!("{k}:{v}"))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    )?;
+                    let mut id = file.data_key_id;
+                    if let Some(keys) = keys {
+                        all.extend(keys);
+                        if let Some(k) = env("MALL_DATA_KEY_ID") {
+                            id = k;
+                        }
+                    }
+                    (
+                        all,
+                        id,
+                        token.unwrap_or(file.merchant_token),
+                        file.pay,
+                        file.owner_password,
+                    )
+                }
+            };
+        // Configured secrets (no file): a generated owner password is printed
+        // once, when the account is created.
+        let owner_password = env("MALL_OWNER_PASSWORD")
+            .or(file_owner)
+            .unwrap_or_else(|| random_token(12));
+        let clock_start = if cfg!(feature = "demo") {
+            env("MALL_CLOCK_START")
+                .map(|v| v.parse::<i64>().context("MALL_CLOCK_START is unix seconds"))
+                .transpose()?
+        } else {
+            None
         };
         if demo_pay.is_none() && !real_pay {
             demo_pay = load_or_create_secrets(&secrets_path)?.pay;
@@ -254,6 +288,8 @@ impl Config {
             pay: pay_from_env(demo_pay)?,
             auto_confirm_days: env_parse("MALL_AUTO_CONFIRM_DAYS", 7)?,
             jobs_every_secs: env_parse("MALL_JOBS_EVERY_SECS", 30)?,
+            owner_password,
+            clock_start,
             templates: {
                 let mut t = default_templates();
                 for (k, var) in [
@@ -411,6 +447,11 @@ fn load_or_create_secrets(path: &Path) -> anyhow::Result<SecretsFile> {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut file: SecretsFile =
             serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        if file.owner_password.is_none() {
+            // A secrets file from before the console: add the owner's password once.
+            file.owner_password = Some(random_token(12));
+            write_secrets(path, &file)?;
+        }
         if file.pay.is_none() {
             // A secrets file from before WeChat Pay: add the demo pay keys once.
             file.pay = generate_demo_keys()?;
@@ -434,6 +475,7 @@ fn load_or_create_secrets(path: &Path) -> anyhow::Result<SecretsFile> {
         data_keys: keys,
         merchant_token: random_token(24),
         pay: generate_demo_keys()?,
+        owner_password: Some(random_token(12)),
     };
     write_secrets(path, &file)?;
     tracing::info!(path = %path.display(), "generated data key, merchant token and demo WeChat Pay keys");

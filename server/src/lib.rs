@@ -21,6 +21,7 @@ pub mod payments;
 pub mod refunds;
 pub mod reviews;
 pub mod shipping_info;
+pub mod staff;
 pub mod state;
 pub mod stock;
 pub mod wechat;
@@ -106,6 +107,9 @@ impl Drop for Server {
 /// Connect, migrate, seed the demo shop on an empty database, start the fake
 /// WeChat API if configured, the unpaid-order expiry task and the HTTP server.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
+    if let Some(t) = config.clock_start {
+        clock::start_at(t);
+    }
     let db = db::startup::open(
         &config.database_url,
         config.db_max_connections,
@@ -203,6 +207,14 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         let every = Duration::from_secs(state.config.jobs_every_secs);
         tokio::spawn(async move { jobs::run(state, every).await })
     });
+    if staff::ensure_owner(&state.db, &state.config.owner_password, db::now()).await? {
+        // Printed once, when the account is made (also kept in the secrets file
+        // unless MALL_OWNER_PASSWORD or configured secrets gave it).
+        println!(
+            "console: http://{addr}/admin/  username: owner  password: {}",
+            state.config.owner_password
+        );
+    }
     let app = http::router(state.clone());
     let serve = tokio::spawn(async move { http::serve::serve(listener, app).await });
     tracing::info!(%addr, backend = ?state.db.backend, "storefront API listening");

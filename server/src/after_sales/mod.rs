@@ -918,6 +918,32 @@ pub async fn list_for_user(
     list_where(conn, "a.user_id = $1 AND $2 = 0", user_id, 0).await
 }
 
+/// The console's queue: requests in a status (all when empty), newest first.
+pub async fn queue(
+    conn: &mut AnyConnection,
+    status: &str,
+    paging: &crate::paging::Paging,
+) -> Result<(Vec<AfterSaleView>, i64), AfterSaleError> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM after_sales WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(status)
+    .bind(paging.page_size)
+    .bind(paging.offset())
+    .fetch_all(&mut *conn)
+    .await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM after_sales WHERE ($1 = '' OR status = $1)")
+            .bind(status)
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        items.push(view(conn, id, None).await?);
+    }
+    Ok((items, total))
+}
+
 pub async fn list_for_order(
     conn: &mut AnyConnection,
     order_id: i64,

@@ -1,6 +1,7 @@
 //! The catalog: categories, products and SKUs, activities, banners, search,
 //! and the pricing input the core quotes ([`pricing`]).
 
+pub mod manage;
 pub mod pricing;
 pub mod store;
 

@@ -145,6 +145,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "shipping_info",
         include_str!("../../migrations/sqlite/0007_shipping_info.sql"),
     ),
+    (
+        8,
+        "staff",
+        include_str!("../../migrations/sqlite/0008_staff.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -182,13 +187,17 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "shipping_info",
         include_str!("../../migrations/postgres/0007_shipping_info.sql"),
     ),
+    (
+        8,
+        "staff",
+        include_str!("../../migrations/postgres/0008_staff.sql"),
+    ),
 ];
 
+/// The shop's clock (unix seconds): the wall clock, or a demo/test clock
+/// started at a fixed instant (`crate::clock::start_at`).
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    crate::clock::now()
 }
 
 impl Db {

@@ -101,6 +101,22 @@ registry! {
     CouponLimitReached = "COUPON_LIMIT_REACHED", CONFLICT, "已达到领取上限";
     LoginCodeInvalid = "LOGIN_CODE_INVALID", CONFLICT, "登录已失效，请重试";
     PhoneCodeInvalid = "PHONE_CODE_INVALID", CONFLICT, "获取手机号失败，请重试";
+
+    // --- the merchant console (staff, products, orders)
+    StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";
+    StaffBadCredentials = "STAFF_BAD_CREDENTIALS", UNAUTHORIZED, "用户名或密码错误";
+    StaffLocked = "STAFF_LOCKED", TOO_MANY_REQUESTS, "登录失败次数过多，账号已临时锁定，请稍后再试";
+    StaffForbidden = "STAFF_FORBIDDEN", FORBIDDEN, "当前角色无权进行此操作";
+    StaffCsrf = "STAFF_CSRF", FORBIDDEN, "页面已过期，请刷新后重试";
+    StaffUsernameTaken = "STAFF_USERNAME_TAKEN", CONFLICT, "用户名已被使用";
+    StaffLastOwner = "STAFF_LAST_OWNER", CONFLICT, "至少保留一个启用的店主账号";
+    SkuMatrix = "SKU_MATRIX", UNPROCESSABLE_ENTITY, "SKU与规格组合不一致，请重新生成规格表";
+    CategoryTooDeep = "CATEGORY_TOO_DEEP", UNPROCESSABLE_ENTITY, "商品分类最多两级";
+    OrderUnknown = "ORDER_UNKNOWN", NOT_FOUND, "订单号不存在";
+    OrderNotShippable = "ORDER_NOT_SHIPPABLE", CONFLICT, "订单当前状态不能发货";
+    CarrierUnknown = "CARRIER_UNKNOWN", UNPROCESSABLE_ENTITY, "不支持的快递公司";
+    TrackingDuplicate = "TRACKING_DUPLICATE", CONFLICT, "运单号重复";
+    RowInvalid = "ROW_INVALID", UNPROCESSABLE_ENTITY, "这一行的格式有误";
 }
 
 /// Codes the mini-program makes up itself (no server answer): network

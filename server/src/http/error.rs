@@ -27,6 +27,15 @@ pub enum ApiError {
     Unauthorized,
     #[error("merchant credential required")]
     MerchantOnly,
+    #[error("console sign-in required")]
+    StaffUnauthorized,
+    #[error("CSRF token missing or wrong")]
+    StaffCsrf,
+    #[error("role {role:?} not allowed")]
+    StaffForbidden {
+        role: crate::staff::Role,
+        allowed: &'static [crate::staff::Role],
+    },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("request body over {limit} bytes")]
@@ -187,6 +196,46 @@ impl From<crate::reviews::ReviewError> for ApiError {
     }
 }
 
+/// The one mapping of catalog management's errors to HTTP.
+impl From<crate::catalog::manage::ManageError> for ApiError {
+    fn from(e: crate::catalog::manage::ManageError) -> Self {
+        use crate::catalog::manage::ManageError;
+        match e {
+            ManageError::Matrix(why) => {
+                ApiError::with_details(Code::SkuMatrix, json!({"reason": why}))
+            }
+            ManageError::TooDeep => {
+                ApiError::conflict(Code::CategoryTooDeep, Code::CategoryTooDeep.message())
+            }
+            ManageError::NotFound(what) => ApiError::NotFound(what),
+            ManageError::Db(e) => ApiError::Internal(e.into()),
+            ManageError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// The one mapping of the staff capability's errors to HTTP.
+impl From<crate::staff::StaffError> for ApiError {
+    fn from(e: crate::staff::StaffError) -> Self {
+        use crate::staff::StaffError;
+        let code = match e {
+            StaffError::BadCredentials => Code::StaffBadCredentials,
+            StaffError::Locked { retry_after_secs } => {
+                return ApiError::with_details(
+                    Code::StaffLocked,
+                    json!({"retryAfterSecs": retry_after_secs}),
+                )
+            }
+            StaffError::UsernameTaken => Code::StaffUsernameTaken,
+            StaffError::LastOwner => Code::StaffLastOwner,
+            StaffError::NotFound => return ApiError::NotFound("staff"),
+            StaffError::Db(e) => return ApiError::Internal(e.into()),
+            StaffError::Other(e) => return ApiError::Internal(e),
+        };
+        ApiError::conflict(code, code.message())
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::Internal(e.into())
@@ -198,6 +247,18 @@ impl ApiError {
         ApiError::InvalidInput {
             field: field.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// A registered code with its message and these details.
+    pub fn with_details(code: Code, details: Value) -> ApiError {
+        ApiError::Conflict {
+            code,
+            message: code.message().to_string(),
+            details: match details {
+                Value::Object(m) => m.into_iter().collect(),
+                _ => BTreeMap::new(),
+            },
         }
     }
 
@@ -223,6 +284,9 @@ impl ApiError {
             ApiError::InvalidInput { .. } => Code::InvalidInput,
             ApiError::Unauthorized => Code::Unauthorized,
             ApiError::MerchantOnly => Code::Forbidden,
+            ApiError::StaffUnauthorized => Code::StaffUnauthorized,
+            ApiError::StaffCsrf => Code::StaffCsrf,
+            ApiError::StaffForbidden { .. } => Code::StaffForbidden,
             ApiError::NotFound(_) => Code::NotFound,
             ApiError::NoRoute => Code::NoRoute,
             ApiError::MethodNotAllowed => Code::MethodNotAllowed,
@@ -271,6 +335,17 @@ impl ApiError {
                 body(Code::Unauthorized, Code::Unauthorized.message(), json!({}))
             }
             ApiError::MerchantOnly => body(Code::Forbidden, Code::Forbidden.message(), json!({})),
+            ApiError::StaffUnauthorized => body(
+                Code::StaffUnauthorized,
+                Code::StaffUnauthorized.message(),
+                json!({}),
+            ),
+            ApiError::StaffCsrf => body(Code::StaffCsrf, Code::StaffCsrf.message(), json!({})),
+            ApiError::StaffForbidden { role, allowed } => body(
+                Code::StaffForbidden,
+                Code::StaffForbidden.message(),
+                json!({"role": role, "allowed": allowed}),
+            ),
             ApiError::NotFound(what) => body(
                 Code::NotFound,
                 Code::NotFound.message(),

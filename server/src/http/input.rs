@@ -96,6 +96,14 @@ pub fn keyword(field: &str, v: &str) -> ApiResult<String> {
 }
 
 /// A quantity in `0..=max`.
+/// An integer in `min..=max`.
+pub fn range(field: &str, v: i64, min: i64, max: i64) -> ApiResult<i64> {
+    if !(min..=max).contains(&v) {
+        return Err(ApiError::invalid(field, format!("{min} to {max}")));
+    }
+    Ok(v)
+}
+
 pub fn quantity(field: &str, v: i64, max: i64) -> ApiResult<i64> {
     if !(0..=max).contains(&v) {
         return Err(ApiError::invalid(field, format!("0 to {max}")));

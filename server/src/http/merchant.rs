@@ -123,7 +123,7 @@ async fn mark_paid(
 
 /// Ship one order in its own transaction: the transition, the tracking
 /// number and the "shipped" message together.
-async fn ship_one(state: &AppState, id: i64, t: &Tracking) -> ApiResult<()> {
+pub async fn ship_one(state: &AppState, id: i64, t: &Tracking) -> ApiResult<()> {
     t.check()?;
     orders::ship(state, id, t.carrier.trim(), t.tracking_no.trim(), db::now()).await?;
     Ok(())
@@ -141,16 +141,16 @@ async fn ship(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct BatchItem {
-    order_id: i64,
-    carrier: String,
-    tracking_no: String,
+pub struct BatchItem {
+    pub order_id: i64,
+    pub carrier: String,
+    pub tracking_no: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Batch {
-    items: Vec<BatchItem>,
+pub struct Batch {
+    pub items: Vec<BatchItem>,
 }
 
 async fn ship_batch(
@@ -158,6 +158,11 @@ async fn ship_batch(
     _m: Merchant,
     ApiJson(b): ApiJson<Batch>,
 ) -> ApiResult<Json<Value>> {
+    Ok(Json(ship_many(&state, b).await?))
+}
+
+/// Ship up to 200 orders, each on its own: one result per order.
+pub async fn ship_many(state: &AppState, b: Batch) -> ApiResult<Value> {
     if b.items.is_empty() || b.items.len() > 200 {
         return Err(ApiError::invalid("items", "1 to 200 orders"));
     }
@@ -181,19 +186,19 @@ async fn ship_batch(
             carrier: it.carrier,
             tracking_no: it.tracking_no,
         };
-        let r = ship_one(&state, it.order_id, &t).await;
+        let r = ship_one(state, it.order_id, &t).await;
         results.push(match r {
             Ok(()) => json!({"orderId": it.order_id, "ok": true}),
             Err(e) => json!({"orderId": it.order_id, "ok": false, "error": e.body()}),
         });
     }
-    Ok(Json(json!({"results": results})))
+    Ok(json!({"results": results}))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WriteOff {
-    code: String,
+pub struct WriteOff {
+    pub code: String,
 }
 
 async fn write_off(
@@ -201,14 +206,19 @@ async fn write_off(
     _m: Merchant,
     ApiJson(w): ApiJson<WriteOff>,
 ) -> ApiResult<Json<OrderDetail>> {
-    let code = input::line("code", &w.code, 1, input::MAX_CODE)?;
-    let id = orders::write_off(&state, &code, db::now())
+    Ok(Json(write_off_code(&state, &w.code).await?))
+}
+
+/// Hand over a pickup order by its code.
+pub async fn write_off_code(state: &AppState, code: &str) -> ApiResult<OrderDetail> {
+    let code = input::line("code", code, 1, input::MAX_CODE)?;
+    let id = orders::write_off(state, &code, db::now())
         .await
         .map_err(|e| match e {
             orders::OrderError::NotFound => ApiError::NotFound("pickup code"),
             e => e.into(),
         })?;
-    Ok(Json(load(&state, id, None).await?))
+    load(state, id, None).await
 }
 
 async fn shipping_info(

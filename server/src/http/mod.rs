@@ -4,6 +4,7 @@
 //! the routes (a test also probes every documented route).
 
 pub mod addresses;
+pub mod admin;
 pub mod after_sales;
 pub mod auth;
 pub mod body;
@@ -11,6 +12,7 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod codes;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod input;
@@ -43,6 +45,8 @@ pub enum Access {
     OptionalUser,
     User,
     Merchant,
+    /// The console: a staff member whose role may open this page.
+    Staff(crate::staff::Page),
 }
 
 #[derive(Debug, Clone)]
@@ -151,12 +155,13 @@ pub fn api() -> Api {
     let api = pay::routes(api.tag("pay"));
     let api = after_sales::routes(api.tag("after-sales"));
     let api = member::routes(api.tag("member"));
-    merchant::routes(api.tag("merchant"))
+    let api = merchant::routes(api.tag("merchant"));
+    admin::routes(api)
 }
 
 pub fn router(state: AppState) -> Router {
     let api = api();
-    api.router
+    console::routes(api.router)
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn(body::read_bounded))

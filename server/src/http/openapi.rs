@@ -16,30 +16,30 @@ use super::input::{
 use super::reviews::MAX_TEXT_CHARS;
 use super::{Access, RouteDoc};
 
-fn obj(required: &[&str], props: Value) -> Value {
+pub(crate) fn obj(required: &[&str], props: Value) -> Value {
     json!({"type": "object", "required": required, "properties": props, "additionalProperties": false})
 }
 
-fn int() -> Value {
+pub(crate) fn int() -> Value {
     json!({"type": "integer", "format": "int64"})
 }
 
 /// An integer in `min..=max`.
-fn range(min: i64, max: i64) -> Value {
+pub(crate) fn range(min: i64, max: i64) -> Value {
     json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max})
 }
 
 /// A non-negative integer (the server reads it as u64).
-fn unsigned() -> Value {
+pub(crate) fn unsigned() -> Value {
     json!({"type": "integer", "format": "int64", "minimum": 0})
 }
 
-fn fen(desc: &str) -> Value {
+pub(crate) fn fen(desc: &str) -> Value {
     json!({"type": "integer", "format": "int64", "description": format!("{desc} (fen)")})
 }
 
 /// `schema` or `null` (an optional field: null is the same as leaving it out).
-fn or_null(schema: Value) -> Value {
+pub(crate) fn or_null(schema: Value) -> Value {
     match schema.get("type").and_then(Value::as_str) {
         Some(t) => {
             let mut s = schema.clone();
@@ -82,13 +82,13 @@ fn text(min: usize, max: usize, multiline: bool) -> Value {
 }
 
 /// A one-line text of `min..=max` characters after trimming (`input::line`).
-fn line(min: usize, max: usize) -> Value {
+pub(crate) fn line(min: usize, max: usize) -> Value {
     assert!(min <= 1, "patterns say at least one character, not more");
     text(min, max, false)
 }
 
 /// A multi-line text of `min..=max` characters after trimming (`input::paragraph`).
-fn paragraph(min: usize, max: usize) -> Value {
+pub(crate) fn paragraph(min: usize, max: usize) -> Value {
     assert!(min <= 1, "patterns say at least one character, not more");
     text(min, max, true)
 }
@@ -197,6 +197,9 @@ fn banner_url() -> Value {
 
 /// The JSON body a route takes.
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
+    if path.starts_with("/admin/api/") {
+        return super::admin::openapi::request_body(method, path);
+    }
     let tracking = || {
         obj(
             &["carrier", "trackingNo"],
@@ -261,12 +264,15 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     })
 }
 
-fn q(name: &str, schema: Value, required: bool) -> Value {
+pub(crate) fn q(name: &str, schema: Value, required: bool) -> Value {
     json!({"name": name, "in": "query", "required": required, "schema": schema})
 }
 
 /// The query parameters a route accepts.
 pub fn query_params(method: &str, path: &str) -> Vec<Value> {
+    if path.starts_with("/admin/api/") {
+        return super::admin::openapi::query_params(method, path);
+    }
     let page = || {
         vec![
             q("page", range(1, MAX_PAGE), false),
@@ -326,16 +332,19 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
     out
 }
 
-fn schema_ref(c: &str) -> Value {
+pub(crate) fn schema_ref(c: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{c}")})
 }
 
-fn array_of(c: &str) -> Value {
+pub(crate) fn array_of(c: &str) -> Value {
     json!({"type": "array", "items": schema_ref(c)})
 }
 
 /// The success answers of a route: status → schema (`None`: no body).
 fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
+    if path.starts_with("/admin/api/") {
+        return super::admin::openapi::success(method, path);
+    }
     let one = |c: &str| vec![("200", Some(schema_ref(c)))];
     let created = |c: &str| vec![("201", Some(schema_ref(c)))];
     let loose = |t: &str| vec![("200", Some(json!({"type": t})))];
@@ -567,6 +576,10 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             Access::OptionalUser => json!([{}, {"session": []}]),
             Access::User => json!([{"session": []}]),
             Access::Merchant => json!([{"merchant": []}]),
+            Access::Staff(_) if r.method == "get" => {
+                json!([{"staffSession": []}, {"merchant": []}])
+            }
+            Access::Staff(_) => json!([{"staffSession": [], "csrf": []}, {"merchant": []}]),
         };
         let mut op = json!({
             "tags": [r.tag],
@@ -575,12 +588,25 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             "security": security,
             "responses": responses(r.method, r.path)
         });
+        if let Access::Staff(page) = r.access {
+            let roles: Vec<&str> = page.roles().iter().map(|r| r.as_str()).collect();
+            op["description"] = json!(format!(
+                "Console page `{}`; roles: {}.",
+                page.key(),
+                roles.join(", ")
+            ));
+            op["x-roles"] = json!(roles);
+        }
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
         }
         if let Some(schema) = request_body(r.method, r.path) {
-            op["requestBody"] =
-                json!({"required": true, "content": {"application/json": {"schema": schema}}});
+            let media = if r.path.starts_with("/admin/api/") {
+                super::admin::openapi::request_media_type(r.path)
+            } else {
+                "application/json"
+            };
+            op["requestBody"] = json!({"required": true, "content": {media: {"schema": schema}}});
         }
         paths
             .entry(r.path)
@@ -598,7 +624,9 @@ pub fn document(routes: &[RouteDoc]) -> Value {
         "components": {
             "securitySchemes": {
                 "session": {"type": "http", "scheme": "bearer", "description": "token from POST /api/auth/login"},
-                "merchant": {"type": "apiKey", "in": "header", "name": "X-Merchant-Token"}
+                "merchant": {"type": "apiKey", "in": "header", "name": "X-Merchant-Token"},
+                "staffSession": {"type": "apiKey", "in": "cookie", "name": "mall_staff", "description": "set by POST /admin/api/login"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token", "description": "the csrfToken of POST /admin/api/login or GET /admin/api/me, on every write"}
             },
             "schemas": components()
         }

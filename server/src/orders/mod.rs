@@ -3,7 +3,9 @@
 //! Expiry (which asks WeChat Pay first) is a job: `jobs::expiry`.
 
 pub mod place;
+pub mod search;
 pub mod ship;
+pub mod ship_csv;
 pub mod status;
 pub mod store;
 

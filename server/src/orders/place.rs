@@ -269,6 +269,10 @@ pub async fn place_in_tx(
             quote: q,
             delivery,
             address,
+            phone_tail: p.address.as_ref().map(|a| {
+                let digits: Vec<char> = a.phone.chars().filter(char::is_ascii_digit).collect();
+                digits[digits.len().saturating_sub(4)..].iter().collect()
+            }),
             remark: req.remark.trim(),
             now,
             expires_at: now + state.config.order_ttl_secs,

@@ -25,6 +25,8 @@ pub struct NewOrder<'a> {
     pub quote: &'a Quote,
     pub delivery: &'a Delivery,
     pub address: Option<Sealed>,
+    /// The receiver phone's last four digits (the console finds orders by them).
+    pub phone_tail: Option<String>,
     pub remark: &'a str,
     pub now: i64,
     pub expires_at: i64,
@@ -53,8 +55,8 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Resul
     let id = sqlx::query_scalar(
         "INSERT INTO orders (order_no, user_id, status, idempotency_key, fingerprint, goods_total, discount_total,
              shipping_fee, points_used, points_deduction, payable, reward_growth, reward_points, delivery,
-             address_key_id, address_sealed, remark, quote, snapshot, created_at, expires_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20)
+             address_key_id, address_sealed, remark, quote, snapshot, created_at, expires_at, updated_at, phone_tail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20, $22)
          RETURNING id",
     )
     .bind(o.order_no)
@@ -78,6 +80,7 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Resul
     .bind(serde_json::to_string(&snapshot)?)
     .bind(o.now)
     .bind(o.expires_at)
+    .bind(o.phone_tail.as_deref())
     .fetch_one(conn)
     .await?;
     Ok(id)

@@ -199,6 +199,23 @@ pub async fn list(
     id: Option<i64>,
     status: &str,
 ) -> sqlx::Result<Vec<RefundView>> {
+    list_of(conn, id, status, 0).await
+}
+
+/// An after-sales request's refunds, newest first.
+pub async fn of_after_sale(
+    conn: &mut AnyConnection,
+    after_sale_id: i64,
+) -> sqlx::Result<Vec<RefundView>> {
+    list_of(conn, None, "", after_sale_id).await
+}
+
+async fn list_of(
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+    status: &str,
+    after_sale_id: i64,
+) -> sqlx::Result<Vec<RefundView>> {
     type Row = (
         i64,
         i64,
@@ -213,10 +230,12 @@ pub async fn list(
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, order_id, after_sale_id, out_refund_no, amount, status, attempts, last_error, created_at, updated_at
-         FROM refunds WHERE ($1 = 0 OR id = $1) AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT 200",
+         FROM refunds WHERE ($1 = 0 OR id = $1) AND ($2 = '' OR status = $2)
+             AND ($3 = 0 OR after_sale_id = $3) ORDER BY id DESC LIMIT 200",
     )
     .bind(id.unwrap_or(0))
     .bind(status)
+    .bind(after_sale_id)
     .fetch_all(conn)
     .await?;
     Ok(rows

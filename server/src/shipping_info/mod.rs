@@ -46,24 +46,34 @@ impl Logistics {
 /// merchant typed it; a code already is one.
 pub fn express_company(carrier: &str) -> String {
     let c = carrier.trim();
-    const KNOWN: &[(&str, &str)] = &[
-        ("顺丰", "SF"),
-        ("中通", "ZTO"),
-        ("圆通", "YTO"),
-        ("韵达", "YD"),
-        ("申通", "STO"),
-        ("京东", "JD"),
-        ("极兔", "JTSD"),
-        ("邮政", "EMS"),
-        ("EMS", "EMS"),
-        ("德邦", "DBL"),
-    ];
-    KNOWN
+    CARRIERS
         .iter()
         .find(|(name, _)| c.contains(name))
         .map(|(_, code)| code.to_string())
         .unwrap_or_else(|| c.to_ascii_uppercase())
 }
+
+/// Whether `carrier` names one of [`CARRIERS`] (by name or WeChat's code).
+pub fn known_carrier(carrier: &str) -> bool {
+    let c = carrier.trim();
+    CARRIERS
+        .iter()
+        .any(|(name, code)| c.contains(name) || c.eq_ignore_ascii_case(code))
+}
+
+/// The carriers the console offers: (name, WeChat's delivery_id).
+pub const CARRIERS: &[(&str, &str)] = &[
+    ("顺丰", "SF"),
+    ("中通", "ZTO"),
+    ("圆通", "YTO"),
+    ("韵达", "YD"),
+    ("申通", "STO"),
+    ("京东", "JD"),
+    ("极兔", "JTSD"),
+    ("邮政", "EMS"),
+    ("EMS", "EMS"),
+    ("德邦", "DBL"),
+];
 
 /// Queue the order's upload (once: a second call changes nothing).
 pub async fn enqueue(

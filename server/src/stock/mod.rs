@@ -5,6 +5,8 @@
 //! twice. The flash sale plugs its own admission in front of [`reserve`]
 //! without checkout changing.
 
+pub mod ledger;
+
 use sqlx::AnyConnection;
 
 /// Units of one SKU an order line takes, within an activity or not.

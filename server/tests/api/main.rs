@@ -7,6 +7,8 @@ mod instances;
 
 mod access;
 mod addresses;
+mod admin;
+mod admin_orders;
 mod auth;
 mod cart;
 mod catalog;

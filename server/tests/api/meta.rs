@@ -131,6 +131,7 @@ async fn openapi_request_bodies_and_query_parameters_match_the_handlers() {
                 .map(|p| {
                     let s = &p["schema"];
                     let v = match (s["type"].as_str(), s.get("enum")) {
+                        _ if s["example"].is_string() => s["example"].as_str().unwrap().into(),
                         (_, Some(e)) => e[0].as_str().unwrap().to_string(),
                         (Some("integer"), _) => "1".into(),
                         (Some("boolean"), _) => "true".into(),

@@ -1,0 +1,213 @@
+//! The console routes' part of the OpenAPI document: request bodies, query
+//! parameters and answers, with every bound the handlers enforce.
+
+use serde_json::{json, Value};
+
+use super::products::{
+    MAX_CATEGORY_NAME, MAX_DESCRIPTION, MAX_IMAGES, MAX_SHELF_BATCH, MAX_SKUS, MAX_SKU_CODE,
+    MAX_SPECS, MAX_SPEC_TEXT, MAX_SPEC_VALUES, MAX_SUBTITLE, MAX_TITLE, MAX_WEIGHT,
+};
+use super::session::{MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD};
+use crate::http::input::{
+    MAX_CODE, MAX_KEY, MAX_KEYWORD, MAX_PAGE, MAX_PAGE_SIZE, MAX_PRICE, MAX_REASON, MAX_STOCK,
+    MAX_TRACKING, MAX_URL,
+};
+use crate::http::openapi::{int, line, obj, or_null, paragraph, q, range};
+
+fn page() -> Vec<Value> {
+    vec![
+        q("page", range(1, MAX_PAGE), false),
+        q("pageSize", range(1, MAX_PAGE_SIZE), false),
+    ]
+}
+
+fn password() -> Value {
+    json!({"type": "string", "minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD})
+}
+
+fn role() -> Value {
+    json!({"enum": ["owner", "operator", "service", "finance"]})
+}
+
+fn username() -> Value {
+    json!({"type": "string", "pattern": format!("^[A-Za-z0-9_.-]{{1,{MAX_USERNAME}}}$")})
+}
+
+/// A Beijing date (the handlers refuse other years than 2000–2199).
+pub fn date() -> Value {
+    json!({"type": "string", "format": "date", "pattern": "^2[01][0-9]{2}-[01][0-9]-[0-3][0-9]$", "example": "2025-01-01"})
+}
+
+fn url(min: usize) -> Value {
+    let mut v = line(min, MAX_URL);
+    v["description"] = json!(format!(
+        "an http(s) URL or a path on this server; {}",
+        v["description"].as_str().unwrap_or("")
+    ));
+    v
+}
+
+fn product() -> Value {
+    let sku = obj(
+        &["specs", "listPrice", "stock"],
+        json!({
+            "id": or_null(int()),
+            "specs": {"type": "array", "maxItems": MAX_SPECS, "items": line(1, MAX_SPEC_TEXT)},
+            "listPrice": range(0, MAX_PRICE),
+            "stock": range(0, MAX_STOCK),
+            "weightGrams": range(0, MAX_WEIGHT),
+            "code": line(0, MAX_SKU_CODE),
+            "memberPrice": {"type": "boolean"},
+            "perUserLimit": or_null(range(1, MAX_STOCK)),
+            "alertThreshold": range(0, MAX_STOCK),
+            "onShelf": {"type": "boolean"}
+        }),
+    );
+    let spec = obj(
+        &["name", "values"],
+        json!({"name": line(1, MAX_SPEC_TEXT),
+               "values": {"type": "array", "minItems": 1, "maxItems": MAX_SPEC_VALUES, "uniqueItems": true, "items": line(1, MAX_SPEC_TEXT)}}),
+    );
+    let mut p = obj(
+        &["categoryId", "title", "mainImage", "skus"],
+        json!({
+            "categoryId": int(),
+            "title": line(1, MAX_TITLE),
+            "subtitle": line(0, MAX_SUBTITLE),
+            "description": paragraph(0, MAX_DESCRIPTION),
+            "mainImage": url(1),
+            "images": {"type": "array", "maxItems": MAX_IMAGES, "items": url(1)},
+            "videoUrl": url(0),
+            "specNames": {"type": "array", "maxItems": MAX_SPECS, "items": spec},
+            "onShelf": {"type": "boolean"},
+            "skus": {"type": "array", "minItems": 1, "maxItems": MAX_SKUS, "items": sku}
+        }),
+    );
+    p["description"] = json!("skus must be exactly the spec matrix: one SKU per combination of the specNames' values (SKU_MATRIX otherwise)");
+    p
+}
+
+pub fn request_body(method: &str, path: &str) -> Option<Value> {
+    let tracking = || {
+        obj(
+            &["carrier", "trackingNo"],
+            json!({"carrier": line(1, MAX_TRACKING), "trackingNo": line(1, MAX_TRACKING)}),
+        )
+    };
+    Some(match (method, path) {
+        ("post", "/admin/api/login") => obj(
+            &["username", "password"],
+            json!({"username": line(1, MAX_USERNAME), "password": {"type": "string", "maxLength": MAX_PASSWORD}}),
+        ),
+        ("post", "/admin/api/logout") => return None,
+        ("post", "/admin/api/staff") => obj(
+            &["username", "role", "password"],
+            json!({"username": username(), "name": line(0, MAX_USERNAME), "role": role(), "password": password()}),
+        ),
+        ("put", "/admin/api/staff/{id}") => obj(
+            &[],
+            json!({"name": line(0, MAX_USERNAME), "role": role(), "password": password(), "disabled": {"type": "boolean"}}),
+        ),
+        ("post", "/admin/api/categories") => obj(
+            &["name"],
+            json!({"parentId": or_null(int()), "name": line(1, MAX_CATEGORY_NAME), "sort": range(0, 9999)}),
+        ),
+        ("post", "/admin/api/products") | ("put", "/admin/api/products/{id}") => product(),
+        ("post", "/admin/api/products/shelf") => obj(
+            &["ids", "onShelf"],
+            json!({"ids": {"type": "array", "minItems": 1, "maxItems": MAX_SHELF_BATCH, "items": int()},
+                   "onShelf": {"type": "boolean"}}),
+        ),
+        ("put", "/admin/api/skus/{id}/stock") => obj(
+            &["stock", "reason"],
+            json!({"stock": range(0, MAX_STOCK), "reason": line(1, MAX_REASON)}),
+        ),
+        ("post", "/admin/api/orders/{id}/ship") => tracking(),
+        ("post", "/admin/api/orders/ship-batch") => obj(
+            &["items"],
+            json!({"items": {"type": "array", "minItems": 1, "maxItems": 200, "items": obj(&["orderId", "carrier", "trackingNo"],
+                json!({"orderId": int(), "carrier": line(1, MAX_TRACKING), "trackingNo": line(1, MAX_TRACKING)}))}}),
+        ),
+        ("post", "/admin/api/orders/ship-csv") => json!({
+            "type": "string",
+            "description": "CSV, UTF-8 (a BOM is fine): a header naming orderNo,carrier,trackingNo (or 订单号,快递公司,运单号), then 1 to 2000 rows; cells up to 64 characters"
+        }),
+        ("post", "/admin/api/pickup/write-off") => {
+            obj(&["code"], json!({"code": line(1, MAX_CODE)}))
+        }
+        ("post", "/admin/api/after-sales/{id}/reject") => {
+            obj(&["reason"], json!({"reason": paragraph(1, MAX_REASON)}))
+        }
+        _ => return None,
+    })
+}
+
+/// The media type of a console route's body (JSON unless said here).
+pub fn request_media_type(path: &str) -> &'static str {
+    match path {
+        "/admin/api/orders/ship-csv" => "text/csv",
+        _ => "application/json",
+    }
+}
+
+pub fn query_params(method: &str, path: &str) -> Vec<Value> {
+    let with_page = |mut extra: Vec<Value>| {
+        let mut p = page();
+        p.append(&mut extra);
+        p
+    };
+    match (method, path) {
+        ("get", "/admin/api/audit") => with_page(vec![q("staffId", int(), false)]),
+        ("get", "/admin/api/products") => with_page(vec![
+            q("q", line(0, MAX_KEYWORD), false),
+            q("categoryId", int(), false),
+            q("onShelf", json!({"type": "boolean"}), false),
+        ]),
+        ("get", "/admin/api/stock-ledger") => with_page(vec![q("skuId", int(), false)]),
+        ("get", "/admin/api/orders") => with_page(vec![
+            q(
+                "status",
+                json!({"enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]}),
+                false,
+            ),
+            q("from", date(), false),
+            q("to", date(), false),
+            q("orderNo", line(0, MAX_KEY), false),
+            q(
+                "phoneTail",
+                json!({"type": "string", "pattern": "^[0-9]{4}$", "example": "5678"}),
+                false,
+            ),
+            q(
+                "delivery",
+                json!({"enum": ["express", "pickup", "sameCity"]}),
+                false,
+            ),
+        ]),
+        ("post", "/admin/api/orders/ship-csv") => {
+            vec![q(
+                "dryRun",
+                json!({"type": "boolean", "default": true}),
+                false,
+            )]
+        }
+        ("get", "/admin/api/after-sales") => with_page(vec![q(
+            "status",
+            json!({"enum": ["requested", "awaiting_return", "returned", "refunding", "refunded",
+                            "refund_abnormal", "refund_closed", "rejected"]}),
+            false,
+        )]),
+        _ => Vec::new(),
+    }
+}
+
+pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
+    let object = || Some(json!({"type": "object"}));
+    match (method, path) {
+        ("post", "/admin/api/logout") => vec![("204", None)],
+        ("post", "/admin/api/staff")
+        | ("post", "/admin/api/categories")
+        | ("post", "/admin/api/products") => vec![("201", object())],
+        _ => vec![("200", object())],
+    }
+}
