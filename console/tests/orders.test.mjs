@@ -1,0 +1,101 @@
+// 订单: paid orders from the demo shopper; ship one from its row, its
+// timeline in the detail drawer; batch ship a selection; CSV dry run flags
+// the bad rows, confirm ships only the good ones.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiLogin, choose, fill, launchBrowser, onFailure, openConsole, placeOrder, staffClient, startServer, tid } from './harness.mjs';
+
+let server;
+let browser;
+let page;
+let owner;
+const orders = [];
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const session = await apiLogin(server.base);
+  owner = staffClient(server.base, session);
+  const products = await owner.get('/products?pageSize=50');
+  const detail = await owner.get(`/products/${products.items[0].id}`);
+  for (let i = 0; i < 6; i++) orders.push(await placeOrder(server, { skuId: detail.skus[0].id }));
+  ({ page } = await openConsole(browser, server, session, '/admin/orders?status=paid'));
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function guard(t, f) {
+  try {
+    await f();
+  } catch (e) {
+    await onFailure(t, page);
+    throw e;
+  }
+}
+const status = async (o) => (await owner.get(`/orders/${o.id}`)).status;
+
+test('the 待发货 tab lists the paid orders with their count', (t) => guard(t, async () => {
+  for (const o of orders) await page.locator(tid(`order-row-${o.orderNo}`)).waitFor();
+  assert.match(await page.locator(tid('order-tab-paid')).textContent(), /待发货 \(6\)/);
+}));
+
+test('shipping one order from its row moves it to 已发货 and the drawer shows the timeline', (t) => guard(t, async () => {
+  const [a] = orders;
+  await page.click(tid(`order-ship-${a.orderNo}`));
+  await choose(page, 'ship-carrier', '顺丰');
+  await fill(page, 'ship-tracking-0', 'SF1000000001');
+  await page.click(tid('ship-submit'));
+  await page.locator(tid(`order-row-${a.orderNo}`)).waitFor({ state: 'detached' });
+  assert.equal(await status(a), 'shipped');
+  await page.click(tid('order-tab-all'));
+  await page.click(tid(`order-row-${a.orderNo}`));
+  await page.locator(tid('order-timeline')).getByText(/发货|已发货|待收货/).first().waitFor();
+  assert.match(await page.locator(tid('order-detail-tracking')).textContent(), /SF1000000001/);
+  await page.keyboard.press('Escape');
+}));
+
+test('batch ship by selection ships every selected order', (t) => guard(t, async () => {
+  const [, b, c] = orders;
+  await page.click(tid('order-tab-paid'));
+  for (const o of [b, c]) {
+    const cell = page.locator(tid(`order-row-${o.orderNo}`));
+    await cell.waitFor();
+    await page.locator('tr', { has: cell }).locator('.el-checkbox').first().click();
+  }
+  await page.click(tid('order-batch-ship'));
+  await choose(page, 'ship-carrier', '中通');
+  await fill(page, 'ship-tracking-0', 'ZT2000000001');
+  await fill(page, 'ship-tracking-1', 'ZT2000000002');
+  await page.click(tid('ship-submit'));
+  await page.locator(tid(`order-row-${b.orderNo}`)).waitFor({ state: 'detached' });
+  assert.equal(await status(b), 'shipped');
+  assert.equal(await status(c), 'shipped');
+}));
+
+test('CSV batch ship: the dry run flags the bad rows, confirm ships only the good ones', (t) => guard(t, async () => {
+  const [a, , , d, e, f] = orders;
+  const csv = [
+    'orderNo,carrier,trackingNo',
+    `${d.orderNo},YTO,YT3000000001`,
+    `${e.orderNo},YTO,YT3000000002`,
+    `${a.orderNo},YTO,YT3000000003`, // already shipped
+    '99999999999999999999,YTO,YT3000000004', // unknown order
+    `${f.orderNo},NOPE,YT3000000005`, // unknown carrier
+  ].join('\n');
+  await page.click(tid('order-csv-ship'));
+  await fill(page, 'csv-text', csv);
+  await page.click(tid('csv-dry-run'));
+  await page.locator(tid('csv-summary')).waitFor();
+  assert.equal(await page.locator(tid('csv-ok-count')).textContent(), '2');
+  assert.equal(await page.locator(tid('csv-error-count')).textContent(), '3');
+  assert.equal(await page.locator(`${tid('csv-rows')} tr.row-error`).count(), 3);
+  for (const line of [4, 5, 6]) await page.locator(tid(`csv-problem-${line}`)).waitFor();
+  assert.equal(await status(d), 'paid'); // a dry run ships nothing
+  await page.click(tid('csv-confirm'));
+  await page.locator(tid('csv-shipped')).waitFor();
+  assert.equal(await page.locator(tid('csv-shipped')).textContent(), '2');
+  assert.equal(await status(d), 'shipped');
+  assert.equal(await status(e), 'shipped');
+  assert.equal(await status(f), 'paid');
+}));
