@@ -142,10 +142,24 @@ export function merchantClient(server) {
 }
 
 /** The demo shopper places a buy-now order for `skuId` × `quantity`; paid through the merchant route when `pay`. */
-export async function placeOrder(server, { skuId, quantity = 1, pay = true } = {}) {
+/** The demo shopper's API client. */
+export async function shopperClient(server) {
   const { data: login } = await http(server.base, 'POST', '/api/auth/login', { body: { code: 'demo' } });
   const auth = { authorization: `Bearer ${login.token}` };
-  const call = async (method, path, body) => (await http(server.base, method, path, { body, headers: auth })).data;
+  return async (method, path, body) => (await http(server.base, method, path, { body, headers: auth })).data;
+}
+
+/** The shopper asks for a refund of `quantity` units of the order's first line. */
+export async function requestRefund(server, order, { quantity = 1, kind = 'refund_only', reason = '不想要了' } = {}) {
+  const call = await shopperClient(server);
+  const o = await call('GET', `/api/orders/${order.id}`);
+  return call('POST', `/api/orders/${order.id}/after-sales`, {
+    kind, items: [{ lineId: o.lines[0].lineId, quantity }], includeShipping: false, reason,
+  });
+}
+
+export async function placeOrder(server, { skuId, quantity = 1, pay = true } = {}) {
+  const call = await shopperClient(server);
   let addresses = await call('GET', '/api/addresses');
   let address = addresses.find((a) => a.isDefault) || addresses[0];
   if (!address) {

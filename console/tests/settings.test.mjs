@@ -1,0 +1,69 @@
+// 设置: the owner creates an operator from the console (who can then sign in
+// and sees 商品 but not 设置), disables them (their sign-in is refused), and
+// the audit log shows both writes with their before → after.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiLogin, choose, fill, launchBrowser, onFailure, openConsole, staffClient, startServer, tid } from './harness.mjs';
+
+let server;
+let browser;
+let page;
+let owner;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const session = await apiLogin(server.base);
+  owner = staffClient(server.base, session);
+  ({ page } = await openConsole(browser, server, session, '/admin/settings'));
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function guard(t, f) {
+  try {
+    await f();
+  } catch (e) {
+    await onFailure(t, page);
+    throw e;
+  }
+}
+
+test('creating an operator from the console; they sign in and see 商品 but not 设置', (t) => guard(t, async () => {
+  await page.click(tid('staff-new'));
+  await fill(page, 'staff-username', 'yunying1');
+  await fill(page, 'staff-name', '运营小李');
+  await choose(page, 'staff-role', '运营');
+  await fill(page, 'staff-password', 'operator-pass-1');
+  await page.click(tid('staff-create'));
+  await page.locator(tid('staff-row-yunying1')).waitFor();
+  const session = await apiLogin(server.base, 'yunying1', 'operator-pass-1');
+  assert.equal(session.staff.role, 'operator');
+  const { page: p, context } = await openConsole(browser, server, session, '/admin/');
+  try {
+    await p.locator(tid('menu-products')).waitFor();
+    assert.equal(await p.locator(tid('menu-settings')).count(), 0);
+    assert.equal(await p.locator(tid('menu-orders')).count(), 0);
+  } finally {
+    await context.close();
+  }
+}));
+
+test('disabling the operator refuses their sign-in', (t) => guard(t, async () => {
+  await page.click(tid('staff-disable-yunying1'));
+  await page.locator('.el-message-box .el-button--primary').click();
+  await page.locator(tid('staff-status-yunying1')).filter({ hasText: '已停用' }).waitFor();
+  await assert.rejects(apiLogin(server.base, 'yunying1', 'operator-pass-1'), (e) => e.status >= 400);
+}));
+
+test('the audit log lists both writes with their before → after', (t) => guard(t, async () => {
+  const log = await owner.get('/audit');
+  assert.ok(log.items.length >= 2);
+  await page.click(tid('tab-audit'));
+  for (const entry of log.items.slice(0, 2)) {
+    await page.locator(tid(`audit-action-${entry.id}`)).waitFor();
+  }
+  await page.locator(tid('audit-table')).getByText('yunying1').first().waitFor();
+  await page.locator(tid('audit-table')).locator('.el-table__body ins').filter({ hasText: 'true' }).first().waitFor(); // disabled: false → true
+}));
