@@ -1,21 +1,9 @@
-// The money helpers, run by `node --test` on src/money.ts transpiled with the
-// TypeScript compiler already in devDependencies (no test framework needed).
+// The money helpers (src/money.ts): integer fen shown as yuan, typed yuan parsed to fen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { importTs } from './ts.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const source = readFileSync(join(here, '../../src/money.ts'), 'utf8');
-const js = ts.transpileModule(source, {
-  compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2020 },
-}).outputText;
-const file = join(mkdtempSync(join(tmpdir(), 'money-')), 'money.mjs');
-writeFileSync(file, js);
-const { formatFen, fenToYuan, parseYuan, formatRate, rateToPpm, change } = await import(pathToFileURL(file).href);
+const { formatFen, fenToYuan, parseYuan, formatRate, rateToPpm, change } = await importTs('money.ts');
 
 test('formatFen shows integer fen as yuan with two decimals', () => {
   assert.equal(formatFen(1234), '¥12.34');
