@@ -71,6 +71,33 @@ test('a customer-service account sees only its pages and is refused the others',
   }
 });
 
+test('after 5 wrong passwords the account is locked and the page says when to retry', async (t) => {
+  const owner = staffClient(server.base, await apiLogin(server.base));
+  await owner.post('/staff', { username: 'locky', name: '锁定测试', role: 'finance', password: 'finance-pass-1' });
+  const { page: p, context } = await openConsole(browser, server, null, '/admin/login');
+  try {
+    await fill(p, 'login-username', 'locky');
+    let text = '';
+    for (let i = 0; i < 6 && !/分钟后重试/.test(text); i++) {
+      await fill(p, 'login-password', `wrong-${i}-password`);
+      await p.click(tid('login-submit'));
+      await p.locator(tid('login-error')).waitFor();
+      await p.waitForTimeout(200);
+      text = await p.locator(tid('login-error')).textContent();
+    }
+    assert.match(text, /请在 \d+ 分钟后重试/);
+    await fill(p, 'login-password', 'finance-pass-1');
+    await p.click(tid('login-submit'));
+    await p.waitForTimeout(300);
+    assert.match(p.url(), /\/admin\/login/); // still locked with the right password
+  } catch (e) {
+    await onFailure(t, p);
+    throw e;
+  } finally {
+    await context.close();
+  }
+});
+
 test('signing out returns to the login page and the session is gone', async (t) => {
   try {
     await page.click(tid('logout'));

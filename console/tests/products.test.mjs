@@ -99,3 +99,18 @@ test('a SKU at its threshold shows in 库存预警; setting its stock with a rea
   await page.keyboard.press('Enter');
   await page.locator(tid('ledger-table')).getByText('补货').waitFor();
 }));
+
+test('editing a seeded product keeps its SKU ids and prices', (t) => guard(t, async () => {
+  const list = await owner.get('/products?pageSize=50');
+  const seeded = list.items.find((p) => p.id !== productId && p.skuCount > 1);
+  const before_ = await owner.get(`/products/${seeded.id}`);
+  await page.goto(`${server.base}/admin/products/${seeded.id}`);
+  await page.locator(tid('sku-price-0')).waitFor();
+  await page.waitForFunction((title) => document.querySelector('[data-testid="product-title"]')?.value === title, before_.title);
+  await fill(page, 'product-title', `${before_.title}（改）`);
+  await page.click(tid('product-save'));
+  await page.waitForURL(/\/admin\/products\?saved=/);
+  const after_ = await owner.get(`/products/${seeded.id}`);
+  assert.equal(after_.title, `${before_.title}（改）`);
+  assert.deepEqual(after_.skus.map((s) => [s.id, s.specs, s.listPrice, s.stock]), before_.skus.map((s) => [s.id, s.specs, s.listPrice, s.stock]));
+}));
