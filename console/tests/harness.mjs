@@ -141,7 +141,7 @@ export function merchantClient(server) {
   return { get: (p) => call('GET', p), post: (p, b = {}) => call('POST', p, b), put: (p, b = {}) => call('PUT', p, b) };
 }
 
-/** The demo shopper places a buy-now order for `skuId` × `quantity`; paid through the merchant route when `pay`. */
+/** The demo shopper places a buy-now order for `skuId` × `quantity` (by express, or `delivery` e.g. {kind: 'pickup', storeId}); paid through the merchant route when `pay`. */
 /** The demo shopper's API client. */
 export async function shopperClient(server) {
   const { data: login } = await http(server.base, 'POST', '/api/auth/login', { body: { code: 'demo' } });
@@ -158,7 +158,7 @@ export async function requestRefund(server, order, { quantity = 1, kind = 'refun
   });
 }
 
-export async function placeOrder(server, { skuId, quantity = 1, pay = true } = {}) {
+export async function placeOrder(server, { skuId, quantity = 1, pay = true, delivery } = {}) {
   const call = await shopperClient(server);
   let addresses = await call('GET', '/api/addresses');
   let address = addresses.find((a) => a.isDefault) || addresses[0];
@@ -168,7 +168,7 @@ export async function placeOrder(server, { skuId, quantity = 1, pay = true } = {
       district: '浦东新区', detail: '世纪大道100号', isDefault: true,
     });
   }
-  const body = { items: [{ skuId, quantity }], coupons: { kind: 'none' }, points: { kind: 'none' }, addressId: address.id };
+  const body = { items: [{ skuId, quantity }], coupons: { kind: 'none' }, points: { kind: 'none' }, ...(delivery ? { delivery } : { addressId: address.id }) };
   const quote = await call('POST', '/api/checkout/quote', body);
   const order = await call('POST', '/api/orders', { ...body, fingerprint: quote.fingerprint, idempotencyKey: `console-${Date.now()}-${Math.random()}` });
   if (pay) await merchantClient(server).post(`/api/merchant/orders/${order.id}/mark-paid`);

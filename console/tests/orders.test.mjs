@@ -1,12 +1,14 @@
 // 订单: paid orders from the demo shopper; ship one from its row, its
 // timeline in the detail drawer; batch ship a selection; CSV dry run flags
-// the bad rows, confirm ships only the good ones.
+// the bad rows, confirm ships only the good ones; a pickup order is handed
+// over by its write-off code.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiLogin, choose, fill, launchBrowser, onFailure, openConsole, placeOrder, staffClient, startServer, tid } from './harness.mjs';
 
 let server;
 let browser;
+let pickup;
 let page;
 let owner;
 const orders = [];
@@ -18,6 +20,7 @@ before(async () => {
   const products = await owner.get('/products?pageSize=50');
   const detail = await owner.get(`/products/${products.items[0].id}`);
   for (let i = 0; i < 6; i++) orders.push(await placeOrder(server, { skuId: detail.skus[0].id }));
+  pickup = await placeOrder(server, { skuId: detail.skus[0].id, delivery: { kind: 'pickup', storeId: 'store-1' } });
   ({ page } = await openConsole(browser, server, session, '/admin/orders?status=paid'));
 });
 after(async () => {
@@ -37,7 +40,8 @@ const status = async (o) => (await owner.get(`/orders/${o.id}`)).status;
 
 test('the 待发货 tab lists the paid orders with their count', (t) => guard(t, async () => {
   for (const o of orders) await page.locator(tid(`order-row-${o.orderNo}`)).waitFor();
-  assert.match(await page.locator(tid('order-tab-paid')).textContent(), /待发货 \(6\)/);
+  assert.match(await page.locator(tid('order-tab-paid')).textContent(), /待发货 \(7\)/);
+  assert.equal(await page.locator(tid(`order-ship-${pickup.orderNo}`)).count(), 0); // store pickup: no 发货
 }));
 
 test('shipping one order from its row moves it to 已发货 and the drawer shows the timeline', (t) => guard(t, async () => {
@@ -98,4 +102,15 @@ test('CSV batch ship: the dry run flags the bad rows, confirm ships only the goo
   assert.equal(await status(d), 'shipped');
   assert.equal(await status(e), 'shipped');
   assert.equal(await status(f), 'paid');
+  await page.keyboard.press('Escape');
+  await page.locator(tid('csv-dialog')).waitFor({ state: 'hidden' });
+}));
+
+test('a store-pickup order is written off by its code', (t) => guard(t, async () => {
+  const { pickupCode } = await owner.get(`/orders/${pickup.id}`);
+  assert.ok(pickupCode);
+  await fill(page, 'pickup-code', pickupCode);
+  await page.click(tid('pickup-submit'));
+  await page.locator('.el-message--success').getByText(pickup.orderNo).waitFor();
+  assert.equal(await status(pickup), 'completed');
 }));
