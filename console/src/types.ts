@@ -107,9 +107,9 @@ export interface AfterSaleDetail {
 export interface TrendPoint { start: number | string; gmv: number; refunds: number; net: number; paidOrders: number; buyers: number }
 export interface Trend { bucket: 'hour' | 'day' | 'week' | 'month'; points: TrendPoint[] }
 export interface FunnelStep { key: string; label: string; sessions: number }
-export interface TopProduct { productId: number; title: string; views: number; addToCarts: number; units: number; amount: number; conversion: string }
+export interface TopProduct { productId: number; title: string; views: number; addToCarts: number; orders?: number; units: number; amount: number; conversion: string }
 export interface ChannelRow { channel: string; visitors: number; buyers: number; gmv: number }
-export interface OrderTypeRow { kind: string; orders: number; gmv: number }
+export interface OrderTypeRow { kind: string; label?: string; orders: number; gmv: number }
 export interface Heatmap { cells: number[][]; fact: string | null }
 
 // Settings
@@ -117,4 +117,10 @@ export interface StaffRow { id: number; username: string; name: string; role: Ro
 export interface AuditRow {
   id: number; staff: { id: number; username: string } | null; action: string; target: string;
   before: unknown; after: unknown; at: number;
+}
+
+// Exports (server/src/http/admin/exports.rs)
+export interface ExportJob {
+  id: number; kind: string; status: 'queued' | 'running' | 'done' | 'failed' | 'expired' | string;
+  total: number; done: number; progress: number; error: string | null; createdAt: number; finishedAt: number | null;
 }

@@ -1,7 +1,7 @@
 // 订单: paid orders from the demo shopper; ship one from its row, its
 // timeline in the detail drawer; batch ship a selection; CSV dry run flags
 // the bad rows, confirm ships only the good ones; a pickup order is handed
-// over by its write-off code.
+// over by its write-off code; the export reaches 100% and its CSV has every order.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiLogin, choose, fill, launchBrowser, onFailure, openConsole, placeOrder, staffClient, startServer, tid } from './harness.mjs';
@@ -11,11 +11,12 @@ let browser;
 let pickup;
 let page;
 let owner;
+let session;
 const orders = [];
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  const session = await apiLogin(server.base);
+  session = await apiLogin(server.base);
   owner = staffClient(server.base, session);
   const products = await owner.get('/products?pageSize=50');
   const detail = await owner.get(`/products/${products.items[0].id}`);
@@ -113,4 +114,17 @@ test('a store-pickup order is written off by its code', (t) => guard(t, async ()
   await page.click(tid('pickup-submit'));
   await page.locator('.el-message--success').getByText(pickup.orderNo).waitFor();
   assert.equal(await status(pickup), 'completed');
+}));
+
+test('导出订单 runs in the background to 100% and downloads a CSV with a BOM and every order', (t) => guard(t, async () => {
+  await page.click(tid('order-tab-all'));
+  await page.click(tid('order-export'));
+  await page.locator(tid('export-status')).filter({ hasText: '已完成' }).waitFor({ timeout: 20_000 });
+  const href = await page.locator(tid('export-download')).getAttribute('href');
+  const r = await fetch(server.base + href, { headers: { cookie: `mall_staff=${session.cookie.value}` } });
+  assert.equal(r.status, 200);
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf]);
+  const text = new TextDecoder().decode(bytes);
+  for (const o of [...orders, pickup]) assert.ok(text.includes(o.orderNo), `${o.orderNo} in the export`);
 }));
