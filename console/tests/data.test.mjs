@@ -3,7 +3,8 @@
 // Skipped while the server has no /stats routes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, launchBrowser, onFailure, openConsole, staffClient, startServer, tid } from './harness.mjs';
+import { randomUUID } from 'node:crypto';
+import { apiLogin, http, launchBrowser, onFailure, openConsole, staffClient, startServer, tid } from './harness.mjs';
 
 let server;
 let browser;
@@ -23,6 +24,17 @@ before(async () => {
     else throw e;
   }
   if (missing) return;
+  // 10 sessions visit, 6 view a product, 3 add to cart, 2 reach checkout.
+  const events = [];
+  const now = Date.now();
+  for (let i = 0; i < 10; i++) {
+    const ev = (name, props = {}) => events.push({ uuid: randomUUID(), name, ts: now - 60_000 + i, sessionId: `s${i}`, visitorId: `v${i}`, props });
+    ev('app_show', { scene: 1007 });
+    if (i < 6) ev('product_view', { productId: 1 });
+    if (i < 3) ev('add_to_cart', { productId: 1, skuId: 1, qty: 1 });
+    if (i < 2) ev('checkout_start');
+  }
+  await http(server.base, 'POST', '/api/events', { body: { events } });
   browser = await launchBrowser();
   ({ page } = await openConsole(browser, server, session, '/admin/data'));
 });
@@ -43,6 +55,7 @@ async function guard(t, f) {
 
 test('the funnel chart aria-label carries every step and its count', (t) => guard(t, async () => {
   const { steps } = await owner.get(`/stats/funnel?${range()}`);
+  assert.deepEqual(steps.slice(0, 4).map((s) => s.sessions), [10, 6, 3, 2]);
   const chart = page.locator(tid('funnel-chart'));
   await chart.locator('svg').waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid="funnel-chart"]')?.getAttribute('aria-label'));
