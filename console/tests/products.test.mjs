@@ -114,3 +114,18 @@ test('editing a seeded product keeps its SKU ids and prices', (t) => guard(t, as
   assert.equal(after_.title, `${before_.title}（改）`);
   assert.deepEqual(after_.skus.map((s) => [s.id, s.specs, s.listPrice, s.stock]), before_.skus.map((s) => [s.id, s.specs, s.listPrice, s.stock]));
 }));
+
+test('新建分类 adds a child category the filter can pick', (t) => guard(t, async () => {
+  await page.goto(`${server.base}/admin/products`);
+  const cats = await owner.get('/categories');
+  const root = cats.items.find((c) => c.parentId === null);
+  await page.click(tid('category-new'));
+  await choose(page, 'category-parent', root.name);
+  await fill(page, 'category-name', '测试子类');
+  await page.click(tid('category-save'));
+  await page.locator(tid('category-dialog')).waitFor({ state: 'hidden' });
+  const after_ = await owner.get('/categories');
+  const made = after_.items.find((c) => c.name === '测试子类');
+  assert.equal(made?.parentId, root.id);
+  await choose(page, 'product-filter-category', root.name, '测试子类');
+}));

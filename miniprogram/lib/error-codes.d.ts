@@ -71,6 +71,9 @@ export type ErrorCode =
   | 'CARRIER_UNKNOWN'
   | 'TRACKING_DUPLICATE'
   | 'ROW_INVALID'
+  | 'EVENT_BATCH_SIZE'
+  | 'EVENT_UNKNOWN'
+  | 'EVENT_INVALID'
 ;
 
 declare const codes: { readonly [C in ErrorCode]: { status: number; message: string } };

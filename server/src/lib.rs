@@ -11,6 +11,7 @@ pub mod coupons;
 pub mod crypto;
 pub mod db;
 pub mod distribution;
+pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod members;
@@ -23,6 +24,7 @@ pub mod reviews;
 pub mod shipping_info;
 pub mod staff;
 pub mod state;
+pub mod stats;
 pub mod stock;
 pub mod wechat;
 

@@ -150,6 +150,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "staff",
         include_str!("../../migrations/sqlite/0008_staff.sql"),
     ),
+    (
+        9,
+        "events",
+        include_str!("../../migrations/sqlite/0009_events.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -191,6 +196,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "staff",
         include_str!("../../migrations/postgres/0008_staff.sql"),
+    ),
+    (
+        9,
+        "events",
+        include_str!("../../migrations/postgres/0009_events.sql"),
     ),
 ];
 

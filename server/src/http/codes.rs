@@ -117,6 +117,11 @@ registry! {
     CarrierUnknown = "CARRIER_UNKNOWN", UNPROCESSABLE_ENTITY, "不支持的快递公司";
     TrackingDuplicate = "TRACKING_DUPLICATE", CONFLICT, "运单号重复";
     RowInvalid = "ROW_INVALID", UNPROCESSABLE_ENTITY, "这一行的格式有误";
+
+    // --- shopper events
+    EventBatchSize = "EVENT_BATCH_SIZE", BAD_REQUEST, "每次上报1到50个事件";
+    EventUnknown = "EVENT_UNKNOWN", BAD_REQUEST, "不支持的事件类型";
+    EventInvalid = "EVENT_INVALID", BAD_REQUEST, "事件数据有误";
 }
 
 /// Codes the mini-program makes up itself (no server answer): network

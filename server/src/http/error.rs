@@ -236,6 +236,31 @@ impl From<crate::staff::StaffError> for ApiError {
     }
 }
 
+/// The one mapping of the events capability's errors to HTTP.
+impl From<crate::events::EventError> for ApiError {
+    fn from(e: crate::events::EventError) -> Self {
+        use crate::events::EventError;
+        match e {
+            EventError::BatchSize { got, max } => {
+                ApiError::with_details(Code::EventBatchSize, json!({"got": got, "max": max}))
+            }
+            EventError::UnknownName { index, name } => ApiError::with_details(
+                Code::EventUnknown,
+                json!({"index": index, "name": name, "allowed": crate::events::NAMES}),
+            ),
+            EventError::Invalid {
+                index,
+                field,
+                reason,
+            } => ApiError::with_details(
+                Code::EventInvalid,
+                json!({"index": index, "field": field, "reason": reason}),
+            ),
+            EventError::Db(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::Internal(e.into())

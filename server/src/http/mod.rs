@@ -14,6 +14,7 @@ pub mod checkout;
 pub mod codes;
 pub mod console;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod input;
 pub mod member;
@@ -155,6 +156,7 @@ pub fn api() -> Api {
     let api = pay::routes(api.tag("pay"));
     let api = after_sales::routes(api.tag("after-sales"));
     let api = member::routes(api.tag("member"));
+    let api = events::routes(api.tag("events"));
     let api = merchant::routes(api.tag("merchant"));
     admin::routes(api)
 }

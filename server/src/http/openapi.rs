@@ -195,6 +195,43 @@ fn banner_url() -> Value {
            "pattern": format!("^(?:(?:{}|{})[{TRIMMED}]*)?$", page("/pages/"), page("/pkg-"))})
 }
 
+/// A batch of shopper events (`events::validate` holds the same bounds).
+fn events_body() -> Value {
+    use crate::events::{
+        MAX_BATCH, MAX_CH, MAX_ID, MAX_ID_NUMBER, MAX_KEYWORD, MAX_PAGE_PATH, MAX_QTY, MAX_SCENE,
+        MAX_TS_MS, NAMES,
+    };
+    let hex = |n: usize| format!("[0-9A-Fa-f]{{{n}}}");
+    let event = obj(
+        &["uuid", "name", "ts", "sessionId", "visitorId"],
+        json!({
+            "uuid": {"type": "string", "description": "the client's UUID for this event: a retry with the same one is stored once",
+                     "pattern": format!("^{}-{}-{}-{}-{}$", hex(8), hex(4), hex(4), hex(4), hex(12))},
+            "name": {"enum": NAMES},
+            "ts": {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_TS_MS,
+                   "description": "the client's clock in milliseconds (Date.now()); a time over 7 days old or 10 minutes ahead of the server's is replaced by the receive time"},
+            "sessionId": {"type": "string", "pattern": format!("^[A-Za-z0-9_-]{{1,{MAX_ID}}}$"),
+                          "description": "rotates after 30 minutes without events"},
+            "visitorId": {"type": "string", "pattern": format!("^[A-Za-z0-9_-]{{1,{MAX_ID}}}$"),
+                          "description": "kept in the mini-program's storage"},
+            "props": obj(&[], json!({
+                "scene": or_null(range(0, MAX_SCENE)),
+                "ch": or_null(json!({"type": "string", "pattern": format!("^[A-Za-z0-9_.-]{{0,{MAX_CH}}}$"),
+                                     "description": "our channel parameter (QR codes, shares)"})),
+                "productId": or_null(range(1, MAX_ID_NUMBER)),
+                "skuId": or_null(range(1, MAX_ID_NUMBER)),
+                "qty": or_null(range(1, MAX_QTY)),
+                "page": or_null(line(0, MAX_PAGE_PATH)),
+                "keyword": or_null(line(0, MAX_KEYWORD))
+            }))
+        }),
+    );
+    obj(
+        &["events"],
+        json!({"events": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": event}}),
+    )
+}
+
 /// The JSON body a route takes.
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if path.starts_with("/admin/api/") {
@@ -238,6 +275,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
                    "nickname": or_null(line(0, MAX_NICKNAME)), "avatar": or_null(line(0, MAX_URL))}),
         ),
         ("post", "/api/auth/phone") => obj(&["code"], json!({"code": line(1, MAX_CODE)})),
+        ("post", "/api/events") => events_body(),
         ("post", "/api/cart/items") => obj(
             &["skuId", "quantity"],
             json!({"skuId": int(), "quantity": quantity(), "activityId": or_null(line(0, MAX_KEY))}),
@@ -401,6 +439,14 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("post", "/api/pay/notify") | ("post", "/api/pay/refund-notify") => {
             vec![("204", None)]
         }
+        ("post", "/api/events") => vec![(
+            "202",
+            Some(
+                json!({"type": "object", "required": ["accepted", "duplicates"], "properties": {
+                "accepted": {"type": "integer", "description": "events stored now"},
+                "duplicates": {"type": "integer", "description": "events already stored (a retry)"}}}),
+            ),
+        )],
         _ => loose("object"),
     }
 }
@@ -412,6 +458,7 @@ fn responses(method: &str, path: &str) -> Value {
     for (status, schema) in success(method, path) {
         let desc = match status {
             "201" => "Created",
+            "202" => "Accepted",
             "204" => "No content",
             _ => "OK",
         };

@@ -63,6 +63,10 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
         "send_outbox",
         crate::notify::send_due(state, now).await.map(drop),
     );
+    check(
+        "stats_rollups",
+        crate::stats::rollup::run(&state.db, now).await.map(drop),
+    );
     if failed.is_empty() {
         Ok(())
     } else {

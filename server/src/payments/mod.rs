@@ -203,6 +203,7 @@ pub async fn mark_paid(
         now,
     )
     .await?;
+    crate::events::on_order_paid(&mut *conn, user_id, order_id, now).await?;
     Ok(())
 }
 

@@ -23,3 +23,4 @@ mod pay;
 mod refunds;
 mod reviews;
 mod shipping;
+mod stats;

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod products;
 pub mod session;
 pub mod settings;
+pub mod stats;
 
 use std::marker::PhantomData;
 
@@ -37,6 +38,7 @@ pub fn routes(api: Api) -> Api {
     let api = products::routes(api.tag("admin-products"));
     let api = orders::routes(api.tag("admin-orders"));
     let api = after_sales::routes(api.tag("admin-after-sales"));
+    let api = stats::routes(api.tag("admin-stats"));
     settings::routes(api.tag("admin-settings"))
 }
 

@@ -191,6 +191,25 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
                 false,
             )]
         }
+        ("get", "/admin/api/stats/trend")
+        | ("get", "/admin/api/stats/funnel")
+        | ("get", "/admin/api/stats/top-products")
+        | ("get", "/admin/api/stats/channels")
+        | ("get", "/admin/api/stats/order-types") => {
+            let day = |what: &str| {
+                let mut d = date();
+                d["description"] = json!(format!(
+                    "{what} Beijing date, inclusive (from after to: swapped; over {} days: the last {} days up to to)",
+                    crate::stats::buckets::MAX_RANGE_DAYS,
+                    crate::stats::buckets::MAX_RANGE_DAYS
+                ));
+                d
+            };
+            vec![q("from", day("first"), true), q("to", day("last"), true)]
+        }
+        ("get", "/admin/api/stats/heatmap") => {
+            vec![q("weeks", range(1, crate::stats::MAX_HEATMAP_WEEKS), false)]
+        }
         ("get", "/admin/api/after-sales") => with_page(vec![q(
             "status",
             json!({"enum": ["requested", "awaiting_return", "returned", "refunding", "refunded",
