@@ -52,6 +52,22 @@ test('the owner signs in, lands where they wanted, sees every page', async (t) =
   }
 });
 
+test('a session that ends mid-use sends the next API call to the login page', async (t) => {
+  const session = await apiLogin(server.base);
+  const { page: p, context } = await openConsole(browser, server, session, '/admin/overview');
+  try {
+    await p.locator(tid('overview-refresh')).waitFor();
+    await staffClient(server.base, session).post('/logout');
+    await p.click(tid('overview-refresh'));
+    await p.waitForURL(/\/admin\/login\?redirect=(%2F|\/)overview/);
+  } catch (e) {
+    await onFailure(t, p);
+    throw e;
+  } finally {
+    await context.close();
+  }
+});
+
 test('a customer-service account sees only its pages and is refused the others', async (t) => {
   const owner = staffClient(server.base, await apiLogin(server.base));
   await owner.post('/staff', { username: 'kefu1', name: '客服小王', role: 'service', password: 'service-pass-1' });
