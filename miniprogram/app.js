@@ -1,4 +1,5 @@
 var pricing = require('./lib/pricing.js');
+var track = require('./lib/track.js');
 
 App({
   onLaunch: function () {
@@ -6,5 +7,12 @@ App({
     pricing.init().catch(function (e) {
       console.error('rules core failed to load', e);
     });
+  },
+  // WeChat's entry scene and our `ch` parameter; events are sent on hide.
+  onShow: function (options) {
+    track.appShow(options);
+  },
+  onHide: function () {
+    track.appHide();
   },
 });

@@ -3,6 +3,7 @@
 // spec, add to cart / buy now, the review summary (count, 好评率, two latest)
 // with a link to every review, and 分享 (open-type="share").
 var api = require('../../lib/api.js');
+var track = require('../../lib/track.js');
 var money = require('../../lib/money.js');
 var pricing = require('../../lib/pricing.js');
 var util = require('../../lib/util.js');
@@ -37,6 +38,7 @@ Component({
       this._memberPrices = {};
       return api.get('/api/products/' + this._id, { auth: 'none' }).then(function (p) {
         self._p = p;
+        track.track('product_view', { productId: self._id });
         var chosen = p.specNames.map(function () { return ''; });
         // one spec combination only: preselect it
         var onSale = p.skus.filter(function (s) { return s.onShelf && s.stock > 0; });
@@ -196,6 +198,7 @@ Component({
       if (!item) return null;
       var self = this;
       return api.post('/api/cart/items', item).then(function () {
+        track.track('add_to_cart', { productId: self._id, skuId: item.skuId, qty: item.quantity });
         self.setData({ showSku: false });
         wx.showToast({ title: '已加入购物车', icon: 'success' });
       }, api.showError);

@@ -1,5 +1,6 @@
 // 搜索: hot words, the shopper's history (server side), suggestions as they type.
 var api = require('../../lib/api.js');
+var track = require('../../lib/track.js');
 var util = require('../../lib/util.js');
 
 var SUGGEST_DELAY = 250;
@@ -40,6 +41,7 @@ Component({
         wx.showToast({ title: '请输入搜索内容', icon: 'none' });
         return;
       }
+      track.track('search', { keyword: keyword.slice(0, 50) });
       var history = [keyword].concat(this.data.history.filter(function (k) { return k !== keyword; })).slice(0, 10);
       this.setData({ history: history, suggestions: [] });
       wx.navigateTo({ url: '/pages/list/index?' + util.query({ keyword: keyword }) });

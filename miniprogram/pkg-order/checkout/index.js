@@ -5,6 +5,7 @@
 // A placed order goes straight to payment (lib/pay.js), then to its detail
 // page, which shows the status the server has (paid, or still 待付款).
 var api = require('../../lib/api.js');
+var track = require('../../lib/track.js');
 var pay = require('../../lib/pay.js');
 var pricing = require('../../lib/pricing.js');
 var money = require('../../lib/money.js');
@@ -52,6 +53,7 @@ Component({
       this._display = {};
       this._choice = { coupons: { kind: 'best' }, points: { kind: 'none' } };
       this._distance = null;
+      track.track('checkout_start', {});
       return this.load();
     },
 
