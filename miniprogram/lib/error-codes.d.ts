@@ -74,6 +74,7 @@ export type ErrorCode =
   | 'EVENT_BATCH_SIZE'
   | 'EVENT_UNKNOWN'
   | 'EVENT_INVALID'
+  | 'EXPORT_NOT_READY'
 ;
 
 declare const codes: { readonly [C in ErrorCode]: { status: number; message: string } };

@@ -75,4 +75,5 @@ module.exports = {
   EVENT_BATCH_SIZE: { status: 400, message: '每次上报1到50个事件' },
   EVENT_UNKNOWN: { status: 400, message: '不支持的事件类型' },
   EVENT_INVALID: { status: 400, message: '事件数据有误' },
+  EXPORT_NOT_READY: { status: 409, message: '导出尚未完成，请稍候' },
 };

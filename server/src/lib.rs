@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod distribution;
 pub mod events;
+pub mod exports;
 pub mod http;
 pub mod jobs;
 pub mod members;

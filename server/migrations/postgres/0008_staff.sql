@@ -62,3 +62,31 @@ ALTER TABLE orders ADD COLUMN phone_tail TEXT;
 CREATE INDEX orders_phone_tail ON orders (phone_tail);
 CREATE INDEX orders_paid_at ON orders (paid_at);
 CREATE INDEX orders_created_at ON orders (created_at);
+
+-- Exports run in the background: a job pages through the orders (keyset, up
+-- to the newest order when it was asked for) and appends its CSV in chunks,
+-- so the file is served by any instance and nothing is held in memory.
+CREATE TABLE export_jobs (
+    id BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    status TEXT NOT NULL,
+    total BIGINT NOT NULL DEFAULT 0,
+    done BIGINT NOT NULL DEFAULT 0,
+    max_id BIGINT NOT NULL,
+    cursor_id BIGINT NOT NULL DEFAULT 0,
+    chunks BIGINT NOT NULL DEFAULT 0,
+    claim TEXT,
+    lease_until BIGINT,
+    error TEXT,
+    staff_id BIGINT,
+    created_at BIGINT NOT NULL,
+    finished_at BIGINT
+);
+CREATE INDEX export_jobs_status ON export_jobs (status, lease_until);
+CREATE TABLE export_chunks (
+    job_id BIGINT NOT NULL REFERENCES export_jobs (id),
+    seq BIGINT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);

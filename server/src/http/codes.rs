@@ -122,6 +122,7 @@ registry! {
     EventBatchSize = "EVENT_BATCH_SIZE", BAD_REQUEST, "每次上报1到50个事件";
     EventUnknown = "EVENT_UNKNOWN", BAD_REQUEST, "不支持的事件类型";
     EventInvalid = "EVENT_INVALID", BAD_REQUEST, "事件数据有误";
+    ExportNotReady = "EXPORT_NOT_READY", CONFLICT, "导出尚未完成，请稍候";
 }
 
 /// Codes the mini-program makes up itself (no server answer): network

@@ -67,6 +67,10 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
         "stats_rollups",
         crate::stats::rollup::run(&state.db, now).await.map(drop),
     );
+    check(
+        "exports",
+        crate::exports::resume_due(state, now).await.map(drop),
+    );
     if failed.is_empty() {
         Ok(())
     } else {

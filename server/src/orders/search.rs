@@ -159,6 +159,94 @@ pub async fn list(
     Ok((items, total))
 }
 
+/// Orders under the filter with ids up to `max_id` (an export's total).
+pub async fn count_upto(
+    conn: &mut AnyConnection,
+    f: &OrderFilter,
+    max_id: i64,
+) -> sqlx::Result<i64> {
+    let b = binds(f);
+    bind_filter!(
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM orders o WHERE {FILTER} AND o.id <= $7"
+        )),
+        b
+    )
+    .bind(max_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// An order as exported.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub id: i64,
+    pub order_no: String,
+    pub status: String,
+    pub created_at: i64,
+    pub paid_at: Option<i64>,
+    pub buyer: String,
+    pub phone_tail: Option<String>,
+    pub item_count: i64,
+    pub goods_total: i64,
+    pub discount_total: i64,
+    pub shipping_fee: i64,
+    pub paid_amount: Option<i64>,
+    pub refunded_amount: i64,
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+}
+
+/// The next `limit` orders under the filter after `cursor`, up to `max_id`,
+/// by id (keyset: each page is one index range).
+pub async fn export_page(
+    conn: &mut AnyConnection,
+    f: &OrderFilter,
+    cursor: i64,
+    max_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<ExportRow>> {
+    let b = binds(f);
+    let rows = bind_filter!(
+        sqlx::query(&format!(
+            "SELECT o.id, o.order_no, o.status, o.created_at, o.paid_at, u.nickname, o.phone_tail,
+                COALESCE((SELECT CAST(SUM(l.quantity) AS BIGINT) FROM order_lines l WHERE l.order_id = o.id), 0) AS items,
+                o.goods_total, o.discount_total, o.shipping_fee, o.paid_amount, o.refunded_amount,
+                o.carrier, o.tracking_no
+             FROM orders o JOIN users u ON u.id = o.user_id
+             WHERE {FILTER} AND o.id > $7 AND o.id <= $8 ORDER BY o.id LIMIT $9"
+        )),
+        b
+    )
+    .bind(cursor)
+    .bind(max_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    use sqlx::Row;
+    rows.iter()
+        .map(|r| {
+            Ok(ExportRow {
+                id: r.try_get(0)?,
+                order_no: r.try_get(1)?,
+                status: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+                paid_at: r.try_get(4)?,
+                buyer: r.try_get(5)?,
+                phone_tail: r.try_get(6)?,
+                item_count: r.try_get(7)?,
+                goods_total: r.try_get(8)?,
+                discount_total: r.try_get(9)?,
+                shipping_fee: r.try_get(10)?,
+                paid_amount: r.try_get(11)?,
+                refunded_amount: r.try_get(12)?,
+                carrier: r.try_get(13)?,
+                tracking_no: r.try_get(14)?,
+            })
+        })
+        .collect()
+}
+
 /// Orders per status under the same filter, ignoring its status (the tabs).
 pub async fn counts(conn: &mut AnyConnection, f: &OrderFilter) -> sqlx::Result<Vec<(String, i64)>> {
     let b = binds(&OrderFilter {

@@ -56,6 +56,13 @@ impl Console<'_> {
         }
         let res = rb.send().await.unwrap();
         let status = res.status().as_u16();
+        if res
+            .headers()
+            .get("content-type")
+            .is_some_and(|c| c == "text/event-stream")
+        {
+            return (status, Value::Null); // an endless stream: the status says enough
+        }
         let text = res.text().await.unwrap();
         (
             status,

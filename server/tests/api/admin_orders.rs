@@ -206,3 +206,136 @@ async fn a_refund_approved_in_the_console_reaches_the_shoppers_order() {
     assert_eq!(audit["items"][0]["action"], "afterSale.approve");
     assert_eq!(audit["items"][0]["before"]["status"], "requested");
 }
+
+/// Copies of order `id` (new numbers and keys), `n` of them, in one statement.
+async fn clone_order(app: &TestApp, id: i64, n: i64) {
+    app.exec(&format!(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {n})
+         INSERT INTO orders (order_no, user_id, status, idempotency_key, fingerprint, goods_total, discount_total,
+             shipping_fee, points_used, points_deduction, payable, reward_growth, reward_points, delivery, remark,
+             quote, snapshot, created_at, expires_at, paid_at, updated_at, paid_amount, phone_tail)
+         SELECT o.order_no || '-' || k.i, o.user_id, o.status, o.idempotency_key || '-' || k.i, o.fingerprint,
+             o.goods_total, o.discount_total, o.shipping_fee, o.points_used, o.points_deduction, o.payable,
+             o.reward_growth, o.reward_points, o.delivery, o.remark, o.quote, o.snapshot, o.created_at + k.i,
+             o.expires_at, o.paid_at, o.updated_at, o.paid_amount, o.phone_tail
+         FROM orders o, k WHERE o.id = {id}"
+    ))
+    .await;
+}
+
+/// 2,500 orders (three pages): the job reaches 100%, the file starts with
+/// the BOM and the header, formula cells are escaped, yuan have two decimals,
+/// and every order is one line.
+#[tokio::test]
+async fn an_orders_export_runs_in_the_background_and_streams_a_csv_excel_reads() {
+    let app = spawn_app().await;
+    let t = app.login("buyer-export").await;
+    let orders = paid_orders(&app, &t, 1).await;
+    let (id, no) = orders[0].clone();
+    app.exec("UPDATE users SET nickname = '=HYPERLINK(\"http://x\")'")
+        .await;
+    clone_order(&app, id, 2499).await;
+    let c = owner(&app).await;
+    let (s, job) = c
+        .post("/admin/api/exports/orders", json!({"status": "paid"}))
+        .await;
+    assert_eq!(s, 202, "{job}");
+    let job_id = job["id"].as_i64().unwrap();
+    let mut progress = Vec::new();
+    for _ in 0..200 {
+        let (_, j) = c.get(&format!("/admin/api/exports/{job_id}")).await;
+        progress.push(j["progress"].as_i64().unwrap());
+        if j["status"] == "done" {
+            assert_eq!(
+                (j["total"].as_i64(), j["done"].as_i64()),
+                (Some(2500), Some(2500)),
+                "{j}"
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(progress.last(), Some(&100), "{progress:?}");
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    let res = app
+        .http
+        .get(format!("{}/admin/api/exports/{job_id}/file", app.url))
+        .header("cookie", &c.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = res.text().await.unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(lines.len(), 2502, "header, 2500 orders, the empty rest");
+    assert_eq!(
+        lines[0],
+        "\u{feff}订单号,状态,下单时间,支付时间,买家,手机尾号,商品,件数,商品金额(元),优惠(元),运费(元),实付(元),已退款(元),快递公司,运单号"
+    );
+    let o = order(&app, id).await;
+    let when = |k: &str| mall_server::clock::beijing_time(o[k].as_i64().unwrap());
+    let yuan = |k: &str| {
+        let f = o[k].as_i64().unwrap();
+        format!("{}.{:02}", f / 100, f % 100)
+    };
+    let golden = format!(
+        "{no},待发货,{},{},\"'=HYPERLINK(\"\"http://x\"\")\",5678,{}(750g)×1,1,{},{},{},{},0.00,,",
+        when("createdAt"),
+        when("paidAt"),
+        o["lines"][0]["title"].as_str().unwrap(),
+        yuan("goodsTotal"),
+        yuan("discountTotal"),
+        yuan("shippingFee"),
+        yuan("paidAmount"),
+    );
+    assert_eq!(lines[1], golden);
+    assert!(
+        lines[2500].starts_with(&format!("{no}-2499,")),
+        "{}",
+        lines[2500]
+    );
+    // Not ready yet, or unknown: the error shape.
+    let (s, v) = c.get("/admin/api/exports/999/file").await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
+}
+
+/// The overview's stream announces a payment and an after-sales request
+/// made after it opened.
+#[tokio::test]
+async fn the_console_stream_announces_new_paid_orders_and_requests() {
+    let app = spawn_app().await;
+    let t = app.login("buyer-stream").await;
+    let addr = app.add_address(&t).await;
+    let c = owner(&app).await;
+    let mut res = app
+        .http
+        .get(format!("{}/admin/api/stream", app.url))
+        .header("cookie", &c.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "addressId": addr});
+    let (id, no, _) = place(&app, &t, body, "k-stream").await;
+    pay_now(&app, &t, id, &no).await;
+    let lines = order(&app, id).await["lines"].clone();
+    let line_id = lines[0]["lineId"].as_str().unwrap().to_string();
+    after_sale(
+        &app,
+        &t,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": line_id, "quantity": 1}]}),
+    )
+    .await;
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !(seen.contains("event: orderPaid") && seen.contains("event: afterSaleRequested")) {
+        let chunk = tokio::time::timeout_at(deadline, res.chunk())
+            .await
+            .expect("events in time")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains(&format!("\"orderNo\":\"{no}\"")), "{seen}");
+}

@@ -7,12 +7,14 @@
 //! role and checks the two agree.
 
 pub mod after_sales;
+pub mod exports;
 pub mod openapi;
 pub mod orders;
 pub mod products;
 pub mod session;
 pub mod settings;
 pub mod stats;
+pub mod stream;
 
 use std::marker::PhantomData;
 
@@ -37,8 +39,10 @@ pub fn routes(api: Api) -> Api {
     let api = session::routes(api.tag("admin-session"));
     let api = products::routes(api.tag("admin-products"));
     let api = orders::routes(api.tag("admin-orders"));
+    let api = exports::routes(api.tag("admin-exports"));
     let api = after_sales::routes(api.tag("admin-after-sales"));
     let api = stats::routes(api.tag("admin-stats"));
+    let api = stream::routes(api.tag("admin-stream"));
     settings::routes(api.tag("admin-settings"))
 }
 

@@ -132,6 +132,15 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             "type": "string",
             "description": "CSV, UTF-8 (a BOM is fine): a header naming orderNo,carrier,trackingNo (or 订单号,快递公司,运单号), then 1 to 2000 rows; cells up to 64 characters"
         }),
+        ("post", "/admin/api/exports/orders") => obj(
+            &[],
+            json!({
+                "status": {"enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]},
+                "from": date(), "to": date(), "orderNo": line(0, MAX_KEY),
+                "phoneTail": {"type": "string", "pattern": "^[0-9]{4}$"},
+                "delivery": {"enum": ["express", "pickup", "sameCity"]}
+            }),
+        ),
         ("post", "/admin/api/pickup/write-off") => {
             obj(&["code"], json!({"code": line(1, MAX_CODE)}))
         }
@@ -227,6 +236,11 @@ pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("post", "/admin/api/staff")
         | ("post", "/admin/api/categories")
         | ("post", "/admin/api/products") => vec![("201", object())],
+        ("post", "/admin/api/exports/orders") => vec![("202", object())],
+        ("get", "/admin/api/exports/{id}/file") => vec![(
+            "200",
+            Some(json!({"type": "string", "description": "text/csv; charset=utf-8, with a BOM"})),
+        )],
         _ => vec![("200", object())],
     }
 }

@@ -96,47 +96,73 @@ struct OrderList {
     counts: serde_json::Map<String, Value>,
 }
 
+/// The order filters of the list and of an export.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FilterParams {
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub order_no: Option<String>,
+    pub phone_tail: Option<String>,
+    pub delivery: Option<String>,
+}
+
+impl FilterParams {
+    pub fn parse(self) -> ApiResult<OrderFilter> {
+        let status = self.status.filter(|s| !s.is_empty());
+        if let Some(s) = &status {
+            OrderStatus::parse(s).ok_or_else(|| {
+                ApiError::invalid(
+                    "status",
+                    "pending_payment, paid, shipped, completed, cancelled or refunded",
+                )
+            })?;
+        }
+        let (from, until) = date_range(self.from.as_deref(), self.to.as_deref())?;
+        let order_no = self
+            .order_no
+            .map(|n| input::line("orderNo", &n, 0, input::MAX_KEY))
+            .transpose()?
+            .filter(|n| !n.is_empty());
+        let phone_tail = self.phone_tail.filter(|p| !p.is_empty());
+        if let Some(p) = &phone_tail {
+            if p.len() != 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ApiError::invalid("phoneTail", "the last 4 digits"));
+            }
+        }
+        let delivery = self.delivery.filter(|d| !d.is_empty());
+        if let Some(d) = &delivery {
+            if !["express", "pickup", "sameCity"].contains(&d.as_str()) {
+                return Err(ApiError::invalid("delivery", "express, pickup or sameCity"));
+            }
+        }
+        Ok(OrderFilter {
+            status,
+            from,
+            until,
+            order_no,
+            phone_tail,
+            delivery,
+        })
+    }
+}
+
 async fn list(
     State(state): State<AppState>,
     _s: Staff<page::Orders>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<OrderList>> {
     let paging = input::paging(q.page, q.page_size)?;
-    let status = q.status.filter(|s| !s.is_empty());
-    if let Some(s) = &status {
-        OrderStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "status",
-                "pending_payment, paid, shipped, completed, cancelled or refunded",
-            )
-        })?;
+    let filter = FilterParams {
+        status: q.status,
+        from: q.from,
+        to: q.to,
+        order_no: q.order_no,
+        phone_tail: q.phone_tail,
+        delivery: q.delivery,
     }
-    let (from, until) = date_range(q.from.as_deref(), q.to.as_deref())?;
-    let order_no = q
-        .order_no
-        .map(|n| input::line("orderNo", &n, 0, input::MAX_KEY))
-        .transpose()?
-        .filter(|n| !n.is_empty());
-    let phone_tail = q.phone_tail.filter(|p| !p.is_empty());
-    if let Some(p) = &phone_tail {
-        if p.len() != 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::invalid("phoneTail", "the last 4 digits"));
-        }
-    }
-    let delivery = q.delivery.filter(|d| !d.is_empty());
-    if let Some(d) = &delivery {
-        if !["express", "pickup", "sameCity"].contains(&d.as_str()) {
-            return Err(ApiError::invalid("delivery", "express, pickup or sameCity"));
-        }
-    }
-    let filter = OrderFilter {
-        status,
-        from,
-        until,
-        order_no,
-        phone_tail,
-        delivery,
-    };
+    .parse()?;
     let mut conn = state.db.pool.acquire().await?;
     let (items, total) = search::list(&mut conn, &filter, &paging).await?;
     let counts = search::counts(&mut conn, &filter)
