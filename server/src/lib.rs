@@ -15,6 +15,7 @@ pub mod events;
 pub mod exports;
 pub mod http;
 pub mod jobs;
+pub mod marketing;
 pub mod members;
 pub mod notify;
 pub mod orders;

@@ -180,6 +180,21 @@ impl From<crate::orders::place::CheckoutError> for ApiError {
     }
 }
 
+/// The one mapping of marketing's errors to HTTP: a rule the core refuses
+/// answers with the core's code.
+impl From<crate::marketing::MarketingError> for ApiError {
+    fn from(e: crate::marketing::MarketingError) -> Self {
+        use crate::marketing::MarketingError;
+        match e {
+            MarketingError::Rule(r) => ApiError::Rule(r),
+            MarketingError::Invalid(field, why) => ApiError::invalid(field, why),
+            MarketingError::NotFound(what) => ApiError::NotFound(what),
+            MarketingError::Db(e) => ApiError::Internal(e.into()),
+            MarketingError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of the reviews capability's errors to HTTP.
 impl From<crate::reviews::ReviewError> for ApiError {
     fn from(e: crate::reviews::ReviewError) -> Self {

@@ -8,6 +8,7 @@
 
 pub mod after_sales;
 pub mod exports;
+pub mod marketing;
 pub mod openapi;
 pub mod orders;
 pub mod products;
@@ -43,6 +44,7 @@ pub fn routes(api: Api) -> Api {
     let api = after_sales::routes(api.tag("admin-after-sales"));
     let api = stats::routes(api.tag("admin-stats"));
     let api = stream::routes(api.tag("admin-stream"));
+    let api = marketing::routes(api.tag("admin-marketing"));
     settings::routes(api.tag("admin-settings"))
 }
 

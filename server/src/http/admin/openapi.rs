@@ -147,7 +147,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/admin/api/after-sales/{id}/reject") => {
             obj(&["reason"], json!({"reason": paragraph(1, MAX_REASON)}))
         }
-        _ => return None,
+        _ => return super::marketing::request_body(method, path),
     })
 }
 
@@ -231,6 +231,9 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
 
 pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
     let object = || Some(json!({"type": "object"}));
+    if super::marketing::creates(method, path) {
+        return vec![("201", object())];
+    }
     match (method, path) {
         ("post", "/admin/api/logout") => vec![("204", None)],
         ("post", "/admin/api/staff")
