@@ -24,6 +24,7 @@ pub mod payments;
 pub mod refunds;
 pub mod reviews;
 pub mod shipping_info;
+pub mod shop_rules;
 pub mod staff;
 pub mod state;
 pub mod stats;

@@ -161,6 +161,19 @@ impl From<crate::catalog::pricing::PricingError> for ApiError {
     }
 }
 
+/// The one mapping of the shop rules' errors to HTTP: the core's refusal
+/// answers with the core's code.
+impl From<crate::shop_rules::ShopRulesError> for ApiError {
+    fn from(e: crate::shop_rules::ShopRulesError) -> Self {
+        use crate::shop_rules::ShopRulesError;
+        match e {
+            ShopRulesError::Rule(r) => ApiError::Rule(r),
+            ShopRulesError::Db(e) => ApiError::Internal(e.into()),
+            ShopRulesError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of checkout's errors to HTTP.
 impl From<crate::orders::place::CheckoutError> for ApiError {
     fn from(e: crate::orders::place::CheckoutError) -> Self {

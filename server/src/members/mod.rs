@@ -1,4 +1,6 @@
-//! Members: users (sessions, growth, points), their addresses.
+//! Members: users (sessions, growth, points), their addresses, the console's
+//! member list (roster).
 
 pub mod addresses;
+pub mod roster;
 pub mod users;

@@ -9,6 +9,7 @@ mod access;
 mod addresses;
 mod admin;
 mod admin_marketing;
+mod admin_members;
 mod admin_orders;
 mod auth;
 mod cart;

@@ -7,8 +7,10 @@
 //! role and checks the two agree.
 
 pub mod after_sales;
+pub mod delivery;
 pub mod exports;
 pub mod marketing;
+pub mod members;
 pub mod openapi;
 pub mod orders;
 pub mod products;
@@ -45,6 +47,8 @@ pub fn routes(api: Api) -> Api {
     let api = stats::routes(api.tag("admin-stats"));
     let api = stream::routes(api.tag("admin-stream"));
     let api = marketing::routes(api.tag("admin-marketing"));
+    let api = members::routes(api.tag("admin-members"));
+    let api = delivery::routes(api.tag("admin-delivery"));
     settings::routes(api.tag("admin-settings"))
 }
 

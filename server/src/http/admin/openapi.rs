@@ -88,6 +88,11 @@ fn product() -> Value {
 }
 
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
+    if let Some(b) = super::members::request_body(method, path)
+        .or_else(|| super::delivery::request_body(method, path))
+    {
+        return Some(b);
+    }
     let tracking = || {
         obj(
             &["carrier", "trackingNo"],
@@ -165,6 +170,9 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         p.append(&mut extra);
         p
     };
+    if let Some(p) = super::members::query_params(method, path) {
+        return p;
+    }
     match (method, path) {
         ("get", "/admin/api/audit") => with_page(vec![q("staffId", int(), false)]),
         ("get", "/admin/api/products") => with_page(vec![

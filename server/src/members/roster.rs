@@ -1,0 +1,263 @@
+//! The console's member list (会员列表): each shopper with the level the core
+//! computes from their growth, growth, points, total spend (Σ paid_amount of
+//! the orders that were paid), paid order count and last order time; one
+//! member's detail with recent orders and points ledger.
+
+use mall_core::member::level_for;
+use mall_core::MemberProgram;
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use crate::db;
+use crate::paging::Paging;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Newest member first.
+    #[default]
+    Newest,
+    /// Highest total spend first.
+    Spend,
+    /// Most recent order first.
+    LastOrder,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub keyword: Option<String>,
+    /// A level id; `Some("none")` = below every level.
+    pub level: Option<String>,
+    pub sort: Sort,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelView {
+    pub level_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberRow {
+    pub id: i64,
+    pub nickname: String,
+    pub avatar: String,
+    pub level: Option<LevelView>,
+    pub growth: i64,
+    pub points: i64,
+    pub points_debt: i64,
+    /// Σ paid_amount of the member's paid orders, fen.
+    pub spend: i64,
+    /// Orders that were paid.
+    pub order_count: i64,
+    /// When the member last placed an order (any status).
+    pub last_order_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Growth values `[lo, hi)` whose level (by the core's rule) is `level`;
+/// `None` when no growth reaches it.
+fn growth_span(program: &MemberProgram, level: &str) -> Option<(i64, i64)> {
+    let big = i64::MAX;
+    if level == "none" {
+        let lowest = program.levels.iter().map(|l| l.min_growth).min();
+        return Some((i64::MIN, lowest.map_or(big, |g| g.min(big as u64) as i64)));
+    }
+    let l = program.levels.iter().find(|l| l.level_id == level)?;
+    // Another level starting at the same growth with a smaller id wins it.
+    if level_for(program, l.min_growth).map(|w| w.level_id.as_str()) != Some(level) {
+        return None;
+    }
+    let hi = program
+        .levels
+        .iter()
+        .map(|o| o.min_growth)
+        .filter(|g| *g > l.min_growth)
+        .min()
+        .map_or(big, |g| g.min(big as u64) as i64);
+    Some((l.min_growth.min(big as u64) as i64, hi))
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+);
+
+const SELECT: &str = "SELECT u.id, u.nickname, u.avatar, u.growth, u.points, u.points_debt,
+        CAST(COALESCE(s.spend, 0) AS BIGINT), CAST(COALESCE(s.paid_count, 0) AS BIGINT),
+        s.last_at, u.created_at
+     FROM users u
+     LEFT JOIN (SELECT user_id,
+                       SUM(CASE WHEN paid_at IS NOT NULL THEN COALESCE(paid_amount, 0) ELSE 0 END) AS spend,
+                       SUM(CASE WHEN paid_at IS NOT NULL THEN 1 ELSE 0 END) AS paid_count,
+                       MAX(created_at) AS last_at
+                FROM orders GROUP BY user_id) s ON s.user_id = u.id";
+
+fn view(program: &MemberProgram, r: Row) -> MemberRow {
+    MemberRow {
+        id: r.0,
+        nickname: r.1,
+        avatar: r.2,
+        level: level_for(program, r.3.max(0) as u64).map(|l| LevelView {
+            level_id: l.level_id.clone(),
+            name: l.name.clone(),
+        }),
+        growth: r.3,
+        points: r.4,
+        points_debt: r.5,
+        spend: r.6,
+        order_count: r.7,
+        last_order_at: r.8,
+        created_at: r.9,
+    }
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    program: &MemberProgram,
+    f: &Filter,
+    paging: &Paging,
+) -> sqlx::Result<(Vec<MemberRow>, i64)> {
+    let kw = f
+        .keyword
+        .as_deref()
+        .map(db::like_contains)
+        .unwrap_or_default();
+    let (lo, hi) = match f.level.as_deref() {
+        None => (i64::MIN, i64::MAX),
+        Some(level) => match growth_span(program, level) {
+            Some(span) => span,
+            None => return Ok((Vec::new(), 0)),
+        },
+    };
+    let filter = "WHERE ($1 = '' OR LOWER(u.nickname) LIKE $1 ESCAPE '\\')
+           AND u.growth >= $2 AND u.growth < $3";
+    let order = match f.sort {
+        Sort::Newest => "u.id DESC",
+        Sort::Spend => "COALESCE(s.spend, 0) DESC, u.id DESC",
+        Sort::LastOrder => "COALESCE(s.last_at, 0) DESC, u.id DESC",
+    };
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM users u {filter}"
+    ))
+    .bind(&kw)
+    .bind(lo)
+    .bind(hi)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} {filter} ORDER BY {order} LIMIT $4 OFFSET $5"
+    ))
+    .bind(&kw)
+    .bind(lo)
+    .bind(hi)
+    .bind(paging.page_size)
+    .bind(paging.offset())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((rows.into_iter().map(|r| view(program, r)).collect(), total))
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentOrder {
+    pub id: i64,
+    pub order_no: String,
+    pub status: String,
+    pub payable: i64,
+    pub paid_amount: Option<i64>,
+    pub created_at: i64,
+    pub paid_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerRow {
+    pub id: i64,
+    pub delta: i64,
+    pub reason: String,
+    pub order_id: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberDetail {
+    #[serde(flatten)]
+    pub member: MemberRow,
+    /// The next level and what it takes (the core's upgrade preview).
+    pub status: Option<mall_core::MemberStatus>,
+    pub recent_orders: Vec<RecentOrder>,
+    pub points_ledger: Vec<LedgerRow>,
+}
+
+pub const RECENT: i64 = 10;
+pub const LEDGER: i64 = 20;
+
+pub async fn detail(
+    conn: &mut AnyConnection,
+    program: &MemberProgram,
+    id: i64,
+) -> sqlx::Result<Option<MemberDetail>> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let member = view(program, row);
+    type OrderRow = (i64, String, String, i64, Option<i64>, i64, Option<i64>);
+    let orders: Vec<OrderRow> = sqlx::query_as(
+        "SELECT id, order_no, status, payable, paid_amount, created_at, paid_at
+         FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(id)
+    .bind(RECENT)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ledger: Vec<(i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT id, delta, reason, order_id, created_at
+         FROM points_ledger WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(id)
+    .bind(LEDGER)
+    .fetch_all(&mut *conn)
+    .await?;
+    let status = mall_core::member_status(program, member.growth.max(0) as u64).ok();
+    Ok(Some(MemberDetail {
+        member,
+        status,
+        recent_orders: orders
+            .into_iter()
+            .map(|o| RecentOrder {
+                id: o.0,
+                order_no: o.1,
+                status: o.2,
+                payable: o.3,
+                paid_amount: o.4,
+                created_at: o.5,
+                paid_at: o.6,
+            })
+            .collect(),
+        points_ledger: ledger
+            .into_iter()
+            .map(|l| LedgerRow {
+                id: l.0,
+                delta: l.1,
+                reason: l.2,
+                order_id: l.3,
+                created_at: l.4,
+            })
+            .collect(),
+    }))
+}
