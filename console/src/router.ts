@@ -23,8 +23,6 @@ export const MENU: { page: PageKey; path: string; title: string }[] = [
   { page: 'settings', path: '/settings', title: '设置' },
 ];
 
-const comingSoon = () => import('./pages/ComingSoon.vue');
-
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { public: true, title: '登录' } },
   {
@@ -40,7 +38,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'after-sales', name: 'after-sales', component: () => import('./pages/AfterSales.vue'), meta: { page: 'afterSales', title: '售后' } },
       { path: 'data', name: 'data', component: () => import('./pages/Data.vue'), meta: { page: 'data', title: '数据' } },
       { path: 'settings', name: 'settings', component: () => import('./pages/Settings.vue'), meta: { page: 'settings', title: '设置' } },
-      { path: 'marketing', name: 'marketing', component: comingSoon, meta: { page: 'marketing', title: '营销' } },
+      { path: 'marketing', name: 'marketing', component: () => import('./pages/marketing/Marketing.vue'), meta: { page: 'marketing', title: '营销' } },
       { path: 'members', name: 'members', component: () => import('./pages/members/Members.vue'), meta: { page: 'members', title: '会员' } },
       { path: 'delivery', name: 'delivery', component: () => import('./pages/delivery/Delivery.vue'), meta: { page: 'delivery', title: '配送' } },
       { path: 'forbidden', name: 'forbidden', component: () => import('./pages/Forbidden.vue'), meta: { title: '无权访问' } },

@@ -1,0 +1,57 @@
+// Shapes of /admin/api/marketing/* (docs/admin-api.md, 营销). Rules are the
+// core's own shapes (docs/rules.md); amounts integer fen, rates strings.
+
+export interface Scope { kind?: 'all' | 'categories' | 'skus'; ids?: string[]; excludeSkuIds?: string[]; excludeCategoryIds?: string[] }
+
+export type CampaignRule =
+  | { kind: 'amountOff'; tiers: { threshold: number; amount: number }[]; repeat?: boolean; cap?: number | null }
+  | { kind: 'rateOff'; tiers: { threshold: number; rate: string }[] };
+
+export interface Campaign {
+  campaignId: string; shopId?: string; priority?: number; scope?: Scope;
+  startsAt?: number | null; endsAt?: number | null; rule: CampaignRule;
+}
+
+export type ItemRule =
+  | { kind: 'quantityDiscount'; tiers: { minQuantity: number; rate: string }[] }
+  | { kind: 'nthItem'; n: number; rate: string }
+  | { kind: 'buyXGetY'; buy: number; get: number; maxTimes?: number | null };
+
+export interface ItemPromotion {
+  promotionId: string; shopId?: string; priority?: number; scope?: Scope;
+  startsAt?: number | null; endsAt?: number | null; rule: ItemRule;
+}
+
+export type CouponKind =
+  | { kind: 'threshold'; threshold: number; amount: number }
+  | { kind: 'noThreshold'; amount: number }
+  | { kind: 'percent'; rate: string; cap?: number | null; threshold?: number }
+  | { kind: 'freeShipping'; threshold?: number; cap?: number | null };
+
+export interface CouponTemplate {
+  id: number; title: string; shopId: string | null; kind: CouponKind; scope: Scope;
+  stackable: boolean; withCampaigns: boolean; validFrom: number | null; validUntil: number | null;
+  validDays: number | null; total: number; issued: number; perUserLimit: number; claimable: boolean;
+  createdAt: number; used: number; usedRate: string;
+}
+
+export type ActivityKind = 'flashSale' | 'groupBuy' | 'bargain';
+export interface ActivitySku { skuId: number; price: number; stock: number | null; title?: string; listPrice?: number }
+export interface Activity {
+  id: string; kind: ActivityKind; title: string; startsAt: number; endsAt: number;
+  perUserLimit: number | null; allowCoupons: boolean; allowPoints: boolean; groupSize: number | null;
+  skus: ActivitySku[];
+}
+
+export interface WhatIf {
+  orders: number; touched: number; discountCostNow: number; discountCostProposed: number; costDelta: number;
+  avgPayableNow: number; avgPayableProposed: number; sampled: boolean; skipped: number; from: number; to: number;
+}
+
+export interface Roi { orders: number; gmv: number; cost: number; roi: string | null }
+export interface RoiReport {
+  campaigns: Record<string, Roi>; itemPromotions: Record<string, Roi>;
+  coupons: Record<string, Roi>; activities: Record<string, Roi>;
+}
+
+export const ACTIVITY_KINDS: Record<ActivityKind, string> = { flashSale: '限时秒杀', groupBuy: '拼团', bargain: '砍价' };

@@ -1,0 +1,64 @@
+// 营销: a 满减 campaign created in the dialog after its 试算 (what-if) shows
+// the hand-computed figures from two paid orders; the campaign then lists
+// with its rule and the server stores its amounts as fen.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiLogin, fill, launchBrowser, onFailure, openConsole, placeOrder, staffClient, startServer, tid } from './harness.mjs';
+
+const NUTS_750G = 15; // list price ¥129.00
+let server;
+let browser;
+let page;
+let owner;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const session = await apiLogin(server.base);
+  owner = staffClient(server.base, session);
+  // Two paid orders: ¥129 and ¥258. The seeded campaign is 满199减20 / 满399减50.
+  await placeOrder(server, { skuId: NUTS_750G, quantity: 1 });
+  await placeOrder(server, { skuId: NUTS_750G, quantity: 2 });
+  ({ page } = await openConsole(browser, server, session, '/admin/marketing?tab=campaigns'));
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function guard(t, f) {
+  try {
+    await f();
+  } catch (e) {
+    await onFailure(t, page);
+    throw e;
+  }
+}
+
+test('a 满100减10 campaign is saved after its what-if shows the hand-computed cost', (t) => guard(t, async () => {
+  await page.locator(tid('campaign-row-full-reduction')).waitFor();
+  await page.click(tid('campaign-new'));
+  await page.locator(tid('campaign-dialog')).waitFor();
+  // Its id sorts after full-reduction, so 满199减20 keeps the ¥258 order and
+  // 满100减10 takes only the ¥129 one: now 0 + 20 = ¥20, proposed 10 + 20 = ¥30.
+  await fill(page, 'campaign-id', 'zz-100-10');
+  await fill(page, 'campaign-threshold-0', '100');
+  await fill(page, 'campaign-amount-0', '10');
+  assert.equal(await page.locator(tid('campaign-save')).isDisabled(), true, 'save waits for the what-if');
+  await page.click(tid('what-if-run'));
+  await page.locator(tid('what-if-result')).waitFor();
+  assert.equal((await page.locator(tid('what-if-orders')).innerText()).trim(), '2');
+  assert.equal((await page.locator(tid('what-if-touched')).innerText()).trim(), '1');
+  assert.equal((await page.locator(tid('what-if-cost-now')).innerText()).trim(), '¥20.00');
+  assert.equal((await page.locator(tid('what-if-cost-proposed')).innerText()).trim(), '¥30.00');
+  assert.equal((await page.locator(tid('what-if-cost-delta')).innerText()).trim(), '+¥10.00');
+  await page.click(tid('campaign-save'));
+  await page.locator(tid('campaign-rule-zz-100-10')).filter({ hasText: '满¥100.00减¥10.00' }).waitFor();
+  const { items } = await owner.get('/marketing/campaigns');
+  const saved = items.find((c) => c.campaignId === 'zz-100-10');
+  assert.deepEqual(saved.rule.tiers, [{ threshold: 10000, amount: 1000 }]);
+  assert.ok(items.some((c) => c.campaignId === 'full-reduction'), 'the other campaign stays');
+  // The seeded campaign's ROI: the ¥258 order over its ¥20 (paid with shipping free over ¥99).
+  const roi = await owner.get('/marketing/roi');
+  assert.equal(roi.campaigns['full-reduction'].cost, 2000);
+  assert.equal((await page.locator(tid('campaign-roi-full-reduction')).innerText()).trim(), roi.campaigns['full-reduction'].roi);
+}));
