@@ -62,3 +62,22 @@ test('a 满100减10 campaign is saved after its what-if shows the hand-computed 
   assert.equal(roi.campaigns['full-reduction'].cost, 2000);
   assert.equal((await page.locator(tid('campaign-roi-full-reduction')).innerText()).trim(), roi.campaigns['full-reduction'].roi);
 }));
+
+test('a ¥5 无门槛 coupon is tried on both orders, then created and listed with its statistics', (t) => guard(t, async () => {
+  await page.locator('.el-tabs__item', { hasText: '优惠券' }).click();
+  await page.click(tid('coupon-new'));
+  await page.locator(tid('coupon-dialog')).waitFor();
+  await fill(page, 'coupon-title', '五元无门槛');
+  await page.locator(tid('coupon-kind')).locator('.el-radio', { hasText: '无门槛券' }).click();
+  await fill(page, 'coupon-amount', '5');
+  await page.locator(tid('coupon-dialog')).locator(tid('what-if-run')).click();
+  const result = page.locator(tid('coupon-dialog')).locator(tid('what-if-result'));
+  await result.waitFor();
+  assert.equal((await result.locator(tid('what-if-touched')).innerText()).trim(), '2');
+  assert.equal((await result.locator(tid('what-if-cost-delta')).innerText()).trim(), '+¥10.00');
+  await page.click(tid('coupon-save'));
+  const { items } = await owner.get('/marketing/coupons');
+  const created = items.find((c) => c.title === '五元无门槛');
+  assert.deepEqual(created.kind, { kind: 'noThreshold', amount: 500 });
+  await page.locator(tid(`coupon-issued-${created.id}`)).filter({ hasText: `0 / ${created.total}` }).waitFor();
+}));

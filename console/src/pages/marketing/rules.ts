@@ -1,18 +1,8 @@
 // Labels of the core's marketing rules for the console (amounts from fen,
 // rates as the strings the core keeps; no float arithmetic).
 import { formatFen } from '../../money';
+import { formatZhe as zhe } from '../../rules';
 import type { CampaignRule, CouponKind, ItemRule } from './types';
-
-/** `"0.8"` → `8折`, `"0.75"` → `7.5折`, `"0"` → `免费` (moves the decimal point in the string). */
-export function zhe(rate: string): string {
-  const m = /^(\d+)(?:\.(\d*))?$/.exec(rate.trim());
-  if (!m) return rate;
-  const frac = (m[2] ?? '').padEnd(2, '0');
-  const tenths = Number(m[1]) * 10 + Number(frac[0]);
-  const rest = frac.slice(1).replace(/0+$/, '');
-  if (tenths === 0 && !rest) return '免费';
-  return `${tenths}${rest ? `.${rest}` : ''}折`;
-}
 
 /** A typed rate: `0.8`, `.8`, `1` → the core's string, else null (0 ≤ rate ≤ 1). */
 export function parseRate(input: string): string | null {
