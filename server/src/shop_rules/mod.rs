@@ -255,3 +255,53 @@ pub fn check(rules: &ShopRules, now: i64) -> Result<(), RuleError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rules(v: Value) -> ShopRules {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn the_probe_refuses_what_the_core_refuses_with_its_code_and_field() {
+        let bad_rate = rules(json!({"member": {"levels": [
+            {"levelId": "vip", "name": "VIP", "minGrowth": 0, "discountRate": "1.2", "pointsMultiplier": "1"}
+        ], "growthPerYuan": "1", "pointsPerYuan": "1"}}));
+        let e = check(&bad_rate, 0).unwrap_err();
+        assert_eq!(e.code(), "INVALID_INPUT");
+        assert_eq!(e.body().details["field"], "levels.discountRate");
+
+        let negative_fee = rules(
+            json!({"shipping": {"express": [{"shopId": "self", "basis": "piece",
+            "rules": [{"first": 1, "firstFee": -1, "additional": 1, "additionalFee": 0}]}]}}),
+        );
+        assert_eq!(check(&negative_fee, 0).unwrap_err().code(), "INVALID_INPUT");
+
+        let no_points = rules(json!({"points": {"pointsPerYuan": 0, "maxShare": "0.5"}}));
+        assert_eq!(check(&no_points, 0).unwrap_err().code(), "INVALID_INPUT");
+    }
+
+    #[test]
+    fn the_probe_accepts_rules_a_shopper_may_merely_not_meet() {
+        // No default express rule (some regions undeliverable), a slot in the
+        // past, a pickup store: situations of a cart, not faults of the rules.
+        let ok = rules(json!({
+            "member": {"levels": [{"levelId": "gold", "name": "黄金", "minGrowth": 2000,
+                "discountRate": "0.95", "freeShipping": true, "pointsMultiplier": "1.5"}],
+                "growthPerYuan": "1", "pointsPerYuan": "1"},
+            "points": {"pointsPerYuan": 100, "maxShare": "0.3"},
+            "shipping": {
+                "express": [{"shopId": "self", "basis": "weight", "freeOver": 9900,
+                    "rules": [{"regions": ["31"], "first": 1000, "firstFee": 800, "additional": 500, "additionalFee": 200}]}],
+                "pickupStores": ["store-1"],
+                "sameCity": {"tiers": [{"maxMeters": 3000, "fee": 500}],
+                    "slots": [{"slotId": "s1", "startsAt": 0, "endsAt": 3600, "surcharge": 300}],
+                    "late": {"tiers": [{"afterMinutes": 1, "compensation": {"kind": "shareOfGoods", "rate": "0.5"}}], "cap": 2000}}
+            }
+        }));
+        check(&ok, 1_800_000_000).unwrap();
+    }
+}

@@ -101,11 +101,27 @@ async fn a_rule_the_core_refuses_is_not_saved_and_the_previous_one_stays() {
     let before = stored_rules(&app).await;
 
     // A discount rate over 1: the core's code and field.
-    let (_, mut program) = c.get("/admin/api/member-program").await;
-    program["levels"][1]["discountRate"] = json!("1.2");
-    let (s, v) = c.put("/admin/api/member-program", program).await;
+    let (_, program) = c.get("/admin/api/member-program").await;
+    let mut over = program.clone();
+    over["levels"][1]["discountRate"] = json!("1.2");
+    let (s, v) = c.put("/admin/api/member-program", over).await;
     assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
     assert_eq!(v["details"]["field"], "levels.discountRate", "{v}");
+    // Two levels with one id: what no schema can say is 422.
+    let mut twice = program.clone();
+    twice["levels"][1]["levelId"] = json!("normal");
+    let (s, v) = c.put("/admin/api/member-program", twice).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("RULES_INCONSISTENT")),
+        "{v}"
+    );
+    assert_eq!(v["details"]["id"], "normal", "{v}");
+    // A multiplier with more than 6 decimals.
+    let mut fine = program.clone();
+    fine["levels"][0]["pointsMultiplier"] = json!("1.0000001");
+    let (s, v) = c.put("/admin/api/member-program", fine).await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
 
     // A late-delivery share over 1 inside same-city delivery.
     let rule = json!({"rule": {
@@ -123,7 +139,7 @@ async fn a_rule_the_core_refuses_is_not_saved_and_the_previous_one_stays() {
         )
         .await;
     assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
-    assert_eq!(v["details"]["field"], "points.maxShare", "{v}");
+    assert_eq!(v["details"]["field"], "maxShare", "{v}");
 
     // Bounds at the edge: a negative fee, a bad region code, an empty body.
     let (_, mut express) = c.get("/admin/api/delivery/express").await;
@@ -132,6 +148,15 @@ async fn a_rule_the_core_refuses_is_not_saved_and_the_previous_one_stays() {
     assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
     let (s, v) = c.put("/admin/api/delivery/same-city", json!({})).await;
     assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+    // A slot that ends before it starts.
+    let backwards = json!({"rule": {"tiers": [{"maxMeters": 3000, "fee": 500}],
+        "slots": [{"slotId": "s1", "startsAt": 4_000_003_600i64, "endsAt": 4_000_000_000i64}]}});
+    let (s, v) = c.put("/admin/api/delivery/same-city", backwards).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("RULES_INCONSISTENT")),
+        "{v}"
+    );
 
     assert_eq!(stored_rules(&app).await, before);
     let (_, g) = c.get("/admin/api/member-program").await;

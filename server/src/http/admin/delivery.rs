@@ -11,8 +11,9 @@ use mall_core::Money;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::members::count;
+use super::members::{core_value, count, decimal_text, distinct, id, ID_PATTERN};
 use super::{page, Staff};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
 use crate::http::{input, Access, Api};
@@ -28,7 +29,6 @@ pub const MAX_BLOCK: i64 = 1_000_000;
 /// One delivery fee, surcharge or threshold: ¥100,000.
 pub const MAX_FEE: i64 = 10_000_000;
 pub const MAX_STORES: usize = 50;
-pub const MAX_ID: usize = 32;
 pub const MAX_TIERS: usize = 20;
 pub const MAX_METERS: i64 = 200_000;
 pub const MAX_SLOTS: usize = 100;
@@ -36,8 +36,6 @@ pub const MAX_LEAD_MINUTES: i64 = 10_080;
 pub const MAX_LATE_TIERS: usize = 10;
 /// Unix seconds up to 2100-01-01.
 pub const MAX_TIME: i64 = 4_102_444_800;
-/// An id: letters, digits, `-` and `_`.
-pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,32}$";
 /// A region code prefix: 2 to 6 digits.
 pub const REGION_PATTERN: &str = "^[0-9]{2,6}$";
 
@@ -85,28 +83,6 @@ fn fee(field: &str, m: Money) -> ApiResult<()> {
     input::range(field, m.as_fen(), 0, MAX_FEE).map(|_| ())
 }
 
-fn id(field: &str, v: &str) -> ApiResult<()> {
-    let ok = (1..=MAX_ID).contains(&v.len())
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !ok {
-        return Err(ApiError::invalid(
-            field,
-            format!("1 to {MAX_ID} letters, digits, - or _"),
-        ));
-    }
-    Ok(())
-}
-
-fn unique<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> ApiResult<()> {
-    let mut seen: Vec<&str> = ids.collect();
-    seen.sort_unstable();
-    if seen.windows(2).any(|w| w[0] == w[1]) {
-        return Err(ApiError::invalid(field, "duplicate id"));
-    }
-    Ok(())
-}
-
 async fn rules(state: &AppState) -> ApiResult<mall_core::ShopRules> {
     let mut conn = state.db.pool.acquire().await?;
     Ok(shop_rules::load(&mut conn).await?)
@@ -133,12 +109,14 @@ fn check_express(templates: &[ExpressTemplate]) -> ApiResult<()> {
             format!("at most {MAX_TEMPLATES}"),
         ));
     }
-    unique(
+    for t in templates {
+        id("templates.shopId", &t.shop_id)?;
+    }
+    distinct(
         "templates.shopId",
         templates.iter().map(|t| t.shop_id.as_str()),
     )?;
     for t in templates {
-        id("templates.shopId", &t.shop_id)?;
         if t.rules.is_empty() || t.rules.len() > MAX_EXPRESS_RULES {
             return Err(ApiError::invalid(
                 "templates.rules",
@@ -215,7 +193,11 @@ async fn put_pickup(
     for s in &b.stores {
         id("stores", s)?;
     }
-    unique("stores", b.stores.iter().map(String::as_str))?;
+    let mut sorted: Vec<&str> = b.stores.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(ApiError::invalid("stores", "each store once"));
+    }
     let saved =
         shop_rules::replace(&state.db, Section::Pickup(b.stores), &who, crate::db::now()).await?;
     Ok(Json(json!({"stores": saved.shipping.pickup_stores})))
@@ -254,15 +236,21 @@ fn check_same_city(r: &SameCityRule) -> ApiResult<()> {
             format!("at most {MAX_SLOTS}"),
         ));
     }
-    unique(
-        "rule.slots.slotId",
-        r.slots.iter().map(|s| s.slot_id.as_str()),
-    )?;
     for s in &r.slots {
         id("rule.slots.slotId", &s.slot_id)?;
         input::range("rule.slots.startsAt", s.starts_at, 0, MAX_TIME)?;
-        input::range("rule.slots.endsAt", s.ends_at, s.starts_at + 1, MAX_TIME)?;
+        input::range("rule.slots.endsAt", s.ends_at, 0, MAX_TIME)?;
         fee("rule.slots.surcharge", s.surcharge)?;
+    }
+    distinct(
+        "rule.slots.slotId",
+        r.slots.iter().map(|s| s.slot_id.as_str()),
+    )?;
+    if let Some(s) = r.slots.iter().find(|s| s.ends_at <= s.starts_at) {
+        return Err(ApiError::with_details(
+            Code::RulesInconsistent,
+            json!({"field": "rule.slots.endsAt", "id": s.slot_id}),
+        ));
     }
     count("rule.leadMinutes", r.lead_minutes, 0, MAX_LEAD_MINUTES)?;
     if let Some(m) = r.free_over {
@@ -296,8 +284,18 @@ fn check_same_city(r: &SameCityRule) -> ApiResult<()> {
 async fn put_same_city(
     State(state): State<AppState>,
     who: Staff<page::Delivery>,
-    ApiJson(b): ApiJson<SameCityBody>,
+    ApiJson(v): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
+    if let Some(tiers) = v["rule"]["late"]["tiers"].as_array() {
+        for t in tiers {
+            decimal_text(
+                "rule.late.tiers.compensation.rate",
+                &t["compensation"]["rate"],
+                1,
+            )?;
+        }
+    }
+    let b: SameCityBody = core_value(v)?;
     if let Some(r) = &b.rule {
         check_same_city(r)?;
     }
@@ -328,7 +326,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             let template = obj(
                 &["shopId", "basis", "rules"],
                 json!({
-                    "shopId": ident(),
+                    "shopId": {"type": "string", "pattern": ID_PATTERN, "description": "distinct among the templates (422 RULES_INCONSISTENT otherwise)"},
                     "basis": {"enum": ["piece", "weight"]},
                     "rules": {"type": "array", "minItems": 1, "maxItems": MAX_EXPRESS_RULES, "items": rule},
                     "freeOver": or_null(fee())
@@ -347,16 +345,18 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             let slot = obj(
                 &["slotId", "startsAt", "endsAt"],
                 json!({
-                    "slotId": ident(),
+                    "slotId": {"type": "string", "pattern": ID_PATTERN, "description": "distinct among the slots (422 RULES_INCONSISTENT otherwise)"},
                     "startsAt": range(0, MAX_TIME),
-                    "endsAt": {"type": "integer", "format": "int64", "maximum": MAX_TIME, "description": "after startsAt"},
+                    "endsAt": {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_TIME,
+                               "description": "after startsAt (422 RULES_INCONSISTENT otherwise)"},
                     "surcharge": fee(),
                     "full": {"type": "boolean", "default": false}
                 }),
             );
             let compensation = json!({"oneOf": [
                 obj(&["kind", "amount"], json!({"kind": {"const": "fixed"}, "amount": fee()})),
-                obj(&["kind"], json!({"kind": {"const": "deliveryFee"}})),
+                // (the core ignores other fields beside this kind)
+                json!({"type": "object", "required": ["kind"], "properties": {"kind": {"const": "deliveryFee"}}}),
                 obj(&["kind", "rate"], json!({"kind": {"const": "shareOfGoods"}, "rate": ratio_schema(1, "0.1")}))
             ]});
             let late = obj(

@@ -5,11 +5,12 @@
 
 use axum::extract::State;
 use axum::Json;
-use mall_core::{MemberProgram, PointsRule, Ratio};
+use mall_core::{MemberProgram, PointsRule};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{page, Staff};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::{input, Access, Api};
@@ -24,8 +25,8 @@ pub const MAX_LEVEL_ID: usize = 32;
 pub const MAX_LEVEL_NAME: usize = 20;
 pub const MAX_GROWTH: i64 = 1_000_000_000;
 /// Growth or points earned per yuan, and a level's points multiplier, at most.
-pub const MAX_EARN_RATE: i64 = 1000;
-pub const MAX_POINTS_MULTIPLIER: i64 = 100;
+pub const MAX_EARN_RATE: u32 = 1000;
+pub const MAX_POINTS_MULTIPLIER: u32 = 100;
 pub const MAX_POINTS_PER_YUAN: i64 = 1_000_000;
 
 pub fn routes(api: Api) -> Api {
@@ -80,55 +81,132 @@ async fn program(
     Ok(Json(load_program(&state).await?))
 }
 
-/// A ratio at most `max`.
-pub fn ratio_at_most(field: &str, r: Ratio, max: i64) -> ApiResult<()> {
-    let limit: Ratio = max.to_string().parse().map_err(ApiError::Rule)?;
-    if r > limit {
-        return Err(ApiError::invalid(field, format!("at most {max}")));
-    }
-    Ok(())
-}
-
 /// A count the core takes as u64, within `min..=max`.
 pub fn count(field: &str, v: u64, min: i64, max: i64) -> ApiResult<()> {
     input::range(field, i64::try_from(v).unwrap_or(i64::MAX), min, max).map(|_| ())
 }
 
-fn check_program(p: &MemberProgram) -> ApiResult<()> {
+/// The language of a rate or multiplier string: `0` or an integer without a
+/// leading zero, with 1 to 6 decimals, from 0 to `max` (1, 100 or 1000). The
+/// same language as [`decimal_pattern`], so what the document allows the
+/// server takes and the core can read.
+pub fn decimal_text(field: &str, v: &Value, max: u32) -> ApiResult<()> {
+    let Some(s) = v.as_str() else {
+        return Ok(()); // not a string: the core's type says so
+    };
+    let bad = || {
+        ApiError::invalid(
+            field,
+            format!("a decimal string from 0 to {max} with at most 6 decimals, e.g. \"0.95\""),
+        )
+    };
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || int.len() > 4 || (int.len() > 1 && int.starts_with('0')) {
+        return Err(bad());
+    }
+    if frac.is_some_and(|f| !digits(f) || f.len() > 6) {
+        return Err(bad());
+    }
+    let n: u32 = int.parse().map_err(|_| bad())?;
+    let fraction = frac.is_some_and(|f| f.bytes().any(|b| b != b'0'));
+    if n > max || (n == max && fraction) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// The JSON Schema pattern of [`decimal_text`].
+pub fn decimal_pattern(max: u32) -> String {
+    let below = match max {
+        1 => "0",
+        100 => "[1-9]?[0-9]",
+        1000 => "0|[1-9][0-9]{0,2}",
+        _ => unreachable!("decimal_pattern: 1, 100 or 1000"),
+    };
+    format!("^(({below})(\\.[0-9]{{1,6}})?|{max}(\\.0{{1,6}})?)$")
+}
+
+/// An id: 1 to 32 letters, digits, `-` or `_` ([`ID_PATTERN`]).
+pub fn id(field: &str, v: &str) -> ApiResult<()> {
+    let ok = (1..=MAX_LEVEL_ID).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(ApiError::invalid(
+            field,
+            format!("1 to {MAX_LEVEL_ID} letters, digits, - or _"),
+        ));
+    }
+    Ok(())
+}
+
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,32}$";
+
+/// Ids that must differ (levels, templates, slots): a repeated one is
+/// `422 RULES_INCONSISTENT {field, id}` (JSON Schema cannot say it).
+pub fn distinct<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> ApiResult<()> {
+    let mut seen: Vec<&str> = ids.collect();
+    seen.sort_unstable();
+    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+        return Err(ApiError::with_details(
+            Code::RulesInconsistent,
+            json!({"field": field, "id": w[0]}),
+        ));
+    }
+    Ok(())
+}
+
+/// The body as the core's type (its own error as INVALID_INPUT).
+pub fn core_value<T: serde::de::DeserializeOwned>(v: Value) -> ApiResult<T> {
+    serde_json::from_value(v).map_err(|e| ApiError::invalid("body", e.to_string()))
+}
+
+fn parse_program(v: Value) -> ApiResult<MemberProgram> {
+    if let Some(levels) = v["levels"].as_array() {
+        for l in levels {
+            decimal_text("levels.discountRate", &l["discountRate"], 1)?;
+            decimal_text(
+                "levels.pointsMultiplier",
+                &l["pointsMultiplier"],
+                MAX_POINTS_MULTIPLIER,
+            )?;
+        }
+    }
+    decimal_text("growthPerYuan", &v["growthPerYuan"], MAX_EARN_RATE)?;
+    decimal_text("pointsPerYuan", &v["pointsPerYuan"], MAX_EARN_RATE)?;
+    let mut p: MemberProgram = core_value(v)?;
     if p.levels.len() > MAX_LEVELS {
         return Err(ApiError::invalid(
             "levels",
             format!("at most {MAX_LEVELS} levels"),
         ));
     }
-    for l in &p.levels {
-        let id = input::line("levels.levelId", &l.level_id, 1, MAX_LEVEL_ID)?;
-        if id != l.level_id || id == "none" {
-            return Err(ApiError::invalid(
-                "levels.levelId",
-                "no surrounding spaces; \"none\" is reserved",
-            ));
+    for l in &mut p.levels {
+        id("levels.levelId", &l.level_id)?;
+        if l.level_id == "none" {
+            return Err(ApiError::invalid("levels.levelId", "\"none\" is reserved"));
         }
-        input::line("levels.name", &l.name, 1, MAX_LEVEL_NAME)?;
+        l.name = input::line("levels.name", &l.name, 1, MAX_LEVEL_NAME)?;
         count("levels.minGrowth", l.min_growth, 0, MAX_GROWTH)?;
-        ratio_at_most(
-            "levels.pointsMultiplier",
-            l.points_multiplier,
-            MAX_POINTS_MULTIPLIER,
-        )?;
     }
-    ratio_at_most("growthPerYuan", p.growth_per_yuan, MAX_EARN_RATE)?;
-    ratio_at_most("pointsPerYuan", p.points_per_yuan, MAX_EARN_RATE)?;
-    Ok(())
+    distinct(
+        "levels.levelId",
+        p.levels.iter().map(|l| l.level_id.as_str()),
+    )?;
+    Ok(p)
 }
 
 async fn put_program(
     State(state): State<AppState>,
     who: Staff<page::Members>,
-    ApiJson(b): ApiJson<MemberProgram>,
+    ApiJson(b): ApiJson<Value>,
 ) -> ApiResult<Json<MemberProgram>> {
-    check_program(&b)?;
-    let saved = shop_rules::replace(&state.db, Section::Member(b), &who, crate::db::now()).await?;
+    let p = parse_program(b)?;
+    let saved = shop_rules::replace(&state.db, Section::Member(p), &who, crate::db::now()).await?;
     Ok(Json(saved.member))
 }
 
@@ -145,8 +223,10 @@ async fn points(State(state): State<AppState>, _s: Staff<page::Members>) -> ApiR
 async fn put_points(
     State(state): State<AppState>,
     who: Staff<page::Members>,
-    ApiJson(b): ApiJson<PointsRule>,
+    ApiJson(v): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
+    decimal_text("maxShare", &v["maxShare"], 1)?;
+    let b: PointsRule = core_value(v)?;
     count("pointsPerYuan", b.points_per_yuan, 1, MAX_POINTS_PER_YUAN)?;
     let saved = shop_rules::replace(&state.db, Section::Points(b), &who, crate::db::now()).await?;
     Ok(Json(json!({
@@ -177,14 +257,15 @@ async fn list(
             .map(|k| input::line("q", k, 0, input::MAX_KEYWORD))
             .transpose()?
             .filter(|k| !k.is_empty());
-    let level = q
-        .level
-        .as_deref()
-        .map(|l| input::line("level", l, 0, MAX_LEVEL_ID))
-        .transpose()?
-        .filter(|l| !l.is_empty());
+    let level = match q.level.as_deref() {
+        None | Some("") => None,
+        Some(l) => {
+            id("level", l)?;
+            Some(l.to_string())
+        }
+    };
     let sort = match q.sort.as_deref() {
-        None | Some("") | Some("newest") => Sort::Newest,
+        None | Some("newest") => Sort::Newest,
         Some("spend") => Sort::Spend,
         Some("lastOrder") => Sort::LastOrder,
         Some(_) => return Err(ApiError::invalid("sort", "newest, spend or lastOrder")),
@@ -213,10 +294,10 @@ async fn one(
     Ok(Json(d))
 }
 
-/// A decimal string at most `max` (a rate or multiplier).
-pub fn ratio_schema(max: i64, example: &str) -> Value {
-    json!({"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$", "example": example,
-           "description": format!("a non-negative decimal string, at most {max}")})
+/// A decimal string at most `max` (1, 100 or 1000; [`decimal_text`]).
+pub fn ratio_schema(max: u32, example: &str) -> Value {
+    json!({"type": "string", "pattern": decimal_pattern(max), "example": example,
+           "description": format!("a decimal string from 0 to {max}, at most 6 decimals")})
 }
 
 /// The OpenAPI bodies of this page's writes.
@@ -224,7 +305,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     use crate::http::openapi::{line, obj, range};
     let rate = || {
         let mut r = ratio_schema(1, "0.95");
-        r["description"] = json!("a share of the price, \"0\" to \"1\" (\"0.95\" = 9.5折); the core refuses more (INVALID_INPUT, field levels.discountRate)");
+        r["description"] = json!("a share of the price, \"0\" to \"1\" (\"0.95\" = 9.5折)");
         r
     };
     Some(match (method, path) {
@@ -238,7 +319,8 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
                     "pointsMultiplier",
                 ],
                 json!({
-                    "levelId": {"type": "string", "minLength": 1, "maxLength": MAX_LEVEL_ID, "not": {"const": "none"}},
+                    "levelId": {"type": "string", "pattern": ID_PATTERN, "not": {"const": "none"},
+                                "description": "distinct among the levels (422 RULES_INCONSISTENT otherwise)"},
                     "name": line(1, MAX_LEVEL_NAME),
                     "minGrowth": range(0, MAX_GROWTH),
                     "discountRate": rate(),
@@ -279,7 +361,7 @@ pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
             q("q", line(0, MAX_KEYWORD), false),
             q(
                 "level",
-                json!({"type": "string", "maxLength": MAX_LEVEL_ID, "example": "gold",
+                json!({"type": "string", "pattern": "^[A-Za-z0-9_-]{0,32}$", "example": "gold",
                        "description": "a level id (the level the core computes from growth), or none (below every level); an unknown id matches nobody"}),
                 false,
             ),
