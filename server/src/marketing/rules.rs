@@ -94,6 +94,26 @@ pub fn check(rules: &ShopRules, now: i64) -> Result<()> {
             .iter()
             .map(|p| p.promotion_id.as_str()),
     )?;
+    let windows = rules
+        .campaigns
+        .iter()
+        .map(|c| (c.starts_at, c.ends_at))
+        .chain(
+            rules
+                .item_promotions
+                .iter()
+                .map(|p| (p.starts_at, p.ends_at)),
+        );
+    for (starts, ends) in windows {
+        if let (Some(s), Some(e)) = (starts, ends) {
+            if e <= s {
+                return Err(MarketingError::Invalid(
+                    "endsAt",
+                    "must be after startsAt".into(),
+                ));
+            }
+        }
+    }
     mall_core::promotion::validate(&rules.item_promotions, &rules.campaigns)?;
     mall_core::quote(&probe(rules, now))?;
     Ok(())

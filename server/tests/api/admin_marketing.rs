@@ -132,6 +132,14 @@ async fn a_rule_the_core_refuses_is_not_saved_and_a_good_one_replaces_only_its_s
         {"campaignId": "x", "rule": {"kind": "amountOff", "tiers": [{"threshold": 100, "amount": 1}]}}]});
     let (s, _) = c.put("/admin/api/marketing/campaigns", twice).await;
     assert_eq!(s, 400);
+    let backwards = json!({"items": [{"campaignId": "x", "startsAt": 2000, "endsAt": 1000,
+        "rule": {"kind": "amountOff", "tiers": [{"threshold": 100, "amount": 1}]}}]});
+    let (s, v) = c.put("/admin/api/marketing/campaigns", backwards).await;
+    assert_eq!(
+        (s, v["details"]["field"].as_str()),
+        (400, Some("endsAt")),
+        "{v}"
+    );
     let (_, v) = c.get("/admin/api/marketing/campaigns").await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
     assert_eq!(v["items"][0]["campaignId"], "full-reduction");
