@@ -106,3 +106,27 @@ test('the member list shows the spend of paid orders', (t) => guard(t, async () 
   await page.click(tid(`member-row-${me.id}`));
   await page.locator(tid('member-detail-spend')).waitFor();
 }));
+
+test('a pickup store and a same-city tier typed in the UI are offered at the next quote', (t) => guard(t, async () => {
+  await page.goto(`${server.base}/admin/delivery?tab=pickup`);
+  await page.locator(tid('pickup-new')).waitFor();
+  await fill(page, 'pickup-new', 'store-east');
+  await page.click(tid('pickup-add'));
+  await page.click(tid('pickup-save'));
+  await page.locator('.el-message--success').filter({ hasText: '自提门店已保存' }).waitFor();
+  assert.ok((await owner.get('/delivery/pickup')).stores.includes('store-east'));
+  const items = [{ skuId: 1, quantity: 1 }];
+  const pickup = await shopper('POST', '/api/checkout/quote', { items, delivery: { kind: 'pickup', storeId: 'store-east' } });
+  assert.equal(pickup.shipping.shops[0].freeReason, 'pickup');
+
+  await page.click(tid('tab-same-city'));
+  await page.locator(tid('same-city-enabled')).click();
+  await page.click(tid('tier-add'));
+  await fill(page, 'tier-fee-0', '5.5');
+  await page.click(tid('same-city-save'));
+  await page.locator('.el-message--success').filter({ hasText: '同城配送已保存' }).waitFor();
+  const { rule } = await owner.get('/delivery/same-city');
+  assert.deepEqual(rule.tiers, [{ maxMeters: 3000, fee: 550 }]);
+  const q = await shopper('POST', '/api/checkout/quote', { items, delivery: { kind: 'sameCity', distanceMeters: 2000 } });
+  assert.equal(q.shipping.fee, 550);
+}));
