@@ -416,6 +416,28 @@ mod tests {
     }
 
     #[test]
+    fn a_category_scope_sees_todays_categories_of_the_skus() {
+        let r = rules(
+            json!([{"campaignId": "c", "scope": {"kind": "categories", "ids": ["9"]},
+            "rule": {"kind": "amountOff", "tiers": [{"threshold": 10000, "amount": 1000}]}}]),
+        );
+        let orders = vec![
+            order(1, vec![line("1", 1, 2, 5000, None)]),
+            order(2, vec![line("1", 2, 2, 5000, None)]),
+        ];
+        let mut facts = BTreeMap::new();
+        facts.insert(
+            1,
+            SkuFacts {
+                shop_id: "self".into(),
+                category_ids: vec!["3".into(), "9".into()],
+            },
+        );
+        let w = replay(&orders, &facts, &ShopRules::default(), &r, None);
+        assert_eq!((w.touched, w.discount_cost_proposed), (1, 1000));
+    }
+
+    #[test]
     fn windows_are_ignored_so_a_future_campaign_is_replayed_as_if_running() {
         let mut r = full_100_minus_10();
         r.campaigns[0].starts_at = Some(2_000_000_000);

@@ -297,7 +297,19 @@ async fn roi_of_the_seeded_campaign_is_its_orders_gmv_over_its_discount() {
     assert_eq!(r["cost"], 2000);
     // 23800 / 2000 = 11.9
     assert_eq!(r["roi"], "11.90");
-    assert_eq!(orders.len(), 3);
+    // Half of that order refunded (as a succeeded refund records it): GMV net of it.
+    app.exec(&format!(
+        "UPDATE orders SET refunded_amount = 11900 WHERE id = {}",
+        orders[2]
+    ))
+    .await;
+    let (_, roi) = c.get("/admin/api/marketing/roi").await;
+    let r = &roi["campaigns"]["full-reduction"];
+    assert_eq!(
+        (r["gmv"].as_i64(), r["roi"].as_str()),
+        (Some(11900), Some("5.95")),
+        "{roi}"
+    );
 }
 
 #[tokio::test]
