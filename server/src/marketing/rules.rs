@@ -13,12 +13,15 @@ use super::{MarketingError, Result};
 use crate::catalog::pricing::RULES_KEY;
 use crate::db::Db;
 
-/// The stored rules as JSON (an empty object when none are stored).
-async fn stored(conn: &mut AnyConnection) -> Result<Value> {
-    let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(RULES_KEY)
-        .fetch_optional(conn)
-        .await?;
+/// The stored rules as JSON (an empty object when none are stored); `lock`
+/// is `Db::for_update()` inside a read-modify-write (PostgreSQL then holds the
+/// row until commit, so a concurrent change of another section is not lost).
+async fn stored(conn: &mut AnyConnection, lock: &str) -> Result<Value> {
+    let text: Option<String> =
+        sqlx::query_scalar(&format!("SELECT value FROM settings WHERE key = $1{lock}"))
+            .bind(RULES_KEY)
+            .fetch_optional(conn)
+            .await?;
     Ok(match text {
         Some(t) => serde_json::from_str(&t)?,
         None => Value::Object(Default::default()),
@@ -27,7 +30,7 @@ async fn stored(conn: &mut AnyConnection) -> Result<Value> {
 
 /// The merchant's rules as stored (activities live in their own tables).
 pub async fn current(conn: &mut AnyConnection) -> Result<ShopRules> {
-    Ok(serde_json::from_value(stored(conn).await?)?)
+    Ok(serde_json::from_value(stored(conn, "").await?)?)
 }
 
 /// A one-line cart the core prices under `rules`: the core validates every
@@ -138,7 +141,7 @@ impl Section {
 /// transaction. Answers (before, after) of that section.
 pub async fn replace(db: &Db, section: Section, now: i64) -> Result<(Value, Value)> {
     let mut tx = db.begin_write().await?;
-    let mut value = stored(&mut tx).await?;
+    let mut value = stored(&mut tx, db.for_update()).await?;
     let key = section.key();
     let new = match &section {
         Section::Campaigns(c) => serde_json::to_value(c)?,
