@@ -17,7 +17,10 @@
 #      from Debian's packages and started on 127.0.0.1 by scripts/start-postgres.sh
 #      (WITH_POSTGRES=0 skips that part)
 #   6. the merchant console (console/): built by scripts/build-console.sh, its
-#      types checked (vue-tsc), unit tests, the shell's bundle-size budget
+#      types checked (vue-tsc), unit tests, the shell's bundle-size budget, and
+#      its browser tests: playwright-core driving Debian's chromium (installed
+#      with fonts-noto-cjk by scripts/install-browser.sh), each file against its
+#      own server on a fresh SQLite database
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/cargo-path.sh
@@ -48,5 +51,8 @@ bash scripts/console-size.sh
 step "mini-program end to end: the pages against the real server binary"
 cargo build -p mall-server --features demo
 MALL_SERVER_BIN=${CARGO_TARGET_DIR:-target}/debug/mall-server npm run test:e2e
+step "merchant console in Chromium: every page and flow against the real server (playwright-core, Debian's chromium)"
+bash scripts/install-browser.sh
+(cd console && MALL_SERVER_BIN=$PWD/../${CARGO_TARGET_DIR:-target}/debug/mall-server npm run test:browser)
 step "server: HTTP suite on SQLite and PostgreSQL"
 WITH_POSTGRES=${WITH_POSTGRES:-1} bash scripts/test-server.sh

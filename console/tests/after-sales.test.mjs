@@ -3,7 +3,7 @@
 // second request is rejected with a reason.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, launchBrowser, onFailure, openConsole, placeOrder, requestRefund, staffClient, startServer, tid } from './harness.mjs';
+import { apiLogin, launchBrowser, openConsole, placeOrder, requestRefund, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 let server;
 let browser;
@@ -29,14 +29,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function guard(t, f) {
-  try {
-    await f();
-  } catch (e) {
-    await onFailure(t, page);
-    throw e;
-  }
-}
+const guard = (t, f) => guarded(t, page, f);
 const yuan = (fen) => `¥${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 
 test('the queue lists the requests; the detail shows the core refund amount; approving starts the refund', (t) => guard(t, async () => {

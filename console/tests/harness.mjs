@@ -217,6 +217,16 @@ export async function choose(page, id, ...texts) {
 }
 
 /** Saves a screenshot when a test fails (console/test-results/). */
+/** Run a test's body; on failure keep a screenshot of `page` (onFailure). */
+export async function guarded(t, page, f) {
+  try {
+    await f();
+  } catch (e) {
+    await onFailure(t, page);
+    throw e;
+  }
+}
+
 export async function onFailure(t, page) {
   if (!page) return;
   const dir = join(ROOT, 'console', 'test-results');

@@ -3,7 +3,7 @@
 // with its rule and the server stores its amounts as fen.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, fill, launchBrowser, onFailure, openConsole, placeOrder, staffClient, startServer, tid } from './harness.mjs';
+import { apiLogin, fill, launchBrowser, openConsole, placeOrder, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 const NUTS_750G = 15; // list price ¥129.00
 let server;
@@ -25,14 +25,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function guard(t, f) {
-  try {
-    await f();
-  } catch (e) {
-    await onFailure(t, page);
-    throw e;
-  }
-}
+const guard = (t, f) => guarded(t, page, f);
 
 test('a 满100减10 campaign is saved after its what-if shows the hand-computed cost', (t) => guard(t, async () => {
   await page.locator(tid('campaign-row-full-reduction')).waitFor();

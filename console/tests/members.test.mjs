@@ -4,7 +4,7 @@
 // makes the next quote's express free; the member list shows the spend.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, fill, launchBrowser, onFailure, openConsole, placeOrder, shopperClient, staffClient, startServer, tid } from './harness.mjs';
+import { apiLogin, fill, launchBrowser, openConsole, placeOrder, shopperClient, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 let server;
 let browser;
@@ -25,14 +25,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function guard(t, f) {
-  try {
-    await f();
-  } catch (e) {
-    await onFailure(t, page);
-    throw e;
-  }
-}
+const guard = (t, f) => guarded(t, page, f);
 
 /** The demo shopper's quote for one white tee (¥59) by express to their address. */
 async function quoteTee() {

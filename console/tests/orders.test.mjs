@@ -4,7 +4,7 @@
 // over by its write-off code; the export reaches 100% and its CSV has every order.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, choose, fill, launchBrowser, onFailure, openConsole, placeOrder, staffClient, startServer, tid } from './harness.mjs';
+import { apiLogin, choose, fill, launchBrowser, openConsole, placeOrder, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 let server;
 let browser;
@@ -29,14 +29,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function guard(t, f) {
-  try {
-    await f();
-  } catch (e) {
-    await onFailure(t, page);
-    throw e;
-  }
-}
+const guard = (t, f) => guarded(t, page, f);
 const status = async (o) => (await owner.get(`/orders/${o.id}`)).status;
 
 test('the 待发货 tab lists the paid orders with their count', (t) => guard(t, async () => {

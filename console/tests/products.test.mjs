@@ -4,7 +4,7 @@
 // (a ledger row).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, choose, fill, launchBrowser, onFailure, openConsole, staffClient, startServer, tid } from './harness.mjs';
+import { apiLogin, choose, fill, launchBrowser, openConsole, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 let server;
 let browser;
@@ -23,14 +23,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function guard(t, f) {
-  try {
-    await f();
-  } catch (e) {
-    await onFailure(t, page);
-    throw e;
-  }
-}
+const guard = (t, f) => guarded(t, page, f);
 
 test('the editor turns 颜色 × 尺码 into a 2 × 3 SKU matrix and saves prices as fen', (t) => guard(t, async () => {
   await page.locator(tid('product-editor')).waitFor();

@@ -3,7 +3,7 @@
 // the audit log shows both writes with their before → after.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, choose, fill, launchBrowser, onFailure, openConsole, staffClient, startServer, tid } from './harness.mjs';
+import { apiLogin, choose, fill, launchBrowser, openConsole, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 let server;
 let browser;
@@ -21,14 +21,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function guard(t, f) {
-  try {
-    await f();
-  } catch (e) {
-    await onFailure(t, page);
-    throw e;
-  }
-}
+const guard = (t, f) => guarded(t, page, f);
 
 test('creating an operator from the console; they sign in and see 商品 but not 设置', (t) => guard(t, async () => {
   await page.click(tid('staff-new'));

@@ -76,6 +76,9 @@ export type ErrorCode =
   | 'EVENT_UNKNOWN'
   | 'EVENT_INVALID'
   | 'EXPORT_NOT_READY'
+  | 'UPLOAD_NOT_IMAGE'
+  | 'DATE_RANGE_INVALID'
+  | 'CSV_INVALID'
 ;
 
 declare const codes: { readonly [C in ErrorCode]: { status: number; message: string } };

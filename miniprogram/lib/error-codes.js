@@ -77,4 +77,7 @@ module.exports = {
   EVENT_UNKNOWN: { status: 400, message: '不支持的事件类型' },
   EVENT_INVALID: { status: 400, message: '事件数据有误' },
   EXPORT_NOT_READY: { status: 409, message: '导出尚未完成，请稍候' },
+  UPLOAD_NOT_IMAGE: { status: 422, message: '仅支持 PNG、JPEG、GIF、WebP 图片' },
+  DATE_RANGE_INVALID: { status: 422, message: '日期有误，或结束日期早于开始日期' },
+  CSV_INVALID: { status: 422, message: '文件格式有误：首行应为 订单号,快递公司,运单号，且至少一行、至多2000行' },
 };

@@ -56,6 +56,8 @@ pub struct Config {
     /// Start the shop's clock at this unix second (`MALL_CLOCK_START`, demo
     /// builds only: the browser tests pin their seeds to a known instant).
     pub clock_start: Option<i64>,
+    /// Where uploaded images are kept (`MALL_UPLOADS_DIR`, default `<data dir>/uploads`).
+    pub uploads_dir: PathBuf,
 }
 
 /// WeChat Pay v3, merchant side. Demo and tests: generated keys and the fake.
@@ -199,6 +201,7 @@ impl Config {
             templates: default_templates(),
             owner_password: TEST_OWNER_PASSWORD.into(),
             clock_start: None,
+            uploads_dir: std::env::temp_dir().join(format!("mall-uploads-{}", random_token(6))),
         }
     }
 
@@ -290,6 +293,9 @@ impl Config {
             jobs_every_secs: env_parse("MALL_JOBS_EVERY_SECS", 30)?,
             owner_password,
             clock_start,
+            uploads_dir: env("MALL_UPLOADS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("uploads")),
             templates: {
                 let mut t = default_templates();
                 for (k, var) in [

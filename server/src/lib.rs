@@ -16,6 +16,7 @@ pub mod exports;
 pub mod http;
 pub mod jobs;
 pub mod marketing;
+pub mod media;
 pub mod members;
 pub mod notify;
 pub mod orders;
@@ -195,7 +196,11 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         )
         .with_public_key_id(p.public_key.as_ref().map(|(id, _)| id.clone()))
     };
+    let media = Arc::new(media::LocalStore {
+        dir: config.uploads_dir.clone(),
+    });
     let state = AppState {
+        media,
         db,
         config: Arc::new(config),
         keys: Arc::new(keys),

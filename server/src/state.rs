@@ -15,4 +15,6 @@ pub struct AppState {
     pub keys: Arc<Keyring>,
     pub wechat: Arc<WeChatClient>,
     pub pay: Arc<PayClient>,
+    /// Uploaded images (a local directory unless configured otherwise).
+    pub media: Arc<dyn crate::media::MediaStore>,
 }

@@ -124,6 +124,9 @@ registry! {
     EventUnknown = "EVENT_UNKNOWN", BAD_REQUEST, "不支持的事件类型";
     EventInvalid = "EVENT_INVALID", BAD_REQUEST, "事件数据有误";
     ExportNotReady = "EXPORT_NOT_READY", CONFLICT, "导出尚未完成，请稍候";
+    UploadNotImage = "UPLOAD_NOT_IMAGE", UNPROCESSABLE_ENTITY, "仅支持 PNG、JPEG、GIF、WebP 图片";
+    DateRangeInvalid = "DATE_RANGE_INVALID", UNPROCESSABLE_ENTITY, "日期有误，或结束日期早于开始日期";
+    CsvInvalid = "CSV_INVALID", UNPROCESSABLE_ENTITY, "文件格式有误：首行应为 订单号,快递公司,运单号，且至少一行、至多2000行";
 }
 
 /// Codes the mini-program makes up itself (no server answer): network

@@ -25,6 +25,7 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
         .route("/admin/", get(|| async { file("index.html") }))
         .route("/admin/{*path}", get(asset))
+        .route("/uploads/{name}", get(super::admin::uploads::serve))
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

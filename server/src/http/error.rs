@@ -242,6 +242,22 @@ impl From<crate::catalog::manage::ManageError> for ApiError {
     }
 }
 
+/// The one mapping of the media capability's errors to HTTP.
+impl From<crate::media::MediaError> for ApiError {
+    fn from(e: crate::media::MediaError) -> Self {
+        use crate::media::MediaError;
+        match e {
+            MediaError::TooLarge => ApiError::PayloadTooLarge {
+                limit: crate::media::MAX_BYTES,
+            },
+            MediaError::NotImage(why) => {
+                ApiError::with_details(Code::UploadNotImage, json!({"reason": why}))
+            }
+            MediaError::Other(e) => ApiError::Internal(anyhow::anyhow!(e)),
+        }
+    }
+}
+
 /// The one mapping of the staff capability's errors to HTTP.
 impl From<crate::staff::StaffError> for ApiError {
     fn from(e: crate::staff::StaffError) -> Self {

@@ -166,6 +166,8 @@ pub fn router(state: AppState) -> Router {
     console::routes(api.router)
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // read_bounded is the one body limit (1 MiB; the image upload's 5 MiB).
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn(body::read_bounded))
         .layer(middleware::from_fn(serve::limit_head))
         .layer(middleware::from_fn(log_request))

@@ -462,8 +462,13 @@ fn responses(method: &str, path: &str) -> Value {
             "204" => "No content",
             _ => "OK",
         };
+        let media = if path.starts_with("/admin/api/") {
+            super::admin::openapi::response_media_type(path)
+        } else {
+            "application/json"
+        };
         let r = match schema {
-            Some(s) => json!({"description": desc, "content": {"application/json": {"schema": s}}}),
+            Some(s) => json!({"description": desc, "content": {media: {"schema": s}}}),
             None => json!({"description": desc}),
         };
         out.insert(status.to_string(), r);

@@ -448,3 +448,72 @@ async fn the_landing_page_links_the_console_and_unknown_admin_api_paths_stay_jso
         json!(["owner", "operator"])
     );
 }
+
+fn png_bytes(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 30, 30, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// An upload is judged by its bytes: a PNG named .txt is stored with its
+/// thumbnail and served with a year's cache; a script named .png is refused.
+#[tokio::test]
+async fn uploads_are_checked_by_content_stored_with_a_thumbnail_and_cached() {
+    let app = spawn_app().await;
+    let c = owner(&app).await;
+    let send = |bytes: Vec<u8>, name: &'static str| {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name)
+            .mime_str("text/plain")
+            .unwrap();
+        app.http
+            .post(format!("{}/admin/api/uploads", app.url))
+            .header("cookie", &c.cookie)
+            .header("x-csrf-token", &c.csrf)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+    };
+    let res = send(png_bytes(640, 480), "photo.txt").await.unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        (v["width"].as_i64(), v["height"].as_i64()),
+        (Some(640), Some(480))
+    );
+    let url = v["url"].as_str().unwrap();
+    assert!(url.starts_with("/uploads/") && url.ends_with(".png"), "{v}");
+    let got = app
+        .http
+        .get(format!("{}{url}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert!(got.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let thumb = app
+        .http
+        .get(format!("{}{}", app.url, v["thumbUrl"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let t = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((t.width(), t.height()), (320, 240));
+    let res = send(b"<script>alert(1)</script>".to_vec(), "x.png")
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "UPLOAD_NOT_IMAGE");
+    let (s, _) = app.get("/uploads/..%2Fsecrets.json", None).await;
+    assert_eq!(s, 404);
+    // Over 5 MiB: the error shape, before anything is decoded.
+    let res = send(vec![0x89; (5 << 20) + 1], "big.png").await.unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+}

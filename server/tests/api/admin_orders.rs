@@ -52,7 +52,12 @@ async fn orders_filter_by_status_phone_tail_and_date() {
         .await;
     assert_eq!(v["total"], 0);
     let (s, v) = c.get("/admin/api/orders?from=2025-02-30").await;
-    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")));
+    assert_eq!((s, v["code"].as_str()), (422, Some("DATE_RANGE_INVALID")));
+    let (s, v) = c
+        .get("/admin/api/orders?from=2025-03-02&to=2025-03-01")
+        .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("DATE_RANGE_INVALID")));
+    assert_eq!(v["details"]["field"], "to");
     let (s, v) = c.get("/admin/api/orders?phoneTail=12a4").await;
     assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")));
     // The detail carries the timeline: placed, then paid.

@@ -41,7 +41,7 @@ export function couponText(k: CouponKind): string {
     case 'noThreshold':
       return `无门槛减${formatFen(k.amount)}`;
     case 'percent':
-      return `${k.threshold ? `满${formatFen(k.threshold)}` : ''}${zhe(k.rate)}${k.cap ? `，最多减${formatFen(k.cap)}` : ''}`;
+      return `${k.threshold ? `满${formatFen(k.threshold)}打` : ''}${zhe(k.rate)}${k.cap ? `，最多减${formatFen(k.cap)}` : ''}`;
     case 'freeShipping':
       return `免邮${k.threshold ? `（满${formatFen(k.threshold)}）` : ''}`;
   }

@@ -18,6 +18,7 @@ pub mod session;
 pub mod settings;
 pub mod stats;
 pub mod stream;
+pub mod uploads;
 
 use std::marker::PhantomData;
 
@@ -46,9 +47,10 @@ pub fn routes(api: Api) -> Api {
     let api = after_sales::routes(api.tag("admin-after-sales"));
     let api = stats::routes(api.tag("admin-stats"));
     let api = stream::routes(api.tag("admin-stream"));
-    let api = marketing::routes(api.tag("admin-marketing"));
+    let api = uploads::routes(api.tag("admin-uploads"));
     let api = members::routes(api.tag("admin-members"));
     let api = delivery::routes(api.tag("admin-delivery"));
+    let api = marketing::routes(api.tag("admin-marketing"));
     settings::routes(api.tag("admin-settings"))
 }
 

@@ -33,18 +33,27 @@ fn username() -> Value {
     json!({"type": "string", "pattern": format!("^[A-Za-z0-9_.-]{{1,{MAX_USERNAME}}}$")})
 }
 
-/// A Beijing date (the handlers refuse other years than 2000–2199).
+/// The receiver phone's last four digits (empty: no filter).
+fn phone_tail() -> Value {
+    json!({"type": "string", "pattern": "^(?:[0-9]{4})?$", "example": "5678"})
+}
+
+/// A Beijing date (a day that does not exist, or a year outside 2000–2199,
+/// answers 422 DATE_RANGE_INVALID).
 pub fn date() -> Value {
     json!({"type": "string", "format": "date", "pattern": "^2[01][0-9]{2}-[01][0-9]-[0-3][0-9]$", "example": "2025-01-01"})
 }
 
+/// An image or video address: `http(s)://…` or a path on this server (`/…`),
+/// as `products::url` checks it (empty allowed when `min` is 0).
 fn url(min: usize) -> Value {
-    let mut v = line(min, MAX_URL);
-    v["description"] = json!(format!(
-        "an http(s) URL or a path on this server; {}",
-        v["description"].as_str().unwrap_or("")
-    ));
-    v
+    let start = if min == 0 {
+        r"^\s*(?:$|https?://|/)"
+    } else {
+        r"^\s*(?:https?://|/)"
+    };
+    json!({"allOf": [line(min, MAX_URL), {"type": "string", "pattern": start}],
+           "description": "an http(s) URL or a path on this server"})
 }
 
 fn product() -> Value {
@@ -135,17 +144,21 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         ),
         ("post", "/admin/api/orders/ship-csv") => json!({
             "type": "string",
-            "description": "CSV, UTF-8 (a BOM is fine): a header naming orderNo,carrier,trackingNo (or 订单号,快递公司,运单号), then 1 to 2000 rows; cells up to 64 characters"
+            "description": "CSV, UTF-8 (a BOM is fine): a header naming orderNo,carrier,trackingNo (or 订单号,快递公司,运单号), then 1 to 2000 rows; cells up to 64 characters (else 422 CSV_INVALID)"
         }),
         ("post", "/admin/api/exports/orders") => obj(
             &[],
             json!({
-                "status": {"enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]},
-                "from": date(), "to": date(), "orderNo": line(0, MAX_KEY),
-                "phoneTail": {"type": "string", "pattern": "^[0-9]{4}$"},
-                "delivery": {"enum": ["express", "pickup", "sameCity"]}
+                "status": or_null(json!({"enum": ["", "pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]})),
+                "from": or_null(date()), "to": or_null(date()), "orderNo": or_null(line(0, MAX_KEY)),
+                "phoneTail": or_null(phone_tail()),
+                "delivery": or_null(json!({"enum": ["", "express", "pickup", "sameCity"]}))
             }),
         ),
+        ("post", "/admin/api/uploads") => json!({
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary", "description": "PNG, JPEG, GIF or WebP (checked by content), at most 5 MiB and 8000 px a side"}}
+        }),
         ("post", "/admin/api/pickup/write-off") => {
             obj(&["code"], json!({"code": line(1, MAX_CODE)}))
         }
@@ -156,10 +169,19 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     })
 }
 
+/// The media type of a console route's success answer (JSON unless said here).
+pub fn response_media_type(path: &str) -> &'static str {
+    match path {
+        "/admin/api/exports/{id}/file" => "text/csv",
+        _ => "application/json",
+    }
+}
+
 /// The media type of a console route's body (JSON unless said here).
 pub fn request_media_type(path: &str) -> &'static str {
     match path {
         "/admin/api/orders/ship-csv" => "text/csv",
+        "/admin/api/uploads" => "multipart/form-data",
         _ => "application/json",
     }
 }
@@ -190,11 +212,7 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
             q("from", date(), false),
             q("to", date(), false),
             q("orderNo", line(0, MAX_KEY), false),
-            q(
-                "phoneTail",
-                json!({"type": "string", "pattern": "^[0-9]{4}$", "example": "5678"}),
-                false,
-            ),
+            q("phoneTail", phone_tail(), false),
             q(
                 "delivery",
                 json!({"enum": ["express", "pickup", "sameCity"]}),
@@ -248,6 +266,7 @@ pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         | ("post", "/admin/api/categories")
         | ("post", "/admin/api/products") => vec![("201", object())],
         ("post", "/admin/api/exports/orders") => vec![("202", object())],
+        ("post", "/admin/api/uploads") => vec![("201", object())],
         ("get", "/admin/api/exports/{id}/file") => vec![(
             "200",
             Some(json!({"type": "string", "description": "text/csv; charset=utf-8, with a BOM"})),

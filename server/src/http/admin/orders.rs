@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::{page, Staff};
 use crate::http::after_sales::Tracking;
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::merchant::{self, Batch, WriteOff};
@@ -74,15 +75,25 @@ struct ListQuery {
 
 /// `from`..=`to` Beijing dates as unix seconds [start, end).
 fn date_range(from: Option<&str>, to: Option<&str>) -> ApiResult<(Option<i64>, Option<i64>)> {
+    // Shaped like a date but not one (2025-02-30), or a range ending before it
+    // starts: well-formed, but nothing to filter by.
+    let bad = |field: &str, reason: &str| {
+        ApiError::with_details(
+            Code::DateRangeInvalid,
+            json!({"field": field, "reason": reason}),
+        )
+    };
     let parse = |field: &str, v: &str| {
         crate::clock::beijing_date_start(v)
-            .ok_or_else(|| ApiError::invalid(field, "a date YYYY-MM-DD (2000–2199)"))
+            .ok_or_else(|| bad(field, "a real date YYYY-MM-DD (2000–2199)"))
     };
+    let from = from.filter(|v| !v.is_empty());
+    let to = to.filter(|v| !v.is_empty());
     let start = from.map(|v| parse("from", v)).transpose()?;
     let end = to.map(|v| parse("to", v).map(|t| t + 86_400)).transpose()?;
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
-            return Err(ApiError::invalid("to", "on or after from"));
+            return Err(bad("to", "on or after from"));
         }
     }
     Ok((start, end))
@@ -280,7 +291,7 @@ async fn ship_csv(
                 FileError::Empty => "no rows",
                 FileError::TooManyRows => "at most 2000 rows",
             };
-            ApiError::invalid("body", why)
+            ApiError::with_details(Code::CsvInvalid, json!({"reason": why}))
         })?;
     if !dry_run {
         let after = json!({"shipped": report.shipped, "errors": report.error_count});
@@ -308,8 +319,11 @@ async fn write_off(
 }
 
 async fn carriers(_s: Staff<page::Orders>) -> Json<Value> {
+    // One entry per WeChat code (邮政 and EMS are both EMS).
+    let mut seen = std::collections::BTreeSet::new();
     let items: Vec<Value> = crate::shipping_info::CARRIERS
         .iter()
+        .filter(|(_, code)| seen.insert(*code))
         .map(|(name, code)| json!({"code": code, "name": name}))
         .collect();
     Json(json!({"items": items}))
@@ -329,7 +343,7 @@ mod tests {
             RowInvalid,
         ] {
             let code = serde_json::to_value(p).unwrap();
-            let c = crate::http::codes::Code::parse(code.as_str().unwrap()).expect("registered");
+            let c = super::Code::parse(code.as_str().unwrap()).expect("registered");
             assert_eq!(c.message(), p.message());
         }
     }

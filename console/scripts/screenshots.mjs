@@ -1,0 +1,74 @@
+// Screenshots of every console page (docs/screenshots/console/*.png), taken
+// in Debian's chromium against the real server on a fresh demo database with
+// a few orders, an after-sales request, a stock alert and funnel events.
+//
+//   bash scripts/build-console.sh && cargo build -p mall-server --features demo --bin mall-server
+//   cd console && node scripts/screenshots.mjs
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ROOT, apiLogin, http, launchBrowser, merchantClient, openConsole, placeOrder, requestRefund, startServer,
+} from '../tests/harness.mjs';
+
+const out = join(ROOT, 'docs', 'screenshots', 'console');
+mkdirSync(out, { recursive: true });
+// The shop's clock pinned to 20:30 Beijing time today, so the pictures show a
+// day's trading (MALL_CLOCK_START, demo builds only).
+const wall = Math.floor(Date.now() / 1000);
+const dayStart = Math.floor((wall + 8 * 3600) / 86400) * 86400 - 8 * 3600;
+const pinned = dayStart + 20 * 3600 + 30 * 60;
+const server = await startServer({ env: { MALL_CLOCK_START: String(pinned) } });
+const browser = await launchBrowser();
+try {
+  const skus = [1, 2, 13, 15, 19];
+  const orders = [];
+  for (let i = 0; i < 9; i++) orders.push(await placeOrder(server, { skuId: skus[i % skus.length], quantity: 1 + (i % 3), pay: i % 4 !== 3 }));
+  await requestRefund(server, orders[0]);
+  const merchant = merchantClient(server);
+  await merchant.put('/api/merchant/skus/15/stock', { stock: 3 });
+  const session = await apiLogin(server.base);
+  const headers = { cookie: `mall_staff=${session.cookie.value}`, 'x-csrf-token': session.csrfToken };
+  const product = (await http(server.base, 'GET', '/admin/api/products/5', { headers })).data;
+  product.skus[0].alertThreshold = 5;
+  const { id, sales, skus: productSkus, ...rest } = product;
+  await http(server.base, 'PUT', '/admin/api/products/5', {
+    headers, body: { ...rest, skus: productSkus.map(({ sales: _s, ...s }) => s) },
+  }).catch(() => { /* the alert is optional for the pictures */ });
+  const now = pinned * 1000;
+  const events = [];
+  for (let i = 0; i < 40; i++) {
+    const ev = (name, props = {}) => events.push({ uuid: randomUUID(), name, ts: now - 3_600_000 + i * 1000, sessionId: `s${i}`, visitorId: `v${i}`, props });
+    ev('app_show', { scene: i % 2 ? 1007 : 1047, ch: i % 3 ? 'poster' : 'share' });
+    if (i < 24) ev('product_view', { productId: 1 + (i % 5) });
+    if (i < 12) ev('add_to_cart', { productId: 1 + (i % 5), skuId: 1, qty: 1 });
+    if (i < 8) ev('checkout_start');
+  }
+  for (let i = 0; i < events.length; i += 50) await http(server.base, 'POST', '/api/events', { body: { events: events.slice(i, i + 50) } });
+
+  const shots = [
+    ['login', '/admin/login', null],
+    ['overview', '/admin/overview', '[data-testid="kpi-gmv"]'],
+    ['products', '/admin/products', null],
+    ['product-editor', '/admin/products/1', null],
+    ['orders', '/admin/orders', null],
+    ['after-sales', '/admin/after-sales', null],
+    ['marketing', '/admin/marketing', null],
+    ['members', '/admin/members', null],
+    ['delivery', '/admin/delivery', null],
+    ['data', '/admin/data', null],
+    ['settings', '/admin/settings', null],
+  ];
+  for (const [name, path, wait] of shots) {
+    const { page, context } = await openConsole(browser, server, name === 'login' ? null : session, path);
+    if (wait) await page.waitForSelector(wait).catch(() => {});
+    await page.waitForLoadState('networkidle').catch(() => {});
+    await page.waitForTimeout(800); // charts animate in
+    await page.screenshot({ path: join(out, `${name}.png`), fullPage: false });
+    console.log(`docs/screenshots/console/${name}.png`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+}
