@@ -117,7 +117,7 @@ registry! {
     CarrierUnknown = "CARRIER_UNKNOWN", UNPROCESSABLE_ENTITY, "不支持的快递公司";
     TrackingDuplicate = "TRACKING_DUPLICATE", CONFLICT, "运单号重复";
     RowInvalid = "ROW_INVALID", UNPROCESSABLE_ENTITY, "这一行的格式有误";
-    RulesInconsistent = "RULES_INCONSISTENT", UNPROCESSABLE_ENTITY, "规则设置有误：编号重复，或时段的结束时间不晚于开始时间";
+    RulesInconsistent = "RULES_INCONSISTENT", UNPROCESSABLE_ENTITY, "设置前后矛盾：编号重复、结束时间不晚于开始时间，或数量低于已发放";
 
     // --- shopper events
     EventBatchSize = "EVENT_BATCH_SIZE", BAD_REQUEST, "每次上报1到50个事件";

@@ -201,6 +201,10 @@ impl From<crate::marketing::MarketingError> for ApiError {
         match e {
             MarketingError::Rule(r) => ApiError::Rule(r),
             MarketingError::Invalid(field, why) => ApiError::invalid(field, why),
+            MarketingError::Inconsistent(field, why) => ApiError::with_details(
+                Code::RulesInconsistent,
+                json!({"field": field, "reason": why}),
+            ),
             MarketingError::NotFound(what) => ApiError::NotFound(what),
             MarketingError::Db(e) => ApiError::Internal(e.into()),
             MarketingError::Other(e) => ApiError::Internal(e),

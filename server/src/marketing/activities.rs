@@ -151,7 +151,7 @@ pub async fn one(conn: &mut AnyConnection, id: &str) -> Result<AdminActivity> {
 
 fn check(a: &ActivityInput) -> Result<()> {
     if a.starts_at >= a.ends_at {
-        return Err(MarketingError::Invalid(
+        return Err(MarketingError::Inconsistent(
             "endsAt",
             "must be after startsAt".into(),
         ));
@@ -159,10 +159,10 @@ fn check(a: &ActivityInput) -> Result<()> {
     let mut ids: Vec<i64> = a.skus.iter().map(|s| s.sku_id).collect();
     ids.sort_unstable();
     if ids.windows(2).any(|w| w[0] == w[1]) {
-        return Err(MarketingError::Invalid("skus", "a SKU twice".into()));
+        return Err(MarketingError::Inconsistent("skus", "a SKU twice".into()));
     }
     if a.kind == ActivityKind::GroupBuy && a.group_size.is_none() {
-        return Err(MarketingError::Invalid(
+        return Err(MarketingError::Inconsistent(
             "groupSize",
             "a group buy needs its group size".into(),
         ));

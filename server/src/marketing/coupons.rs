@@ -130,7 +130,7 @@ pub fn check_terms(t: &Terms) -> Result<()> {
     match (t.valid_from, t.valid_until, t.valid_days) {
         (Some(f), Some(u), None) if f < u => Ok(()),
         (None, None, Some(_)) | (None, Some(_), Some(_)) => Ok(()),
-        _ => Err(MarketingError::Invalid(
+        _ => Err(MarketingError::Inconsistent(
             "validFrom",
             "a window validFrom < validUntil, or validDays (optionally with a last claim day validUntil)".into(),
         )),
@@ -247,7 +247,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, t: &Terms) -> Result<Temp
     .await?;
     if r.rows_affected() == 0 {
         let issued = one(&mut *conn, id).await?.issued;
-        return Err(MarketingError::Invalid(
+        return Err(MarketingError::Inconsistent(
             "total",
             format!("must not be below the {issued} already issued"),
         ));

@@ -18,6 +18,11 @@ pub enum MarketingError {
     /// A value the core accepts but the shop does not (field, reason).
     #[error("invalid {0}: {1}")]
     Invalid(&'static str, String),
+    /// Values each fine alone that contradict each other or the stored state
+    /// (a window ending before it starts, an id twice, a total below what is
+    /// already issued): what a schema cannot say (field, reason).
+    #[error("inconsistent {0}: {1}")]
+    Inconsistent(&'static str, String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("database: {0}")]

@@ -75,7 +75,7 @@ fn unique<'a>(field: &'static str, ids: impl Iterator<Item = &'a str>) -> Result
     }
     seen.sort_unstable();
     if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
-        return Err(MarketingError::Invalid(
+        return Err(MarketingError::Inconsistent(
             field,
             format!("duplicate id {}", w[0]),
         ));
@@ -110,7 +110,7 @@ pub fn check(rules: &ShopRules, now: i64) -> Result<()> {
     for (starts, ends) in windows {
         if let (Some(s), Some(e)) = (starts, ends) {
             if e <= s {
-                return Err(MarketingError::Invalid(
+                return Err(MarketingError::Inconsistent(
                     "endsAt",
                     "must be after startsAt".into(),
                 ));

@@ -130,14 +130,18 @@ async fn a_rule_the_core_refuses_is_not_saved_and_a_good_one_replaces_only_its_s
     let twice = json!({"items": [
         {"campaignId": "x", "rule": {"kind": "amountOff", "tiers": [{"threshold": 100, "amount": 1}]}},
         {"campaignId": "x", "rule": {"kind": "amountOff", "tiers": [{"threshold": 100, "amount": 1}]}}]});
-    let (s, _) = c.put("/admin/api/marketing/campaigns", twice).await;
-    assert_eq!(s, 400);
+    let (s, v) = c.put("/admin/api/marketing/campaigns", twice).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("RULES_INCONSISTENT")),
+        "{v}"
+    );
     let backwards = json!({"items": [{"campaignId": "x", "startsAt": 2000, "endsAt": 1000,
         "rule": {"kind": "amountOff", "tiers": [{"threshold": 100, "amount": 1}]}}]});
     let (s, v) = c.put("/admin/api/marketing/campaigns", backwards).await;
     assert_eq!(
         (s, v["details"]["field"].as_str()),
-        (400, Some("endsAt")),
+        (422, Some("endsAt")),
         "{v}"
     );
     let (_, v) = c.get("/admin/api/marketing/campaigns").await;
@@ -265,7 +269,7 @@ async fn coupon_statistics_follow_a_claim_and_a_use_and_total_never_drops_below_
         .await;
     assert_eq!(
         (s, v["details"]["field"].as_str()),
-        (400, Some("total")),
+        (422, Some("total")),
         "{v}"
     );
     let (s, v) = c
@@ -340,8 +344,12 @@ async fn an_activity_price_is_created_listed_and_replaced() {
     assert_eq!(found["skus"][0]["price"], 8900, "{found}");
     let mut backwards = body(100);
     backwards["endsAt"] = json!(1);
-    let (s, _) = c.post("/admin/api/marketing/activities", backwards).await;
-    assert_eq!(s, 400);
+    let (s, v) = c.post("/admin/api/marketing/activities", backwards).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("RULES_INCONSISTENT")),
+        "{v}"
+    );
     let (s, _) = c
         .put("/admin/api/marketing/activities/nope", body(100))
         .await;

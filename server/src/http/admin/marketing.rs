@@ -606,6 +606,11 @@ fn doc_array(items: Value, max: usize) -> Value {
     json!({"type": "array", "maxItems": max, "items": items})
 }
 
+/// A list of at least one (a rule's tiers).
+fn doc_nonempty(items: Value, max: usize) -> Value {
+    json!({"type": "array", "minItems": 1, "maxItems": max, "items": items})
+}
+
 fn doc_scope() -> Value {
     use crate::http::openapi::{line, obj};
     let ids = || doc_array(line(1, MAX_RULE_ID), MAX_SCOPE_IDS);
@@ -632,21 +637,23 @@ fn doc_rule_common(id: &str) -> serde_json::Map<String, Value> {
 
 fn doc_campaign() -> Value {
     use crate::http::openapi::{obj, or_null};
+    // The core wants a positive threshold (a tier from ¥0 is no threshold).
+    let threshold = || crate::http::openapi::range(1, crate::http::input::MAX_PRICE);
     let amount_tier = obj(
         &["threshold", "amount"],
-        json!({"threshold": doc_money(), "amount": doc_money()}),
+        json!({"threshold": threshold(), "amount": doc_money()}),
     );
     let rate_tier = obj(
         &["threshold", "rate"],
-        json!({"threshold": doc_money(), "rate": doc_rate()}),
+        json!({"threshold": threshold(), "rate": doc_rate()}),
     );
     let mut props = doc_rule_common("campaignId");
     props.insert(
         "rule".into(),
         json!({"oneOf": [
-            obj(&["kind", "tiers"], json!({"kind": {"const": "amountOff"}, "tiers": doc_array(amount_tier, MAX_TIERS),
+            obj(&["kind", "tiers"], json!({"kind": {"const": "amountOff"}, "tiers": doc_nonempty(amount_tier, MAX_TIERS),
                 "repeat": {"type": "boolean"}, "cap": or_null(doc_money())})),
-            obj(&["kind", "tiers"], json!({"kind": {"const": "rateOff"}, "tiers": doc_array(rate_tier, MAX_TIERS)}))
+            obj(&["kind", "tiers"], json!({"kind": {"const": "rateOff"}, "tiers": doc_nonempty(rate_tier, MAX_TIERS)}))
         ]}),
     );
     obj(&["campaignId", "rule"], Value::Object(props))
@@ -662,8 +669,8 @@ fn doc_promotion() -> Value {
     props.insert(
         "rule".into(),
         json!({"oneOf": [
-            obj(&["kind", "tiers"], json!({"kind": {"const": "quantityDiscount"}, "tiers": doc_array(tier, MAX_TIERS)})),
-            obj(&["kind", "n", "rate"], json!({"kind": {"const": "nthItem"}, "n": doc_count(), "rate": doc_rate()})),
+            obj(&["kind", "tiers"], json!({"kind": {"const": "quantityDiscount"}, "tiers": doc_nonempty(tier, MAX_TIERS)})),
+            obj(&["kind", "n", "rate"], json!({"kind": {"const": "nthItem"}, "n": crate::http::openapi::range(2, MAX_COUNT as i64), "rate": doc_rate()})),
             obj(&["kind", "buy", "get"], json!({"kind": {"const": "buyXGetY"}, "buy": doc_count(), "get": doc_count(),
                 "maxTimes": or_null(doc_count())}))
         ]}),
@@ -753,9 +760,9 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             );
             let mut o = obj(
                 &[],
-                json!({"campaigns": doc_array(doc_campaign(), MAX_RULES),
-                       "itemPromotions": doc_array(doc_promotion(), MAX_RULES),
-                       "coupon": coupon}),
+                json!({"campaigns": or_null(doc_array(doc_campaign(), MAX_RULES)),
+                       "itemPromotions": or_null(doc_array(doc_promotion(), MAX_RULES)),
+                       "coupon": or_null(coupon)}),
             );
             o["description"] = json!(format!(
                 "sections left out stay as they are; the last {} days' paid orders (at most the {} most recent) are replayed",

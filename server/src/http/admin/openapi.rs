@@ -33,6 +33,11 @@ fn username() -> Value {
     json!({"type": "string", "pattern": format!("^[A-Za-z0-9_.-]{{1,{MAX_USERNAME}}}$")})
 }
 
+/// A filter's date, or empty for no bound.
+fn date_or_empty() -> Value {
+    json!({"type": "string", "pattern": "^(?:2[01][0-9]{2}-[01][0-9]-[0-3][0-9])?$", "example": "2025-01-01"})
+}
+
 /// The receiver phone's last four digits (empty: no filter).
 fn phone_tail() -> Value {
     json!({"type": "string", "pattern": "^(?:[0-9]{4})?$", "example": "5678"})
@@ -150,7 +155,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             &[],
             json!({
                 "status": or_null(json!({"enum": ["", "pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]})),
-                "from": or_null(date()), "to": or_null(date()), "orderNo": or_null(line(0, MAX_KEY)),
+                "from": or_null(date_or_empty()), "to": or_null(date_or_empty()), "orderNo": or_null(line(0, MAX_KEY)),
                 "phoneTail": or_null(phone_tail()),
                 "delivery": or_null(json!({"enum": ["", "express", "pickup", "sameCity"]}))
             }),
@@ -209,8 +214,8 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
                 json!({"enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]}),
                 false,
             ),
-            q("from", date(), false),
-            q("to", date(), false),
+            q("from", date_or_empty(), false),
+            q("to", date_or_empty(), false),
             q("orderNo", line(0, MAX_KEY), false),
             q("phoneTail", phone_tail(), false),
             q(
