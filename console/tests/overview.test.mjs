@@ -1,6 +1,7 @@
 // 概览: the KPI cards show the server's figures (GMV in yuan), the counters
 // link to their pages, and an order paid through the API moves the KPIs
-// within one 10-second poll.
+// within one 10-second poll; the payment is also announced through the
+// server-sent stream as a notification.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiLogin, launchBrowser, openConsole, placeOrder, staffClient, startServer, tid, guarded } from './harness.mjs';
@@ -43,6 +44,16 @@ test('an order paid through the API moves GMV and 支付订单 within one poll',
   const paid = (await owner.get(`/orders/${order.id}`)).paidAmount;
   await page.locator(tid('kpi-paidOrders-value')).filter({ hasText: new RegExp(`^${before_.kpis.paidOrders.today + 1}$`) }).waitFor({ timeout: 15_000 });
   assert.equal(await page.locator(tid('kpi-gmv-value')).textContent(), yuan(before_.kpis.gmv.today + paid));
+}));
+
+test('the payment is announced as it happens (新订单提醒: the server-sent stream)', (t) => guard(t, async () => {
+  const products = await owner.get('/products?pageSize=50');
+  const detail = await owner.get(`/products/${products.items[0].id}`);
+  const order = await placeOrder(server, { skuId: detail.skus[0].id });
+  const note = page.locator('.el-notification').filter({ hasText: order.orderNo });
+  await note.waitFor({ timeout: 15_000 });
+  assert.match(await note.textContent(), /新订单/);
+  assert.ok(Number(await page.locator(tid('alerts')).getAttribute('data-count')) >= 1);
 }));
 
 test('the 待发货 counter opens the orders page on its tab', (t) => guard(t, async () => {
