@@ -1,10 +1,10 @@
 // 订单: paid orders from the demo shopper; ship one from its row, its
 // timeline in the detail drawer; batch ship a selection; CSV dry run flags
-// the bad rows, confirm ships only the good ones; a pickup order is handed
+// the bad rows, confirm ships only the good ones (also 2 of 50 rows); a pickup order is handed
 // over by its write-off code; the export reaches 100% and its CSV has every order.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, choose, fill, launchBrowser, openConsole, placeOrder, staffClient, startServer, tid, guarded } from './harness.mjs';
+import { apiLogin, choose, fill, launchBrowser, merchantClient, openConsole, placeOrder, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 let server;
 let browser;
@@ -96,6 +96,30 @@ test('CSV batch ship: the dry run flags the bad rows, confirm ships only the goo
   assert.equal(await status(d), 'shipped');
   assert.equal(await status(e), 'shipped');
   assert.equal(await status(f), 'paid');
+  await page.keyboard.press('Escape');
+  await page.locator(tid('csv-dialog')).waitFor({ state: 'hidden' });
+}));
+
+test('a 50-row CSV: the dry run flags exactly the 2 bad rows, confirm ships the other 48', (t) => guard(t, async () => {
+  const products = await owner.get('/products?pageSize=50');
+  const detail = await owner.get(`/products/${products.items[0].id}`);
+  await merchantClient(server).put(`/api/merchant/skus/${detail.skus[0].id}/stock`, { stock: 1000 });
+  const fresh = [];
+  for (let i = 0; i < 48; i++) fresh.push(await placeOrder(server, { skuId: detail.skus[0].id }));
+  const rows = fresh.map((o, i) => `${o.orderNo},顺丰速运,SF50000${String(i).padStart(5, '0')}`);
+  rows.splice(20, 0, '88888888888888888888,中通,ZT5000000001'); // line 22: unknown order
+  rows.splice(40, 0, `${orders[0].orderNo},中通,ZT5000000002`); // line 42: already shipped
+  await page.click(tid('order-csv-ship'));
+  await fill(page, 'csv-text', ['订单号,快递公司,运单号', ...rows].join('\n'));
+  await page.click(tid('csv-dry-run'));
+  await page.locator(tid('csv-summary')).waitFor();
+  assert.equal(await page.locator(tid('csv-ok-count')).textContent(), '48');
+  assert.equal(await page.locator(tid('csv-error-count')).textContent(), '2');
+  for (const line of [22, 42]) await page.locator(tid(`csv-problem-${line}`)).waitFor();
+  assert.equal(await status(fresh[0]), 'paid'); // a dry run ships nothing
+  await page.click(tid('csv-confirm'));
+  await page.locator(tid('csv-shipped')).filter({ hasText: /^48$/ }).waitFor({ timeout: 20_000 });
+  for (const o of [fresh[0], fresh[20], fresh[47]]) assert.equal(await status(o), 'shipped');
   await page.keyboard.press('Escape');
   await page.locator(tid('csv-dialog')).waitFor({ state: 'hidden' });
 }));
