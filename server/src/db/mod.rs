@@ -155,6 +155,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "events",
         include_str!("../../migrations/sqlite/0009_events.sql"),
     ),
+    (
+        10,
+        "stats_indexes",
+        include_str!("../../migrations/sqlite/0010_stats_indexes.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -201,6 +206,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "events",
         include_str!("../../migrations/postgres/0009_events.sql"),
+    ),
+    (
+        10,
+        "stats_indexes",
+        include_str!("../../migrations/postgres/0010_stats_indexes.sql"),
     ),
 ];
 
