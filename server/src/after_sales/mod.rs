@@ -614,12 +614,25 @@ async fn execute_in(
             .execute(&mut *conn)
             .await?;
         if restock {
-            sqlx::query("UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = (SELECT sku_id FROM order_lines WHERE order_id = $2 AND line_id = $3)")
+            let (sku, after): (i64, i64) = sqlx::query_as("UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = (SELECT sku_id FROM order_lines WHERE order_id = $2 AND line_id = $3) RETURNING id, stock")
                 .bind(l.quantity as i64)
                 .bind(order_id)
                 .bind(&l.line_id)
-                .execute(&mut *conn)
+                .fetch_one(&mut *conn)
                 .await?;
+            let q = l.quantity as i64;
+            let why = crate::stock::ledger::REFUND_RESTOCKED;
+            crate::stock::ledger::record(
+                conn,
+                sku,
+                after - q,
+                after,
+                why,
+                "system",
+                Some(order_id),
+                now,
+            )
+            .await?;
         }
     }
     sqlx::query(
@@ -789,12 +802,28 @@ pub async fn revert_in(
             .fetch_one(&mut *conn)
             .await?;
             let take = q.min(stock.max(0));
-            sqlx::query("UPDATE skus SET stock = stock - $1, sales = sales + $2 WHERE id = $3")
-                .bind(take)
-                .bind(q)
-                .bind(sku)
-                .execute(&mut *conn)
+            let after: i64 = sqlx::query_scalar(
+                "UPDATE skus SET stock = stock - $1, sales = sales + $2 WHERE id = $3 RETURNING stock",
+            )
+            .bind(take)
+            .bind(q)
+            .bind(sku)
+            .fetch_one(&mut *conn)
+            .await?;
+            if take > 0 {
+                let why = crate::stock::ledger::REFUND_CLOSED;
+                crate::stock::ledger::record(
+                    conn,
+                    sku,
+                    after + take,
+                    after,
+                    why,
+                    actor,
+                    Some(order_id),
+                    now,
+                )
                 .await?;
+            }
             rev.stock_taken_back += take;
             rev.stock_short += q - take;
         }

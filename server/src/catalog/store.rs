@@ -623,15 +623,6 @@ pub async fn sku_stock(conn: &mut AnyConnection, sku_id: i64) -> sqlx::Result<i6
         .map(|s| s.unwrap_or(0))
 }
 
-pub async fn set_stock(conn: &mut AnyConnection, sku_id: i64, stock: i64) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE skus SET stock = $1 WHERE id = $2")
-        .bind(stock)
-        .bind(sku_id)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() == 1)
-}
-
 // ------------------------------------------------------------------ search
 
 pub async fn record_search(

@@ -97,8 +97,16 @@ async fn set_stock(
     ApiJson(req): ApiJson<Stock>,
 ) -> ApiResult<Json<Value>> {
     input::quantity("stock", req.stock, input::MAX_STOCK)?;
-    let mut conn = state.db.pool.acquire().await?;
-    if !catalog::set_stock(&mut conn, id, req.stock).await? {
+    let set = crate::stock::ledger::set(
+        &state.db,
+        id,
+        req.stock,
+        "接口设置（X-Merchant-Token）",
+        "merchant-token",
+        db::now(),
+    )
+    .await?;
+    if set.is_none() {
         return Err(ApiError::NotFound("sku"));
     }
     Ok(Json(json!({"skuId": id, "stock": req.stock})))

@@ -336,6 +336,8 @@ pub async fn place_in_tx(
             sku_id,
             quantity: line.quantity as i64,
             activity_id: line.activity_id.as_deref(),
+            order_id,
+            at: now,
         };
         let available = match stock::reserve(tx, &claim).await? {
             Ok(()) => continue,

@@ -305,7 +305,7 @@ async fn release(
     user_id: i64,
     now: i64,
 ) -> anyhow::Result<()> {
-    crate::stock::release(&mut *conn, order_id).await?;
+    crate::stock::release(&mut *conn, order_id, now).await?;
     coupons::release_for_order(&mut *conn, order_id).await?;
     let points: i64 = sqlx::query_scalar("SELECT points_used FROM orders WHERE id = $1")
         .bind(order_id)

@@ -9,6 +9,12 @@ use sqlx::AnyConnection;
 use crate::db::Db;
 use crate::paging::Paging;
 
+/// Reasons the shop itself writes (the merchant writes their own).
+pub const ORDER_PLACED: &str = "下单占用";
+pub const ORDER_RELEASED: &str = "未支付关闭，库存退回";
+pub const REFUND_RESTOCKED: &str = "退款退回库存";
+pub const REFUND_CLOSED: &str = "退款关闭，库存扣回";
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerEntry {

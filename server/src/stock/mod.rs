@@ -16,6 +16,9 @@ pub struct Claim<'a> {
     pub quantity: i64,
     /// The activity whose own quota the units also come from.
     pub activity_id: Option<&'a str>,
+    /// The order taking them (its stock-ledger row names it).
+    pub order_id: i64,
+    pub at: i64,
 }
 
 /// Why a reservation was refused (nothing taken).
@@ -48,21 +51,33 @@ pub async fn reserve(
             return Ok(Err(Shortage::Activity));
         }
     }
-    let r = sqlx::query(
-        "UPDATE skus SET stock = stock - $1, sales = sales + $1 WHERE id = $2 AND stock >= $1",
+    let after: Option<i64> = sqlx::query_scalar(
+        "UPDATE skus SET stock = stock - $1, sales = sales + $1 WHERE id = $2 AND stock >= $1
+         RETURNING stock",
     )
     .bind(c.quantity)
     .bind(c.sku_id)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    if r.rows_affected() != 1 {
+    let Some(after) = after else {
         return Ok(Err(Shortage::Sku));
-    }
+    };
+    ledger::record(
+        conn,
+        c.sku_id,
+        after + c.quantity,
+        after,
+        ledger::ORDER_PLACED,
+        "shopper",
+        Some(c.order_id),
+        c.at,
+    )
+    .await?;
     Ok(Ok(()))
 }
 
 /// Give back what an unpaid order's lines took.
-pub async fn release(conn: &mut AnyConnection, order_id: i64) -> sqlx::Result<()> {
+pub async fn release(conn: &mut AnyConnection, order_id: i64, now: i64) -> sqlx::Result<()> {
     let lines: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
         "SELECT sku_id, quantity, activity_id FROM order_lines WHERE order_id = $1 ORDER BY sku_id, activity_id",
     )
@@ -70,11 +85,24 @@ pub async fn release(conn: &mut AnyConnection, order_id: i64) -> sqlx::Result<()
     .fetch_all(&mut *conn)
     .await?;
     for (sku, qty, activity) in lines {
-        sqlx::query("UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = $2")
-            .bind(qty)
-            .bind(sku)
-            .execute(&mut *conn)
-            .await?;
+        let after: i64 = sqlx::query_scalar(
+            "UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = $2 RETURNING stock",
+        )
+        .bind(qty)
+        .bind(sku)
+        .fetch_one(&mut *conn)
+        .await?;
+        ledger::record(
+            conn,
+            sku,
+            after - qty,
+            after,
+            ledger::ORDER_RELEASED,
+            "system",
+            Some(order_id),
+            now,
+        )
+        .await?;
         if let Some(a) = activity {
             sqlx::query(
                 "UPDATE activity_skus SET stock = stock + $1 WHERE activity_id = $2 AND sku_id = $3 AND stock IS NOT NULL",

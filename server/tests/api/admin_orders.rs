@@ -344,3 +344,52 @@ async fn the_console_stream_announces_new_paid_orders_and_requests() {
     }
     assert!(seen.contains(&format!("\"orderNo\":\"{no}\"")), "{seen}");
 }
+
+/// Every stock change is in the ledger: the merchant's set, an order taking
+/// units, its cancellation giving them back, with the order named.
+#[tokio::test]
+async fn orders_taking_and_returning_stock_write_the_ledger() {
+    let app = spawn_app().await;
+    let t = app.login("buyer-ledger").await;
+    app.set_stock(NUTS_750G, 50).await;
+    let addr = app.add_address(&t).await;
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 3}], "addressId": addr});
+    let (id, _, _) = place(&app, &t, body, "k-ledger").await;
+    let (s, v) = app
+        .post(&format!("/api/orders/{id}/cancel"), Some(&t), json!({}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let c = owner(&app).await;
+    let (_, ledger) = c
+        .get(&format!("/admin/api/stock-ledger?skuId={NUTS_750G}"))
+        .await;
+    let rows: Vec<(i64, i64, i64, &str, Option<i64>)> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["before"].as_i64().unwrap(),
+                e["after"].as_i64().unwrap(),
+                e["delta"].as_i64().unwrap(),
+                e["reason"].as_str().unwrap(),
+                e["orderId"].as_i64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (47, 50, 3, "未支付关闭，库存退回", Some(id)),
+            (50, 47, -3, "下单占用", Some(id)),
+            (
+                rows[2].0,
+                50,
+                50 - rows[2].0,
+                "接口设置（X-Merchant-Token）",
+                None
+            ),
+        ]
+    );
+    assert_eq!(app.stock(NUTS_750G).await, 50);
+}
