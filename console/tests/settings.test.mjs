@@ -3,7 +3,7 @@
 // the audit log shows both writes with their before → after.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, choose, fill, launchBrowser, openConsole, staffClient, startServer, tid, guarded } from './harness.mjs';
+import { apiLogin, choose, fill, http, launchBrowser, openConsole, staffClient, startServer, tid, guarded } from './harness.mjs';
 
 let server;
 let browser;
@@ -59,4 +59,24 @@ test('the audit log lists both writes with their before → after', (t) => guard
   }
   await page.locator(tid('audit-table')).getByText('yunying1').first().waitFor();
   await page.locator(tid('audit-table')).locator('.el-table__body ins').filter({ hasText: 'true' }).first().waitFor(); // disabled: false → true
+}));
+
+test('轮播图: a banner added and saved in the console is on the shopper\'s home page', (t) => guard(t, async () => {
+  await page.click(tid('tab-banners'));
+  await page.locator(tid('banner-table')).waitFor();
+  const before = (await owner.get('/banners')).banners;
+  await page.click(tid('banner-add'));
+  const i = before.length;
+  await fill(page, `banner-image-${i}`, 'https://img.example.com/new-banner.png');
+  await fill(page, `banner-url-${i}`, '/pages/product/index?id=2');
+  await page.click(tid('banner-save'));
+  await page.locator('.el-message--success').filter({ hasText: '轮播图已保存' }).waitFor();
+  const { data: home } = await http(server.base, 'GET', '/api/home');
+  assert.deepEqual(home.banners.at(-1), { image: 'https://img.example.com/new-banner.png', url: '/pages/product/index?id=2' });
+  assert.equal(home.banners.length, before.length + 1);
+  // A link outside the mini-program is refused with the server's message; nothing changes.
+  await fill(page, `banner-url-${i}`, 'https://evil.example.com');
+  await page.click(tid('banner-save'));
+  await page.locator('.el-message--error').first().waitFor();
+  assert.equal((await http(server.base, 'GET', '/api/home')).data.banners.length, before.length + 1);
 }));

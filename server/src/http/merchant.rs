@@ -253,8 +253,8 @@ async fn expire_now(State(state): State<AppState>, _m: Merchant) -> ApiResult<Js
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Banners {
-    banners: Vec<Banner>,
+pub struct Banners {
+    pub banners: Vec<Banner>,
 }
 
 async fn set_banners(
@@ -262,6 +262,12 @@ async fn set_banners(
     _m: Merchant,
     ApiJson(b): ApiJson<Banners>,
 ) -> ApiResult<Json<Value>> {
+    replace_banners(&state, &b).await?;
+    Ok(Json(json!({"banners": b.banners})))
+}
+
+/// Check and store the home page's banners, in order (at most 10).
+pub async fn replace_banners(state: &AppState, b: &Banners) -> ApiResult<()> {
     if b.banners.len() > 10 {
         return Err(ApiError::invalid("banners", "at most 10"));
     }
@@ -280,6 +286,5 @@ async fn set_banners(
     let r = catalog::set_banners(&mut tx, &b.banners)
         .await
         .map_err(ApiError::from);
-    db::finish(tx, r).await?;
-    Ok(Json(json!({"banners": b.banners})))
+    db::finish(tx, r).await
 }

@@ -234,7 +234,7 @@ fn events_body() -> Value {
 
 /// The JSON body a route takes.
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
-    if path.starts_with("/admin/api/") {
+    if path.starts_with("/admin/api/") && path != "/admin/api/banners" {
         return super::admin::openapi::request_body(method, path);
     }
     let tracking = || {
@@ -293,7 +293,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         ("put", "/api/merchant/skus/{id}/stock") => {
             obj(&["stock"], json!({"stock": range(0, MAX_STOCK)}))
         }
-        ("put", "/api/merchant/banners") => obj(
+        ("put", "/api/merchant/banners") | ("put", "/admin/api/banners") => obj(
             &["banners"],
             json!({"banners": {"type": "array", "maxItems": 10, "items": obj(&["image"],
                 json!({"image": line(1, MAX_URL), "url": banner_url()}))}}),

@@ -517,3 +517,31 @@ async fn uploads_are_checked_by_content_stored_with_a_thumbnail_and_cached() {
     let res = send(vec![0x89; (5 << 20) + 1], "big.png").await.unwrap();
     assert_eq!(res.status().as_u16(), 413);
 }
+
+/// 设置 → 轮播图: the owner replaces the banners; the shopper's home page
+/// shows them in order; a link outside the mini-program is refused.
+#[tokio::test]
+async fn banners_set_in_the_console_reach_the_home_page() {
+    let app = spawn_app().await;
+    let c = owner(&app).await;
+    let banners = json!({"banners": [
+        {"image": "/uploads/a.png", "url": "/pages/product/index?id=1"},
+        {"image": "https://img.example.com/b.png", "url": ""}]});
+    let (s, v) = c.put("/admin/api/banners", banners.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, home) = app.get("/api/home", None).await;
+    assert_eq!(home["banners"], banners["banners"]);
+    let (_, got) = c.get("/admin/api/banners").await;
+    assert_eq!(got["banners"], banners["banners"]);
+    let (s, v) = c
+        .put(
+            "/admin/api/banners",
+            json!({"banners": [{"image": "/x.png", "url": "https://evil.example.com"}]}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+    let (_, home) = app.get("/api/home", None).await;
+    assert_eq!(home["banners"].as_array().unwrap().len(), 2);
+    let (_, audit) = c.get("/admin/api/audit").await;
+    assert_eq!(audit["items"][0]["action"], "banners.replace");
+}

@@ -10,6 +10,7 @@ use super::session::{MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD};
 use super::{page, Staff};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::merchant::{replace_banners, Banners};
 use crate::http::{input, Access, Api};
 use crate::paging::Page as ListPage;
 use crate::staff::audit::{self, AuditEntry};
@@ -34,6 +35,18 @@ pub fn routes(api: Api) -> Api {
         Access::Staff(Page::Settings),
         "Change a staff account's name, role or password, or disable it (the last owner stays)",
         update,
+    )
+    .get(
+        "/admin/api/banners",
+        Access::Staff(Page::Settings),
+        "The home page's banners (image, mini-program page), in order",
+        banners,
+    )
+    .put(
+        "/admin/api/banners",
+        Access::Staff(Page::Settings),
+        "Replace the home page's banners (at most 10; a page is /pages/… or /pkg-…, or empty)",
+        set_banners,
     )
     .get(
         "/admin/api/audit",
@@ -174,6 +187,41 @@ async fn update(
     )
     .await?;
     Ok(Json(after))
+}
+
+async fn banners(
+    State(state): State<AppState>,
+    _s: Staff<page::Settings>,
+) -> ApiResult<Json<Value>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        json!({"banners": crate::catalog::banners(&mut conn).await?}),
+    ))
+}
+
+async fn set_banners(
+    State(state): State<AppState>,
+    who: Staff<page::Settings>,
+    ApiJson(b): ApiJson<Banners>,
+) -> ApiResult<Json<Value>> {
+    let before = {
+        let mut conn = state.db.pool.acquire().await?;
+        json!(crate::catalog::banners(&mut conn).await?)
+    };
+    replace_banners(&state, &b).await?;
+    let after = json!(b.banners);
+    let mut conn = state.db.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        &who,
+        "banners.replace",
+        "banners",
+        Some(&before),
+        Some(&after),
+        crate::db::now(),
+    )
+    .await?;
+    Ok(Json(json!({"banners": b.banners})))
 }
 
 #[derive(Deserialize)]
