@@ -57,3 +57,13 @@ test('the trend table has one row per point; the heatmap shows the fact sentence
   const fact = await page.locator(tid('heatmap-fact')).textContent();
   assert.equal(fact, heat.fact ?? '暂无明显高峰时段');
 }));
+
+test('复购率 shows the server figure as a percentage', (t) => guard(t, async () => {
+  const r = await owner.get(`/stats/repurchase?${range()}`);
+  await page.locator(tid('repurchase')).waitFor();
+  // "0.3333" → "33.33%", from the string's digits.
+  const [whole, frac = ''] = r.rate.split('.');
+  const f = frac.padEnd(4, '0');
+  const pct = `${Number(whole) * 100 + Number(f.slice(0, 2))}.${f.slice(2, 4)}%`;
+  assert.equal(await page.locator(tid('repurchase-rate')).textContent(), pct);
+}));

@@ -132,6 +132,17 @@ pub struct Heatmap {
     pub fact: Option<String>,
 }
 
+/// 复购率 (docs/metrics.md): buyers in the range who paid on at least two
+/// distinct Beijing days, over the range's buyers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Repurchase {
+    pub buyers: i64,
+    pub repeat_buyers: i64,
+    /// repeat buyers ÷ buyers, 4 decimals half up ("0.0000" without buyers).
+    pub rate: String,
+}
+
 pub const TOP_PRODUCTS: usize = 20;
 pub const MAX_HEATMAP_WEEKS: i64 = 26;
 
@@ -150,6 +161,7 @@ pub trait StatsStore {
         range: Range,
     ) -> impl Future<Output = sqlx::Result<Vec<OrderTypeRow>>> + Send;
     fn heatmap(&self, weeks: i64, now: i64) -> impl Future<Output = sqlx::Result<Heatmap>> + Send;
+    fn repurchase(&self, range: Range) -> impl Future<Output = sqlx::Result<Repurchase>> + Send;
 }
 
 /// The statistics on the shop's own database (SQLite or PostgreSQL):
@@ -195,6 +207,26 @@ const ORDER_KINDS: [(&str, &str); 4] = [
 ];
 
 impl StatsStore for SqlStats<'_> {
+    async fn repurchase(&self, range: Range) -> sqlx::Result<Repurchase> {
+        // A buyer's Beijing days with a payment: (paid_at + 8 h) div 1 day.
+        let (buyers, repeat_buyers): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN days >= 2 THEN 1 ELSE 0 END), 0) AS BIGINT)
+             FROM (SELECT user_id, COUNT(DISTINCT (paid_at + $3) / $4) AS days
+                   FROM orders WHERE paid_at >= $1 AND paid_at < $2 GROUP BY user_id) t",
+        )
+        .bind(range.from)
+        .bind(range.to)
+        .bind(crate::clock::BEIJING_OFFSET)
+        .bind(DAY)
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(Repurchase {
+            buyers,
+            repeat_buyers,
+            rate: buckets::ratio(repeat_buyers, buyers, 4),
+        })
+    }
+
     async fn overview(&self, now: i64) -> sqlx::Result<Overview> {
         let today = beijing_day_start(now);
         let (t_orders, t_gmv, t_buyers) = sales(self.db, today, now + 1).await?;

@@ -547,3 +547,38 @@ async fn data_routes_refuse_bad_dates_and_other_roles_in_the_error_shape() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["points"].as_array().unwrap().len(), 7);
 }
+
+/// 复购率: buyer 1 paid on Jan 1 (23:59:59) and Jan 2 (01:00) — two Beijing
+/// days; buyer 2 paid once (Jan 2 00:00:00; its other order is unpaid); a
+/// third buyer pays twice on one day — one occasion. So 1 of 3 buyers: 0.3333.
+/// Over Jan 2 alone nobody paid on two days.
+#[tokio::test]
+async fn repurchase_counts_buyers_paying_on_two_beijing_days() {
+    let app = spawn_app().await;
+    seed_sales(&app).await;
+    let u3 = user(&app, "buyer-3").await;
+    order(&app, "E", u3, 1_000, Some(JAN1 + 2 * DAY + 3_600), None).await;
+    order(&app, "F", u3, 1_000, Some(JAN1 + 2 * DAY + 7_200), None).await;
+    let stats = SqlStats {
+        db: &app.server.state.db,
+    };
+    let r = stats.repurchase(range(JAN1, 3)).await.unwrap();
+    assert_eq!(
+        (r.buyers, r.repeat_buyers, r.rate.as_str()),
+        (3, 1, "0.3333")
+    );
+    let r = stats.repurchase(range(JAN1 + DAY, 1)).await.unwrap();
+    assert_eq!(
+        (r.buyers, r.repeat_buyers, r.rate.as_str()),
+        (2, 0, "0.0000")
+    );
+    let r = stats.repurchase(range(JAN1 + 10 * DAY, 1)).await.unwrap();
+    assert_eq!((r.buyers, r.rate.as_str()), (0, "0.0000"));
+    // The route answers the same figures.
+    let c = crate::admin::owner(&app).await;
+    let (s, v) = c
+        .get("/admin/api/stats/repurchase?from=2025-01-01&to=2025-01-03")
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"buyers": 3, "repeatBuyers": 1, "rate": "0.3333"}));
+}

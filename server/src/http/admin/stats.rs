@@ -54,6 +54,12 @@ pub fn routes(api: Api) -> Api {
         order_types,
     )
     .get(
+        "/admin/api/stats/repurchase",
+        Access::Staff(Page::Data),
+        "复购率: buyers who paid on at least two Beijing days in the range, over its buyers",
+        repurchase,
+    )
+    .get(
         "/admin/api/stats/heatmap",
         Access::Staff(Page::Data),
         "Paid orders per Beijing weekday and hour over the last weeks, with the peak's facts sentence",
@@ -128,6 +134,15 @@ async fn channels(
 ) -> ApiResult<Json<Value>> {
     let stats = SqlStats { db: &state.db };
     Ok(Json(json!({"items": stats.channels(range(&q)?).await?})))
+}
+
+async fn repurchase(
+    State(state): State<AppState>,
+    _s: Staff<page::Data>,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> ApiResult<Json<Value>> {
+    let stats = SqlStats { db: &state.db };
+    Ok(Json(json!(stats.repurchase(range(&q)?).await?)))
 }
 
 async fn order_types(
