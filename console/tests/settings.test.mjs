@@ -80,3 +80,15 @@ test('轮播图: a banner added and saved in the console is on the shopper\'s ho
   await page.locator('.el-message--error').first().waitFor();
   assert.equal((await http(server.base, 'GET', '/api/home')).data.banners.length, before.length + 1);
 }));
+
+test('店铺: the name and notice saved in the console are on the shopper\'s home page', (t) => guard(t, async () => {
+  await page.click(tid('tab-shop'));
+  await page.locator(tid('shop-form')).waitFor();
+  await fill(page, 'shop-name', '鲜果小铺');
+  await fill(page, 'shop-notice', '满99包邮');
+  await page.click(tid('shop-save'));
+  await page.locator('.el-message--success').filter({ hasText: '店铺信息已保存' }).waitFor();
+  const { data: home } = await http(server.base, 'GET', '/api/home');
+  assert.equal(home.shop.name, '鲜果小铺');
+  assert.equal(home.shop.notice, '满99包邮');
+}));

@@ -3,6 +3,7 @@
 
 pub mod manage;
 pub mod pricing;
+pub mod shop;
 pub mod store;
 
 pub use store::*;

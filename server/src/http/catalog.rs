@@ -54,6 +54,8 @@ pub struct HomeCategory {
 pub struct Home {
     /// Server time (unix seconds): the flash-sale countdown runs on it.
     pub now: i64,
+    /// The shop's name, logo, service phone and notice (设置 → 店铺).
+    pub shop: crate::catalog::shop::ShopInfo,
     pub banners: Vec<Banner>,
     /// The first three top-level categories.
     pub categories: Vec<HomeCategory>,
@@ -68,6 +70,7 @@ async fn home(State(state): State<AppState>) -> ApiResult<Json<Home>> {
     let now = db::now();
     let mut conn = state.db.pool.acquire().await?;
     let banners = catalog::banners(&mut conn).await?;
+    let shop = catalog::shop::get(&mut conn).await?;
     let categories = catalog::category_tree(&mut conn)
         .await?
         .into_iter()
@@ -95,6 +98,7 @@ async fn home(State(state): State<AppState>) -> ApiResult<Json<Home>> {
     .await?;
     Ok(Json(Home {
         now,
+        shop,
         banners,
         categories,
         flash_sale,

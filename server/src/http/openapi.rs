@@ -525,7 +525,7 @@ fn components() -> Value {
         "Home": {
             "type": "object",
             "description": "the mini-program's home page",
-            "required": ["now", "banners", "categories", "flashSale", "recommended"],
+            "required": ["now", "shop", "banners", "categories", "flashSale", "recommended"],
             "properties": {
                 "now": {"type": "integer", "format": "int64", "description": "server time (unix seconds) for the countdown"},
                 "banners": {"type": "array", "items": {"type": "object", "properties": {"image": {"type": "string"}, "url": {"type": "string"}}}},
@@ -557,6 +557,11 @@ fn components() -> Value {
             }
         }
     });
+    // (Beside the literal above: json! has a recursion limit.)
+    c["Home"]["properties"]["shop"] = json!({"type": "object",
+        "description": "the shop's name, logo, service phone and notice (设置 → 店铺)",
+        "properties": {"name": {"type": "string"}, "logo": {"type": "string"},
+                       "servicePhone": {"type": "string"}, "notice": {"type": "string"}}});
     if let Some(m) = c.as_object_mut() {
         m.extend(review_components());
     }

@@ -545,3 +545,33 @@ async fn banners_set_in_the_console_reach_the_home_page() {
     let (_, audit) = c.get("/admin/api/audit").await;
     assert_eq!(audit["items"][0]["action"], "banners.replace");
 }
+
+/// 设置 → 店铺: name, logo, service phone and notice reach the home page;
+/// a bad phone is refused and nothing changes.
+#[tokio::test]
+async fn shop_info_set_in_the_console_is_on_the_home_page() {
+    let app = spawn_app().await;
+    let c = owner(&app).await;
+    let (_, home) = app.get("/api/home", None).await;
+    assert_eq!(home["shop"]["name"], "微信商城");
+    let info = json!({"name": "鲜果小铺", "logo": "/uploads/logo.png", "servicePhone": "400-800 1234", "notice": "满99包邮"});
+    let (s, v) = c.put("/admin/api/shop", info.clone()).await;
+    assert_eq!((s, &v), (200, &info));
+    let (_, home) = app.get("/api/home", None).await;
+    assert_eq!(home["shop"], info);
+    let (s, v) = c
+        .put(
+            "/admin/api/shop",
+            json!({"name": "x", "servicePhone": "call me"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["details"]["field"].as_str()),
+        (400, Some("servicePhone")),
+        "{v}"
+    );
+    let (_, home) = app.get("/api/home", None).await;
+    assert_eq!(home["shop"], info);
+    let (_, audit) = c.get("/admin/api/audit").await;
+    assert_eq!(audit["items"][0]["action"], "shop.update");
+}

@@ -146,7 +146,14 @@ async fn home_has_server_time_banners_three_categories_the_flash_sale_and_recomm
     };
     assert_eq!(
         keys(&home),
-        ["banners", "categories", "flashSale", "now", "recommended"]
+        [
+            "banners",
+            "categories",
+            "flashSale",
+            "now",
+            "recommended",
+            "shop"
+        ]
     );
     let now = home["now"].as_i64().unwrap();
     assert!(now >= before && now <= mall_server::db::now());

@@ -119,6 +119,15 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             json!({"username": line(1, MAX_USERNAME), "password": {"type": "string", "maxLength": MAX_PASSWORD}}),
         ),
         ("post", "/admin/api/logout") => return None,
+        ("put", "/admin/api/shop") => {
+            use super::settings::{MAX_NOTICE, MAX_PHONE, MAX_SHOP_NAME};
+            obj(
+                &["name"],
+                json!({"name": line(1, MAX_SHOP_NAME), "logo": url(0),
+                       "servicePhone": {"type": "string", "pattern": format!("^[0-9+ -]{{0,{MAX_PHONE}}}$")},
+                       "notice": line(0, MAX_NOTICE)}),
+            )
+        }
         ("post", "/admin/api/staff") => obj(
             &["username", "role", "password"],
             json!({"username": username(), "name": line(0, MAX_USERNAME), "role": role(), "password": password()}),

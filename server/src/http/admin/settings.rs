@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::session::{MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD};
 use super::{page, Staff};
+use crate::catalog::shop::ShopInfo;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::merchant::{replace_banners, Banners};
@@ -35,6 +36,18 @@ pub fn routes(api: Api) -> Api {
         Access::Staff(Page::Settings),
         "Change a staff account's name, role or password, or disable it (the last owner stays)",
         update,
+    )
+    .get(
+        "/admin/api/shop",
+        Access::Staff(Page::Settings),
+        "The shop's name, logo, service phone and notice (on the mini-program's home page)",
+        shop,
+    )
+    .put(
+        "/admin/api/shop",
+        Access::Staff(Page::Settings),
+        "Change the shop's name, logo, service phone and notice",
+        set_shop,
     )
     .get(
         "/admin/api/banners",
@@ -187,6 +200,63 @@ async fn update(
     )
     .await?;
     Ok(Json(after))
+}
+
+pub const MAX_SHOP_NAME: usize = 30;
+pub const MAX_NOTICE: usize = 200;
+pub const MAX_PHONE: usize = 20;
+
+async fn shop(
+    State(state): State<AppState>,
+    _s: Staff<page::Settings>,
+) -> ApiResult<Json<ShopInfo>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(crate::catalog::shop::get(&mut conn).await?))
+}
+
+async fn set_shop(
+    State(state): State<AppState>,
+    who: Staff<page::Settings>,
+    ApiJson(b): ApiJson<ShopInfo>,
+) -> ApiResult<Json<ShopInfo>> {
+    let logo = input::line("logo", &b.logo, 0, input::MAX_URL)?;
+    if !(logo.is_empty()
+        || logo.starts_with("https://")
+        || logo.starts_with("http://")
+        || logo.starts_with('/'))
+    {
+        return Err(ApiError::invalid(
+            "logo",
+            "an http(s) URL or a path on this server",
+        ));
+    }
+    let phone = input::line("servicePhone", &b.service_phone, 0, MAX_PHONE)?;
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+    {
+        return Err(ApiError::invalid("servicePhone", "digits, +, - and spaces"));
+    }
+    let info = ShopInfo {
+        name: input::line("name", &b.name, 1, MAX_SHOP_NAME)?,
+        logo,
+        service_phone: phone,
+        notice: input::line("notice", &b.notice, 0, MAX_NOTICE)?,
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let before = json!(crate::catalog::shop::get(&mut conn).await?);
+    crate::catalog::shop::set(&mut conn, &info).await?;
+    audit::record(
+        &mut conn,
+        &who,
+        "shop.update",
+        "shop",
+        Some(&before),
+        Some(&json!(info)),
+        crate::db::now(),
+    )
+    .await?;
+    Ok(Json(info))
 }
 
 async fn banners(
