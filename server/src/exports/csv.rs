@@ -30,9 +30,26 @@ pub fn row<S: AsRef<str>>(cells: &[S]) -> String {
     s
 }
 
+/// Fen as the yuan a spreadsheet reads: two decimals, no currency sign
+/// (the shopper-facing `¥12.34` is `mall_core::Money`'s Display) (`1234` → `12.34`, `-5` → `-0.05`).
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yuan_has_two_decimals() {
+        assert_eq!(yuan(1234), "12.34");
+        assert_eq!(yuan(5), "0.05");
+        assert_eq!(yuan(-5), "-0.05");
+        assert_eq!(yuan(0), "0.00");
+        assert_eq!(yuan(i64::MIN), "-92233720368547758.08");
+    }
 
     #[test]
     fn formulas_become_text_and_specials_are_quoted() {

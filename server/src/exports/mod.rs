@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
+use self::csv::yuan;
 use crate::config::random_token;
 use crate::db::{self, Db};
-use crate::orders::search::{yuan, OrderFilter};
+use crate::orders::search::OrderFilter;
 use crate::state::AppState;
 
 /// Orders per page (and per chunk).

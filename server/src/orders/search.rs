@@ -3,6 +3,7 @@
 //! delivery kind), a page of rows newest first, and the count per status for
 //! the tabs. Each order's timeline for its detail page.
 
+use mall_core::Money;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
@@ -308,7 +309,7 @@ pub async fn timeline(conn: &mut AnyConnection, order_id: i64) -> sqlx::Result<V
         out.push(TimelineEntry {
             at: created,
             kind: "afterSale.requested".into(),
-            text: format!("申请售后 #{id}（{kind_label}，¥{}）", yuan(amount)),
+            text: format!("申请售后 #{id}（{kind_label}，{}）", Money::fen(amount)),
         });
         if updated > created {
             out.push(TimelineEntry {
@@ -328,13 +329,13 @@ pub async fn timeline(conn: &mut AnyConnection, order_id: i64) -> sqlx::Result<V
         out.push(TimelineEntry {
             at: created,
             kind: "refund.sent".into(),
-            text: format!("发起退款 #{id} ¥{}", yuan(amount)),
+            text: format!("发起退款 #{id} {}", Money::fen(amount)),
         });
         if let Some(at) = succeeded {
             out.push(TimelineEntry {
                 at,
                 kind: "refund.success".into(),
-                text: format!("退款 #{id} 到账 ¥{}", yuan(amount)),
+                text: format!("退款 #{id} 到账 {}", Money::fen(amount)),
             });
         } else if status != "pending" && status != "processing" {
             out.push(TimelineEntry {
@@ -346,23 +347,4 @@ pub async fn timeline(conn: &mut AnyConnection, order_id: i64) -> sqlx::Result<V
     }
     out.sort_by_key(|e| e.at);
     Ok(out)
-}
-
-/// Fen as yuan with two decimals (`1234` → `12.34`, `-5` → `-0.05`).
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let a = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn yuan_has_two_decimals() {
-        assert_eq!(super::yuan(1234), "12.34");
-        assert_eq!(super::yuan(5), "0.05");
-        assert_eq!(super::yuan(-5), "-0.05");
-        assert_eq!(super::yuan(0), "0.00");
-        assert_eq!(super::yuan(i64::MIN), "-92233720368547758.08");
-    }
 }

@@ -85,11 +85,17 @@ struct Request {
 async fn request(state: &AppState, id: i64) -> ApiResult<Request> {
     let mut conn = state.db.pool.acquire().await?;
     let view = after_sales::view(&mut conn, id, None).await?;
+    with_order(&mut conn, view).await
+}
+
+/// A loaded request with its order number and refunds.
+async fn with_order(conn: &mut sqlx::AnyConnection, view: AfterSaleView) -> ApiResult<Request> {
+    let id = view.id;
     let order_no: String = sqlx::query_scalar("SELECT order_no FROM orders WHERE id = $1")
         .bind(view.order_id)
         .fetch_one(&mut *conn)
         .await?;
-    let refunds = refunds::of_after_sale(&mut conn, id).await?;
+    let refunds = refunds::of_after_sale(conn, id).await?;
     Ok(Request {
         status_label: AfterSaleStatus::parse(&view.status).map_or("", |s| s.label()),
         view,
@@ -108,13 +114,11 @@ async fn list(
     if !status.is_empty() && AfterSaleStatus::parse(&status).is_none() {
         return Err(ApiError::invalid("status", "an after-sales status"));
     }
-    let (views, total) = {
-        let mut conn = state.db.pool.acquire().await?;
-        after_sales::queue(&mut conn, &status, &paging).await?
-    };
+    let mut conn = state.db.pool.acquire().await?;
+    let (views, total) = after_sales::queue(&mut conn, &status, &paging).await?;
     let mut items = Vec::with_capacity(views.len());
     for v in views {
-        items.push(request(&state, v.id).await?);
+        items.push(with_order(&mut conn, v).await?);
     }
     Ok(Json(ListPage::new(items, paging, total)))
 }
