@@ -26,6 +26,7 @@ export function beijingDay(offset = 0, nowMs = Date.now()): string {
 export const ORDER_STATUS: Record<string, string> = {
   pending_payment: '待付款',
   paid: '待发货',
+  grouping: '待成团',
   shipped: '已发货',
   completed: '已完成',
   cancelled: '已取消',

@@ -50,7 +50,7 @@ export interface LedgerRow {
 export interface Upload { url: string; thumbUrl: string }
 
 // Orders
-export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'completed' | 'cancelled' | 'refunded';
+export type OrderStatus = 'pending_payment' | 'paid' | 'grouping' | 'shipped' | 'completed' | 'cancelled' | 'refunded';
 export type DeliveryKind = 'express' | 'pickup' | 'sameCity';
 export interface OrderRow {
   id: number; orderNo: string; status: OrderStatus; payable: number; paidAmount: number | null;

@@ -22,6 +22,9 @@ pub struct ActivityPrice {
     /// Units left in the activity's own quota (the SKU's stock still bounds it).
     #[serde(default)]
     pub stock: Option<u64>,
+    /// Group buy: the price of the one who opens the group (团长价), when it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_price: Option<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

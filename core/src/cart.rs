@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::{Activity, ActivityKind};
 use crate::error::{ErrorBody, Result, RuleError};
+use crate::group::GroupRole;
 use crate::member::MemberLevel;
 use crate::money::Money;
 
@@ -67,6 +68,10 @@ pub struct CartLine {
     /// The unit price the client last showed; a different current price is `PRICE_CHANGED`.
     #[serde(default)]
     pub seen_unit_price: Option<Money>,
+    /// A group-buy line opens a group (`leader`) or joins one (`member`);
+    /// required in a group buy, refused elsewhere. docs/rules.md §17.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_role: Option<GroupRole>,
 }
 
 /// Units the buyer already bought in earlier orders (for purchase limits).
@@ -201,6 +206,16 @@ impl Context<'_> {
                         ended_at: a.0.ends_at,
                     });
                 }
+                if (a.0.kind == ActivityKind::GroupBuy) != line.group_role.is_some() {
+                    return Err(RuleError::GroupRoleInvalid {
+                        activity_id: id.clone(),
+                        reason: if line.group_role.is_some() {
+                            "only a group buy takes a group role".into()
+                        } else {
+                            "a group-buy price is bought by opening or joining a group".into()
+                        },
+                    });
+                }
                 Some(a)
             }
         };
@@ -256,9 +271,18 @@ impl Context<'_> {
                 check_limit(&sku.sku_id, id, limit, already, qty)?;
             }
         }
+        if activity.is_none() && line.group_role.is_some() {
+            return Err(RuleError::GroupRoleInvalid {
+                activity_id: String::new(),
+                reason: "only a group buy takes a group role".into(),
+            });
+        }
         let (unit_price, source) = match activity {
             Some((a, p)) => (
-                p.price,
+                match (line.group_role, p.leader_price) {
+                    (Some(GroupRole::Leader), Some(leader)) => leader,
+                    _ => p.price,
+                },
                 match a.kind {
                     ActivityKind::FlashSale => PriceSource::FlashSale,
                     ActivityKind::GroupBuy => PriceSource::GroupBuy,

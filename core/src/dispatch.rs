@@ -22,6 +22,9 @@ pub const ENTRY_POINTS: &[&str] = &[
     "commissionReversal",
     "bargainSplit",
     "lateCompensation",
+    "groupProgress",
+    "checkGroupJoin",
+    "groupAtExpiry",
 ];
 
 fn parse<T: DeserializeOwned>(v: Value) -> Result<T> {
@@ -69,6 +72,9 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
         }
         "bargainSplit" => out(crate::bargain_split(&parse(input)?)?),
         "lateCompensation" => out(crate::late_compensation(&parse(input)?)?),
+        "groupProgress" => out(crate::group_progress(&parse(input)?)?),
+        "checkGroupJoin" => out(crate::check_join(&parse(input)?)?),
+        "groupAtExpiry" => out(crate::group_at_expiry(&parse(input)?)?),
         other => Err(RuleError::invalid(
             "fn",
             format!("unknown entry point {other}"),

@@ -117,6 +117,20 @@ pub enum RuleError {
     TooManyCommissionLevels { levels: u64 },
     #[error("bargain cannot be split: {reason}")]
     BargainInvalid { reason: String },
+
+    // --- group buy
+    #[error("group invalid: {reason}")]
+    GroupInvalid { reason: String },
+    #[error("group is {status}, not open")]
+    GroupNotOpen { status: String },
+    #[error("group expired at {expires_at}")]
+    GroupExpired { expires_at: i64 },
+    #[error("group of {size} is full")]
+    GroupFull { size: u64 },
+    #[error("already in this group")]
+    GroupAlreadyJoined,
+    #[error("activity {activity_id}: {reason}")]
+    GroupRoleInvalid { activity_id: String, reason: String },
 }
 
 pub type Result<T, E = RuleError> = std::result::Result<T, E>;
@@ -166,6 +180,12 @@ impl RuleError {
             NothingToRefund => "NOTHING_TO_REFUND",
             TooManyCommissionLevels { .. } => "TOO_MANY_COMMISSION_LEVELS",
             BargainInvalid { .. } => "BARGAIN_INVALID",
+            GroupInvalid { .. } => "GROUP_INVALID",
+            GroupNotOpen { .. } => "GROUP_NOT_OPEN",
+            GroupExpired { .. } => "GROUP_EXPIRED",
+            GroupFull { .. } => "GROUP_FULL",
+            GroupAlreadyJoined => "GROUP_ALREADY_JOINED",
+            GroupRoleInvalid { .. } => "GROUP_ROLE_INVALID",
         }
     }
 
@@ -211,6 +231,12 @@ impl RuleError {
             NothingToRefund => "没有可退的商品".into(),
             TooManyCommissionLevels { .. } => "分销层级最多3级".into(),
             BargainInvalid { .. } => "砍价设置有误".into(),
+            GroupInvalid { .. } => "拼团设置有误".into(),
+            GroupNotOpen { .. } => "该团暂不可参加".into(),
+            GroupExpired { .. } => "该团已过期".into(),
+            GroupFull { size } => format!("该团{size}人已满，可以自己开团"),
+            GroupAlreadyJoined => "你已在这个团里".into(),
+            GroupRoleInvalid { .. } => "拼团价需开团或参团购买".into(),
         }
     }
 
@@ -328,6 +354,15 @@ impl RuleError {
             }),
             TooManyCommissionLevels { levels } => json!({"levels": levels}),
             BargainInvalid { reason } => json!({"reason": reason}),
+            GroupInvalid { reason } => json!({"reason": reason}),
+            GroupNotOpen { status } => json!({"status": status}),
+            GroupExpired { expires_at } => json!({"expiresAt": expires_at}),
+            GroupFull { size } => json!({"size": size}),
+            GroupAlreadyJoined => json!({}),
+            GroupRoleInvalid {
+                activity_id,
+                reason,
+            } => json!({"activityId": activity_id, "reason": reason}),
         };
         match v {
             Value::Object(map) => map.into_iter().collect(),

@@ -18,6 +18,7 @@ pub mod commission;
 pub mod coupon;
 pub mod dispatch;
 pub mod error;
+pub mod group;
 pub mod member;
 pub mod money;
 pub mod points;
@@ -33,6 +34,10 @@ pub use commission::{
 };
 pub use coupon::{Coupon, CouponKind};
 pub use error::{ErrorBody, RuleError};
+pub use group::{
+    check_join, group_at_expiry, group_progress, ExpiryDecision, ExpiryInput, ExpiryOutcome,
+    GroupProgress, GroupRole, GroupState, GroupStatus, JoinInput, ProgressInput,
+};
 pub use member::{member_status, MemberLevel, MemberProgram, MemberStatus};
 pub use money::{Money, Ratio};
 pub use points::{PointsChoice, PointsRule, PointsUse};

@@ -151,6 +151,7 @@ fn input_strategy() -> impl Strategy<Value = QuoteInput> {
                 selected,
                 activity_id: activity.then(|| "act".to_string()),
                 seen_unit_price: None,
+                group_role: None,
             })
             .collect();
         let mut rules = ShopRules {
@@ -186,6 +187,7 @@ fn input_strategy() -> impl Strategy<Value = QuoteInput> {
                         sku_id: format!("s{i}"),
                         price: Money::fen(990),
                         stock: None,
+                        leader_price: None,
                     })
                     .collect(),
                 per_user_limit: None,
@@ -664,6 +666,7 @@ fn the_search_falls_back_to_greedy_beyond_its_budget_and_stays_sound() {
             selected: true,
             activity_id: None,
             seen_unit_price: None,
+            group_role: None,
         })
         .collect();
     let coupons: Vec<Coupon> = (0..60)

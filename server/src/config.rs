@@ -105,6 +105,7 @@ pub fn default_templates() -> BTreeMap<String, String> {
         ("shipped", "tmpl-order-shipped"),
         ("refund", "tmpl-refund-result"),
         ("couponExpiring", "tmpl-coupon-expiring"),
+        ("group", "tmpl-group-result"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -303,6 +304,7 @@ impl Config {
                     ("shipped", "WECHAT_TMPL_SHIPPED"),
                     ("refund", "WECHAT_TMPL_REFUND"),
                     ("couponExpiring", "WECHAT_TMPL_COUPON_EXPIRING"),
+                    ("group", "WECHAT_TMPL_GROUP"),
                 ] {
                     if let Some(v) = env(var) {
                         t.insert(k.to_string(), v);

@@ -124,6 +124,33 @@ pub fn bargain_split(
     output(mall_core::bargain_split(&i))
 }
 
+/// Where a group buy stands (还差N人成团, time left, joinable).
+#[wasm_bindgen(js_name = groupProgress, unchecked_return_type = "GroupProgress")]
+pub fn group_progress(
+    #[wasm_bindgen(unchecked_param_type = "GroupProgressInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::ProgressInput = input(input_)?;
+    output(mall_core::group_progress(&i))
+}
+
+/// Whether a shopper may join a group now (throws the reason when not).
+#[wasm_bindgen(js_name = checkGroupJoin, unchecked_return_type = "GroupProgress")]
+pub fn check_group_join(
+    #[wasm_bindgen(unchecked_param_type = "GroupJoinInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::JoinInput = input(input_)?;
+    output(mall_core::check_join(&i))
+}
+
+/// What an open group becomes at its expiry.
+#[wasm_bindgen(js_name = groupAtExpiry, unchecked_return_type = "GroupExpiryDecision")]
+pub fn group_at_expiry(
+    #[wasm_bindgen(unchecked_param_type = "GroupExpiryInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::ExpiryInput = input(input_)?;
+    output(mall_core::group_at_expiry(&i))
+}
+
 /// What is owed for a late same-city delivery.
 #[wasm_bindgen(js_name = lateCompensation, unchecked_return_type = "LateCompensation")]
 pub fn late_compensation(

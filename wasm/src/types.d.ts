@@ -50,6 +50,8 @@ export interface CartLine {
   activityId?: string | null;
   /** The unit price the client last showed; a different price is PRICE_CHANGED. */
   seenUnitPrice?: Fen | null;
+  /** Group buy: open a group (leader) or join one (member); required there, refused elsewhere. */
+  groupRole?: GroupRole | null;
 }
 
 export interface Purchased {
@@ -95,6 +97,8 @@ export interface ActivityPrice {
   skuId: string;
   price: Fen;
   stock?: number | null;
+  /** Group buy: the leader's price (团长价), when it differs. */
+  leaderPrice?: Fen | null;
 }
 
 export interface Activity {
@@ -472,6 +476,52 @@ export interface BargainInput {
 export interface BargainPlan {
   total: Fen;
   cuts: Fen[];
+}
+
+export type GroupRole = "leader" | "member";
+export type GroupStatus = "pending" | "open" | "success" | "autoSuccess" | "failed" | "cancelled";
+
+export interface GroupState {
+  status: GroupStatus;
+  size: number;
+  /** Seats taken by orders, paid or not. */
+  held: number;
+  paid: number;
+  expiresAt?: UnixSeconds | null;
+}
+
+export interface GroupProgressInput {
+  group: GroupState;
+  now: UnixSeconds;
+}
+
+export interface GroupProgress {
+  status: GroupStatus;
+  size: number;
+  paid: number;
+  /** 还差N人成团 */
+  needed: number;
+  seatsLeft: number;
+  secondsLeft: number;
+  joinable: boolean;
+}
+
+export interface GroupJoinInput {
+  group: GroupState;
+  now: UnixSeconds;
+  alreadyMember?: boolean;
+}
+
+export interface GroupExpiryInput {
+  group: GroupState;
+  now: UnixSeconds;
+  /** 系统成团 threshold, 1–100 percent of seats paid. */
+  autoSuccessPercent?: number | null;
+}
+
+export interface GroupExpiryDecision {
+  outcome: "wait" | "success" | "autoSuccess" | "failed";
+  reason: string;
 }
 
 export interface LateDeliveryInput {

@@ -15,5 +15,6 @@ pub fn core_line(i: &CartItem) -> CartLine {
         selected: i.selected,
         activity_id: i.activity_id.clone(),
         seen_unit_price: None,
+        group_role: None,
     }
 }

@@ -305,6 +305,9 @@ pub struct ActivitySkuPrice {
     pub sku_id: i64,
     pub price: Money,
     pub stock: Option<i64>,
+    /// Group buy: the price of the one who opens a group (团长价).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_price: Option<Money>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -418,7 +421,8 @@ pub async fn activities_for(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT a.id, a.kind, a.title, a.starts_at, a.ends_at, a.per_user_limit, s.sku_id, s.price, s.stock
+        "SELECT a.id, a.kind, a.title, a.starts_at, a.ends_at, a.per_user_limit, s.sku_id, s.price, s.stock,
+                s.leader_price
          FROM activities a JOIN activity_skus s ON s.activity_id = a.id
          WHERE a.id IN (SELECT activity_id FROM activity_skus WHERE sku_id IN ({}))
          ORDER BY a.id, s.sku_id",
@@ -436,6 +440,7 @@ pub async fn activities_for(
             i64,
             i64,
             Option<i64>,
+            Option<i64>,
         ),
     >(&sql);
     for id in sku_ids {
@@ -448,6 +453,7 @@ pub async fn activities_for(
             sku_id: r.6,
             price: Money::fen(r.7),
             stock: r.8,
+            leader_price: r.9.map(Money::fen),
         };
         match out.last_mut() {
             Some(a) if a.activity_id == r.0 => a.prices.push(price),
@@ -511,6 +517,7 @@ pub async fn core_activities(
                         sku_id: p.sku_id.to_string(),
                         price: p.price,
                         stock: p.stock.map(|n| n.max(0) as u64),
+                        leader_price: p.leader_price,
                     })
                     .collect(),
                 activity_id: a.activity_id,

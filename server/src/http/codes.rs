@@ -74,6 +74,12 @@ registry! {
     NothingToRefund = "NOTHING_TO_REFUND", UNPROCESSABLE_ENTITY, "没有可退的商品";
     TooManyCommissionLevels = "TOO_MANY_COMMISSION_LEVELS", UNPROCESSABLE_ENTITY, "分销层级超出上限";
     BargainInvalid = "BARGAIN_INVALID", UNPROCESSABLE_ENTITY, "砍价设置有误";
+    GroupInvalid = "GROUP_INVALID", UNPROCESSABLE_ENTITY, "拼团设置有误";
+    GroupNotOpen = "GROUP_NOT_OPEN", CONFLICT, "该团暂不可参加";
+    GroupExpired = "GROUP_EXPIRED", CONFLICT, "该团已过期";
+    GroupFull = "GROUP_FULL", CONFLICT, "该团已满，可以自己开团";
+    GroupAlreadyJoined = "GROUP_ALREADY_JOINED", CONFLICT, "你已在这个团里";
+    GroupRoleInvalid = "GROUP_ROLE_INVALID", UNPROCESSABLE_ENTITY, "拼团价需开团或参团购买";
 
     // --- the server: access and transport
     Unauthorized = "UNAUTHORIZED", UNAUTHORIZED, "请先登录";

@@ -193,6 +193,20 @@ impl From<crate::orders::place::CheckoutError> for ApiError {
     }
 }
 
+/// The one mapping of group buys' errors to HTTP: the core's reason
+/// (GROUP_FULL, GROUP_EXPIRED, …) answers with the core's code.
+impl From<crate::group_buy::GroupError> for ApiError {
+    fn from(e: crate::group_buy::GroupError) -> Self {
+        use crate::group_buy::GroupError;
+        match e {
+            GroupError::Rule(r) => ApiError::Rule(r),
+            GroupError::NotFound(what) => ApiError::NotFound(what),
+            GroupError::Db(e) => ApiError::Internal(e.into()),
+            GroupError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of marketing's errors to HTTP: a rule the core refuses
 /// answers with the core's code.
 impl From<crate::marketing::MarketingError> for ApiError {

@@ -16,6 +16,7 @@ pub mod console;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod groups;
 pub mod input;
 pub mod member;
 pub mod merchant;
@@ -155,6 +156,7 @@ pub fn api() -> Api {
     let api = orders::routes(api.tag("orders"));
     let api = pay::routes(api.tag("pay"));
     let api = after_sales::routes(api.tag("after-sales"));
+    let api = groups::routes(api.tag("group-buy"));
     let api = member::routes(api.tag("member"));
     let api = events::routes(api.tag("events"));
     let api = merchant::routes(api.tag("merchant"));

@@ -134,7 +134,8 @@ fn checkout_body(place: bool) -> Value {
             obj(&["kind", "storeId"], json!({"kind": {"const": "pickup"}, "storeId": {"type": "string"}})),
             obj(&["kind", "distanceMeters"], json!({"kind": {"const": "sameCity"}, "distanceMeters": unsigned(),
                 "slotId": or_null(json!({"type": "string"}))}))
-        ]}))
+        ]})),
+        "group": super::groups::doc_group_choice()
     });
     if place {
         p["fingerprint"] = line(1, MAX_KEY);
@@ -237,6 +238,9 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if path.starts_with("/admin/api/") && path != "/admin/api/banners" {
         return super::admin::openapi::request_body(method, path);
     }
+    if let Some(b) = super::groups::request_body(method, path) {
+        return Some(b);
+    }
     let tracking = || {
         obj(
             &["carrier", "trackingNo"],
@@ -311,6 +315,9 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
     if path.starts_with("/admin/api/") {
         return super::admin::openapi::query_params(method, path);
     }
+    if let Some(p) = super::groups::query_params(method, path) {
+        return p;
+    }
     let page = || {
         vec![
             q("page", range(1, MAX_PAGE), false),
@@ -382,6 +389,9 @@ pub(crate) fn array_of(c: &str) -> Value {
 fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
     if path.starts_with("/admin/api/") {
         return super::admin::openapi::success(method, path);
+    }
+    if let Some(s) = super::groups::success(method, path) {
+        return s;
     }
     let one = |c: &str| vec![("200", Some(schema_ref(c)))];
     let created = |c: &str| vec![("201", Some(schema_ref(c)))];
@@ -510,7 +520,7 @@ fn components() -> Value {
         })),
         "Order": o("an order with its quote as charged and its OrderSnapshot (per-line, per-unit allocations)", json!({
             "id": int(), "orderNo": {"type": "string"},
-            "status": {"type": "string", "enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]},
+            "status": {"type": "string", "enum": ["pending_payment", "paid", "grouping", "shipped", "completed", "cancelled", "refunded"]},
             "statusLabel": {"type": "string"}, "actions": {"type": "array", "items": {"type": "string"}},
             "payable": fen("charged"), "lines": {"type": "array"}, "quote": {"$ref": "#/components/schemas/Quote"},
             "snapshot": {"type": "object"}, "address": {"type": ["object", "null"]}, "expiresAt": {"type": ["integer", "null"]}
@@ -564,6 +574,7 @@ fn components() -> Value {
                        "servicePhone": {"type": "string"}, "notice": {"type": "string"}}});
     if let Some(m) = c.as_object_mut() {
         m.extend(review_components());
+        m.extend(super::groups::components());
     }
     c
 }

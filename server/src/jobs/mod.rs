@@ -45,6 +45,7 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
             .map(drop),
     );
     check("auto_confirm", auto_confirm(state, now).await.map(drop));
+    check("group_expiry", group_expiry(state, now).await.map(drop));
     check(
         "retry_refunds",
         crate::payments::retry_refunds(state, now).await.map(drop),
@@ -76,6 +77,21 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("jobs failed: {}", failed.join(", "))
     }
+}
+
+/// Groups past their expiry are decided (系统成团 or failed); a failed
+/// group's refunds are sent after its commit (unsent ones are retried by
+/// `retry_refunds`). Returns how many refunds were queued.
+pub async fn group_expiry(state: &AppState, now: i64) -> anyhow::Result<usize> {
+    let refunds = crate::group_buy::decide_expired(&state.db, &state.config.templates, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for id in &refunds {
+        if let Err(e) = crate::payments::send_refund(state, *id, now).await {
+            tracing::warn!(error = %e, "group refund not sent yet; will retry");
+        }
+    }
+    Ok(refunds.len())
 }
 
 /// Shipped orders older than `auto_confirm_days` are confirmed received.

@@ -18,6 +18,9 @@ pub struct ActivitySku {
     /// The activity's own quota (the SKU's stock still bounds it); none = unbounded.
     #[serde(default)]
     pub stock: Option<i64>,
+    /// Group buy: the leader's price (团长价), fen; none = the group price.
+    #[serde(default)]
+    pub leader_price: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +35,13 @@ pub struct AdminActivity {
     pub allow_coupons: bool,
     pub allow_points: bool,
     pub group_size: Option<i64>,
+    /// Group buy: hours a group stays open after its leader pays.
+    pub group_window_hours: Option<i64>,
+    /// Group buy: 系统成团 at expiry with at least this percent of seats paid.
+    pub group_auto_percent: Option<i64>,
+    /// Group buy: the coupon template a sharer earns when a group they
+    /// shared forms with a new user.
+    pub share_reward_template_id: Option<i64>,
     pub skus: Vec<SkuLine>,
 }
 
@@ -42,6 +52,7 @@ pub struct SkuLine {
     pub sku_id: i64,
     pub price: i64,
     pub stock: Option<i64>,
+    pub leader_price: Option<i64>,
     pub title: String,
     pub list_price: i64,
 }
@@ -61,6 +72,12 @@ pub struct ActivityInput {
     pub allow_points: bool,
     #[serde(default)]
     pub group_size: Option<i64>,
+    #[serde(default)]
+    pub group_window_hours: Option<i64>,
+    #[serde(default)]
+    pub group_auto_percent: Option<i64>,
+    #[serde(default)]
+    pub share_reward_template_id: Option<i64>,
     pub skus: Vec<ActivitySku>,
 }
 
@@ -86,11 +103,17 @@ type Row = (
     i64,
     i64,
     Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
 );
 
+/// sku_id, price, stock, leader_price, title, list_price
+type SkuRow = (i64, i64, Option<i64>, Option<i64>, String, i64);
+
 async fn skus_of(conn: &mut AnyConnection, id: &str) -> Result<Vec<SkuLine>> {
-    let rows: Vec<(i64, i64, Option<i64>, String, i64)> = sqlx::query_as(
-        "SELECT a.sku_id, a.price, a.stock, p.title, s.list_price
+    let rows: Vec<SkuRow> = sqlx::query_as(
+        "SELECT a.sku_id, a.price, a.stock, a.leader_price, p.title, s.list_price
          FROM activity_skus a JOIN skus s ON s.id = a.sku_id JOIN products p ON p.id = s.product_id
          WHERE a.activity_id = $1 ORDER BY a.sku_id",
     )
@@ -103,13 +126,15 @@ async fn skus_of(conn: &mut AnyConnection, id: &str) -> Result<Vec<SkuLine>> {
             sku_id: r.0,
             price: r.1,
             stock: r.2,
-            title: r.3,
-            list_price: r.4,
+            leader_price: r.3,
+            title: r.4,
+            list_price: r.5,
         })
         .collect())
 }
 
-const SELECT: &str = "SELECT id, kind, title, starts_at, ends_at, per_user_limit, allow_coupons, allow_points, group_size FROM activities";
+const SELECT: &str = "SELECT id, kind, title, starts_at, ends_at, per_user_limit, allow_coupons, allow_points, group_size,
+    group_window_secs, group_auto_percent, share_reward_template FROM activities";
 
 async fn build(conn: &mut AnyConnection, r: Row) -> Result<AdminActivity> {
     let skus = skus_of(&mut *conn, &r.0).await?;
@@ -122,6 +147,9 @@ async fn build(conn: &mut AnyConnection, r: Row) -> Result<AdminActivity> {
         allow_coupons: r.6 != 0,
         allow_points: r.7 != 0,
         group_size: r.8,
+        group_window_hours: r.9.map(|s| s / 3600),
+        group_auto_percent: r.10,
+        share_reward_template_id: r.11,
         skus,
         id: r.0,
     })
@@ -167,6 +195,27 @@ fn check(a: &ActivityInput) -> Result<()> {
             "a group buy needs its group size".into(),
         ));
     }
+    if a.kind != ActivityKind::GroupBuy {
+        let group_only = [
+            ("groupSize", a.group_size.is_some()),
+            ("groupWindowHours", a.group_window_hours.is_some()),
+            ("groupAutoPercent", a.group_auto_percent.is_some()),
+            (
+                "shareRewardTemplateId",
+                a.share_reward_template_id.is_some(),
+            ),
+            (
+                "skus.leaderPrice",
+                a.skus.iter().any(|s| s.leader_price.is_some()),
+            ),
+        ];
+        if let Some(&(field, _)) = group_only.iter().find(|(_, set)| *set) {
+            return Err(MarketingError::Inconsistent(
+                field,
+                "only a group buy takes it".into(),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -174,6 +223,15 @@ fn check(a: &ActivityInput) -> Result<()> {
 pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String> {
     check(a)?;
     let mut tx = db.begin_write().await?;
+    if let Some(t) = a.share_reward_template_id {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coupon_templates WHERE id = $1")
+            .bind(t)
+            .fetch_one(&mut *tx)
+            .await?;
+        if n == 0 {
+            return Err(MarketingError::NotFound("coupon template"));
+        }
+    }
     for s in &a.skus {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM skus WHERE id = $1")
             .bind(s.sku_id)
@@ -187,7 +245,8 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
         Some(id) => {
             let r = sqlx::query(
                 "UPDATE activities SET kind = $1, title = $2, starts_at = $3, ends_at = $4, per_user_limit = $5,
-                     allow_coupons = $6, allow_points = $7, group_size = $8 WHERE id = $9",
+                     allow_coupons = $6, allow_points = $7, group_size = $8, group_window_secs = $10,
+                     group_auto_percent = $11, share_reward_template = $12 WHERE id = $9",
             )
             .bind(kind_str(a.kind))
             .bind(&a.title)
@@ -198,6 +257,9 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
             .bind(i64::from(a.allow_points))
             .bind(a.group_size)
             .bind(id)
+            .bind(a.group_window_hours.map(|h| h * 3600))
+            .bind(a.group_auto_percent)
+            .bind(a.share_reward_template_id)
             .execute(&mut *tx)
             .await?;
             if r.rows_affected() == 0 {
@@ -212,8 +274,9 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
         None => {
             let id = format!("act-{:016x}", rand::random::<u64>());
             sqlx::query(
-                "INSERT INTO activities (id, kind, title, starts_at, ends_at, per_user_limit, allow_coupons, allow_points, group_size)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO activities (id, kind, title, starts_at, ends_at, per_user_limit, allow_coupons, allow_points, group_size,
+                     group_window_secs, group_auto_percent, share_reward_template)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(&id)
             .bind(kind_str(a.kind))
@@ -224,6 +287,9 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
             .bind(i64::from(a.allow_coupons))
             .bind(i64::from(a.allow_points))
             .bind(a.group_size)
+            .bind(a.group_window_hours.map(|h| h * 3600))
+            .bind(a.group_auto_percent)
+            .bind(a.share_reward_template_id)
             .execute(&mut *tx)
             .await?;
             id
@@ -231,12 +297,13 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
     };
     for s in &a.skus {
         sqlx::query(
-            "INSERT INTO activity_skus (activity_id, sku_id, price, stock) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO activity_skus (activity_id, sku_id, price, stock, leader_price) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&id)
         .bind(s.sku_id)
         .bind(s.price)
         .bind(s.stock)
+        .bind(s.leader_price)
         .execute(&mut *tx)
         .await?;
     }

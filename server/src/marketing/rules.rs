@@ -58,6 +58,7 @@ fn probe(rules: &ShopRules, now: i64) -> QuoteInput {
             selected: true,
             activity_id: None,
             seen_unit_price: None,
+            group_role: None,
         }],
         rules: rules.clone(),
         buyer: Default::default(),

@@ -90,6 +90,7 @@ pub fn cart_of(
             selected: true,
             activity_id: None,
             seen_unit_price: None,
+            group_role: None,
         });
     }
     (!lines.is_empty()).then_some((catalog, lines))

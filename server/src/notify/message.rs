@@ -14,14 +14,16 @@ pub enum Kind {
     OrderShipped,
     RefundResult,
     CouponExpiring,
+    GroupResult,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::OrderPaid,
         Kind::OrderShipped,
         Kind::RefundResult,
         Kind::CouponExpiring,
+        Kind::GroupResult,
     ];
 
     /// The template key (`config.templates`) and the `event` column.
@@ -31,13 +33,16 @@ impl Kind {
             Kind::OrderShipped => "shipped",
             Kind::RefundResult => "refund",
             Kind::CouponExpiring => "couponExpiring",
+            Kind::GroupResult => "group",
         }
     }
 
     /// The mini-program page the message opens (without its query).
     pub fn page(self) -> &'static str {
         match self {
-            Kind::OrderPaid | Kind::OrderShipped | Kind::RefundResult => "pkg-order/detail/index",
+            Kind::OrderPaid | Kind::OrderShipped | Kind::RefundResult | Kind::GroupResult => {
+                "pkg-order/detail/index"
+            }
             Kind::CouponExpiring => "pages/member/index",
         }
     }
@@ -72,6 +77,14 @@ pub enum Message {
         title: String,
         valid_until: i64,
     },
+    /// 拼团 formed (its order will ship) or failed (refunded in full).
+    GroupResult {
+        order_id: i64,
+        group_id: i64,
+        title: String,
+        formed: bool,
+        at: i64,
+    },
 }
 
 /// `¥12.34`
@@ -91,6 +104,7 @@ impl Message {
             Message::OrderShipped { .. } => Kind::OrderShipped,
             Message::RefundResult { .. } => Kind::RefundResult,
             Message::CouponExpiring { .. } => Kind::CouponExpiring,
+            Message::GroupResult { .. } => Kind::GroupResult,
         }
     }
 
@@ -103,6 +117,9 @@ impl Message {
                 refund_id, outcome, ..
             } => format!("refund:{refund_id}:{outcome}"),
             Message::CouponExpiring { coupon_id, .. } => format!("coupon:{coupon_id}"),
+            Message::GroupResult {
+                order_id, formed, ..
+            } => format!("group:{order_id}:{formed}"),
         }
     }
 
@@ -112,7 +129,8 @@ impl Message {
         match self {
             Message::OrderPaid { order_id, .. }
             | Message::OrderShipped { order_id, .. }
-            | Message::RefundResult { order_id, .. } => format!("{page}?id={order_id}"),
+            | Message::RefundResult { order_id, .. }
+            | Message::GroupResult { order_id, .. } => format!("{page}?id={order_id}"),
             Message::CouponExpiring { .. } => format!("{page}?tab=coupons"),
         }
     }
@@ -153,6 +171,16 @@ impl Message {
             Message::CouponExpiring {
                 title, valid_until, ..
             } => json!({"thing1": thing(title), "time2": {"value": beijing_time(*valid_until)}}),
+            Message::GroupResult {
+                title, formed, at, ..
+            } => {
+                let text = if *formed {
+                    "拼团成功，我们会尽快发货"
+                } else {
+                    "拼团未成功，货款将原路退回"
+                };
+                json!({"thing1": thing(title), "thing2": thing(text), "time3": {"value": beijing_time(*at)}})
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 //! idempotency key returns the same order.
 
 use mall_core::shipping::Delivery;
-use mall_core::{CartLine, CouponChoice, PointsChoice, QuoteOptions, RuleError};
+use mall_core::{CartLine, CouponChoice, GroupRole, PointsChoice, QuoteOptions, RuleError};
 use rand::Rng;
 use serde::Deserialize;
 
@@ -45,6 +45,18 @@ pub enum CheckoutError {
     Other(#[from] anyhow::Error),
 }
 
+impl From<crate::group_buy::GroupError> for CheckoutError {
+    fn from(e: crate::group_buy::GroupError) -> Self {
+        use crate::group_buy::GroupError;
+        match e {
+            GroupError::Rule(r) => CheckoutError::Rule(r),
+            GroupError::NotFound(what) => CheckoutError::NotFound(what),
+            GroupError::Db(d) => CheckoutError::Db(d),
+            GroupError::Other(o) => CheckoutError::Other(o),
+        }
+    }
+}
+
 impl CheckoutError {
     fn invalid(field: &'static str, reason: impl Into<String>) -> CheckoutError {
         CheckoutError::Invalid {
@@ -73,6 +85,28 @@ pub struct BuyNowItem {
     pub activity_id: Option<String>,
 }
 
+/// 拼团: open a new group (no `groupId`) or join one; with one buy-now item
+/// in a group-buy activity.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GroupChoice {
+    #[serde(default)]
+    pub group_id: Option<i64>,
+    /// The share token the shopper opened (its sharer may earn a reward).
+    #[serde(default)]
+    pub share_token: Option<String>,
+}
+
+impl GroupChoice {
+    pub fn role(&self) -> GroupRole {
+        if self.group_id.is_some() {
+            GroupRole::Member
+        } else {
+            GroupRole::Leader
+        }
+    }
+}
+
 /// What to price: buy-now `items`, or else the selected cart lines.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -89,6 +123,8 @@ pub struct CheckoutRequest {
     /// Pickup or same-city delivery (express comes from `addressId`).
     #[serde(default)]
     pub delivery: Option<Delivery>,
+    #[serde(default)]
+    pub group: Option<GroupChoice>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,6 +140,8 @@ pub struct PlaceOrderRequest {
     pub address_id: Option<i64>,
     #[serde(default)]
     pub delivery: Option<Delivery>,
+    #[serde(default)]
+    pub group: Option<GroupChoice>,
     /// The fingerprint of the quote the shopper confirmed.
     pub fingerprint: String,
     /// A client-generated key; the same key returns the same order.
@@ -120,6 +158,7 @@ impl PlaceOrderRequest {
             points: self.points,
             address_id: self.address_id,
             delivery: self.delivery.clone(),
+            group: self.group.clone(),
         }
     }
 }
@@ -138,7 +177,7 @@ pub async fn prepare(
     user_id: i64,
     req: &CheckoutRequest,
 ) -> Result<Prepared, CheckoutError> {
-    let (lines, from_cart) = match &req.items {
+    let (lines, from_cart): (Vec<CartLine>, bool) = match &req.items {
         Some(items) => {
             if items.is_empty() || items.len() > 50 {
                 return Err(CheckoutError::invalid("items", "1 to 50 items"));
@@ -153,6 +192,7 @@ pub async fn prepare(
                     selected: true,
                     activity_id: it.activity_id.clone().filter(|a| !a.is_empty()),
                     seen_unit_price: None,
+                    group_role: req.group.as_ref().map(GroupChoice::role),
                 })
                 .collect();
             (lines, false)
@@ -166,6 +206,15 @@ pub async fn prepare(
             true,
         ),
     };
+    if let Some(g) = &req.group {
+        if from_cart {
+            return Err(CheckoutError::invalid(
+                "group",
+                "a group buy is one buy-now item",
+            ));
+        }
+        check_group(&mut *conn, user_id, g, &lines).await?;
+    }
     let (delivery, address) = match (req.address_id, &req.delivery) {
         (Some(_), Some(_)) => {
             return Err(CheckoutError::invalid(
@@ -202,6 +251,43 @@ pub async fn prepare(
         },
         address,
     })
+}
+
+/// A group buy is one buy-now item in an activity; a joiner is told at once
+/// when the group cannot take them (placing the order takes the seat).
+async fn check_group(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    g: &GroupChoice,
+    lines: &[CartLine],
+) -> Result<(), CheckoutError> {
+    let [line] = lines else {
+        return Err(CheckoutError::invalid(
+            "group",
+            "a group buy is one buy-now item",
+        ));
+    };
+    if line.activity_id.is_none() {
+        return Err(CheckoutError::invalid(
+            "group",
+            "the item needs its group-buy activityId",
+        ));
+    }
+    if let Some(t) = &g.share_token {
+        crate::share::check_token(t).map_err(|r| CheckoutError::invalid("group.shareToken", r))?;
+    }
+    if let Some(id) = g.group_id {
+        let state = crate::group_buy::seats::state(&mut *conn, id)
+            .await?
+            .ok_or(CheckoutError::NotFound("group"))?;
+        let already_member = crate::group_buy::seats::is_member(&mut *conn, id, user_id).await?;
+        mall_core::check_join(&mall_core::JoinInput {
+            group: state,
+            now: db::now(),
+            already_member,
+        })?;
+    }
+    Ok(())
 }
 
 fn sku_id_of(s: &str) -> Result<i64, CheckoutError> {
@@ -322,6 +408,26 @@ pub async fn place_in_tx(
             .filter_map(|l| l.line_id.parse().ok())
             .collect();
         cart::remove_many(tx, user_id, &ids).await?;
+    }
+    if let (Some(g), [line]) = (&req.group, q.lines.as_slice()) {
+        let shared_by = match &g.share_token {
+            Some(t) => crate::share::sharer(tx, t, "group", g.group_id).await?,
+            None => None,
+        };
+        crate::group_buy::seats::take(
+            tx,
+            &crate::group_buy::seats::Take {
+                role: g.role(),
+                group_id: g.group_id,
+                activity_id: line.activity_id.as_deref().unwrap_or(""),
+                sku_id: sku_id_of(&line.sku_id)?,
+                user_id,
+                order_id,
+                shared_by,
+                now,
+            },
+        )
+        .await?;
     }
     // Stock last, so the hot rows stay locked only until the commit; in SKU
     // order, so two multi-SKU orders cannot deadlock.

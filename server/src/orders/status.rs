@@ -5,7 +5,10 @@
 //!
 //! ```text
 //! pending_payment ──pay──▶ paid ──ship──▶ shipped ──confirmReceipt──▶ completed (received)
-//!        │                   └──writeOff (store pickup)──────────────▶ completed
+//!        │                 │ ▲ └──writeOff (store pickup)──────────────▶ completed
+//!        │      awaitGroup │ │ groupFormed
+//!        │                 ▼ │
+//!        │               grouping (拼团: paid, waiting for the group) ──refundAll (failed)──▶ refunded
 //!        └─cancel / expire─▶ cancelled
 //! paid | shipped | completed ──refundAll (every unit refunded)──▶ refunded
 //! refunded ──the completing refund ends CLOSED (undone)──▶ the status before refundAll
@@ -22,6 +25,8 @@ use serde::{Deserialize, Serialize};
 pub enum OrderStatus {
     PendingPayment,
     Paid,
+    /// Paid into a group buy that has not formed yet: not shippable.
+    Grouping,
     Shipped,
     Completed,
     Cancelled,
@@ -38,6 +43,10 @@ pub enum Action {
     ConfirmReceipt,
     WriteOff,
     RefundAll,
+    /// A paid group-buy order waits for its group.
+    AwaitGroup,
+    /// Its group formed: the order can be shipped.
+    GroupFormed,
 }
 
 /// The order-list tabs of the mini-program.
@@ -72,9 +81,10 @@ impl Tab {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 6] = [
+    pub const ALL: [OrderStatus; 7] = [
         OrderStatus::PendingPayment,
         OrderStatus::Paid,
+        OrderStatus::Grouping,
         OrderStatus::Shipped,
         OrderStatus::Completed,
         OrderStatus::Cancelled,
@@ -85,6 +95,7 @@ impl OrderStatus {
         match self {
             OrderStatus::PendingPayment => "pending_payment",
             OrderStatus::Paid => "paid",
+            OrderStatus::Grouping => "grouping",
             OrderStatus::Shipped => "shipped",
             OrderStatus::Completed => "completed",
             OrderStatus::Cancelled => "cancelled",
@@ -101,6 +112,7 @@ impl OrderStatus {
         match self {
             OrderStatus::PendingPayment => "待付款",
             OrderStatus::Paid => "待发货",
+            OrderStatus::Grouping => "待成团",
             OrderStatus::Shipped => "待收货",
             OrderStatus::Completed => "已完成",
             OrderStatus::Cancelled => "已取消",
@@ -118,7 +130,9 @@ impl OrderStatus {
             (Paid, Ship) => Some(Shipped),
             (Shipped, ConfirmReceipt) => Some(Completed),
             (Paid, WriteOff) => Some(Completed),
-            (Paid | Shipped | Completed, RefundAll) => Some(Refunded),
+            (Paid | Shipped | Completed | Grouping, RefundAll) => Some(Refunded),
+            (Paid, AwaitGroup) => Some(Grouping),
+            (Grouping, GroupFormed) => Some(Paid),
             _ => None,
         }
     }
@@ -152,6 +166,8 @@ impl Action {
             Action::ConfirmReceipt => "确认收货",
             Action::WriteOff => "核销提货",
             Action::RefundAll => "全额退款",
+            Action::AwaitGroup => "等待成团",
+            Action::GroupFormed => "拼团成功",
         }
     }
 
@@ -162,7 +178,7 @@ impl Action {
             Action::Cancel | Action::Expire => Some("cancelled_at"),
             Action::Ship => Some("shipped_at"),
             Action::ConfirmReceipt | Action::WriteOff => Some("completed_at"),
-            Action::RefundAll => None,
+            Action::RefundAll | Action::AwaitGroup | Action::GroupFormed => None,
         }
     }
 }
@@ -209,6 +225,8 @@ mod tests {
                 Action::ConfirmReceipt,
                 Action::WriteOff,
                 Action::RefundAll,
+                Action::AwaitGroup,
+                Action::GroupFormed,
             ] {
                 assert_eq!(terminal.apply(a), None, "{terminal:?} {a:?}");
             }
@@ -227,6 +245,18 @@ mod tests {
                 assert_eq!(s.reopen(before), ok.then_some(before), "{s:?} {before:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_group_order_waits_unshippable_until_its_group_forms_or_is_refunded() {
+        let g = OrderStatus::Paid.apply(Action::AwaitGroup).unwrap();
+        assert_eq!(g, OrderStatus::Grouping);
+        assert_eq!(g.apply(Action::Ship), None);
+        assert_eq!(g.apply(Action::WriteOff), None);
+        assert_eq!(g.apply(Action::Cancel), None);
+        assert_eq!(g.apply(Action::GroupFormed), Some(OrderStatus::Paid));
+        assert_eq!(g.apply(Action::RefundAll), Some(OrderStatus::Refunded));
+        assert_eq!(OrderStatus::Shipped.apply(Action::AwaitGroup), None);
     }
 
     #[test]

@@ -235,7 +235,10 @@ pub async fn transition(
         });
     }
     match action {
-        Action::Cancel | Action::Expire => release(&mut *conn, order_id, owner, now).await?,
+        Action::Cancel | Action::Expire => {
+            give_back(&mut *conn, order_id, owner, "order cancelled", now).await?;
+            crate::group_buy::seats::release(&mut *conn, order_id, now).await?;
+        }
         Action::ConfirmReceipt => {
             let (growth, points): (i64, i64) =
                 sqlx::query_as("SELECT reward_growth, reward_points FROM orders WHERE id = $1")
@@ -298,11 +301,13 @@ pub async fn reopen_refunded(
     Ok(Some(to))
 }
 
-/// Give back what an unpaid order held: stock, activity quota, coupons, points.
-async fn release(
+/// Give back what an order took: stock, activity quota, coupons, points (an
+/// unpaid order cancelled, or a failed group's order refunded in full).
+pub async fn give_back(
     conn: &mut AnyConnection,
     order_id: i64,
     user_id: i64,
+    reason: &str,
     now: i64,
 ) -> anyhow::Result<()> {
     crate::stock::release(&mut *conn, order_id, now).await?;
@@ -312,15 +317,7 @@ async fn release(
         .fetch_one(&mut *conn)
         .await?;
     if points > 0 {
-        users::add_points(
-            conn,
-            user_id,
-            points,
-            "order cancelled",
-            Some(order_id),
-            now,
-        )
-        .await?;
+        users::add_points(conn, user_id, points, reason, Some(order_id), now).await?;
     }
     Ok(())
 }

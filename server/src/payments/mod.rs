@@ -204,6 +204,9 @@ pub async fn mark_paid(
     )
     .await?;
     crate::events::on_order_paid(&mut *conn, user_id, order_id, now).await?;
+    crate::group_buy::on_paid(&mut *conn, &state.config.templates, order_id, now)
+        .await
+        .map_err(|e| orders::OrderError::Other(anyhow::anyhow!("group buy: {e}")))?;
     Ok(())
 }
 

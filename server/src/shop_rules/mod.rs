@@ -186,6 +186,7 @@ pub fn check(rules: &ShopRules, now: i64) -> Result<(), RuleError> {
             selected: true,
             activity_id: None,
             seen_unit_price: None,
+            group_role: None,
         })
         .collect();
     let mut deliveries: Vec<Option<Delivery>> = vec![None];

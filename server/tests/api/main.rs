@@ -17,6 +17,7 @@ mod catalog;
 mod checkout;
 mod concurrency;
 mod faults;
+mod groups;
 mod hardening;
 mod member;
 mod meta;

@@ -71,6 +71,8 @@ function quoteInput(r) {
     const l = { lineId: `L${r.int(0, 99)}-${i}`, skuId: r.chance(0.04) ? 'ghost' : r.pick(skus), quantity: r.chance(0.03) ? r.int(-1, 0) : r.int(1, 5) };
     if (r.chance(0.15)) l.selected = false;
     if (r.chance(0.15)) l.activityId = r.pick(['flash', 'group', 'later']);
+    // A group-buy line opens or joins a group; now and then one without a role (GROUP_ROLE_INVALID).
+    if (l.activityId === 'group' && r.chance(0.9)) l.groupRole = r.pick(['leader', 'member']);
     if (r.chance(0.05)) l.seenUnitPrice = r.int(1, 30000);
     return l;
   });
@@ -108,7 +110,7 @@ function quoteInput(r) {
   }
   rules.activities = [
     { activityId: 'flash', kind: 'flashSale', startsAt: NOW - 60, endsAt: NOW + 60, prices: r.some(skus, 3).map((skuId) => ({ skuId, price: r.int(1, 9900), ...(r.chance(0.3) ? { stock: r.int(0, 5) } : {}) })), allowCoupons: r.chance(0.5), allowPoints: r.chance(0.5), ...(r.chance(0.3) ? { perUserLimit: r.int(1, 3) } : {}) },
-    { activityId: 'group', kind: 'groupBuy', startsAt: 0, endsAt: NOW + 1, groupSize: 3, prices: skus.map((skuId) => ({ skuId, price: 990 })), allowCoupons: r.chance(0.3) },
+    { activityId: 'group', kind: 'groupBuy', startsAt: 0, endsAt: NOW + 1, groupSize: 3, prices: skus.map((skuId) => ({ skuId, price: 990, ...(r.chance(0.5) ? { leaderPrice: 890 } : {}) })), allowCoupons: r.chance(0.3) },
     { activityId: 'later', kind: 'bargain', startsAt: NOW + 1, endsAt: NOW + 100, prices: skus.map((skuId) => ({ skuId, price: 100 })) },
   ];
   if (r.chance(0.5)) rules.points = { pointsPerYuan: r.pick([1, 10, 100, 150]), maxShare: rate(r), coverShipping: r.chance(0.3), withCoupons: r.chance(0.8) };
@@ -156,8 +158,23 @@ function quoteInput(r) {
   return input;
 }
 
+/** A group's counters, now and then impossible ones (GROUP_INVALID). */
+function groupState(r) {
+  const size = r.chance(0.05) ? r.int(0, 120) : r.int(2, 10);
+  const held = r.int(0, size);
+  const paid = r.chance(0.05) ? held + 1 : r.int(0, held);
+  const status = r.pick(['pending', 'open', 'open', 'open', 'success', 'autoSuccess', 'failed', 'cancelled']);
+  return { status, size, held, paid, ...(r.chance(0.9) ? { expiresAt: NOW + r.int(-3600, 3600) } : {}) };
+}
+
 function otherScenario(r) {
-  switch (r.int(0, 2)) {
+  switch (r.int(0, 5)) {
+    case 3:
+      return { fn: 'groupProgress', input: { group: groupState(r), now: NOW } };
+    case 4:
+      return { fn: 'checkGroupJoin', input: { group: groupState(r), now: NOW, alreadyMember: r.chance(0.1) } };
+    case 5:
+      return { fn: 'groupAtExpiry', input: { group: groupState(r), now: NOW, ...(r.chance(0.5) ? { autoSuccessPercent: r.int(0, 110) } : {}) } };
     case 0: {
       const input = quoteInput(r);
       return { fn: 'memberStatus', input: { program: input.rules.member || { levels: [], growthPerYuan: '1', pointsPerYuan: '1' }, growth: r.int(0, 9000) } };

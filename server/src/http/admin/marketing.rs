@@ -35,7 +35,9 @@ pub const MAX_TOTAL: i64 = 10_000_000;
 pub const MAX_PER_USER: i64 = 100;
 pub const MAX_VALID_DAYS: i64 = 3650;
 pub const MAX_ACTIVITY_SKUS: usize = 200;
-pub const MAX_GROUP_SIZE: i64 = 100;
+pub const MAX_GROUP_SIZE: i64 = mall_core::group::MAX_SIZE as i64;
+/// A group stays open at most 30 days after its leader pays.
+pub const MAX_GROUP_WINDOW_HOURS: i64 = 720;
 pub const MAX_COUNT: u64 = 1000;
 
 pub fn routes(api: Api) -> Api {
@@ -429,6 +431,15 @@ fn bound_activity(a: &ActivityInput) -> ApiResult<String> {
     if let Some(g) = a.group_size {
         input::range("groupSize", g, 2, MAX_GROUP_SIZE)?;
     }
+    if let Some(h) = a.group_window_hours {
+        input::range("groupWindowHours", h, 1, MAX_GROUP_WINDOW_HOURS)?;
+    }
+    if let Some(p) = a.group_auto_percent {
+        input::range("groupAutoPercent", p, 1, 100)?;
+    }
+    if let Some(t) = a.share_reward_template_id {
+        input::range("shareRewardTemplateId", t, 1, i64::MAX)?;
+    }
     if a.skus.is_empty() || a.skus.len() > MAX_ACTIVITY_SKUS {
         return Err(crate::http::error::ApiError::invalid(
             "skus",
@@ -439,6 +450,9 @@ fn bound_activity(a: &ActivityInput) -> ApiResult<String> {
         input::range("skus.price", s.price, 0, input::MAX_PRICE)?;
         if let Some(q) = s.stock {
             input::range("skus.stock", q, 0, input::MAX_STOCK)?;
+        }
+        if let Some(p) = s.leader_price {
+            input::range("skus.leaderPrice", p, 0, input::MAX_PRICE)?;
         }
     }
     Ok(title)
@@ -737,7 +751,8 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         | ("put", "/admin/api/marketing/activities/{id}") => {
             let sku = obj(
                 &["skuId", "price"],
-                json!({"skuId": int(), "price": doc_money(), "stock": or_null(range(0, input::MAX_STOCK))}),
+                json!({"skuId": int(), "price": doc_money(), "stock": or_null(range(0, input::MAX_STOCK)),
+                       "leaderPrice": or_null(doc_money())}),
             );
             obj(
                 &["kind", "title", "startsAt", "endsAt", "skus"],
@@ -748,6 +763,9 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
                     "perUserLimit": or_null(range(1, MAX_PER_USER)),
                     "allowCoupons": {"type": "boolean"}, "allowPoints": {"type": "boolean"},
                     "groupSize": or_null(range(2, MAX_GROUP_SIZE)),
+                    "groupWindowHours": or_null(range(1, MAX_GROUP_WINDOW_HOURS)),
+                    "groupAutoPercent": or_null(range(1, 100)),
+                    "shareRewardTemplateId": or_null(range(1, i64::MAX)),
                     "skus": {"type": "array", "minItems": 1, "maxItems": MAX_ACTIVITY_SKUS, "items": sku}
                 }),
             )

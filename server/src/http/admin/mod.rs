@@ -9,6 +9,7 @@
 pub mod after_sales;
 pub mod delivery;
 pub mod exports;
+pub mod groups;
 pub mod marketing;
 pub mod members;
 pub mod openapi;
@@ -51,6 +52,7 @@ pub fn routes(api: Api) -> Api {
     let api = members::routes(api.tag("admin-members"));
     let api = delivery::routes(api.tag("admin-delivery"));
     let api = marketing::routes(api.tag("admin-marketing"));
+    let api = groups::routes(api.tag("admin-marketing"));
     settings::routes(api.tag("admin-settings"))
 }
 

@@ -163,7 +163,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/admin/api/exports/orders") => obj(
             &[],
             json!({
-                "status": or_null(json!({"enum": ["", "pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]})),
+                "status": or_null(json!({"enum": ["", "pending_payment", "paid", "grouping", "shipped", "completed", "cancelled", "refunded"]})),
                 "from": or_null(date_or_empty()), "to": or_null(date_or_empty()), "orderNo": or_null(line(0, MAX_KEY)),
                 "phoneTail": or_null(phone_tail()),
                 "delivery": or_null(json!({"enum": ["", "express", "pickup", "sameCity"]}))
@@ -206,7 +206,9 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         p.append(&mut extra);
         p
     };
-    if let Some(p) = super::members::query_params(method, path) {
+    if let Some(p) = super::members::query_params(method, path)
+        .or_else(|| super::groups::query_params(method, path))
+    {
         return p;
     }
     match (method, path) {
@@ -220,7 +222,7 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         ("get", "/admin/api/orders") => with_page(vec![
             q(
                 "status",
-                json!({"enum": ["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]}),
+                json!({"enum": ["pending_payment", "paid", "grouping", "shipped", "completed", "cancelled", "refunded"]}),
                 false,
             ),
             q("from", date_or_empty(), false),

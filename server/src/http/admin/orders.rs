@@ -126,7 +126,7 @@ impl FilterParams {
             OrderStatus::parse(s).ok_or_else(|| {
                 ApiError::invalid(
                     "status",
-                    "pending_payment, paid, shipped, completed, cancelled or refunded",
+                    "pending_payment, paid, grouping, shipped, completed, cancelled or refunded",
                 )
             })?;
         }
