@@ -199,11 +199,32 @@ async function seed(server) {
   await shopper.post('/api/cart/items', { skuId: sku(beef, '香辣'), quantity: 1 });
   await shopper.call('PUT', `/api/merchant/skus/${sku(beef, '香辣')}/stock`, { stock: 0 }, merchant);
 
+  // 拼团: a 3-person group buy on the nuts; the demo shopper opened a group, a friend joined (2 of 3 paid)
+  const now = Math.floor(Date.now() / 1000);
+  const gb = await shopper.call('POST', '/admin/api/marketing/activities', {
+    kind: 'groupBuy', title: '坚果3人团', startsAt: now - 60, endsAt: now + 7 * 86400, groupSize: 3, groupWindowHours: 24,
+    skus: [{ skuId: sku(nuts, '750g'), price: 6900, leaderPrice: 5900 }],
+  }, merchant);
+  const groupBody = (group) => ({ items: [{ skuId: sku(nuts, '750g'), quantity: 1, activityId: gb.id }], group, addressId: null, delivery: { kind: 'pickup', storeId: 'store-1' } });
+  const placeGroup = async (client, group) => {
+    const body = groupBody(group);
+    delete body.addressId;
+    const q = await client.post('/api/checkout/quote', body);
+    const o = await client.post('/api/orders', Object.assign({ fingerprint: q.fingerprint, idempotencyKey: `shot-${Math.random().toString(36).slice(2)}` }, body));
+    await client.call('POST', `/api/merchant/orders/${o.id}/mark-paid`, {}, merchant);
+    return o;
+  };
+  const opened = await placeGroup(shopper, {});
+  const groupId = (await shopper.get(`/api/orders/${opened.id}`)).groupId;
+  const friend = e2e.client(server.base);
+  await friend.login('friend');
+  await placeGroup(friend, { groupId });
+
   await shopper.get(`/api/search?keyword=${encodeURIComponent('耳机')}`);
   await shopper.get(`/api/search?keyword=${encodeURIComponent('连衣裙')}`);
   const cats = await shopper.get('/api/categories');
   const menswear = cats.flatMap((x) => x.children || []).find((x) => x.name === '男装') || cats[0];
-  return { buds, unpaid, menswear };
+  return { buds, unpaid, menswear, nuts, groupId };
 }
 
 async function main() {
@@ -235,6 +256,9 @@ async function main() {
       ['orders', 'pkg-order/orders/index', { tab: 'all' }],
       ['order-detail', 'pkg-order/detail/index', { id: String(s.unpaid.id) }],
       ['member', 'pages/member/index'],
+      ['product-group', 'pages/product/index', { id: String(s.nuts.id) }],
+      ['group', 'pkg-activity/group/index', { id: String(s.groupId) }],
+      ['groups', 'pkg-activity/groups/index'],
     ];
     for (const [name, rel, query, act, before] of shots) {
       if (only && !only.includes(name)) continue;

@@ -5,7 +5,7 @@
 const base = require('./jest.config.js');
 
 module.exports = Object.assign({}, base, {
-  testMatch: ['**/tests/mp/e2e.test.js'],
+  testMatch: ['**/tests/mp/e2e*.test.js'],
   testPathIgnorePatterns: ['/node_modules/'],
   maxWorkers: 1,
   testTimeout: 60000,

@@ -81,5 +81,8 @@ Component({
       var tab = e.currentTarget.dataset.tab || 'all';
       wx.navigateTo({ url: '/pkg-order/orders/index?tab=' + tab });
     },
+    onGroups: function () {
+      wx.navigateTo({ url: '/pkg-activity/groups/index' });
+    },
   },
 });

@@ -1,7 +1,10 @@
 // 商品详情: carousel, price (activity price from the server's activity data;
 // member price from the rules core on the phone), SKU selector with stock per
 // spec, add to cart / buy now, the review summary (count, 好评率, two latest)
-// with a link to every review, and 分享 (open-type="share").
+// with a link to every review, and 分享 (open-type="share"). In a 拼团 group
+// buy: 单独购买 at the list price or 发起拼团 at the group price (团长价 for the
+// one who opens it), and the open groups one can join (还差N人成团).
+var group = require('../../lib/group.js');
 var api = require('../../lib/api.js');
 var track = require('../../lib/track.js');
 var money = require('../../lib/money.js');
@@ -29,12 +32,14 @@ Component({
     showSku: false,
     skuAction: '',
     reviews: null,
+    groups: [],
   },
 
   methods: {
     onLoad: function (q) {
       var self = this;
       this._id = Number(q && q.id);
+      this._share = (q && q.share) || '';
       this._memberPrices = {};
       return api.get('/api/products/' + this._id, { auth: 'none' }).then(function (p) {
         self._p = p;
@@ -49,7 +54,8 @@ Component({
           reviews: reviews.summary(p.reviewSummary),
         });
         self.choose(chosen);
-        return self.loadMemberPrices();
+        var groupBuy = (p.activities || []).some(function (a) { return a.kind === 'groupBuy'; });
+        return Promise.all([self.loadMemberPrices(), groupBuy ? self.loadGroups() : null]);
       }, function (e) {
         self.setData({ loading: false, notFound: e.code === 'NOT_FOUND' });
         api.showError(e);
@@ -78,6 +84,28 @@ Component({
         .catch(function () {});
     },
 
+    // Open groups of this product one can join, soonest to expire first.
+    loadGroups: function () {
+      var self = this;
+      return api.get('/api/products/' + this._id + '/groups', { auth: 'none' }).then(function (list) {
+        self.setData({
+          groups: list.map(function (g) {
+            return {
+              groupId: g.groupId,
+              leader: g.leader.nickname || '拼团用户',
+              avatar: g.leader.avatar,
+              headline: group.headline(g.progress, false),
+              timeLeft: group.timeLeft(g.progress),
+            };
+          }),
+        });
+      }, function () {});
+    },
+
+    onJoinGroup: function (e) {
+      wx.navigateTo({ url: '/pkg-activity/group/index?id=' + e.currentTarget.dataset.id });
+    },
+
     activityFor: function (skuId) {
       var now = nowSeconds();
       var acts = this._p.activities || [];
@@ -93,6 +121,9 @@ Component({
           stock: price.stock,
           text: now >= a.startsAt ? '距结束 ' + util.countdown(a.endsAt - now) : util.datetime(a.startsAt) + ' 开始',
           limit: a.perUserLimit,
+          groupBuy: a.kind === 'groupBuy',
+          groupSize: a.groupSize || 0,
+          leaderPrice: typeof price.leaderPrice === 'number' ? price.leaderPrice : null,
         };
       }
       return null;
@@ -143,6 +174,9 @@ Component({
         listPriceText: listPrice,
         memberPriceText: member && !(act && act.running) ? money.format(member) : '',
         activity: act,
+        groupBuy: !!(act && act.running && act.groupBuy),
+        alonePriceText: money.format(sku ? sku.listPrice : p.minPrice),
+        openPriceText: act && act.groupBuy ? money.format(typeof act.leaderPrice === 'number' ? act.leaderPrice : act.price) : '',
         stockText: sku ? (stock > 0 ? '库存' + stock + '件' : '已售罄') : '请选择' + p.specNames.map(function (s) { return s.name; }).join(' '),
         quantity: qty,
       });
@@ -151,7 +185,7 @@ Component({
     anyRunningActivity: function () {
       var now = nowSeconds();
       var a = (this._p.activities || []).filter(function (x) { return now >= x.startsAt && now < x.endsAt; })[0];
-      return a ? { activityId: a.activityId, title: a.title, running: true, price: Math.min.apply(null, a.prices.map(function (x) { return x.price; })), text: '距结束 ' + util.countdown(a.endsAt - now), teaser: true } : null;
+      return a ? { activityId: a.activityId, title: a.title, running: true, price: Math.min.apply(null, a.prices.map(function (x) { return x.price; })), text: '距结束 ' + util.countdown(a.endsAt - now), teaser: true, groupBuy: a.kind === 'groupBuy', groupSize: a.groupSize || 0 } : null;
     },
 
     onSpec: function (e) {
@@ -190,7 +224,24 @@ Component({
         return null;
       }
       var act = this.data.activity;
-      return { skuId: sku.id, quantity: this.data.quantity, activityId: act && act.running && !act.teaser ? act.activityId : null };
+      // A group-buy price is bought by opening or joining a group, never alone.
+      var inActivity = act && act.running && !act.teaser && !act.groupBuy;
+      return { skuId: sku.id, quantity: this.data.quantity, activityId: inActivity ? act.activityId : null };
+    },
+
+    // 发起拼团: one unit at the group price (团长价 when set), to checkout as the leader.
+    onOpenGroup: function () {
+      var sku = this.data.sku;
+      var act = this.data.activity;
+      if (!sku) {
+        this.setData({ showSku: true, skuAction: 'group' });
+        wx.showToast({ title: this.data.stockText, icon: 'none' });
+        return;
+      }
+      if (!act || !act.groupBuy || act.teaser || !act.running) return;
+      var p = this._p;
+      this.setData({ showSku: false });
+      group.toCheckout({ skuId: sku.id, activityId: act.activityId, title: p.title, specs: this.data.chosen.slice(), image: sku.image || p.images[0] }, null, this._share);
     },
 
     onAddToCart: function () {
@@ -214,6 +265,7 @@ Component({
     },
 
     onConfirmSku: function () {
+      if (this.data.skuAction === 'group') return this.onOpenGroup();
       return this.data.skuAction === 'buy' ? this.onBuyNow() : this.onAddToCart();
     },
 

@@ -49,6 +49,8 @@ Component({
   methods: {
     onLoad: function (query) {
       this._buyNow = query && query.mode === 'buynow' ? store.buyNow : null;
+      // 拼团: open a new group ({}) or join one ({groupId, shareToken}).
+      this._group = this._buyNow ? store.group : null;
       this._key = util.idempotencyKey();
       this._display = {};
       this._choice = { coupons: { kind: 'best' }, points: { kind: 'none' } };
@@ -64,6 +66,7 @@ Component({
           return { skuId: i.skuId, quantity: i.quantity, activityId: i.activityId || null };
         });
       }
+      if (this._group) b.group = this._group;
       var m = this.data.method;
       if (m === 'express' && this.data.address) b.addressId = this.data.address.id;
       if (m === 'pickup' && this.data.storeId) b.delivery = { kind: 'pickup', storeId: this.data.storeId };
@@ -366,6 +369,7 @@ Component({
       this.setData({ submitting: true });
       return api.post('/api/orders', body).then(function (order) {
         store.buyNow = null;
+        store.group = null;
         self.setData({ paying: true });
         var open = function (result) {
           self.setData({ submitting: false, paying: false });

@@ -89,6 +89,7 @@ Component({
           remark: o.remark,
           times: times,
           canPay: o.status === 'pending_payment',
+          groupId: o.groupId || null,
           canCancel: o.actions.indexOf('cancel') >= 0,
           canConfirm: o.actions.indexOf('confirmReceipt') >= 0,
         },
@@ -145,6 +146,7 @@ Component({
       });
     },
     onCancel: function () { return this.act('cancel', '确定取消该订单吗？'); },
+    onGroup: function () { wx.navigateTo({ url: '/pkg-activity/group/index?id=' + this.data.order.groupId }); },
     onConfirm: function () { return this.act('confirm-receipt', '确认已收到商品？'); },
     onCopy: function () { wx.setClipboardData({ data: this.data.order.orderNo }); },
 

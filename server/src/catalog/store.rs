@@ -296,6 +296,9 @@ pub struct ActivityInfo {
     pub starts_at: i64,
     pub ends_at: i64,
     pub per_user_limit: Option<i64>,
+    /// Group buy: seats per group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_size: Option<i64>,
     pub prices: Vec<ActivitySkuPrice>,
 }
 
@@ -422,7 +425,7 @@ pub async fn activities_for(
     }
     let sql = format!(
         "SELECT a.id, a.kind, a.title, a.starts_at, a.ends_at, a.per_user_limit, s.sku_id, s.price, s.stock,
-                s.leader_price
+                s.leader_price, a.group_size
          FROM activities a JOIN activity_skus s ON s.activity_id = a.id
          WHERE a.id IN (SELECT activity_id FROM activity_skus WHERE sku_id IN ({}))
          ORDER BY a.id, s.sku_id",
@@ -439,6 +442,7 @@ pub async fn activities_for(
             Option<i64>,
             i64,
             i64,
+            Option<i64>,
             Option<i64>,
             Option<i64>,
         ),
@@ -465,6 +469,7 @@ pub async fn activities_for(
                 starts_at: r.3,
                 ends_at: r.4,
                 per_user_limit: r.5,
+                group_size: r.10,
                 prices: vec![price],
             }),
         }

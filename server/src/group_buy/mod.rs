@@ -232,6 +232,15 @@ async fn fail(
         orders::transition(&mut *conn, order_id, None, Action::RefundAll, "system", now).await?;
         orders::give_back(&mut *conn, order_id, user_id, "group failed", now).await?;
         if amount > 0 {
+            // As an approved after-sales refund does: counted when queued.
+            sqlx::query(
+                "UPDATE orders SET refunded_amount = refunded_amount + $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(amount)
+            .bind(now)
+            .bind(order_id)
+            .execute(&mut *conn)
+            .await?;
             let id = crate::refunds::insert(
                 &mut *conn,
                 order_id,

@@ -403,6 +403,8 @@ pub struct OrderDetail {
     pub quote: Value,
     /// Per-line, per-unit allocations: the input of every later refund.
     pub snapshot: Value,
+    /// 拼团: the group this order opened or joined.
+    pub group_id: Option<i64>,
 }
 
 async fn lines(conn: &mut AnyConnection, order_id: i64) -> anyhow::Result<Vec<OrderLineView>> {
@@ -496,7 +498,13 @@ pub async fn detail(
         _ => None,
     };
     let m = |c: &str| -> anyhow::Result<Money> { Ok(Money::fen(r.try_get::<i64, _>(c)?)) };
+    let group_id: Option<i64> =
+        sqlx::query_scalar("SELECT group_id FROM group_members WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(Some(OrderDetail {
+        group_id,
         goods_total: m("goods_total")?,
         discount_total: m("discount_total")?,
         shipping_fee: m("shipping_fee")?,

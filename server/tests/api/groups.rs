@@ -340,6 +340,7 @@ async fn a_failed_group_refunds_every_paid_member_exactly_once_to_the_fen() {
             o["payable"].as_i64().unwrap(),
             "refunded to the fen"
         );
+        assert_eq!(o["refundedAmount"], o["payable"]);
         refunded += at_wechat;
     }
     assert_eq!(refunded, LEADER_PRICE + GROUP_PRICE);
