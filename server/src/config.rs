@@ -58,6 +58,9 @@ pub struct Config {
     pub clock_start: Option<i64>,
     /// Where uploaded images are kept (`MALL_UPLOADS_DIR`, default `<data dir>/uploads`).
     pub uploads_dir: PathBuf,
+    /// The mini-program version 小程序码 open (`WECHAT_CODE_ENV`: release,
+    /// trial or develop; default release).
+    pub code_env_version: String,
 }
 
 /// WeChat Pay v3, merchant side. Demo and tests: generated keys and the fake.
@@ -203,6 +206,7 @@ impl Config {
             owner_password: TEST_OWNER_PASSWORD.into(),
             clock_start: None,
             uploads_dir: std::env::temp_dir().join(format!("mall-uploads-{}", random_token(6))),
+            code_env_version: "release".into(),
         }
     }
 
@@ -297,6 +301,13 @@ impl Config {
             uploads_dir: env("MALL_UPLOADS_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("uploads")),
+            code_env_version: match env("WECHAT_CODE_ENV").as_deref() {
+                None => "release".into(),
+                Some(v @ ("release" | "trial" | "develop")) => v.to_string(),
+                Some(other) => {
+                    anyhow::bail!("WECHAT_CODE_ENV must be release, trial or develop, not {other}")
+                }
+            },
             templates: {
                 let mut t = default_templates();
                 for (k, var) in [

@@ -155,3 +155,72 @@ describe('my groups', () => {
     expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/pkg-activity/group/index?id=40' });
   });
 });
+
+describe('sharing: landing from a card or a 小程序码, and the poster', () => {
+  const shareLib = require('../../miniprogram/lib/share.js');
+
+  test('a scanned code (scene = token) lands on the product and on the group it was made for', async () => {
+    const log = h.mockServer({
+      'GET /api/share/{token}': (req) => ({ token: req.params[0], kind: req.params[0].startsWith('p') ? 'product' : 'group', target: req.params[0].startsWith('p') ? '1' : '41', channel: 'poster', sharerNickname: '阿强', path: '' }),
+      'GET /api/products/{id}': () => groupDetail(),
+      'GET /api/products/{id}/groups': () => [],
+      'GET /api/groups/{id}': () => groupView(),
+    });
+    const product = await h.openPage('pages/product/index', { scene: encodeURIComponent('pTok~1') });
+    expect(log.some((r) => r.path === '/api/products/1')).toBe(true);
+    expect(product.instance._share).toBe('pTok~1');
+    const page = await h.openPage('pkg-activity/group/index', { scene: 'gTok' });
+    expect(log.some((r) => r.path === '/api/groups/41')).toBe(true);
+    await h.tap(page, '#join');
+    expect(store.group).toEqual({ groupId: 41, shareToken: 'gTok' });
+    page.instance.onUnload();
+    // A product's token on the group page is not a group.
+    const wrong = await h.openPage('pkg-activity/group/index', { scene: 'pTok' });
+    expect(h.text(wrong, '#not-found')).toBe('拼团不存在');
+  });
+
+  test('the poster: picture, wrapped title, group price, 还差N人 and the token\'s code; painted and saved', async () => {
+    const ops = shareLib.posterOps({ image: 'img', title: '一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十', priceText: '¥19.90', listPriceText: '¥49.00', note: '还差2人成团', token: 'mine123' });
+    const texts = ops.filter((o) => o.op === 'text').map((o) => o.text);
+    expect(texts[0]).toHaveLength(18);
+    expect(Array.from(texts[1])).toHaveLength(18);
+    expect(texts[1].endsWith('…')).toBe(true);
+    expect(texts).toEqual(expect.arrayContaining(['¥19.90', '还差2人成团', '长按识别小程序码']));
+    const code = ops.find((o) => o.op === 'image' && o.src.includes('/code'));
+    expect(code.src).toMatch(/\/api\/share\/mine123\/code$/);
+
+    h.mockServer({
+      'GET /api/groups/{id}': () => groupView({ myOrderId: 9, canJoin: false, joinRefusal: 'GROUP_ALREADY_JOINED' }),
+      'POST /api/share': () => ({ status: 201, body: { token: 'mine123', path: 'pkg-activity/group/index?id=41&share=mine123' } }),
+    });
+    const drawn = [];
+    const ctx = { fillRect: (...a) => drawn.push(['rect', ...a]), fillText: (t) => drawn.push(['text', t]), drawImage: (img) => drawn.push(['image', img.src]), measureText: () => ({ width: 10 }) };
+    const canvas = { getContext: () => ctx, createImage: () => { const img = {}; Object.defineProperty(img, 'src', { set(v) { img._src = v; setTimeout(() => img.onload(), 0); }, get() { return img._src; } }); return img; } };
+    wx.createSelectorQuery = () => ({ in: () => ({ select: () => ({ fields: () => ({ exec: (cb) => cb([{ node: canvas }]) }) }) }) });
+    wx.canvasToTempFilePath = jest.fn((o) => o.success({ tempFilePath: 'tmp/poster.png' }));
+    wx.saveImageToPhotosAlbum = jest.fn((o) => o.success({}));
+    const page = await h.openPage('pkg-activity/group/index', { id: '41' });
+    await page.instance.onPoster();
+    expect(drawn.filter((d) => d[0] === 'image').map((d) => d[1])).toEqual(['https://img.example.com/tee-b.jpg', expect.stringMatching(/\/api\/share\/mine123\/code$/)]);
+    expect(drawn.some((d) => d[0] === 'text' && d[1] === '还差2人成团，3人团')).toBe(true);
+    expect(wx.saveImageToPhotosAlbum).toHaveBeenCalledWith(expect.objectContaining({ filePath: 'tmp/poster.png' }));
+    expect(wx.showToast).toHaveBeenLastCalledWith({ title: '海报已保存到相册', icon: 'success' });
+    page.instance.onUnload();
+  });
+});
+
+test('a signed-in shopper\'s product card carries their share token (WeChat waits on the promise)', async () => {
+  h.mockServer({
+    'GET /api/products/{id}': () => groupDetail(),
+    'GET /api/products/{id}/groups': () => [],
+    'POST /api/share': (req) => ({ status: 201, body: { token: 'prod77', path: `pages/product/index?id=${req.data.targetId}&share=prod77` } }),
+  });
+  const api = require('../../miniprogram/lib/api.js');
+  const page = await h.openPage('pages/product/index', { id: '1' });
+  // Not signed in: the plain page, nothing asked of the server.
+  expect(page.instance.onShareAppMessage()).toEqual(expect.not.objectContaining({ promise: expect.anything() }));
+  await api.login();
+  const card = page.instance.onShareAppMessage();
+  expect(card.path).toBe('/pages/product/index?id=1');
+  expect(await card.promise).toEqual(expect.objectContaining({ path: '/pages/product/index?id=1&share=prod77' }));
+});

@@ -5,6 +5,7 @@
 // buy: 单独购买 at the list price or 发起拼团 at the group price (团长价 for the
 // one who opens it), and the open groups one can join (还差N人成团).
 var group = require('../../lib/group.js');
+var share = require('../../lib/share.js');
 var api = require('../../lib/api.js');
 var track = require('../../lib/track.js');
 var money = require('../../lib/money.js');
@@ -38,10 +39,13 @@ Component({
   methods: {
     onLoad: function (q) {
       var self = this;
-      this._id = Number(q && q.id);
-      this._share = (q && q.share) || '';
       this._memberPrices = {};
-      return api.get('/api/products/' + this._id, { auth: 'none' }).then(function (p) {
+      // A shared card (?id=…&share=…) or a scanned 小程序码 (?scene=<token>).
+      return share.landing(q, 'product').then(function (l) {
+        self._id = l.id;
+        self._share = l.share;
+        return api.get('/api/products/' + self._id, { auth: 'none' });
+      }).then(function (p) {
         self._p = p;
         track.track('product_view', { productId: self._id });
         var chosen = p.specNames.map(function () { return ''; });
@@ -275,9 +279,18 @@ Component({
       wx.navigateTo({ url: '/pages/reviews/index?id=' + this.data.product.id });
     },
 
+    // The card carries the shopper's share token when one can be had within
+    // WeChat's 3 s (the `promise` of onShareAppMessage); else the plain page.
     onShareAppMessage: function () {
       var p = this.data.product;
-      return p ? { title: p.title, path: '/pages/product/index?id=' + p.id, imageUrl: (this.data.sku && this.data.sku.image) || p.images[0] } : {};
+      if (!p) return {};
+      var card = { title: p.title, path: '/pages/product/index?id=' + p.id, imageUrl: (this.data.sku && this.data.sku.image) || p.images[0] };
+      if (!api.isLoggedIn()) return card;
+      return Object.assign({}, card, {
+        promise: api.post('/api/share', { kind: 'product', targetId: p.id }).then(function (s) {
+          return Object.assign({}, card, { path: '/' + s.path });
+        }, function () { return card; }),
+      });
     },
   },
 });

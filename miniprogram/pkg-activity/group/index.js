@@ -5,19 +5,28 @@
 var api = require('../../lib/api.js');
 var money = require('../../lib/money.js');
 var group = require('../../lib/group.js');
+var share = require('../../lib/share.js');
 
 Component({
   data: {
     loading: true,
     notFound: false,
     g: null,
+    posterOpen: false,
   },
 
   methods: {
     onLoad: function (q) {
-      this._id = Number(q && q.id);
-      this._share = (q && q.share) || '';
-      return this.load();
+      var self = this;
+      // A shared card (?id=…&share=…) or a scanned 小程序码 (?scene=<token>).
+      return share.landing(q, 'group').then(function (l) {
+        self._id = l.id;
+        self._share = l.share;
+        return self.load();
+      }, function (e) {
+        self.setData({ loading: false, notFound: e.code === 'NOT_FOUND' });
+        if (e.code !== 'NOT_FOUND') api.showError(e);
+      });
     },
 
     onUnload: function () {
@@ -71,8 +80,35 @@ Component({
     loadShareToken: function () {
       var self = this;
       return api.post('/api/share', { kind: 'group', targetId: this._id }).then(function (s) {
+        self._token = s.token;
         self._path = '/' + s.path;
       }, function () {});
+    },
+
+    // 生成海报: the product, the group price, 还差N人 and the token's 小程序码, saved to the album.
+    posterOps: function () {
+      var g = this._g;
+      return share.posterOps({
+        image: g.image,
+        title: g.productTitle,
+        priceText: money.format(g.price),
+        listPriceText: money.format(g.listPrice),
+        note: g.progress.status === 'open' ? group.headline(g.progress, false) + '，' + g.progress.size + '人团' : '',
+        token: this._token,
+      });
+    },
+
+    onPoster: function () {
+      var self = this;
+      if (!this._token) return null;
+      this.setData({ posterOpen: true });
+      return share.drawPoster(this, this.posterOps()).then(function () {
+        wx.showToast({ title: '海报已保存到相册', icon: 'success' });
+        self.setData({ posterOpen: false });
+      }, function (e) {
+        self.setData({ posterOpen: false });
+        wx.showToast({ title: (e && e.errMsg && e.errMsg.indexOf('auth') >= 0) ? '请允许保存到相册' : '海报生成失败', icon: 'none' });
+      });
     },
 
     onJoin: function () {

@@ -54,6 +54,46 @@ pub fn routes(api: Api) -> Api {
         "What a share token opens: kind, target, the sharer's nickname and the page path",
         open_share,
     )
+    .get(
+        "/api/share/{token}/code",
+        Access::Public,
+        "The token's 小程序码 (WeChat's getwxacodeunlimit: its page, the token as scene), an image for posters; made once and kept",
+        share_code,
+    )
+}
+
+async fn share_code(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    share::check_token(&token).map_err(|r| ApiError::invalid("token", r))?;
+    let mut conn = state.db.pool.acquire().await?;
+    let (name, bytes) = share::code(
+        &mut conn,
+        &state.wechat,
+        state.media.as_ref(),
+        &state.config.code_env_version,
+        &token,
+    )
+    .await
+    .map_err(|e| match e {
+        share::CodeError::NotFound => ApiError::NotFound("share token"),
+        share::CodeError::WeChat(w) => ApiError::WeChat(w),
+        share::CodeError::Db(d) => ApiError::Internal(d.into()),
+        share::CodeError::Other(o) => ApiError::Internal(o),
+    })?;
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::media::content_type(&name)),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(res)
 }
 
 async fn product_groups(
@@ -219,6 +259,9 @@ pub fn success(method: &str, path: &str) -> Option<Vec<(&'static str, Option<Val
         ("get", "/api/member/groups") => one("MyGroupPage"),
         ("post", "/api/share") => vec![("201", Some(schema_ref("ShareToken")))],
         ("get", "/api/share/{token}") => one("Shared"),
+        ("get", "/api/share/{token}/code") => {
+            vec![("200", Some(json!({"type": "string", "format": "binary"})))]
+        }
         _ => return None,
     })
 }

@@ -474,6 +474,8 @@ fn responses(method: &str, path: &str) -> Value {
         };
         let media = if path.starts_with("/admin/api/") {
             super::admin::openapi::response_media_type(path)
+        } else if path == "/api/share/{token}/code" {
+            "image/png"
         } else {
             "application/json"
         };

@@ -133,6 +133,50 @@ pub async fn resolve(conn: &mut AnyConnection, token: &str) -> sqlx::Result<Opti
     }))
 }
 
+/// Why a token's 小程序码 could not be given.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error("no such share token")]
+    NotFound,
+    #[error(transparent)]
+    WeChat(#[from] crate::wechat::WeChatError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// The 小程序码 of a token (a PNG or JPEG as WeChat made it): the page its
+/// kind opens, with the token as `scene`. Made once per (token, page,
+/// version) and kept in the media store, since WeChat limits how many codes
+/// it makes a minute. Returns the stored name and the bytes.
+pub async fn code(
+    conn: &mut AnyConnection,
+    wechat: &crate::wechat::WeChatClient,
+    media: &dyn crate::media::MediaStore,
+    env_version: &str,
+    token: &str,
+) -> Result<(String, Vec<u8>), CodeError> {
+    let shared = resolve(conn, token).await?.ok_or(CodeError::NotFound)?;
+    let page = shared.kind.page();
+    let key = crate::crypto::sha256_hex(&format!("wxacode:{token}:{page}:{env_version}"));
+    for ext in ["png", "jpg"] {
+        let name = format!("{key}.{ext}");
+        if let Some(bytes) = media.get(&name)? {
+            return Ok((name, bytes));
+        }
+    }
+    let bytes = wechat.unlimited_code(token, page, env_version).await?;
+    let ext = match crate::media::sniff(&bytes) {
+        Some(image::ImageFormat::Png) => "png",
+        Some(image::ImageFormat::Jpeg) => "jpg",
+        _ => return Err(anyhow::anyhow!("WeChat's 小程序码 is not a PNG or JPEG").into()),
+    };
+    let name = format!("{key}.{ext}");
+    media.put(&name, &bytes)?;
+    Ok((name, bytes))
+}
+
 /// Who shared `target` of `kind` with this token (None: another thing's
 /// token, or no such token).
 pub async fn sharer(

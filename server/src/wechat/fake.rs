@@ -45,6 +45,8 @@ struct FakeState {
     attempts: AtomicU64,
     /// Accepted shipping-info uploads (发货信息录入), in order.
     shipping: Mutex<Vec<Value>>,
+    /// 小程序码 made (`getwxacodeunlimit` calls answered with an image).
+    codes: AtomicU64,
 }
 
 pub struct FakeWeChat {
@@ -95,6 +97,11 @@ impl FakeWeChat {
         self.state.attempts.load(Ordering::SeqCst)
     }
 
+    /// 小程序码 made so far.
+    pub fn codes_made(&self) -> u64 {
+        self.state.codes.load(Ordering::SeqCst)
+    }
+
     /// The fake WeChat Pay (panics when the fake was started without pay keys).
     pub fn pay(&self) -> &FakePay {
         self.pay.as_deref().expect("fake started with WeChat Pay")
@@ -117,6 +124,7 @@ fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
         fail_next: AtomicU64::new(0),
         attempts: AtomicU64::new(0),
         shipping: Mutex::new(Vec::new()),
+        codes: AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/sns/jscode2session", get(code2session))
@@ -128,6 +136,7 @@ fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
         )
         .route("/wxa/business/getuserphonenumber", post(phone))
         .route("/cgi-bin/message/subscribe/send", post(send))
+        .route("/wxa/getwxacodeunlimit", post(unlimited_code))
         .with_state(state.clone());
     (app, state)
 }
@@ -341,4 +350,54 @@ async fn send(
         v.push(msg);
     }
     err(0, "ok")
+}
+
+/// `wxa/getwxacodeunlimit`: WeChat's checks on `scene` (≤ 32 characters of its
+/// alphabet) and `page` (no leading slash), then a PNG whose modules are drawn
+/// from the SHA-256 of scene and page (not a readable QR code: a stand-in
+/// image that differs per scene). Counted, for tests of the server's cache.
+async fn unlimited_code(
+    State(s): State<Arc<FakeState>>,
+    Query(t): Query<TokenParam>,
+    Json(body): Json<Value>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if t.access_token != s.token {
+        return err(40001, "invalid credential, access_token is invalid").into_response();
+    }
+    let scene = body["scene"].as_str().unwrap_or("");
+    let page = body["page"].as_str().unwrap_or("");
+    if scene.is_empty() || crate::share::check_token(scene).is_err() {
+        return err(
+            40169,
+            "invalid length for scene, or the data is not json string",
+        )
+        .into_response();
+    }
+    if page.starts_with('/') {
+        return err(41030, "invalid page rule").into_response();
+    }
+    s.codes.fetch_add(1, Ordering::SeqCst);
+    let png = code_png(scene, page);
+    ([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response()
+}
+
+fn code_png(scene: &str, page: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(format!("{scene}|{page}").as_bytes());
+    const N: u32 = 16;
+    const CELL: u32 = 12;
+    let img = image::GrayImage::from_fn(N * CELL + 2 * CELL, N * CELL + 2 * CELL, |x, y| {
+        let (cx, cy) = (x / CELL, y / CELL);
+        if cx == 0 || cy == 0 || cx > N || cy > N {
+            return image::Luma([255]);
+        }
+        let bit = ((cy - 1) * N + (cx - 1)) as usize;
+        let on = hash[(bit / 8) % 32] >> (bit % 8) & 1 == 1;
+        image::Luma([if on { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode a PNG in memory");
+    out.into_inner()
 }

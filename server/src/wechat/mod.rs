@@ -184,6 +184,41 @@ impl WeChatClient {
             .ok_or_else(|| WeChatError::Transport("no phone_info".into()))
     }
 
+    /// 小程序码 (`/wxa/getwxacodeunlimit`): a code that opens `page` with
+    /// `scene` (the mini-program reads `decodeURIComponent(query.scene)`).
+    /// The image's bytes, or WeChat's error (its errors come as JSON).
+    pub async fn unlimited_code(
+        &self,
+        scene: &str,
+        page: &str,
+        env_version: &str,
+    ) -> Result<Vec<u8>, WeChatError> {
+        let token = self.access_token().await?;
+        let res = self
+            .http
+            .post(format!("{}/wxa/getwxacodeunlimit", self.base))
+            .query(&[("access_token", token.as_str())])
+            .json(&json!({"scene": scene, "page": page, "check_path": false,
+                          "env_version": env_version, "width": 430}))
+            .send()
+            .await?;
+        let json = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/"));
+        let bytes = res.bytes().await?;
+        if json || bytes.first() == Some(&b'{') {
+            let v: Value = serde_json::from_slice(&bytes)
+                .map_err(|e| WeChatError::Transport(format!("wxacode answer: {e}")))?;
+            check(&v)?;
+            return Err(WeChatError::Transport(
+                "wxacode answered JSON without an image".into(),
+            ));
+        }
+        Ok(bytes.to_vec())
+    }
+
     pub async fn send_subscribe_message(&self, msg: &SubscribeMessage) -> Result<(), WeChatError> {
         let token = self.access_token().await?;
         let v: Value = self

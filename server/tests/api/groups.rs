@@ -577,3 +577,60 @@ async fn group_settings_belong_to_group_buys_and_are_bounded() {
     assert_eq!(a["groupAutoPercent"], 50);
     assert_eq!(a["skus"][0]["leaderPrice"], LEADER_PRICE);
 }
+
+#[tokio::test]
+async fn a_share_token_gets_its_mini_program_code_made_once_and_kept() {
+    let app = spawn_app().await;
+    let t = app.login("sharer").await;
+    let product = product_of(&app).await;
+    let (s, share) = app
+        .post(
+            "/api/share",
+            Some(&t),
+            json!({"kind": "product", "targetId": product, "channel": "poster"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{share}");
+    let token = share["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        share["path"],
+        format!("pages/product/index?id={product}&share={token}")
+    );
+    let fake_wechat = app.server.fake_wechat.as_ref().unwrap();
+    let mut images = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .http
+            .get(format!("{}/api/share/{token}/code", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/png");
+        images.push(res.bytes().await.unwrap());
+    }
+    assert!(images[0].starts_with(b"\x89PNG"), "a PNG");
+    assert_eq!(images[0], images[1]);
+    assert_eq!(fake_wechat.codes_made(), 1, "made once, then kept");
+    // What the code opens: the product page with the token.
+    let (s, opened) = app.get(&format!("/api/share/{token}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        (opened["kind"].as_str(), opened["channel"].as_str()),
+        (Some("product"), Some("poster"))
+    );
+    let (s, v) = app.get("/api/share/NoSuchToken123/code", None).await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")), "{v}");
+    let (s, v) = app
+        .get(&format!("/api/share/{}/code", "a".repeat(33)), None)
+        .await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+    let (s, v) = app
+        .post(
+            "/api/share",
+            Some(&t),
+            json!({"kind": "group", "targetId": 424242}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")), "{v}");
+}
