@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'GROUP_FULL'
   | 'GROUP_ALREADY_JOINED'
   | 'GROUP_ROLE_INVALID'
+  | 'GROUP_ITEM_INVALID'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'

@@ -41,6 +41,7 @@ module.exports = {
   GROUP_FULL: { status: 409, message: '该团已满，可以自己开团' },
   GROUP_ALREADY_JOINED: { status: 409, message: '你已在这个团里' },
   GROUP_ROLE_INVALID: { status: 422, message: '拼团价需开团或参团购买' },
+  GROUP_ITEM_INVALID: { status: 422, message: '拼团需选择一件拼团商品直接购买' },
   UNAUTHORIZED: { status: 401, message: '请先登录' },
   FORBIDDEN: { status: 403, message: '需要商家权限' },
   NOT_FOUND: { status: 404, message: '内容不存在或已删除' },

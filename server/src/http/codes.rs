@@ -80,6 +80,7 @@ registry! {
     GroupFull = "GROUP_FULL", CONFLICT, "该团已满，可以自己开团";
     GroupAlreadyJoined = "GROUP_ALREADY_JOINED", CONFLICT, "你已在这个团里";
     GroupRoleInvalid = "GROUP_ROLE_INVALID", UNPROCESSABLE_ENTITY, "拼团价需开团或参团购买";
+    GroupItemInvalid = "GROUP_ITEM_INVALID", UNPROCESSABLE_ENTITY, "拼团需选择一件拼团商品直接购买";
 
     // --- the server: access and transport
     Unauthorized = "UNAUTHORIZED", UNAUTHORIZED, "请先登录";

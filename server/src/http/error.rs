@@ -180,6 +180,9 @@ impl From<crate::orders::place::CheckoutError> for ApiError {
         use crate::orders::place::CheckoutError;
         match e {
             CheckoutError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            CheckoutError::GroupItem(reason) => {
+                ApiError::with_details(Code::GroupItemInvalid, json!({"reason": reason}))
+            }
             CheckoutError::NotFound(what) => ApiError::NotFound(what),
             CheckoutError::Rule(r) => ApiError::Rule(r),
             CheckoutError::Line(body) => ApiError::RuleBody(body),

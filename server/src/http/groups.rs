@@ -218,14 +218,18 @@ async fn open_share(
 
 const TOKEN_PATTERN: &str = "^[0-9A-Za-z!#$&'()*+,/:;=?@._~-]{1,32}$";
 
+/// A share token (a path parameter or a body member).
+pub fn doc_token() -> Value {
+    json!({"type": "string", "pattern": TOKEN_PATTERN, "minLength": 1, "maxLength": share::MAX_LEN})
+}
+
 /// The `group` member of a checkout or order body.
 pub fn doc_group_choice() -> Value {
     or_null(obj(
         &[],
         json!({
             "groupId": or_null(json!({"type": "integer", "format": "int64", "description": "join this group; without it, open a new group as its leader"})),
-            "shareToken": or_null(json!({"type": "string", "pattern": TOKEN_PATTERN, "maxLength": 32,
-                "description": "the share token the shopper opened (its sharer may earn the activity's reward)"}))
+            "shareToken": or_null(doc_token())
         }),
     ))
 }

@@ -634,6 +634,8 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             .map(|name| {
                 let schema = if name == "id" {
                     int()
+                } else if name == "token" {
+                    super::groups::doc_token()
                 } else {
                     json!({"type": "string"})
                 };

@@ -36,6 +36,9 @@ pub enum CheckoutError {
     Line(mall_core::ErrorBody),
     #[error("nothing to buy")]
     Empty,
+    /// `group` with something other than one buy-now item in an activity.
+    #[error("group buy: {0}")]
+    GroupItem(&'static str),
     /// The quote differs from the one the shopper confirmed.
     #[error("price changed")]
     PriceChanged(Box<mall_core::Quote>),
@@ -208,10 +211,7 @@ pub async fn prepare(
     };
     if let Some(g) = &req.group {
         if from_cart {
-            return Err(CheckoutError::invalid(
-                "group",
-                "a group buy is one buy-now item",
-            ));
+            return Err(CheckoutError::GroupItem("a group buy is one buy-now item"));
         }
         check_group(&mut *conn, user_id, g, &lines).await?;
     }
@@ -262,14 +262,10 @@ async fn check_group(
     lines: &[CartLine],
 ) -> Result<(), CheckoutError> {
     let [line] = lines else {
-        return Err(CheckoutError::invalid(
-            "group",
-            "a group buy is one buy-now item",
-        ));
+        return Err(CheckoutError::GroupItem("a group buy is one buy-now item"));
     };
     if line.activity_id.is_none() {
-        return Err(CheckoutError::invalid(
-            "group",
+        return Err(CheckoutError::GroupItem(
             "the item needs its group-buy activityId",
         ));
     }

@@ -93,6 +93,11 @@ async fn a_two_person_group_forms_when_the_joiner_pays_ships_only_then_and_rewar
     assert_eq!(status(&app, a_order).await, "grouping");
     let (s, v) = ship(&app, a_order).await;
     assert_eq!(s, 409, "{v}");
+    // docs/metrics.md: a paid order waiting for its group is GMV, not yet to ship.
+    let (_, overview) = c.get("/admin/api/overview").await;
+    assert_eq!(overview["kpis"]["gmv"]["today"], LEADER_PRICE, "{overview}");
+    assert_eq!(overview["kpis"]["paidOrders"]["today"], 1);
+    assert_eq!(overview["counters"]["toShip"], 0);
     // A shares the group; B opens the link.
     let (s, share) = app
         .post(
@@ -151,6 +156,8 @@ async fn a_two_person_group_forms_when_the_joiner_pays_ships_only_then_and_rewar
     pay_now(&app, &b, b_order, o["orderNo"].as_str().unwrap()).await;
     assert_eq!(status(&app, a_order).await, "paid");
     assert_eq!(status(&app, b_order).await, "paid");
+    let (_, overview) = c.get("/admin/api/overview").await;
+    assert_eq!(overview["counters"]["toShip"], 2, "{overview}");
     for id in [a_order, b_order] {
         let (s, v) = ship(&app, id).await;
         assert_eq!(s, 200, "{v}");
@@ -522,7 +529,11 @@ async fn the_group_price_is_only_for_group_seats_and_each_refusal_says_why() {
             json!({"group": {}, "delivery": pickup()}),
         )
         .await;
-    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("GROUP_ITEM_INVALID")),
+        "{v}"
+    );
     // The expiry closes the group to joiners.
     app.exec(&format!(
         "UPDATE buy_groups SET expires_at = 1 WHERE id = {open}"

@@ -58,7 +58,13 @@ async fn list(
         ),
         None => None,
     };
-    let activity = match q.activity_id.as_deref().filter(|s| !s.is_empty()) {
+    // Blank (or only white space) is no filter.
+    let activity = match q
+        .activity_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(a) => Some(input::line("activityId", a, 1, MAX_ACTIVITY_ID)?),
         None => None,
     };
