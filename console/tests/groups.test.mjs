@@ -37,6 +37,13 @@ const guard = (t, f) => guarded(t, page, f);
 const beijing = (t) => new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
 const text = async (id) => (await page.locator(tid(id)).innerText()).trim();
 
+/** The value of an Element Plus input (the data-testid on the <input> or on its wrapper). */
+async function valueOf(id) {
+  const el = page.locator(tid(id)).first();
+  const tag = await el.evaluate((n) => n.tagName);
+  return (tag === 'INPUT' ? el : el.locator('input').first()).inputValue();
+}
+
 /** An Element Plus input-number: type, then leave the field so it commits. */
 async function fillNumber(id, value) {
   await fill(page, id, value);
@@ -111,6 +118,15 @@ test('a group buy is created in the dialog with its 团长价 typed in yuan and 
   assert.equal(saved.skus[0].leaderPrice, 890);
   assert.ok(saved.startsAt <= Math.floor(Date.now() / 1000), 'running now');
   assert.equal(await text(`activity-group-${saved.id}`), `3人团 · 2小时 · 系统成团 ≥60% · 分享奖励券 #${reward.id}`);
+  // Editing shows the stored fen as yuan again.
+  await page.click(tid(`activity-edit-${saved.id}`));
+  await dialog.waitFor();
+  assert.equal(await valueOf('activity-leader-price-0'), '8.90');
+  assert.equal(await valueOf('activity-price-0'), '9.90');
+  assert.equal(await valueOf('activity-group-window'), '2');
+  assert.equal(await valueOf('activity-group-auto-percent'), '60');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
 }));
 
 test('the 拼团 tab lists real groups with their status, seats and 还差N人; a leader waiting shows 待成团 on 订单', (t) => guard(t, async () => {
