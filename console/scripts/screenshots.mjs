@@ -1,6 +1,7 @@
 // Screenshots of every console page (docs/screenshots/console/*.png), taken
 // in Debian's chromium against the real server on a fresh demo database with
-// a few orders, an after-sales request, a stock alert and funnel events.
+// a few orders, an after-sales request, a stock alert, funnel events and a
+// group buy with groups in several states (营销 → 拼团 and its dialog).
 //
 //   bash scripts/build-console.sh && cargo build -p mall-server --features demo --bin mall-server
 //   cd console && node scripts/screenshots.mjs
@@ -45,6 +46,30 @@ try {
     if (i < 8) ev('checkout_start');
   }
   for (let i = 0; i < events.length; i += 50) await http(server.base, 'POST', '/api/events', { body: { events: events.slice(i, i + 50) } });
+  // 拼团: a 3-person group buy; one group open (2 of 3 paid), one formed, one whose leader has not paid.
+  const activity = (await http(server.base, 'POST', '/admin/api/marketing/activities', {
+    headers, body: {
+      kind: 'groupBuy', title: '牛肉干三人团', startsAt: pinned - 86400, endsAt: pinned + 30 * 86400, groupSize: 3,
+      groupWindowHours: 24, groupAutoPercent: 60, skus: [{ skuId: 19, price: 2990, leaderPrice: 2690 }],
+    },
+  })).data;
+  const groupOrder = async (code, nickname, group, pay) => {
+    const { data: login } = await http(server.base, 'POST', '/api/auth/login', { body: { code, nickname } });
+    const auth = { authorization: `Bearer ${login.token}` };
+    const body = { items: [{ skuId: 19, quantity: 1, activityId: activity.id }], delivery: { kind: 'pickup', storeId: 'store-1' }, group };
+    const quote = (await http(server.base, 'POST', '/api/checkout/quote', { body, headers: auth })).data;
+    const order = (await http(server.base, 'POST', '/api/orders', { body: { ...body, fingerprint: quote.fingerprint, idempotencyKey: randomUUID() }, headers: auth })).data;
+    if (pay) await merchant.post(`/api/merchant/orders/${order.id}/mark-paid`);
+    const mine = (await http(server.base, 'GET', '/api/member/groups', { headers: auth })).data;
+    return mine.items.find((g) => g.orderId === order.id).groupId;
+  };
+  const formed = await groupOrder('shot-leader-1', '小安', {}, true);
+  await groupOrder('shot-member-1', '小白', { groupId: formed }, true);
+  await groupOrder('shot-member-2', '小陈', { groupId: formed }, true);
+  const open = await groupOrder('shot-leader-2', '小丁', {}, true);
+  await groupOrder('shot-member-3', '小鄂', { groupId: open }, true);
+  await groupOrder('shot-member-4', '小冯', { groupId: open }, false);
+  await groupOrder('shot-leader-3', '小高', {}, false);
 
   const shots = [
     ['login', '/admin/login', null],
@@ -54,14 +79,20 @@ try {
     ['orders', '/admin/orders', null],
     ['after-sales', '/admin/after-sales', null],
     ['marketing', '/admin/marketing', null],
+    ['marketing-groups', '/admin/marketing?tab=groups', '[data-testid="group-table"]'],
+    ['activity-dialog', '/admin/marketing?tab=activities', '[data-testid="activity-new"]', async (page) => {
+      await page.click('[data-testid="activity-edit-' + activity.id + '"]');
+      await page.locator('[data-testid="activity-dialog"]').waitFor();
+    }],
     ['members', '/admin/members', null],
     ['delivery', '/admin/delivery', null],
     ['data', '/admin/data', null],
     ['settings', '/admin/settings', null],
   ];
-  for (const [name, path, wait] of shots) {
+  for (const [name, path, wait, act] of shots) {
     const { page, context } = await openConsole(browser, server, name === 'login' ? null : session, path);
     if (wait) await page.waitForSelector(wait).catch(() => {});
+    if (act) await act(page);
     await page.waitForLoadState('networkidle').catch(() => {});
     await page.waitForTimeout(800); // charts animate in
     await page.screenshot({ path: join(out, `${name}.png`), fullPage: false });

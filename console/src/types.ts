@@ -103,6 +103,14 @@ export interface AfterSaleDetail {
   quote?: RefundQuote | null; refunds: RefundRow[];
 }
 
+// Marketing → 拼团 (GET /admin/api/groups; the activities' own shapes are in pages/marketing/types.ts)
+export type GroupStatus = 'pending' | 'open' | 'success' | 'autoSuccess' | 'failed' | 'cancelled';
+export interface AdminGroup {
+  groupId: number; activityId: string; skuId: number; leader: { nickname: string; avatar: string };
+  status: GroupStatus; size: number; held: number; paid: number;
+  createdAt: number; expiresAt: number | null; closedAt: number | null;
+}
+
 // Data
 export interface TrendPoint { start: number | string; gmv: number; refunds: number; net: number; paidOrders: number; buyers: number }
 export interface Trend { bucket: 'hour' | 'day' | 'week' | 'month'; points: TrendPoint[] }

@@ -36,10 +36,18 @@ export interface CouponTemplate {
 }
 
 export type ActivityKind = 'flashSale' | 'groupBuy' | 'bargain';
-export interface ActivitySku { skuId: number; price: number; stock: number | null; title?: string; listPrice?: number }
+/** `leaderPrice` (团长价, fen): group buys only; null = the leader pays the group price. */
+export interface ActivitySku { skuId: number; price: number; stock: number | null; leaderPrice?: number | null; title?: string; listPrice?: number }
+/**
+ * The group fields are a group buy's only (other kinds refuse them): `groupWindowHours`
+ * a group stays open after its leader pays (24 when absent), `groupAutoPercent` the paid
+ * share of seats that forms the group at expiry (系统成团; null = never),
+ * `shareRewardTemplateId` the coupon a sharer earns when a group they shared forms with a new user.
+ */
 export interface Activity {
   id: string; kind: ActivityKind; title: string; startsAt: number; endsAt: number;
   perUserLimit: number | null; allowCoupons: boolean; allowPoints: boolean; groupSize: number | null;
+  groupWindowHours: number | null; groupAutoPercent: number | null; shareRewardTemplateId: number | null;
   skus: ActivitySku[];
 }
 
