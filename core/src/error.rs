@@ -117,6 +117,8 @@ pub enum RuleError {
     TooManyCommissionLevels { levels: u64 },
     #[error("bargain cannot be split: {reason}")]
     BargainInvalid { reason: String },
+    #[error("bargain needs {helpers_left} more helpers before it can be bought")]
+    BargainFloorNotReached { helpers_left: u64 },
 }
 
 pub type Result<T, E = RuleError> = std::result::Result<T, E>;
@@ -166,6 +168,7 @@ impl RuleError {
             NothingToRefund => "NOTHING_TO_REFUND",
             TooManyCommissionLevels { .. } => "TOO_MANY_COMMISSION_LEVELS",
             BargainInvalid { .. } => "BARGAIN_INVALID",
+            BargainFloorNotReached { .. } => "BARGAIN_FLOOR_NOT_REACHED",
         }
     }
 
@@ -211,6 +214,9 @@ impl RuleError {
             NothingToRefund => "没有可退的商品".into(),
             TooManyCommissionLevels { .. } => "分销层级最多3级".into(),
             BargainInvalid { .. } => "砍价设置有误".into(),
+            BargainFloorNotReached { helpers_left } => {
+                format!("还差{helpers_left}人砍到底价，暂不能购买")
+            }
         }
     }
 
@@ -328,6 +334,7 @@ impl RuleError {
             }),
             TooManyCommissionLevels { levels } => json!({"levels": levels}),
             BargainInvalid { reason } => json!({"reason": reason}),
+            BargainFloorNotReached { helpers_left } => json!({"helpersLeft": helpers_left}),
         };
         match v {
             Value::Object(map) => map.into_iter().collect(),

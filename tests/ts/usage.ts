@@ -35,6 +35,8 @@ const snapshot: OrderSnapshot = rules.orderSnapshot(q);
 const refunded: number = rules.refund({ order: snapshot, request: { items: [{ lineId: "l1", quantity: 1 }] } }).amount;
 const level: string | undefined = rules.memberStatus({ levels: [], growthPerYuan: "1", pointsPerYuan: "1" }, 10).next?.name;
 const cuts: Fen[] = rules.bargainSplit({ price: 9900, floor: 100, helpers: 5, seed: 7 }).cuts;
+const left: number = rules.bargainProgress({ price: 9900, floor: 100, cuts, helped: 2 }).helpersLeft;
+const now: Fen = rules.bargainPrice({ price: 9900, floor: 100, cuts, helped: 5, buyBeforeFloor: false });
 const owed: Fen = rules.lateCompensation({ rule: { tiers: [] }, promisedBy: 0, deliveredAt: 60, deliveryPaid: 500, goodsPaid: 100 }).amount;
 const check = rules.validateCart(input).invalid.map((i) => i.error.message);
 const best = rules.bestCoupons(input).applied.map((a) => a.couponId);

@@ -474,6 +474,25 @@ export interface BargainPlan {
   cuts: Fen[];
 }
 
+export interface BargainProgressInput {
+  price: Fen;
+  floor: Fen;
+  cuts: Fen[];
+  helped: number;
+  buyBeforeFloor?: boolean;
+}
+
+export interface BargainProgress {
+  cut: Fen;
+  currentPrice: Fen;
+  helpersNeeded: number;
+  helpersLeft: number;
+  floorReached: boolean;
+  buyable: boolean;
+  lastCut: Fen | null;
+  nextCut: Fen | null;
+}
+
 export interface LateDeliveryInput {
   rule: LateRule;
   promisedBy: UnixSeconds;
