@@ -210,6 +210,23 @@ pub async fn help(
     if b.user_id == helper_id {
         return Err(BargainError::OwnBargain);
     }
+    // Fast refusals before asking WeChat (the claim below is what decides).
+    match b.status.shown(b.expires_at, db::now()) {
+        BargainStatus::Open => {}
+        BargainStatus::Floor => return Err(BargainError::Full),
+        BargainStatus::Expired => return Err(BargainError::Expired),
+        s => return Err(BargainError::Closed(s)),
+    }
+    let helped_before: Option<i64> = sqlx::query_scalar(
+        "SELECT seq FROM bargain_helps WHERE bargain_id = $1 AND helper_id = $2",
+    )
+    .bind(bargain_id)
+    .bind(helper_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if helped_before.is_some() {
+        return Err(BargainError::AlreadyHelped);
+    }
     let openid: String = sqlx::query_scalar("SELECT openid FROM users WHERE id = $1")
         .bind(helper_id)
         .fetch_one(&mut *conn)

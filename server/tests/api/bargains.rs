@@ -498,3 +498,45 @@ async fn a_bargain_activity_the_core_refuses_is_not_stored_and_ending_one_expire
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["items"][0]["id"], act);
 }
+
+#[tokio::test]
+async fn an_unpaid_bargain_order_that_expires_gives_the_bargain_back_unless_its_time_is_up() {
+    let app = spawn_with(|c| {
+        c.order_ttl_secs = 0;
+        c.expiry_sweep_secs = 3600;
+    })
+    .await;
+    app.set_stock(NUTS_750G, 10).await;
+    let act = activity(&app, activity_body(1, 3, 2, false)).await;
+    let a = app.login("expiry-owner").await;
+    let h = app.login("expiry-helper").await;
+    let first = start(&app, &a, act).await["id"].as_i64().unwrap();
+    let second = start(&app, &a, act).await["id"].as_i64().unwrap();
+    for id in [first, second] {
+        let (s, v) = help(&app, &h, id).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    place(&app, &a, buy(first), "expiry-1").await;
+    place(&app, &a, buy(second), "expiry-2").await;
+    assert_eq!(app.stock(NUTS_750G).await, 8);
+    // The second bargain's own time runs out while its order is unpaid.
+    app.exec(&format!(
+        "UPDATE bargains SET expires_at = {} WHERE id = {second}",
+        mall_server::db::now() - 1
+    ))
+    .await;
+    let (s, v) = app
+        .merchant(Method::POST, "/api/merchant/orders/expire", None)
+        .await;
+    assert_eq!((s, v["closed"].as_i64()), (200, Some(2)), "{v}");
+    assert_eq!(app.stock(NUTS_750G).await, 10);
+    let one = view(&app, &a, first).await;
+    assert_eq!(
+        (one["status"].as_str(), &one["orderId"]),
+        (Some("floor"), &Value::Null)
+    );
+    assert_eq!(view(&app, &a, second).await["status"], "expired");
+    let (s, q) = app.post("/api/checkout/quote", Some(&a), buy(first)).await;
+    assert_eq!(s, 200, "{q}");
+    assert_eq!(q["lines"][0]["unitPrice"], FLOOR);
+}
