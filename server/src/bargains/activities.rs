@@ -8,6 +8,7 @@ use mall_core::{bargain_split, BargainInput, Money};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use super::status::{Action, BargainStatus};
 use super::{BargainError, Result};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -218,12 +219,16 @@ pub async fn end(conn: &mut AnyConnection, id: i64, now: i64) -> Result<()> {
     if r.rows_affected() != 1 {
         return Err(BargainError::NotFound("bargain activity"));
     }
+    // Live bargains: the states an order may still bind.
+    let live = BargainStatus::sources(Action::Order);
     sqlx::query(
         "UPDATE bargains SET expires_at = $1, updated_at = $1
-         WHERE activity_id = $2 AND expires_at > $1 AND status IN ('open', 'floor')",
+         WHERE activity_id = $2 AND expires_at > $1 AND status IN ($3, $4)",
     )
     .bind(now)
     .bind(id)
+    .bind(live[0].as_str())
+    .bind(live[1].as_str())
     .execute(conn)
     .await?;
     Ok(())
