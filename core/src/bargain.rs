@@ -4,6 +4,11 @@
 //! given as input (the core has no randomness): each cut is at least ¥0.01, the
 //! cuts are ordered largest first, and they add up to price − floor exactly, so
 //! the last helper reaches the floor.
+//!
+//! While helpers come, [`bargain_progress`] reads the plan and the number of
+//! helps so far: the amount cut, the current price, how many helpers are still
+//! needed (还差k人, always shown), whether the floor is reached and whether the
+//! bargain may be bought now.
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +82,95 @@ pub fn bargain_split(input: &BargainInput) -> Result<BargainPlan> {
     Ok(BargainPlan { total, cuts })
 }
 
+/// The plan of a bargain and how far it has come.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BargainProgressInput {
+    pub price: Money,
+    pub floor: Money,
+    /// The plan's cuts, in the order helpers take them (from [`bargain_split`]).
+    pub cuts: Vec<Money>,
+    /// Helps recorded so far (0 ≤ helped ≤ number of cuts).
+    pub helped: u64,
+    /// Whether the activity lets the shopper buy before the floor is reached.
+    #[serde(default)]
+    pub buy_before_floor: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BargainProgress {
+    /// 已砍: the first `helped` cuts added up.
+    pub cut: Money,
+    /// price − cut.
+    pub current_price: Money,
+    /// N: every helper the bargain needs (disclosed to everyone).
+    pub helpers_needed: u64,
+    /// 还差k人: N − helped.
+    pub helpers_left: u64,
+    pub floor_reached: bool,
+    /// The floor is reached, or the activity allows buying before it.
+    pub buyable: bool,
+    /// The cut of help number `helped` (the latest one); none before the first help.
+    pub last_cut: Option<Money>,
+    /// The cut the next helper will make; none once the floor is reached.
+    pub next_cut: Option<Money>,
+}
+
+fn check_plan(input: &BargainProgressInput) -> Result<()> {
+    let invalid = |reason: &str| RuleError::BargainInvalid {
+        reason: reason.into(),
+    };
+    if input.floor.as_fen() < 0 || input.price <= input.floor {
+        return Err(invalid("the price must be above a non-negative floor"));
+    }
+    let n = input.cuts.len() as u64;
+    if n == 0 || n > MAX_HELPERS {
+        return Err(invalid("helpers must be between 1 and 1000"));
+    }
+    if input.cuts.iter().any(|c| c.as_fen() < 1) {
+        return Err(invalid("each helper must cut at least ¥0.01"));
+    }
+    if Money::sum(input.cuts.iter().copied())? != input.price.checked_sub(input.floor)? {
+        return Err(invalid("the cuts must add up to price − floor"));
+    }
+    if input.helped > n {
+        return Err(invalid("more helps than helpers"));
+    }
+    Ok(())
+}
+
+/// Where a bargain stands after `helped` helps. docs/rules.md §13.
+pub fn bargain_progress(input: &BargainProgressInput) -> Result<BargainProgress> {
+    check_plan(input)?;
+    let n = input.cuts.len() as u64;
+    let done = &input.cuts[..input.helped as usize];
+    let cut = Money::sum(done.iter().copied())?;
+    let floor_reached = input.helped == n;
+    Ok(BargainProgress {
+        cut,
+        current_price: input.price.checked_sub(cut)?,
+        helpers_needed: n,
+        helpers_left: n - input.helped,
+        floor_reached,
+        buyable: floor_reached || input.buy_before_floor,
+        last_cut: done.last().copied(),
+        next_cut: input.cuts.get(input.helped as usize).copied(),
+    })
+}
+
+/// The price the shopper pays for the bargain now, or
+/// `BARGAIN_FLOOR_NOT_REACHED` when it may not be bought yet.
+pub fn bargain_price(input: &BargainProgressInput) -> Result<Money> {
+    let p = bargain_progress(input)?;
+    if !p.buyable {
+        return Err(RuleError::BargainFloorNotReached {
+            helpers_left: p.helpers_left,
+        });
+    }
+    Ok(p.current_price)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +213,56 @@ mod tests {
             }
         })
         .is_err());
+    }
+
+    fn progress(helped: u64, buy_before_floor: bool) -> BargainProgressInput {
+        BargainProgressInput {
+            price: Money::fen(9900),
+            floor: Money::fen(100),
+            cuts: [3363, 2098, 1147, 962, 961, 923, 346]
+                .map(Money::fen)
+                .to_vec(),
+            helped,
+            buy_before_floor,
+        }
+    }
+
+    #[test]
+    fn progress_adds_the_cuts_taken_so_far() {
+        let p = bargain_progress(&progress(2, false)).unwrap();
+        assert_eq!(p.cut, Money::fen(5461));
+        assert_eq!(p.current_price, Money::fen(4439));
+        assert_eq!((p.helpers_needed, p.helpers_left), (7, 5));
+        assert_eq!(p.last_cut, Some(Money::fen(2098)));
+        assert_eq!(p.next_cut, Some(Money::fen(1147)));
+        assert!(!p.floor_reached && !p.buyable);
+    }
+
+    #[test]
+    fn the_last_help_reaches_the_floor_and_allows_buying() {
+        let p = bargain_progress(&progress(7, false)).unwrap();
+        assert_eq!(p.current_price, Money::fen(100));
+        assert!(p.floor_reached && p.buyable);
+        assert_eq!(p.next_cut, None);
+        assert_eq!(bargain_price(&progress(7, false)), Ok(Money::fen(100)));
+    }
+
+    #[test]
+    fn buying_before_the_floor_needs_the_activity_to_allow_it() {
+        assert_eq!(
+            bargain_price(&progress(3, false)),
+            Err(RuleError::BargainFloorNotReached { helpers_left: 4 })
+        );
+        assert_eq!(bargain_price(&progress(3, true)), Ok(Money::fen(3292)));
+    }
+
+    #[test]
+    fn more_helps_than_cuts_or_a_plan_not_adding_up_is_refused() {
+        assert!(bargain_progress(&progress(8, false)).is_err());
+        let mut bad = progress(0, false);
+        bad.cuts[0] = Money::fen(3362);
+        assert!(bargain_progress(&bad).is_err());
+        bad.cuts = vec![];
+        assert!(bargain_progress(&bad).is_err());
     }
 }

@@ -21,6 +21,8 @@ pub const ENTRY_POINTS: &[&str] = &[
     "commission",
     "commissionReversal",
     "bargainSplit",
+    "bargainProgress",
+    "bargainPrice",
     "lateCompensation",
     "groupProgress",
     "checkGroupJoin",
@@ -71,6 +73,8 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
             out(crate::commission_reversal(&i.commission, &i.refund)?)
         }
         "bargainSplit" => out(crate::bargain_split(&parse(input)?)?),
+        "bargainProgress" => out(crate::bargain_progress(&parse(input)?)?),
+        "bargainPrice" => out(crate::bargain_price(&parse(input)?)?),
         "lateCompensation" => out(crate::late_compensation(&parse(input)?)?),
         "groupProgress" => out(crate::group_progress(&parse(input)?)?),
         "checkGroupJoin" => out(crate::check_join(&parse(input)?)?),

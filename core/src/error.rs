@@ -131,6 +131,8 @@ pub enum RuleError {
     GroupAlreadyJoined,
     #[error("activity {activity_id}: {reason}")]
     GroupRoleInvalid { activity_id: String, reason: String },
+    #[error("bargain needs {helpers_left} more helpers before it can be bought")]
+    BargainFloorNotReached { helpers_left: u64 },
 }
 
 pub type Result<T, E = RuleError> = std::result::Result<T, E>;
@@ -186,6 +188,7 @@ impl RuleError {
             GroupFull { .. } => "GROUP_FULL",
             GroupAlreadyJoined => "GROUP_ALREADY_JOINED",
             GroupRoleInvalid { .. } => "GROUP_ROLE_INVALID",
+            BargainFloorNotReached { .. } => "BARGAIN_FLOOR_NOT_REACHED",
         }
     }
 
@@ -237,6 +240,9 @@ impl RuleError {
             GroupFull { size } => format!("该团{size}人已满，可以自己开团"),
             GroupAlreadyJoined => "你已在这个团里".into(),
             GroupRoleInvalid { .. } => "拼团价需开团或参团购买".into(),
+            BargainFloorNotReached { helpers_left } => {
+                format!("还差{helpers_left}人砍到底价，暂不能购买")
+            }
         }
     }
 
@@ -363,6 +369,7 @@ impl RuleError {
                 activity_id,
                 reason,
             } => json!({"activityId": activity_id, "reason": reason}),
+            BargainFloorNotReached { helpers_left } => json!({"helpersLeft": helpers_left}),
         };
         match v {
             Value::Object(map) => map.into_iter().collect(),

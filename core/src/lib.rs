@@ -27,7 +27,10 @@ pub mod quote;
 pub mod refund;
 pub mod shipping;
 
-pub use bargain::{bargain_split, BargainInput, BargainPlan};
+pub use bargain::{
+    bargain_price, bargain_progress, bargain_split, BargainInput, BargainPlan, BargainProgress,
+    BargainProgressInput,
+};
 pub use cart::{CartCheck, CartLine, LineIssue, PriceSource, Purchased, Sku};
 pub use commission::{
     commission, commission_reversal, Commission, CommissionInput, CommissionRule,

@@ -3,6 +3,7 @@
 //! shopper is charged exactly the total they saw.
 
 pub mod after_sales;
+pub mod bargains;
 pub mod cart;
 pub mod catalog;
 pub mod clock;

@@ -151,6 +151,24 @@ pub fn group_at_expiry(
     output(mall_core::group_at_expiry(&i))
 }
 
+/// Where a bargain stands: cut so far, current price, helpers still needed.
+#[wasm_bindgen(js_name = bargainProgress, unchecked_return_type = "BargainProgress")]
+pub fn bargain_progress(
+    #[wasm_bindgen(unchecked_param_type = "BargainProgressInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::BargainProgressInput = input(input_)?;
+    output(mall_core::bargain_progress(&i))
+}
+
+/// The price a bargain is bought at now (BARGAIN_FLOOR_NOT_REACHED if not yet).
+#[wasm_bindgen(js_name = bargainPrice, unchecked_return_type = "Fen")]
+pub fn bargain_price(
+    #[wasm_bindgen(unchecked_param_type = "BargainProgressInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::BargainProgressInput = input(input_)?;
+    output(mall_core::bargain_price(&i))
+}
+
 /// What is owed for a late same-city delivery.
 #[wasm_bindgen(js_name = lateCompensation, unchecked_return_type = "LateCompensation")]
 pub fn late_compensation(

@@ -524,6 +524,25 @@ export interface GroupExpiryDecision {
   reason: string;
 }
 
+export interface BargainProgressInput {
+  price: Fen;
+  floor: Fen;
+  cuts: Fen[];
+  helped: number;
+  buyBeforeFloor?: boolean;
+}
+
+export interface BargainProgress {
+  cut: Fen;
+  currentPrice: Fen;
+  helpersNeeded: number;
+  helpersLeft: number;
+  floorReached: boolean;
+  buyable: boolean;
+  lastCut: Fen | null;
+  nextCut: Fen | null;
+}
+
 export interface LateDeliveryInput {
   rule: LateRule;
   promisedBy: UnixSeconds;

@@ -76,11 +76,15 @@ pub async fn price(
     sku_ids.sort_unstable();
     sku_ids.dedup();
     let (catalog, views) = catalog::snapshot(&mut *conn, &sku_ids).await?;
+    let mut rules = rules(&mut *conn, &sku_ids).await?;
+    // 砍价: a line naming the shopper's own bargain, priced from its schedule.
+    let bargains = crate::bargains::price_activities(&mut *conn, user_id, &lines).await??;
+    rules.activities.extend(bargains);
     let input = QuoteInput {
         now,
         catalog,
         lines,
-        rules: rules(&mut *conn, &sku_ids).await?,
+        rules,
         buyer: buyer(conn, user_id, now).await?,
         options,
     };

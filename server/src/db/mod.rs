@@ -165,6 +165,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "group_buy",
         include_str!("../../migrations/sqlite/0011_group_buy.sql"),
     ),
+    (
+        12,
+        "bargains",
+        include_str!("../../migrations/sqlite/0012_bargains.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -221,6 +226,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "group_buy",
         include_str!("../../migrations/postgres/0011_group_buy.sql"),
+    ),
+    (
+        12,
+        "bargains",
+        include_str!("../../migrations/postgres/0012_bargains.sql"),
     ),
 ];
 

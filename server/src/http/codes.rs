@@ -81,6 +81,7 @@ registry! {
     GroupAlreadyJoined = "GROUP_ALREADY_JOINED", CONFLICT, "你已在这个团里";
     GroupRoleInvalid = "GROUP_ROLE_INVALID", UNPROCESSABLE_ENTITY, "拼团价需开团或参团购买";
     GroupItemInvalid = "GROUP_ITEM_INVALID", UNPROCESSABLE_ENTITY, "拼团需选择一件拼团商品直接购买";
+    BargainFloorNotReached = "BARGAIN_FLOOR_NOT_REACHED", CONFLICT, "还没砍到底价，暂不能购买";
 
     // --- the server: access and transport
     Unauthorized = "UNAUTHORIZED", UNAUTHORIZED, "请先登录";
@@ -108,6 +109,17 @@ registry! {
     CouponLimitReached = "COUPON_LIMIT_REACHED", CONFLICT, "已达到领取上限";
     LoginCodeInvalid = "LOGIN_CODE_INVALID", CONFLICT, "登录已失效，请重试";
     PhoneCodeInvalid = "PHONE_CODE_INVALID", CONFLICT, "获取手机号失败，请重试";
+
+    // --- 砍价 bargains
+    BargainNotRunning = "BARGAIN_NOT_RUNNING", CONFLICT, "砍价活动未开始或已结束";
+    BargainInitiationLimit = "BARGAIN_INITIATION_LIMIT", CONFLICT, "本活动发起砍价的次数已用完";
+    BargainOwn = "BARGAIN_OWN", CONFLICT, "不能帮自己砍价哦";
+    BargainAlreadyHelped = "BARGAIN_ALREADY_HELPED", CONFLICT, "你已经帮TA砍过了";
+    BargainDailyLimit = "BARGAIN_DAILY_LIMIT", CONFLICT, "今日助力次数已用完，明天再来吧";
+    BargainFull = "BARGAIN_FULL", CONFLICT, "已经砍到底价啦，无需再砍";
+    BargainExpired = "BARGAIN_EXPIRED", CONFLICT, "砍价已结束";
+    BargainClosed = "BARGAIN_CLOSED", CONFLICT, "该砍价已下单，无需再砍";
+    BargainRisky = "BARGAIN_RISKY", FORBIDDEN, "当前账号存在安全风险，暂不能助力";
 
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";

@@ -229,6 +229,43 @@ impl From<crate::marketing::MarketingError> for ApiError {
     }
 }
 
+/// The one mapping of the bargains capability's errors to HTTP.
+impl From<crate::bargains::BargainError> for ApiError {
+    fn from(e: crate::bargains::BargainError) -> Self {
+        use crate::bargains::BargainError;
+        let code = match e {
+            BargainError::NotFound(what) => return ApiError::NotFound(what),
+            BargainError::Invalid(field, why) => return ApiError::invalid(field, why),
+            BargainError::NotRunning => Code::BargainNotRunning,
+            BargainError::InitiationLimit { limit } => {
+                return ApiError::Conflict {
+                    code: Code::BargainInitiationLimit,
+                    message: format!("本活动每人最多发起{limit}次砍价"),
+                    details: [("limit".to_string(), limit.into())].into_iter().collect(),
+                }
+            }
+            BargainError::OwnBargain => Code::BargainOwn,
+            BargainError::AlreadyHelped => Code::BargainAlreadyHelped,
+            BargainError::DailyLimit { limit } => {
+                return ApiError::Conflict {
+                    code: Code::BargainDailyLimit,
+                    message: format!("每天最多助力{limit}次，明天再来吧"),
+                    details: [("limit".to_string(), limit.into())].into_iter().collect(),
+                }
+            }
+            BargainError::Full => Code::BargainFull,
+            BargainError::Expired => Code::BargainExpired,
+            BargainError::Closed(_) => Code::BargainClosed,
+            BargainError::Risky { .. } => Code::BargainRisky,
+            BargainError::Rule(r) => return ApiError::Rule(r),
+            BargainError::WeChat(e) => return ApiError::WeChat(e),
+            BargainError::Db(e) => return ApiError::Internal(e.into()),
+            BargainError::Other(e) => return ApiError::Internal(e),
+        };
+        ApiError::conflict(code, code.message())
+    }
+}
+
 /// The one mapping of the reviews capability's errors to HTTP.
 impl From<crate::reviews::ReviewError> for ApiError {
     fn from(e: crate::reviews::ReviewError) -> Self {

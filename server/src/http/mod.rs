@@ -7,6 +7,7 @@ pub mod addresses;
 pub mod admin;
 pub mod after_sales;
 pub mod auth;
+pub mod bargains;
 pub mod body;
 pub mod cart;
 pub mod catalog;
@@ -158,6 +159,7 @@ pub fn api() -> Api {
     let api = after_sales::routes(api.tag("after-sales"));
     let api = groups::routes(api.tag("group-buy"));
     let api = member::routes(api.tag("member"));
+    let api = bargains::routes(api.tag("bargains"));
     let api = events::routes(api.tag("events"));
     let api = merchant::routes(api.tag("merchant"));
     admin::routes(api)

@@ -113,6 +113,7 @@ fn checkout_body(place: bool) -> Value {
     let item = obj(
         &["skuId", "quantity"],
         json!({"skuId": int(), "activityId": or_null(json!({"type": "string", "description": "an unknown activity makes the line invalid: quote.invalidLines"})),
+               "bargainId": or_null(json!({"type": "integer", "format": "int64", "description": "buy the shopper's own live bargain (quantity 1) at its current price; not with activityId"})),
                "quantity": {"type": "integer", "format": "int64",
                             "description": "a quantity the core refuses (outside 1..=MAX_LINE_QUANTITY) makes the line invalid: quote.invalidLines"}}),
     );
@@ -364,6 +365,7 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
             )]
         }
         ("get", "/api/products/{id}/reviews") => vec![],
+        ("get", "/api/bargains") => vec![],
         ("get", "/api/member/coupons") => {
             return vec![q(
                 "status",
@@ -440,6 +442,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("get", "/api/member/coupons") => vec![("200", Some(array_of("WalletCoupon")))],
         ("get", "/api/coupons") => loose("array"),
         ("post", "/api/coupons/{id}/claim") => created("WalletCoupon"),
+        ("post", "/api/bargain-activities/{id}/start") => {
+            vec![("201", Some(json!({"type": "object"})))]
+        }
         ("get", "/api/addresses") => vec![("200", Some(array_of("Address")))],
         ("post", "/api/addresses") => created("Address"),
         ("delete", "/api/addresses/{id}") => vec![("204", None)],

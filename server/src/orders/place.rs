@@ -86,6 +86,9 @@ pub struct BuyNowItem {
     pub quantity: i64,
     #[serde(default)]
     pub activity_id: Option<String>,
+    /// Buy the shopper's own bargain (砍价) at its current price.
+    #[serde(default)]
+    pub bargain_id: Option<i64>,
 }
 
 /// 拼团: open a new group (no `groupId`) or join one; with one buy-now item
@@ -185,6 +188,15 @@ pub async fn prepare(
             if items.is_empty() || items.len() > 50 {
                 return Err(CheckoutError::invalid("items", "1 to 50 items"));
             }
+            if items
+                .iter()
+                .any(|it| it.bargain_id.is_some() && it.activity_id.is_some())
+            {
+                return Err(CheckoutError::invalid(
+                    "items",
+                    "give activityId or bargainId, not both",
+                ));
+            }
             let lines = items
                 .iter()
                 .enumerate()
@@ -193,7 +205,10 @@ pub async fn prepare(
                     sku_id: it.sku_id.to_string(),
                     quantity: it.quantity,
                     selected: true,
-                    activity_id: it.activity_id.clone().filter(|a| !a.is_empty()),
+                    activity_id: match it.bargain_id {
+                        Some(b) => Some(crate::bargains::activity_key(b)),
+                        None => it.activity_id.clone().filter(|a| !a.is_empty()),
+                    },
                     seen_unit_price: None,
                     group_role: req.group.as_ref().map(GroupChoice::role),
                 })
@@ -387,6 +402,8 @@ pub async fn place_in_tx(
             .into());
         }
     }
+    // 砍价: bind the bargain to this order, its price checked under the row lock.
+    crate::bargains::bind_order(tx, user_id, order_id, &q.lines, now).await??;
     orders::insert_allocations(tx, order_id, q).await?;
     orders::event(
         tx,
@@ -437,7 +454,11 @@ pub async fn place_in_tx(
         let claim = stock::Claim {
             sku_id,
             quantity: line.quantity as i64,
-            activity_id: line.activity_id.as_deref(),
+            // A bargain has no activity quota: its one unit is the SKU's.
+            activity_id: line
+                .activity_id
+                .as_deref()
+                .filter(|a| crate::bargains::bargain_of(a).is_none()),
             order_id,
             at: now,
         };

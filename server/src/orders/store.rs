@@ -312,6 +312,7 @@ pub async fn give_back(
 ) -> anyhow::Result<()> {
     crate::stock::release(&mut *conn, order_id, now).await?;
     coupons::release_for_order(&mut *conn, order_id).await?;
+    crate::bargains::release_order(&mut *conn, order_id, now).await?;
     let points: i64 = sqlx::query_scalar("SELECT points_used FROM orders WHERE id = $1")
         .bind(order_id)
         .fetch_one(&mut *conn)

@@ -14,9 +14,12 @@
 //!
 //!   [`FakeWeChat::refuse`] makes any openid refuse; [`FakeWeChat::fail_next_sends`]
 //!   answers -1 (system busy) to the next n sends.
+//! - `POST /wxa/getuserriskrank`: checks the token, appid, scene (0 or 1) and
+//!   client_ip; the risk rank is 0, 4 for an openid starting with `risky`, or
+//!   what [`FakeWeChat::set_risk_rank`] set ([`FakeWeChat::risk_checks`] counts).
 //! - WeChat Pay v3 (`/v3/...`), when given keys: see [`super::pay::fake`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,6 +44,8 @@ struct FakeState {
     token: String,
     sent: Mutex<Vec<SubscribeMessage>>,
     refused: Mutex<BTreeSet<String>>,
+    risk: Mutex<BTreeMap<String, i64>>,
+    risk_checks: AtomicU64,
     fail_next: AtomicU64,
     attempts: AtomicU64,
     /// Accepted shipping-info uploads (发货信息录入), in order.
@@ -78,6 +83,18 @@ impl FakeWeChat {
             .lock()
             .map(|v| v.clone())
             .unwrap_or_default()
+    }
+
+    /// `getuserriskrank` answers `rank` (0–4) for this openid from now on.
+    pub fn set_risk_rank(&self, openid: &str, rank: i64) {
+        if let Ok(mut r) = self.state.risk.lock() {
+            r.insert(openid.to_string(), rank);
+        }
+    }
+
+    /// How many `getuserriskrank` calls were answered.
+    pub fn risk_checks(&self) -> u64 {
+        self.state.risk_checks.load(Ordering::SeqCst)
     }
 
     /// This openid refuses subscription messages (43101) from now on.
@@ -121,6 +138,8 @@ fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
         token: format!("fake-token-{}", &hex(&Sha256::digest(secret))[..16]),
         sent: Mutex::new(Vec::new()),
         refused: Mutex::new(BTreeSet::new()),
+        risk: Mutex::new(BTreeMap::new()),
+        risk_checks: AtomicU64::new(0),
         fail_next: AtomicU64::new(0),
         attempts: AtomicU64::new(0),
         shipping: Mutex::new(Vec::new()),
@@ -137,6 +156,7 @@ fn router(appid: &str, secret: &str) -> (Router, Arc<FakeState>) {
         .route("/wxa/business/getuserphonenumber", post(phone))
         .route("/cgi-bin/message/subscribe/send", post(send))
         .route("/wxa/getwxacodeunlimit", post(unlimited_code))
+        .route("/wxa/getuserriskrank", post(risk_rank))
         .with_state(state.clone());
     (app, state)
 }
@@ -318,6 +338,29 @@ async fn phone(
             "watermark": {"timestamp": crate::db::now(), "appid": s.appid}
         }
     }))
+}
+
+async fn risk_rank(
+    State(s): State<Arc<FakeState>>,
+    Query(t): Query<TokenParam>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    if t.access_token != s.token {
+        return err(40001, "invalid credential, access_token is invalid");
+    }
+    if body["appid"] != s.appid.as_str() {
+        return err(40013, "invalid appid");
+    }
+    let openid = body["openid"].as_str().unwrap_or("");
+    let scene_ok = matches!(body["scene"].as_i64(), Some(0 | 1));
+    let ip = body["client_ip"].as_str().unwrap_or("");
+    if openid.is_empty() || !scene_ok || ip.is_empty() {
+        return err(47001, "data format error");
+    }
+    s.risk_checks.fetch_add(1, Ordering::SeqCst);
+    let set = s.risk.lock().ok().and_then(|r| r.get(openid).copied());
+    let rank = set.unwrap_or(if openid.starts_with("risky") { 4 } else { 0 });
+    Json(json!({"errcode": 0, "errmsg": "getuserriskrank succ", "risk_rank": rank, "unoin_id": 0}))
 }
 
 async fn send(

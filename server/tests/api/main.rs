@@ -12,6 +12,7 @@ mod admin_marketing;
 mod admin_members;
 mod admin_orders;
 mod auth;
+mod bargains;
 mod cart;
 mod catalog;
 mod checkout;

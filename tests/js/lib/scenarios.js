@@ -181,6 +181,13 @@ function otherScenario(r) {
     }
     case 1: {
       const floor = r.int(0, 5000);
+      if (r.chance(0.5)) {
+        // Progress on a plan: now and then a zero cut, a total off by one or too many helps.
+        const cuts = Array.from({ length: r.int(0, 12) }, () => r.int(r.chance(0.05) ? 0 : 1, 3000));
+        const total = cuts.reduce((a, b) => a + b, 0) + (r.chance(0.05) ? 1 : 0);
+        const fn = r.chance(0.5) ? 'bargainProgress' : 'bargainPrice';
+        return { fn, input: { price: floor + total, floor, cuts, helped: r.int(0, cuts.length + (r.chance(0.05) ? 1 : 0)), buyBeforeFloor: r.chance(0.3) } };
+      }
       return { fn: 'bargainSplit', input: { price: floor + r.int(0, 20000), floor, helpers: r.int(0, 40), seed: r.int(0, 2 ** 31) } };
     }
     default:

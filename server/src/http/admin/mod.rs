@@ -7,6 +7,7 @@
 //! role and checks the two agree.
 
 pub mod after_sales;
+pub mod bargains;
 pub mod delivery;
 pub mod exports;
 pub mod groups;
@@ -53,6 +54,7 @@ pub fn routes(api: Api) -> Api {
     let api = delivery::routes(api.tag("admin-delivery"));
     let api = marketing::routes(api.tag("admin-marketing"));
     let api = groups::routes(api.tag("admin-marketing"));
+    let api = bargains::routes(api.tag("admin-bargains"));
     settings::routes(api.tag("admin-settings"))
 }
 

@@ -179,6 +179,9 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/admin/api/after-sales/{id}/reject") => {
             obj(&["reason"], json!({"reason": paragraph(1, MAX_REASON)}))
         }
+        ("post", "/admin/api/bargains") | ("put", "/admin/api/bargains/{id}") => {
+            super::bargains::body()
+        }
         _ => return super::marketing::request_body(method, path),
     })
 }
@@ -281,7 +284,8 @@ pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("post", "/admin/api/logout") => vec![("204", None)],
         ("post", "/admin/api/staff")
         | ("post", "/admin/api/categories")
-        | ("post", "/admin/api/products") => vec![("201", object())],
+        | ("post", "/admin/api/products")
+        | ("post", "/admin/api/bargains") => vec![("201", object())],
         ("post", "/admin/api/exports/orders") => vec![("202", object())],
         ("post", "/admin/api/uploads") => vec![("201", object())],
         ("get", "/admin/api/exports/{id}/file") => vec![(
