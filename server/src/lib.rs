@@ -33,6 +33,8 @@ pub mod staff;
 pub mod state;
 pub mod stats;
 pub mod stock;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod wechat;
 
 use std::net::SocketAddr;

@@ -635,14 +635,7 @@ async fn execute_in(
             .await?;
         }
     }
-    sqlx::query(
-        "UPDATE orders SET refunded_amount = refunded_amount + $1, updated_at = $2 WHERE id = $3",
-    )
-    .bind(amount)
-    .bind(now)
-    .bind(order_id)
-    .execute(&mut *conn)
-    .await?;
+    crate::orders::count_refund(&mut *conn, order_id, amount, now).await?;
     if quote.points_returned > 0 {
         users::add_points(
             &mut *conn,

@@ -101,20 +101,11 @@ async fn form(
     if r.rows_affected() != 1 {
         return Ok(());
     }
-    let members: Vec<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT m.order_id, m.user_id, o.status, COALESCE(a.title, '')
-         FROM group_members m JOIN orders o ON o.id = m.order_id
-         JOIN buy_groups g ON g.id = m.group_id LEFT JOIN activities a ON a.id = g.activity_id
-         WHERE m.group_id = $1 AND m.status = 'paid' ORDER BY m.id",
-    )
-    .bind(group_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (order_id, user_id, order_status, title) in members {
-        if OrderStatus::parse(&order_status) == Some(OrderStatus::Grouping) {
+    for m in paid_members(&mut *conn, group_id).await? {
+        if OrderStatus::parse(&m.status) == Some(OrderStatus::Grouping) {
             orders::transition(
                 &mut *conn,
-                order_id,
+                m.order_id,
                 None,
                 Action::GroupFormed,
                 "system",
@@ -122,17 +113,65 @@ async fn form(
             )
             .await?;
         }
-        let message = Message::GroupResult {
-            order_id,
-            group_id,
-            title,
-            formed: true,
-            at: now,
-        };
-        notify::enqueue(&mut *conn, templates, user_id, &message, now).await?;
+        tell(&mut *conn, templates, &m, group_id, true, now).await?;
     }
     reward_sharers(conn, group_id, now).await?;
     Ok(())
+}
+
+/// A paid member of a group, with their order.
+struct PaidMember {
+    order_id: i64,
+    user_id: i64,
+    order_no: String,
+    /// The order's status.
+    status: String,
+    /// What the order was paid.
+    amount: i64,
+    /// The activity's title.
+    title: String,
+}
+
+async fn paid_members(conn: &mut AnyConnection, group_id: i64) -> sqlx::Result<Vec<PaidMember>> {
+    let rows: Vec<(i64, i64, String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT m.order_id, m.user_id, o.order_no, o.status, o.paid_amount, COALESCE(a.title, '')
+         FROM group_members m JOIN orders o ON o.id = m.order_id
+         JOIN buy_groups g ON g.id = m.group_id LEFT JOIN activities a ON a.id = g.activity_id
+         WHERE m.group_id = $1 AND m.status = 'paid' ORDER BY m.id",
+    )
+    .bind(group_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PaidMember {
+            order_id: r.0,
+            user_id: r.1,
+            order_no: r.2,
+            status: r.3,
+            amount: r.4.unwrap_or(0),
+            title: r.5,
+        })
+        .collect())
+}
+
+/// The member's subscription message: formed (will ship) or failed (refunded).
+async fn tell(
+    conn: &mut AnyConnection,
+    templates: &std::collections::BTreeMap<String, String>,
+    m: &PaidMember,
+    group_id: i64,
+    formed: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    let message = Message::GroupResult {
+        order_id: m.order_id,
+        group_id,
+        title: m.title.clone(),
+        formed,
+        at: now,
+    };
+    notify::enqueue(conn, templates, m.user_id, &message, now).await
 }
 
 /// The share reward: each sharer whose token brought a new user into this
@@ -212,55 +251,39 @@ async fn fail(
     if r.rows_affected() != 1 {
         return Ok(Vec::new());
     }
-    let members: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
-        "SELECT m.order_id, m.user_id, o.order_no, o.paid_amount, COALESCE(a.title, '')
-         FROM group_members m JOIN orders o ON o.id = m.order_id
-         JOIN buy_groups g ON g.id = m.group_id LEFT JOIN activities a ON a.id = g.activity_id
-         WHERE m.group_id = $1 AND m.status = 'paid' ORDER BY m.id",
-    )
-    .bind(group_id)
-    .fetch_all(&mut *conn)
-    .await?;
     let mut refunds = Vec::new();
-    for (order_id, user_id, order_no, amount, title) in members {
+    for m in paid_members(&mut *conn, group_id).await? {
         sqlx::query(
             "UPDATE group_members SET status = 'refunded' WHERE order_id = $1 AND status = 'paid'",
         )
-        .bind(order_id)
+        .bind(m.order_id)
         .execute(&mut *conn)
         .await?;
-        orders::transition(&mut *conn, order_id, None, Action::RefundAll, "system", now).await?;
-        orders::give_back(&mut *conn, order_id, user_id, "group failed", now).await?;
-        if amount > 0 {
-            // As an approved after-sales refund does: counted when queued.
-            sqlx::query(
-                "UPDATE orders SET refunded_amount = refunded_amount + $1, updated_at = $2 WHERE id = $3",
-            )
-            .bind(amount)
-            .bind(now)
-            .bind(order_id)
-            .execute(&mut *conn)
-            .await?;
+        orders::transition(
+            &mut *conn,
+            m.order_id,
+            None,
+            Action::RefundAll,
+            "system",
+            now,
+        )
+        .await?;
+        orders::give_back(&mut *conn, m.order_id, m.user_id, "group failed", now).await?;
+        if m.amount > 0 {
+            orders::count_refund(&mut *conn, m.order_id, m.amount, now).await?;
             let id = crate::refunds::insert(
                 &mut *conn,
-                order_id,
+                m.order_id,
                 None,
-                &format!("{order_no}G"),
-                amount,
+                &format!("{}G", m.order_no),
+                m.amount,
                 "拼团未成功，自动退款",
                 now,
             )
             .await?;
             refunds.push(id);
         }
-        let message = Message::GroupResult {
-            order_id,
-            group_id,
-            title,
-            formed: false,
-            at: now,
-        };
-        notify::enqueue(&mut *conn, templates, user_id, &message, now).await?;
+        tell(&mut *conn, templates, &m, group_id, false, now).await?;
     }
     Ok(refunds)
 }

@@ -87,9 +87,9 @@ pub enum Message {
     },
 }
 
-/// `¥12.34`
+/// `¥12.34` (the core's Money as a shopper reads it).
 pub fn yuan(fen: i64) -> String {
-    format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
+    mall_core::Money::fen(fen).to_string()
 }
 
 /// A `thing` field: at most 20 characters.
@@ -192,20 +192,7 @@ mod tests {
     /// Every page a message opens is a page of the mini-program.
     #[test]
     fn every_message_opens_a_page_the_mini_program_has() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../miniprogram/app.json");
-        let app: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut pages: Vec<String> = app["pages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p.as_str().unwrap().to_string())
-            .collect();
-        for sub in app["subpackages"].as_array().into_iter().flatten() {
-            let root = sub["root"].as_str().unwrap().trim_end_matches('/');
-            for p in sub["pages"].as_array().unwrap() {
-                pages.push(format!("{root}/{}", p.as_str().unwrap()));
-            }
-        }
+        let pages = crate::testing::mini_program_pages();
         for kind in Kind::ALL {
             assert!(
                 pages.iter().any(|p| p == kind.page()),
@@ -220,6 +207,7 @@ mod tests {
     fn amounts_read_as_yuan_and_things_are_cut_at_twenty_characters() {
         assert_eq!(yuan(1234), "¥12.34");
         assert_eq!(yuan(5), "¥0.05");
+        assert_eq!(yuan(-5), "-¥0.05", "a sign is kept");
         assert_eq!(
             thing(&"字".repeat(30))["value"]
                 .as_str()

@@ -301,6 +301,25 @@ pub async fn reopen_refunded(
     Ok(Some(to))
 }
 
+/// Count a refund in the order's refunded amount (when it is queued, as
+/// the order page and the statistics show it).
+pub async fn count_refund(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    amount: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE orders SET refunded_amount = refunded_amount + $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(order_id)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// Give back what an order took: stock, activity quota, coupons, points (an
 /// unpaid order cancelled, or a failed group's order refunded in full).
 pub async fn give_back(

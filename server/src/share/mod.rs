@@ -214,21 +214,7 @@ mod tests {
     /// Every shared kind opens a page the mini-program has.
     #[test]
     fn every_kind_opens_a_page_the_mini_program_has() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../miniprogram/app.json");
-        let app: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut pages: Vec<String> = app["pages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p.as_str().unwrap().to_string())
-            .collect();
-        for sub in app["subpackages"].as_array().into_iter().flatten() {
-            let root = sub["root"].as_str().unwrap().trim_end_matches('/');
-            for p in sub["pages"].as_array().unwrap() {
-                pages.push(format!("{root}/{}", p.as_str().unwrap()));
-            }
-        }
+        let pages = crate::testing::mini_program_pages();
         for kind in [Kind::Product, Kind::Group] {
             assert!(pages.iter().any(|p| p == kind.page()), "{}", kind.page());
         }
