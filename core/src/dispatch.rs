@@ -22,6 +22,8 @@ pub const ENTRY_POINTS: &[&str] = &[
     "commissionReversal",
     "bargainSplit",
     "lateCompensation",
+    "signinReward",
+    "giftEligibility",
 ];
 
 fn parse<T: DeserializeOwned>(v: Value) -> Result<T> {
@@ -69,6 +71,8 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
         }
         "bargainSplit" => out(crate::bargain_split(&parse(input)?)?),
         "lateCompensation" => out(crate::late_compensation(&parse(input)?)?),
+        "signinReward" => out(crate::signin_reward(&parse(input)?)?),
+        "giftEligibility" => out(crate::gift_eligibility(&parse(input)?)?),
         other => Err(RuleError::invalid(
             "fn",
             format!("unknown entry point {other}"),

@@ -18,6 +18,7 @@ pub mod commission;
 pub mod coupon;
 pub mod dispatch;
 pub mod error;
+pub mod gift;
 pub mod member;
 pub mod money;
 pub mod points;
@@ -25,6 +26,7 @@ pub mod promotion;
 pub mod quote;
 pub mod refund;
 pub mod shipping;
+pub mod signin;
 
 pub use bargain::{bargain_split, BargainInput, BargainPlan};
 pub use cart::{CartCheck, CartLine, LineIssue, PriceSource, Purchased, Sku};
@@ -33,6 +35,7 @@ pub use commission::{
 };
 pub use coupon::{Coupon, CouponKind};
 pub use error::{ErrorBody, RuleError};
+pub use gift::{gift_eligibility, GiftCouponState, GiftEligibility, GiftInput};
 pub use member::{member_status, MemberLevel, MemberProgram, MemberStatus};
 pub use money::{Money, Ratio};
 pub use points::{PointsChoice, PointsRule, PointsUse};
@@ -44,3 +47,4 @@ pub use refund::{refund, OrderSnapshot, RefundInput, RefundQuote};
 pub use shipping::{
     late_compensation, Delivery, LateCompensation, LateDeliveryInput, ShippingRules,
 };
+pub use signin::{signin_reward, NextBonus, SigninInput, SigninReward, SigninRule, StreakBonus};

@@ -36,6 +36,8 @@ const refunded: number = rules.refund({ order: snapshot, request: { items: [{ li
 const level: string | undefined = rules.memberStatus({ levels: [], growthPerYuan: "1", pointsPerYuan: "1" }, 10).next?.name;
 const cuts: Fen[] = rules.bargainSplit({ price: 9900, floor: 100, helpers: 5, seed: 7 }).cuts;
 const owed: Fen = rules.lateCompensation({ rule: { tiers: [] }, promisedBy: 0, deliveredAt: 60, deliveryPaid: 500, goodsPaid: 100 }).amount;
+const streak: number = rules.signinReward({ rule: { pointsPerDay: 5, bonuses: [{ day: 3, points: 5 }] }, lastDay: 100, lastStreak: 2, today: 101 }).streak;
+const giftUntil: number = rules.giftEligibility({ couponId: '7', state: 'available', transferable: true, validUntil: 2000000000, now: 1700000000 }).expiresAt;
 const check = rules.validateCart(input).invalid.map((i) => i.error.message);
 const best = rules.bestCoupons(input).applied.map((a) => a.couponId);
 const levels = rules.commission({ rule: { rates: ["0.1", "0.05"] }, promoters: ["p1", "p2"], order: snapshot }).shares.map((s) => s.amount);
@@ -55,4 +57,4 @@ const badKind: Coupon = { ...coupon, kind: { kind: "cashback", amount: 1 } };
 // @ts-expect-error the quote's payable is a number
 const badPayable: string = q.payable;
 
-export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable };
+export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, streak, giftUntil, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable };
