@@ -26,6 +26,7 @@ pub mod refunds;
 pub mod reviews;
 pub mod shipping_info;
 pub mod shop_rules;
+pub mod signin;
 pub mod staff;
 pub mod state;
 pub mod stats;

@@ -160,6 +160,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "stats_indexes",
         include_str!("../../migrations/sqlite/0010_stats_indexes.sql"),
     ),
+    (
+        13,
+        "social_coupons_signin",
+        include_str!("../../migrations/sqlite/0013_social_coupons_signin.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -211,6 +216,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "stats_indexes",
         include_str!("../../migrations/postgres/0010_stats_indexes.sql"),
+    ),
+    (
+        13,
+        "social_coupons_signin",
+        include_str!("../../migrations/postgres/0013_social_coupons_signin.sql"),
     ),
 ];
 

@@ -13,9 +13,11 @@ pub mod catalog;
 pub mod checkout;
 pub mod codes;
 pub mod console;
+pub mod coupon_center;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod gifts;
 pub mod input;
 pub mod member;
 pub mod merchant;
@@ -25,6 +27,7 @@ pub mod pay;
 pub mod reviews;
 pub mod search;
 pub mod serve;
+pub mod signin;
 
 use std::time::Instant;
 
@@ -156,6 +159,9 @@ pub fn api() -> Api {
     let api = pay::routes(api.tag("pay"));
     let api = after_sales::routes(api.tag("after-sales"));
     let api = member::routes(api.tag("member"));
+    let api = coupon_center::routes(api.tag("coupons"));
+    let api = gifts::routes(api.tag("gifts"));
+    let api = signin::routes(api.tag("signin"));
     let api = events::routes(api.tag("events"));
     let api = merchant::routes(api.tag("merchant"));
     admin::routes(api)

@@ -275,6 +275,11 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
                    "nickname": or_null(line(0, MAX_NICKNAME)), "avatar": or_null(line(0, MAX_URL))}),
         ),
         ("post", "/api/auth/phone") => obj(&["code"], json!({"code": line(1, MAX_CODE)})),
+        ("post", "/api/coupons/{id}/claim") => obj(
+            &[],
+            json!({"requestId": {"type": "string", "minLength": 1, "maxLength": MAX_KEY, "pattern": "^[A-Za-z0-9_-]+$",
+                   "description": "the client's id for this claim: a retry with it answers the first coupon (200) and takes nothing"}}),
+        ),
         ("post", "/api/events") => events_body(),
         ("post", "/api/cart/items") => obj(
             &["skuId", "quantity"],
@@ -360,7 +365,15 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         ("get", "/api/member/coupons") => {
             return vec![q(
                 "status",
-                json!({"type": "string", "enum": ["available", "used", "expired"]}),
+                json!({"type": "string", "enum": ["available", "used", "expired", "gifting", "gifted"]}),
+                false,
+            )]
+        }
+        ("get", "/api/signin") => {
+            return vec![q(
+                "month",
+                json!({"type": "string", "pattern": "^2[01][0-9]{2}-(0[1-9]|1[0-2])$", "example": "2025-01",
+                       "description": "a Beijing month, 2000-01 to 2199-12 (default: this month)"}),
                 false,
             )]
         }
@@ -429,7 +442,13 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("get", "/api/member") => one("Member"),
         ("get", "/api/member/coupons") => vec![("200", Some(array_of("WalletCoupon")))],
         ("get", "/api/coupons") => loose("array"),
-        ("post", "/api/coupons/{id}/claim") => created("WalletCoupon"),
+        // 201 claimed; 200 the same coupon again for a repeated requestId.
+        ("post", "/api/coupons/{id}/claim") => vec![
+            ("201", Some(schema_ref("WalletCoupon"))),
+            ("200", Some(schema_ref("WalletCoupon"))),
+        ],
+        ("post", "/api/gifts/{token}/accept") => created("WalletCoupon"),
+        ("post", "/api/member/coupons/{id}/gift/cancel") => one("WalletCoupon"),
         ("get", "/api/addresses") => vec![("200", Some(array_of("Address")))],
         ("post", "/api/addresses") => created("Address"),
         ("delete", "/api/addresses/{id}") => vec![("204", None)],
@@ -621,6 +640,9 @@ pub fn document(routes: &[RouteDoc]) -> Value {
             .map(|name| {
                 let schema = if name == "id" {
                     int()
+                } else if name == "token" {
+                    json!({"type": "string", "pattern": format!("^c[A-Za-z0-9_-]{{{}}}$", crate::coupons::gift::TOKEN_LEN - 1),
+                           "description": "a gift card's share token (an unknown or malformed one answers 404)"})
                 } else {
                     json!({"type": "string"})
                 };
