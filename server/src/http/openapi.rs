@@ -441,7 +441,11 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("post", "/api/auth/login") => one("Session"),
         ("get", "/api/member") => one("Member"),
         ("get", "/api/member/coupons") => vec![("200", Some(array_of("WalletCoupon")))],
-        ("get", "/api/coupons") => loose("array"),
+        ("get", "/api/coupons") => vec![("200", Some(array_of("CouponBatch")))],
+        ("post", "/api/member/coupons/{id}/gift") => one("GiftOpened"),
+        ("get", "/api/gifts/{token}") => one("GiftCard"),
+        ("post", "/api/signin") => one("SignIn"),
+        ("get", "/api/signin") => one("SignInCalendar"),
         // 201 claimed; 200 the same coupon again for a repeated requestId.
         ("post", "/api/coupons/{id}/claim") => vec![
             ("201", Some(schema_ref("WalletCoupon"))),
@@ -583,6 +587,7 @@ fn components() -> Value {
                        "servicePhone": {"type": "string"}, "notice": {"type": "string"}}});
     if let Some(m) = c.as_object_mut() {
         m.extend(review_components());
+        m.extend(social_components());
     }
     c
 }
@@ -621,7 +626,48 @@ fn review_components() -> serde_json::Map<String, Value> {
             "amount": fen("the order's payable"),
             "params": {"type": ["object", "null"], "description": "the wx.requestPayment arguments; null when already paid"}}},
         "WalletCoupon": o("a coupon in the shopper's wallet", json!({"id": int(), "templateId": int(), "title": {"type": "string"},
-            "status": {"type": "string", "enum": ["available", "used", "expired"]}}))
+            "status": {"type": "string", "enum": ["available", "used", "expired", "gifting", "gifted"]},
+            "transferable": {"type": "boolean", "description": "its batch may be gifted"},
+            "received": {"type": "boolean", "description": "received from a friend (never gifted again)"},
+            "giftExpiresAt": {"type": ["integer", "null"], "description": "while gifting: when the card closes"}}))
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The coupon center's, gifts' and sign-in's answers.
+fn social_components() -> serde_json::Map<String, Value> {
+    let nullable = |t: &str| json!({"type": [t, "null"]});
+    let next = json!({"type": ["object", "null"], "description": "the next streak bonus if the streak goes on (还差N天)",
+        "properties": {"day": int(), "daysLeft": int(), "points": int(), "growth": int()}});
+    let signed = json!({"type": "object", "required": ["date", "streak", "points", "growth", "already"], "properties": {
+        "date": {"type": "string", "format": "date", "description": "the Beijing date"}, "streak": int(),
+        "points": int(), "growth": int(), "bonusDay": nullable("integer"), "nextBonus": next,
+        "already": {"type": "boolean", "description": "today was already signed: the same reward, nothing more earned"}}});
+    let v = json!({
+        "CouponBatch": {"type": "object", "required": ["id", "title", "remaining", "perUserLimit", "claimed", "canClaim"], "properties": {
+            "id": int(), "title": {"type": "string"}, "shopId": nullable("string"), "kind": {"type": "object"}, "scope": {"type": "object"},
+            "validFrom": nullable("integer"), "validUntil": nullable("integer"), "validDays": nullable("integer"),
+            "total": int(), "remaining": int(), "perUserLimit": int(), "perDayLimit": nullable("integer"),
+            "remainingToday": {"type": ["integer", "null"], "description": "left today under the daily cap (null without one)"},
+            "transferable": {"type": "boolean"},
+            "claimed": {"type": "integer", "description": "how many of the batch the shopper holds (0 anonymous)"},
+            "canClaim": {"type": "boolean"}}},
+        "GiftOpened": {"type": "object", "required": ["couponId", "token", "expiresAt"], "properties": {
+            "couponId": int(), "token": {"type": "string", "maxLength": 32, "description": "the share token (WeChat scene alphabet)"},
+            "expiresAt": int()}},
+        "GiftCard": {"type": "object", "required": ["token", "title", "fromNickname", "expiresAt", "state", "mine"], "properties": {
+            "token": {"type": "string"}, "title": {"type": "string"}, "kind": {"type": "object"},
+            "validFrom": int(), "validUntil": int(), "fromNickname": {"type": "string"}, "fromAvatar": {"type": "string"},
+            "expiresAt": int(), "state": {"type": "string", "enum": ["gifting", "accepted", "returned"]},
+            "mine": {"type": "boolean", "description": "the viewer is the giver"}}},
+        "SignIn": signed.clone(),
+        "SignInCalendar": {"type": "object", "required": ["month", "today", "signedToday", "streak", "rule", "days"], "properties": {
+            "month": {"type": "string", "example": "2025-01"}, "today": {"type": "string", "format": "date"},
+            "signedToday": {"type": "boolean"}, "streak": {"type": "integer", "description": "the streak still alive (signed today or yesterday), else 0"},
+            "rule": {"type": "object", "description": "mall-core SigninRule"}, "days": {"type": "array", "items": signed}}}
     });
     match v {
         Value::Object(m) => m,
