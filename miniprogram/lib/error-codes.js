@@ -64,6 +64,7 @@ module.exports = {
   COUPON_DAY_LIMIT_REACHED: { status: 409, message: '今日已领完，明天再来' },
   GIFT_CLOSED: { status: 409, message: '礼券已被领取、已取消或已过期' },
   GIFT_OWN: { status: 409, message: '不能领取自己赠送的优惠券' },
+  GIFT_DAILY_LIMIT: { status: 409, message: '今日赠送次数已达上限' },
   LOGIN_CODE_INVALID: { status: 409, message: '登录已失效，请重试' },
   PHONE_CODE_INVALID: { status: 409, message: '获取手机号失败，请重试' },
   STAFF_UNAUTHORIZED: { status: 401, message: '请先登录管理后台' },

@@ -34,6 +34,14 @@ CREATE TABLE coupon_day_quota (
     PRIMARY KEY (template_id, day)
 );
 
+-- Gift cards a shopper opened per Beijing day (day = the day's first unix second).
+CREATE TABLE coupon_gift_quota (
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    day BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
+
 -- One sign-in per shopper and Beijing day (day number since 1970-01-01), with what it earned.
 CREATE TABLE signins (
     id BIGSERIAL PRIMARY KEY,

@@ -5,18 +5,22 @@
 //! number of friends accepting at once exactly one wins) and receives a new
 //! coupon (parent id, the original validity, never gifted again), counted
 //! toward the friend's per-user cap. The giver may cancel while it is open;
-//! a job returns unaccepted gifts at expiry.
+//! a job returns unaccepted gifts at expiry. A shopper opens at most
+//! [`GIFTS_PER_DAY`] cards per Beijing day (one conditional upsert).
 
 use mall_core::{gift_eligibility, GiftCouponState, GiftInput};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use super::{bump, CouponError, Result, USER_QUOTA};
+use super::{bump, CouponError, Result, GIFT_QUOTA, USER_QUOTA};
 use crate::db::{self, Db};
 
 /// A gift card's share token: `c` + 24 URL-safe base64 characters (within
 /// WeChat's `scene` alphabet, ≤ 32 characters).
 pub const TOKEN_LEN: usize = 25;
+
+/// Gift cards a shopper may open per Beijing day (cancelled ones count too).
+pub const GIFTS_PER_DAY: i64 = 10;
 
 /// Whether `t` can be a gift token (checked at the edge before any query).
 pub fn is_token(t: &str) -> bool {
@@ -58,6 +62,12 @@ pub async fn open(db: &Db, user_id: i64, coupon_id: i64, now: i64) -> Result<Ope
             valid_until,
             now,
         })?;
+        let day = crate::clock::beijing_day_start(now);
+        if !bump(&mut tx, GIFT_QUOTA, (user_id, day), GIFTS_PER_DAY).await? {
+            return Err(CouponError::GiftDayLimit {
+                limit: GIFTS_PER_DAY,
+            });
+        }
         let token = format!("c{}", crate::config::random_token(18));
         let r = sqlx::query(
             "UPDATE user_coupons SET status = 'gifting', gift_token = $1, gift_expires_at = $2

@@ -31,6 +31,8 @@ pub enum CouponError {
     GiftClosed,
     #[error("a shopper cannot accept their own gift")]
     OwnGift,
+    #[error("at most {limit} gifts a day")]
+    GiftDayLimit { limit: i64 },
     /// The claim's request id is already taken (a retry racing the first attempt).
     #[error("duplicate request id")]
     DuplicateRequest,
@@ -65,6 +67,11 @@ pub(crate) const USER_QUOTA: &str =
     "INSERT INTO coupon_user_quota (template_id, user_id, n) VALUES ($1, $2, 1)
      ON CONFLICT (template_id, user_id) DO UPDATE SET n = coupon_user_quota.n + 1
      WHERE coupon_user_quota.n < $3";
+
+pub(crate) const GIFT_QUOTA: &str =
+    "INSERT INTO coupon_gift_quota (user_id, day, n) VALUES ($1, $2, 1)
+     ON CONFLICT (user_id, day) DO UPDATE SET n = coupon_gift_quota.n + 1
+     WHERE coupon_gift_quota.n < $3";
 
 pub(crate) const DAY_QUOTA: &str =
     "INSERT INTO coupon_day_quota (template_id, day, n) VALUES ($1, $2, 1)

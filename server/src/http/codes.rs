@@ -107,6 +107,7 @@ registry! {
     CouponDayLimitReached = "COUPON_DAY_LIMIT_REACHED", CONFLICT, "今日已领完，明天再来";
     GiftClosed = "GIFT_CLOSED", CONFLICT, "礼券已被领取、已取消或已过期";
     GiftOwn = "GIFT_OWN", CONFLICT, "不能领取自己赠送的优惠券";
+    GiftDailyLimit = "GIFT_DAILY_LIMIT", CONFLICT, "今日赠送次数已达上限";
     LoginCodeInvalid = "LOGIN_CODE_INVALID", CONFLICT, "登录已失效，请重试";
     PhoneCodeInvalid = "PHONE_CODE_INVALID", CONFLICT, "获取手机号失败，请重试";
 

@@ -214,6 +214,11 @@ impl From<crate::coupons::CouponError> for ApiError {
             CouponError::GiftNotFound => ApiError::NotFound("gift"),
             CouponError::GiftClosed => ApiError::with_details(Code::GiftClosed, json!({})),
             CouponError::OwnGift => ApiError::with_details(Code::GiftOwn, json!({})),
+            CouponError::GiftDayLimit { limit } => ApiError::Conflict {
+                code: Code::GiftDailyLimit,
+                message: format!("每天最多赠送{limit}张"),
+                details: [("limit".to_string(), limit.into())].into_iter().collect(),
+            },
             CouponError::DuplicateRequest => {
                 ApiError::Internal(anyhow::anyhow!("duplicate request id not resolved"))
             }

@@ -276,3 +276,48 @@ async fn a_received_gift_counts_toward_the_friends_per_user_cap() {
         .await;
     assert_eq!(s, 201);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_giver_opening_thirty_gifts_at_once_opens_exactly_the_ten_a_day() {
+    let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
+    let tpl = batch(&app, 100, json!({"transferable": true, "perUserLimit": 31})).await;
+    let t = app.login("santa").await;
+    let mut ids = Vec::new();
+    for _ in 0..31 {
+        let (s, c) = app
+            .post(&format!("/api/coupons/{tpl}/claim"), Some(&t), json!({}))
+            .await;
+        assert_eq!(s, 201, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let spare = ids.pop().unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids {
+        let (app, t) = (app.clone(), t.clone());
+        tasks.spawn(async move { gift(&app, &t, id).await });
+    }
+    let (mut opened, mut capped) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.unwrap();
+        match (s, v["code"].as_str()) {
+            (200, _) => opened += 1,
+            (409, Some("GIFT_DAILY_LIMIT")) => capped += 1,
+            other => panic!("unexpected {other:?}: {v}"),
+        }
+    }
+    assert_eq!((opened, capped), (10, 20));
+    let gifting = count(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM user_coupons WHERE template_id = {tpl} AND status = 'gifting'"
+        ),
+    )
+    .await;
+    assert_eq!(gifting, 10);
+    // The next Beijing day opens again.
+    let uid = crate::coupon_center::user_id(&app, &t).await;
+    let tomorrow = mall_server::clock::beijing_day_start(mall_server::db::now()) + 86_400 + 60;
+    mall_server::coupons::gift::open(&app.server.state.db, uid, spare, tomorrow)
+        .await
+        .unwrap();
+}
