@@ -262,3 +262,44 @@ async fn the_console_sets_the_daily_cap_and_transferable_flag_within_bounds() {
         (json!(false), Value::Null)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_shoppers_racing_under_a_daily_cap_of_thirty_get_exactly_thirty_today() {
+    let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
+    let tpl = batch(&app, 1000, json!({"perDayLimit": 30})).await;
+    let mut shoppers = Vec::new();
+    for i in 0..100 {
+        shoppers.push(app.login(&format!("daily-{i}")).await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in shoppers {
+        let app = app.clone();
+        tasks.spawn(async move {
+            app.post(&format!("/api/coupons/{tpl}/claim"), Some(&t), json!({}))
+                .await
+        });
+    }
+    let (mut won, mut capped) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.unwrap();
+        match (s, v["code"].as_str()) {
+            (201, _) => won += 1,
+            (409, Some("COUPON_DAY_LIMIT_REACHED")) => capped += 1,
+            other => panic!("unexpected {other:?}: {v}"),
+        }
+    }
+    assert_eq!((won, capped), (30, 70));
+    let (held, issued) = (
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM user_coupons WHERE template_id = {tpl}"),
+        )
+        .await,
+        count(
+            &app,
+            &format!("SELECT issued FROM coupon_templates WHERE id = {tpl}"),
+        )
+        .await,
+    );
+    assert_eq!((held, issued), (30, 30));
+}
