@@ -203,10 +203,16 @@ fn parse(r: Row) -> Result<Template> {
 /// The caps and flags added with the coupon center and gifting (a row
 /// type holds at most 16 columns).
 async fn with_social(conn: &mut AnyConnection, mut list: Vec<Template>) -> Result<Vec<Template>> {
-    let extra: Vec<(i64, Option<i64>, i64)> =
-        sqlx::query_as("SELECT id, per_day_limit, transferable FROM coupon_templates")
-            .fetch_all(conn)
-            .await?;
+    let only = match list.as_slice() {
+        [one] => one.id,
+        _ => 0,
+    };
+    let extra: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT id, per_day_limit, transferable FROM coupon_templates WHERE $1 = 0 OR id = $1",
+    )
+    .bind(only)
+    .fetch_all(conn)
+    .await?;
     let extra: std::collections::BTreeMap<i64, (Option<i64>, i64)> =
         extra.into_iter().map(|(id, d, t)| (id, (d, t))).collect();
     for t in &mut list {
