@@ -27,6 +27,8 @@ pub const ENTRY_POINTS: &[&str] = &[
     "groupProgress",
     "checkGroupJoin",
     "groupAtExpiry",
+    "signinReward",
+    "giftEligibility",
 ];
 
 fn parse<T: DeserializeOwned>(v: Value) -> Result<T> {
@@ -79,6 +81,8 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
         "groupProgress" => out(crate::group_progress(&parse(input)?)?),
         "checkGroupJoin" => out(crate::check_join(&parse(input)?)?),
         "groupAtExpiry" => out(crate::group_at_expiry(&parse(input)?)?),
+        "signinReward" => out(crate::signin_reward(&parse(input)?)?),
+        "giftEligibility" => out(crate::gift_eligibility(&parse(input)?)?),
         other => Err(RuleError::invalid(
             "fn",
             format!("unknown entry point {other}"),

@@ -133,6 +133,17 @@ pub enum RuleError {
     GroupRoleInvalid { activity_id: String, reason: String },
     #[error("bargain needs {helpers_left} more helpers before it can be bought")]
     BargainFloorNotReached { helpers_left: u64 },
+    // --- gifts and sign-in
+    #[error("coupon {coupon_id}: its batch is not transferable")]
+    CouponNotTransferable { coupon_id: String },
+    #[error("coupon {coupon_id} was received as a gift and cannot be gifted again")]
+    CouponReceivedAsGift { coupon_id: String },
+    #[error("coupon {coupon_id} is being gifted")]
+    CouponGifting { coupon_id: String },
+    #[error("coupon {coupon_id} was given away")]
+    CouponGifted { coupon_id: String },
+    #[error("sign-in is switched off")]
+    SigninDisabled,
 }
 
 pub type Result<T, E = RuleError> = std::result::Result<T, E>;
@@ -189,6 +200,11 @@ impl RuleError {
             GroupAlreadyJoined => "GROUP_ALREADY_JOINED",
             GroupRoleInvalid { .. } => "GROUP_ROLE_INVALID",
             BargainFloorNotReached { .. } => "BARGAIN_FLOOR_NOT_REACHED",
+            CouponNotTransferable { .. } => "COUPON_NOT_TRANSFERABLE",
+            CouponReceivedAsGift { .. } => "COUPON_RECEIVED_AS_GIFT",
+            CouponGifting { .. } => "COUPON_GIFTING",
+            CouponGifted { .. } => "COUPON_GIFTED",
+            SigninDisabled => "SIGNIN_DISABLED",
         }
     }
 
@@ -243,6 +259,11 @@ impl RuleError {
             BargainFloorNotReached { helpers_left } => {
                 format!("还差{helpers_left}人砍到底价，暂不能购买")
             }
+            CouponNotTransferable { .. } => "该优惠券不可转赠".into(),
+            CouponReceivedAsGift { .. } => "好友赠送的优惠券不可再次转赠".into(),
+            CouponGifting { .. } => "该优惠券正在赠送中".into(),
+            CouponGifted { .. } => "该优惠券已赠送给好友".into(),
+            SigninDisabled => "签到活动未开启".into(),
         }
     }
 
@@ -251,7 +272,7 @@ impl RuleError {
         use RuleError::*;
         let v = match self {
             InvalidInput { field, reason } => json!({"field": field, "reason": reason}),
-            AmountOverflow | NothingToRefund => json!({}),
+            AmountOverflow | NothingToRefund | SigninDisabled => json!({}),
             UnknownSku { sku_id } | OffShelf { sku_id } => json!({"skuId": sku_id}),
             OutOfStock { sku_id, available } => json!({"skuId": sku_id, "available": available}),
             BelowMinQuantity { sku_id, min } => json!({"skuId": sku_id, "min": min}),
@@ -298,7 +319,11 @@ impl RuleError {
             }
             CouponNotFound { coupon_id }
             | CouponUsed { coupon_id }
-            | CouponOutOfScope { coupon_id } => json!({"couponId": coupon_id}),
+            | CouponOutOfScope { coupon_id }
+            | CouponNotTransferable { coupon_id }
+            | CouponReceivedAsGift { coupon_id }
+            | CouponGifting { coupon_id }
+            | CouponGifted { coupon_id } => json!({"couponId": coupon_id}),
             CouponExcludedByActivity {
                 coupon_id,
                 activity_id,

@@ -18,6 +18,7 @@ pub mod commission;
 pub mod coupon;
 pub mod dispatch;
 pub mod error;
+pub mod gift;
 pub mod group;
 pub mod member;
 pub mod money;
@@ -26,6 +27,7 @@ pub mod promotion;
 pub mod quote;
 pub mod refund;
 pub mod shipping;
+pub mod signin;
 
 pub use bargain::{
     bargain_price, bargain_progress, bargain_split, BargainInput, BargainPlan, BargainProgress,
@@ -37,6 +39,7 @@ pub use commission::{
 };
 pub use coupon::{Coupon, CouponKind};
 pub use error::{ErrorBody, RuleError};
+pub use gift::{gift_eligibility, GiftCouponState, GiftEligibility, GiftInput};
 pub use group::{
     check_join, group_at_expiry, group_progress, ExpiryDecision, ExpiryInput, ExpiryOutcome,
     GroupProgress, GroupRole, GroupState, GroupStatus, JoinInput, ProgressInput,
@@ -52,3 +55,4 @@ pub use refund::{refund, OrderSnapshot, RefundInput, RefundQuote};
 pub use shipping::{
     late_compensation, Delivery, LateCompensation, LateDeliveryInput, ShippingRules,
 };
+pub use signin::{signin_reward, NextBonus, SigninInput, SigninReward, SigninRule, StreakBonus};

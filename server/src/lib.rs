@@ -29,6 +29,7 @@ pub mod reviews;
 pub mod share;
 pub mod shipping_info;
 pub mod shop_rules;
+pub mod signin;
 pub mod staff;
 pub mod state;
 pub mod stats;

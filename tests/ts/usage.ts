@@ -42,6 +42,8 @@ const group = { status: "open" as const, size: 3, held: 2, paid: 1, expiresAt: 1
 const needed: number = rules.groupProgress({ group, now: 10 }).needed;
 const joinable: boolean = rules.checkGroupJoin({ group, now: 10, alreadyMember: false }).joinable;
 const outcome: string = rules.groupAtExpiry({ group, now: 200, autoSuccessPercent: 60 }).outcome;
+const streak: number = rules.signinReward({ rule: { pointsPerDay: 5, bonuses: [{ day: 3, points: 5 }] }, lastDay: 100, lastStreak: 2, today: 101 }).streak;
+const giftUntil: number = rules.giftEligibility({ couponId: '7', state: 'available', transferable: true, validUntil: 2000000000, now: 1700000000 }).expiresAt;
 const check = rules.validateCart(input).invalid.map((i) => i.error.message);
 const best = rules.bestCoupons(input).applied.map((a) => a.couponId);
 const levels = rules.commission({ rule: { rates: ["0.1", "0.05"] }, promoters: ["p1", "p2"], order: snapshot }).shares.map((s) => s.amount);
@@ -61,4 +63,4 @@ const badKind: Coupon = { ...coupon, kind: { kind: "cashback", amount: 1 } };
 // @ts-expect-error the quote's payable is a number
 const badPayable: string = q.payable;
 
-export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable };
+export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, streak, giftUntil, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable };

@@ -177,3 +177,21 @@ pub fn late_compensation(
     let i: mall_core::LateDeliveryInput = input(input_)?;
     output(mall_core::late_compensation(&i))
 }
+
+/// Today's sign-in streak, points, growth and next bonus (签到).
+#[wasm_bindgen(js_name = signinReward, unchecked_return_type = "SigninReward")]
+pub fn signin_reward(
+    #[wasm_bindgen(unchecked_param_type = "SigninInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::SigninInput = input(input_)?;
+    output(mall_core::signin_reward(&i))
+}
+
+/// Whether a wallet coupon may be gifted now, and until when the card stays open.
+#[wasm_bindgen(js_name = giftEligibility, unchecked_return_type = "GiftEligibility")]
+pub fn gift_eligibility(
+    #[wasm_bindgen(unchecked_param_type = "GiftInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::GiftInput = input(input_)?;
+    output(mall_core::gift_eligibility(&i))
+}

@@ -556,3 +556,56 @@ export interface LateCompensation {
   tierAfterMinutes: number | null;
   amount: Fen;
 }
+
+export interface StreakBonus {
+  day: number;
+  points?: number;
+  growth?: number;
+}
+
+export interface SigninRule {
+  enabled?: boolean;
+  pointsPerDay?: number;
+  growthPerDay?: number;
+  bonuses?: StreakBonus[];
+  cycle?: boolean;
+}
+
+export interface SigninInput {
+  rule: SigninRule;
+  /** Beijing day number of the last sign-in, before `today`. */
+  lastDay?: number | null;
+  lastStreak?: number;
+  today: number;
+}
+
+export interface NextBonus {
+  day: number;
+  daysLeft: number;
+  points: number;
+  growth: number;
+}
+
+export interface SigninReward {
+  streak: number;
+  cycleDay: number;
+  points: number;
+  growth: number;
+  bonus: Required<StreakBonus> | null;
+  nextBonus: NextBonus | null;
+}
+
+export type GiftCouponState = 'available' | 'used' | 'gifting' | 'gifted';
+
+export interface GiftInput {
+  couponId: string;
+  state: GiftCouponState;
+  transferable: boolean;
+  receivedAsGift?: boolean;
+  validUntil: UnixSeconds;
+  now: UnixSeconds;
+}
+
+export interface GiftEligibility {
+  expiresAt: UnixSeconds;
+}

@@ -13,6 +13,10 @@ pub enum WalletStatus {
     Available,
     Used,
     Expired,
+    /// A gift card for it is open (赠送中): not usable at checkout meanwhile.
+    Gifting,
+    /// Given to a friend.
+    Gifted,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +33,12 @@ pub struct WalletCoupon {
     pub valid_until: i64,
     pub status: WalletStatus,
     pub order_id: Option<i64>,
+    /// The batch may be gifted to a friend.
+    pub transferable: bool,
+    /// Received from a friend (never gifted again).
+    pub received: bool,
+    /// While gifting: when the card closes.
+    pub gift_expires_at: Option<i64>,
 }
 
 type Row = (
@@ -44,15 +54,20 @@ type Row = (
     i64,
     String,
     Option<i64>,
+    i64,
+    Option<i64>,
+    Option<i64>,
 );
 
 const SELECT: &str = "SELECT uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope, t.stackable, t.with_campaigns,
-        uc.valid_from, uc.valid_until, uc.status, uc.order_id
+        uc.valid_from, uc.valid_until, uc.status, uc.order_id, t.transferable, uc.parent_id, uc.gift_expires_at
      FROM user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id";
 
 fn parse(r: Row, now: i64) -> anyhow::Result<(WalletCoupon, bool)> {
     let status = match (r.10.as_str(), now >= r.9) {
         ("used", _) => WalletStatus::Used,
+        ("gifting", _) => WalletStatus::Gifting,
+        ("gifted", _) => WalletStatus::Gifted,
         (_, true) => WalletStatus::Expired,
         _ => WalletStatus::Available,
     };
@@ -69,6 +84,9 @@ fn parse(r: Row, now: i64) -> anyhow::Result<(WalletCoupon, bool)> {
             valid_until: r.9,
             status,
             order_id: r.11,
+            transferable: r.12 != 0,
+            received: r.13.is_some(),
+            gift_expires_at: (r.10 == "gifting").then_some(r.14).flatten(),
         },
         r.7 != 0,
     ))
@@ -86,8 +104,9 @@ pub async fn list(
     rows.into_iter().map(|r| parse(r, now)).collect()
 }
 
-/// The wallet as the core sees it: coupons not yet used (the core reports
-/// expired or not-yet-valid ones as unusable, with the reason).
+/// The wallet as the core sees it: coupons not yet used, being gifted or
+/// given away (the core reports expired or not-yet-valid ones as unusable,
+/// with the reason).
 pub async fn core_wallet(
     conn: &mut AnyConnection,
     user_id: i64,
@@ -96,7 +115,7 @@ pub async fn core_wallet(
     Ok(list(conn, user_id, now)
         .await?
         .into_iter()
-        .filter(|(c, _)| c.status != WalletStatus::Used)
+        .filter(|(c, _)| matches!(c.status, WalletStatus::Available | WalletStatus::Expired))
         .map(|(c, with_campaigns)| Coupon {
             coupon_id: c.id.to_string(),
             batch_id: Some(c.template_id.to_string()),
@@ -146,127 +165,8 @@ pub async fn release_for_order(conn: &mut AnyConnection, order_id: i64) -> sqlx:
     Ok(r.rows_affected())
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Template {
-    pub id: i64,
-    pub title: String,
-    pub shop_id: Option<String>,
-    pub kind: CouponKind,
-    pub scope: Scope,
-    pub valid_from: Option<i64>,
-    pub valid_until: Option<i64>,
-    pub valid_days: Option<i64>,
-    pub remaining: i64,
-    pub per_user_limit: i64,
-    /// How many of this template the caller holds (0 when anonymous).
-    pub claimed: i64,
-}
-
-type TRow = (
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    i64,
-    i64,
-);
-
-pub async fn claimable(
-    conn: &mut AnyConnection,
-    user_id: Option<i64>,
-    now: i64,
-) -> anyhow::Result<Vec<Template>> {
-    let rows: Vec<TRow> = sqlx::query_as(
-        "SELECT id, title, shop_id, kind, scope, valid_from, valid_until, valid_days, total - issued, per_user_limit,
-                (SELECT COUNT(*) FROM user_coupons uc WHERE uc.template_id = t.id AND uc.user_id = $1)
-         FROM coupon_templates t
-         WHERE claimable = 1 AND (valid_until IS NULL OR valid_until > $2)
-         ORDER BY id",
-    )
-    .bind(user_id.unwrap_or(0))
-    .bind(now)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Template {
-                id: r.0,
-                title: r.1,
-                shop_id: r.2,
-                kind: serde_json::from_str(&r.3)?,
-                scope: serde_json::from_str(&r.4)?,
-                valid_from: r.5,
-                valid_until: r.6,
-                valid_days: r.7,
-                remaining: r.8,
-                per_user_limit: r.9,
-                claimed: r.10,
-            })
-        })
-        .collect()
-}
-
-pub enum ClaimError {
-    NotFound,
-    SoldOut,
-    LimitReached { limit: i64 },
-}
-
-/// Claim one coupon of a template into the wallet (the caller holds the
-/// shopper's row lock). The template's `issued` counter is incremented
-/// conditionally, so a template never issues more than `total`.
-pub async fn claim(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    template_id: i64,
-    now: i64,
-) -> anyhow::Result<Result<i64, ClaimError>> {
-    type Window = (Option<i64>, Option<i64>, Option<i64>, i64);
-    let t: Option<Window> = sqlx::query_as(
-        "SELECT valid_from, valid_until, valid_days, per_user_limit FROM coupon_templates
-         WHERE id = $1 AND claimable = 1 AND (valid_until IS NULL OR valid_until > $2)",
-    )
-    .bind(template_id)
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((from, until, days, limit)) = t else {
-        return Ok(Err(ClaimError::NotFound));
-    };
-    let held: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM user_coupons WHERE template_id = $1 AND user_id = $2",
-    )
-    .bind(template_id)
-    .bind(user_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    if held >= limit {
-        return Ok(Err(ClaimError::LimitReached { limit }));
-    }
-    let r = sqlx::query(
-        "UPDATE coupon_templates SET issued = issued + 1 WHERE id = $1 AND issued < total",
-    )
-    .bind(template_id)
-    .execute(&mut *conn)
-    .await?;
-    if r.rows_affected() != 1 {
-        return Ok(Err(ClaimError::SoldOut));
-    }
-    let (valid_from, valid_until) = match (from, until, days) {
-        (_, _, Some(d)) => (now, now + d * 86_400),
-        (f, Some(u), None) => (f.unwrap_or(now), u),
-        (f, None, None) => (f.unwrap_or(now), now + 30 * 86_400),
-    };
-    let id = insert(conn, user_id, template_id, valid_from, valid_until, now).await?;
-    Ok(Ok(id))
-}
-
+/// Put a coupon straight into a wallet (the demo seed). It counts toward
+/// the shopper's per-user cap of the batch like a claimed one.
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: i64,
@@ -275,7 +175,7 @@ pub async fn insert(
     valid_until: i64,
     now: i64,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO user_coupons (user_id, template_id, valid_from, valid_until, status, claimed_at)
          VALUES ($1, $2, $3, $4, 'available', $5) RETURNING id",
     )
@@ -284,6 +184,8 @@ pub async fn insert(
     .bind(valid_from)
     .bind(valid_until)
     .bind(now)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    super::bump(conn, super::USER_QUOTA, (template_id, user_id), i64::MAX).await?;
+    Ok(id)
 }

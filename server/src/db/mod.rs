@@ -170,6 +170,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "bargains",
         include_str!("../../migrations/sqlite/0012_bargains.sql"),
     ),
+    (
+        13,
+        "social_coupons_signin",
+        include_str!("../../migrations/sqlite/0013_social_coupons_signin.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -231,6 +236,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "bargains",
         include_str!("../../migrations/postgres/0012_bargains.sql"),
+    ),
+    (
+        13,
+        "social_coupons_signin",
+        include_str!("../../migrations/postgres/0013_social_coupons_signin.sql"),
     ),
 ];
 

@@ -82,6 +82,11 @@ registry! {
     GroupRoleInvalid = "GROUP_ROLE_INVALID", UNPROCESSABLE_ENTITY, "拼团价需开团或参团购买";
     GroupItemInvalid = "GROUP_ITEM_INVALID", UNPROCESSABLE_ENTITY, "拼团需选择一件拼团商品直接购买";
     BargainFloorNotReached = "BARGAIN_FLOOR_NOT_REACHED", CONFLICT, "还没砍到底价，暂不能购买";
+    CouponNotTransferable = "COUPON_NOT_TRANSFERABLE", UNPROCESSABLE_ENTITY, "该优惠券不可转赠";
+    CouponReceivedAsGift = "COUPON_RECEIVED_AS_GIFT", UNPROCESSABLE_ENTITY, "好友赠送的优惠券不可再次转赠";
+    CouponGifting = "COUPON_GIFTING", CONFLICT, "该优惠券正在赠送中";
+    CouponGifted = "COUPON_GIFTED", CONFLICT, "该优惠券已赠送给好友";
+    SigninDisabled = "SIGNIN_DISABLED", CONFLICT, "签到活动未开启";
 
     // --- the server: access and transport
     Unauthorized = "UNAUTHORIZED", UNAUTHORIZED, "请先登录";
@@ -107,6 +112,10 @@ registry! {
     AddressLimit = "ADDRESS_LIMIT", CONFLICT, "最多保存50个地址";
     CouponSoldOut = "COUPON_SOLD_OUT", CONFLICT, "优惠券已领完";
     CouponLimitReached = "COUPON_LIMIT_REACHED", CONFLICT, "已达到领取上限";
+    CouponDayLimitReached = "COUPON_DAY_LIMIT_REACHED", CONFLICT, "今日已领完，明天再来";
+    GiftClosed = "GIFT_CLOSED", CONFLICT, "礼券已被领取、已取消或已过期";
+    GiftOwn = "GIFT_OWN", CONFLICT, "不能领取自己赠送的优惠券";
+    GiftDailyLimit = "GIFT_DAILY_LIMIT", CONFLICT, "今日赠送次数已达上限";
     LoginCodeInvalid = "LOGIN_CODE_INVALID", CONFLICT, "登录已失效，请重试";
     PhoneCodeInvalid = "PHONE_CODE_INVALID", CONFLICT, "获取手机号失败，请重试";
 

@@ -210,6 +210,53 @@ impl From<crate::group_buy::GroupError> for ApiError {
     }
 }
 
+/// The one mapping of the coupon center's and gifting's errors to HTTP.
+impl From<crate::coupons::CouponError> for ApiError {
+    fn from(e: crate::coupons::CouponError) -> Self {
+        use crate::coupons::CouponError;
+        match e {
+            CouponError::NotFound => ApiError::NotFound("coupon"),
+            CouponError::SoldOut => ApiError::conflict(Code::CouponSoldOut, "优惠券已领完"),
+            CouponError::UserLimit { limit } => ApiError::Conflict {
+                code: Code::CouponLimitReached,
+                message: format!("每人限领{limit}张"),
+                details: [("limit".to_string(), limit.into())].into_iter().collect(),
+            },
+            CouponError::DayLimit { limit } => ApiError::Conflict {
+                code: Code::CouponDayLimitReached,
+                message: format!("每天限领{limit}张，今日已领完"),
+                details: [("limit".to_string(), limit.into())].into_iter().collect(),
+            },
+            CouponError::Rule(r) => ApiError::Rule(r),
+            CouponError::GiftNotFound => ApiError::NotFound("gift"),
+            CouponError::GiftClosed => ApiError::with_details(Code::GiftClosed, json!({})),
+            CouponError::OwnGift => ApiError::with_details(Code::GiftOwn, json!({})),
+            CouponError::GiftDayLimit { limit } => ApiError::Conflict {
+                code: Code::GiftDailyLimit,
+                message: format!("每天最多赠送{limit}张"),
+                details: [("limit".to_string(), limit.into())].into_iter().collect(),
+            },
+            CouponError::DuplicateRequest => {
+                ApiError::Internal(anyhow::anyhow!("duplicate request id not resolved"))
+            }
+            CouponError::Db(e) => ApiError::Internal(e.into()),
+            CouponError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// The one mapping of sign-in's errors to HTTP.
+impl From<crate::signin::SigninError> for ApiError {
+    fn from(e: crate::signin::SigninError) -> Self {
+        use crate::signin::SigninError;
+        match e {
+            SigninError::Rule(r) => ApiError::Rule(r),
+            SigninError::Db(e) => ApiError::Internal(e.into()),
+            SigninError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of marketing's errors to HTTP: a rule the core refuses
 /// answers with the core's code.
 impl From<crate::marketing::MarketingError> for ApiError {

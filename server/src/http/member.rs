@@ -1,20 +1,18 @@
 //! The member centre: profile with level, growth and points; the coupon
-//! wallet by status; claimable coupons and claiming one.
+//! wallet by status (claimable coupons and claiming one: `coupon_center`).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use mall_core::{member_status, MemberStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::catalog::pricing;
-use crate::coupons::{self, ClaimError, Template, WalletCoupon, WalletStatus};
+use crate::coupons::{self, WalletCoupon, WalletStatus};
 use crate::db;
 use crate::http::auth::mask_phone;
-use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiPath, ApiQuery, AuthUser, MaybeUser};
+use crate::http::extract::{ApiQuery, AuthUser};
 use crate::http::{Access, Api};
 use crate::members::users;
 use crate::state::AppState;
@@ -31,18 +29,6 @@ pub fn routes(api: Api) -> Api {
         Access::User,
         "The coupon wallet by status (available, used, expired)",
         wallet,
-    )
-    .get(
-        "/api/coupons",
-        Access::OptionalUser,
-        "Coupons open for claiming",
-        claimable,
-    )
-    .post(
-        "/api/coupons/{id}/claim",
-        Access::User,
-        "Claim a coupon into the wallet",
-        claim,
     )
 }
 
@@ -115,48 +101,4 @@ async fn wallet(
             .filter(|c| c.status == status)
             .collect(),
     ))
-}
-
-async fn claimable(
-    State(state): State<AppState>,
-    user: MaybeUser,
-) -> ApiResult<Json<Vec<Template>>> {
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(
-        coupons::claimable(&mut conn, user.0.map(|u| u.user_id), db::now()).await?,
-    ))
-}
-
-async fn claim(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiPath(template_id): ApiPath<i64>,
-) -> ApiResult<(StatusCode, Json<WalletCoupon>)> {
-    let now = db::now();
-    let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<_> = async {
-        users::lock(&mut tx, user.user_id, now).await?;
-        match coupons::claim(&mut tx, user.user_id, template_id, now).await? {
-            Ok(id) => Ok(id),
-            Err(ClaimError::NotFound) => Err(ApiError::NotFound("coupon")),
-            Err(ClaimError::SoldOut) => {
-                Err(ApiError::conflict(Code::CouponSoldOut, "优惠券已领完"))
-            }
-            Err(ClaimError::LimitReached { limit }) => Err(ApiError::Conflict {
-                code: Code::CouponLimitReached,
-                message: format!("每人限领{limit}张"),
-                details: [("limit".to_string(), limit.into())].into_iter().collect(),
-            }),
-        }
-    }
-    .await;
-    let id = db::finish(tx, r).await?;
-    let mut conn = state.db.pool.acquire().await?;
-    let coupon = coupons::list(&mut conn, user.user_id, now)
-        .await?
-        .into_iter()
-        .map(|(c, _)| c)
-        .find(|c| c.id == id)
-        .ok_or(ApiError::NotFound("coupon"))?;
-    Ok((StatusCode::CREATED, Json(coupon)))
 }

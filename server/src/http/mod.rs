@@ -14,9 +14,11 @@ pub mod catalog;
 pub mod checkout;
 pub mod codes;
 pub mod console;
+pub mod coupon_center;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod gifts;
 pub mod groups;
 pub mod input;
 pub mod member;
@@ -27,6 +29,7 @@ pub mod pay;
 pub mod reviews;
 pub mod search;
 pub mod serve;
+pub mod signin;
 
 use std::time::Instant;
 
@@ -160,6 +163,9 @@ pub fn api() -> Api {
     let api = groups::routes(api.tag("group-buy"));
     let api = member::routes(api.tag("member"));
     let api = bargains::routes(api.tag("bargains"));
+    let api = coupon_center::routes(api.tag("coupons"));
+    let api = gifts::routes(api.tag("gifts"));
+    let api = signin::routes(api.tag("signin"));
     let api = events::routes(api.tag("events"));
     let api = merchant::routes(api.tag("merchant"));
     admin::routes(api)

@@ -280,6 +280,11 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
                    "nickname": or_null(line(0, MAX_NICKNAME)), "avatar": or_null(line(0, MAX_URL))}),
         ),
         ("post", "/api/auth/phone") => obj(&["code"], json!({"code": line(1, MAX_CODE)})),
+        ("post", "/api/coupons/{id}/claim") => obj(
+            &[],
+            json!({"requestId": {"type": "string", "minLength": 1, "maxLength": MAX_KEY, "pattern": "^[A-Za-z0-9_-]+$",
+                   "description": "the client's id for this claim: a retry with it answers the first coupon (200) and takes nothing"}}),
+        ),
         ("post", "/api/events") => events_body(),
         ("post", "/api/cart/items") => obj(
             &["skuId", "quantity"],
@@ -369,7 +374,15 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         ("get", "/api/member/coupons") => {
             return vec![q(
                 "status",
-                json!({"type": "string", "enum": ["available", "used", "expired"]}),
+                json!({"type": "string", "enum": ["available", "used", "expired", "gifting", "gifted"]}),
+                false,
+            )]
+        }
+        ("get", "/api/signin") => {
+            return vec![q(
+                "month",
+                json!({"type": "string", "pattern": "^2[01][0-9]{2}-(0[1-9]|1[0-2])$", "example": "2025-01",
+                       "description": "a Beijing month, 2000-01 to 2199-12 (default: this month)"}),
                 false,
             )]
         }
@@ -440,11 +453,21 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("post", "/api/auth/login") => one("Session"),
         ("get", "/api/member") => one("Member"),
         ("get", "/api/member/coupons") => vec![("200", Some(array_of("WalletCoupon")))],
-        ("get", "/api/coupons") => loose("array"),
-        ("post", "/api/coupons/{id}/claim") => created("WalletCoupon"),
         ("post", "/api/bargain-activities/{id}/start") => {
             vec![("201", Some(json!({"type": "object"})))]
         }
+        ("get", "/api/coupons") => vec![("200", Some(array_of("CouponBatch")))],
+        ("post", "/api/member/coupons/{id}/gift") => one("GiftOpened"),
+        ("get", "/api/gifts/{token}") => one("GiftCard"),
+        ("post", "/api/signin") => one("SignIn"),
+        ("get", "/api/signin") => one("SignInCalendar"),
+        // 201 claimed; 200 the same coupon again for a repeated requestId.
+        ("post", "/api/coupons/{id}/claim") => vec![
+            ("201", Some(schema_ref("WalletCoupon"))),
+            ("200", Some(schema_ref("WalletCoupon"))),
+        ],
+        ("post", "/api/gifts/{token}/accept") => created("WalletCoupon"),
+        ("post", "/api/member/coupons/{id}/gift/cancel") => one("WalletCoupon"),
         ("get", "/api/addresses") => vec![("200", Some(array_of("Address")))],
         ("post", "/api/addresses") => created("Address"),
         ("delete", "/api/addresses/{id}") => vec![("204", None)],
@@ -582,6 +605,7 @@ fn components() -> Value {
     if let Some(m) = c.as_object_mut() {
         m.extend(review_components());
         m.extend(super::groups::components());
+        m.extend(social_components());
     }
     c
 }
@@ -620,7 +644,48 @@ fn review_components() -> serde_json::Map<String, Value> {
             "amount": fen("the order's payable"),
             "params": {"type": ["object", "null"], "description": "the wx.requestPayment arguments; null when already paid"}}},
         "WalletCoupon": o("a coupon in the shopper's wallet", json!({"id": int(), "templateId": int(), "title": {"type": "string"},
-            "status": {"type": "string", "enum": ["available", "used", "expired"]}}))
+            "status": {"type": "string", "enum": ["available", "used", "expired", "gifting", "gifted"]},
+            "transferable": {"type": "boolean", "description": "its batch may be gifted"},
+            "received": {"type": "boolean", "description": "received from a friend (never gifted again)"},
+            "giftExpiresAt": {"type": ["integer", "null"], "description": "while gifting: when the card closes"}}))
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The coupon center's, gifts' and sign-in's answers.
+fn social_components() -> serde_json::Map<String, Value> {
+    let nullable = |t: &str| json!({"type": [t, "null"]});
+    let next = json!({"type": ["object", "null"], "description": "the next streak bonus if the streak goes on (还差N天)",
+        "properties": {"day": int(), "daysLeft": int(), "points": int(), "growth": int()}});
+    let signed = json!({"type": "object", "required": ["date", "streak", "points", "growth", "already"], "properties": {
+        "date": {"type": "string", "format": "date", "description": "the Beijing date"}, "streak": int(),
+        "points": int(), "growth": int(), "bonusDay": nullable("integer"), "nextBonus": next,
+        "already": {"type": "boolean", "description": "today was already signed: the same reward, nothing more earned"}}});
+    let v = json!({
+        "CouponBatch": {"type": "object", "required": ["id", "title", "remaining", "perUserLimit", "claimed", "canClaim"], "properties": {
+            "id": int(), "title": {"type": "string"}, "shopId": nullable("string"), "kind": {"type": "object"}, "scope": {"type": "object"},
+            "validFrom": nullable("integer"), "validUntil": nullable("integer"), "validDays": nullable("integer"),
+            "total": int(), "remaining": int(), "perUserLimit": int(), "perDayLimit": nullable("integer"),
+            "remainingToday": {"type": ["integer", "null"], "description": "left today under the daily cap (null without one)"},
+            "transferable": {"type": "boolean"},
+            "claimed": {"type": "integer", "description": "how many of the batch the shopper holds (0 anonymous)"},
+            "canClaim": {"type": "boolean"}}},
+        "GiftOpened": {"type": "object", "required": ["couponId", "token", "expiresAt"], "properties": {
+            "couponId": int(), "token": {"type": "string", "maxLength": 32, "description": "the share token (WeChat scene alphabet)"},
+            "expiresAt": int()}},
+        "GiftCard": {"type": "object", "required": ["token", "title", "fromNickname", "expiresAt", "state", "mine"], "properties": {
+            "token": {"type": "string"}, "title": {"type": "string"}, "kind": {"type": "object"},
+            "validFrom": int(), "validUntil": int(), "fromNickname": {"type": "string"}, "fromAvatar": {"type": "string"},
+            "expiresAt": int(), "state": {"type": "string", "enum": ["gifting", "accepted", "returned"]},
+            "mine": {"type": "boolean", "description": "the viewer is the giver"}}},
+        "SignIn": signed.clone(),
+        "SignInCalendar": {"type": "object", "required": ["month", "today", "signedToday", "streak", "rule", "days"], "properties": {
+            "month": {"type": "string", "example": "2025-01"}, "today": {"type": "string", "format": "date"},
+            "signedToday": {"type": "boolean"}, "streak": {"type": "integer", "description": "the streak still alive (signed today or yesterday), else 0"},
+            "rule": {"type": "object", "description": "mall-core SigninRule"}, "days": {"type": "array", "items": signed}}}
     });
     match v {
         Value::Object(m) => m,
@@ -640,7 +705,12 @@ pub fn document(routes: &[RouteDoc]) -> Value {
                 let schema = if name == "id" {
                     int()
                 } else if name == "token" {
-                    super::groups::doc_token()
+                    if r.path.starts_with("/api/gifts/") {
+                        json!({"type": "string", "pattern": format!("^c[A-Za-z0-9_-]{{{}}}$", crate::coupons::gift::TOKEN_LEN - 1),
+                               "description": "a gift card's share token (an unknown or malformed one answers 404)"})
+                    } else {
+                        super::groups::doc_token()
+                    }
                 } else {
                     json!({"type": "string"})
                 };

@@ -1,7 +1,8 @@
 //! Background work, started by the server as one tokio task, each job also
 //! callable from tests with their own `now`: settle unpaid orders whose
 //! notification never came (by query), confirm receipt N days after shipping,
-//! send refunds not sent yet, remind of expiring coupons, send the outbox.
+//! send refunds not sent yet, remind of expiring coupons, return unaccepted
+//! coupon gifts to their givers, send the outbox.
 
 pub mod expiry;
 
@@ -59,6 +60,13 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     check(
         "upload_shipping_info",
         crate::shipping_info::send_due(state, now).await.map(drop),
+    );
+    check(
+        "return_expired_gifts",
+        crate::coupons::gift::return_expired(&state.db, now)
+            .await
+            .map(drop)
+            .map_err(anyhow::Error::from),
     );
     check(
         "send_outbox",

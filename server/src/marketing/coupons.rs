@@ -1,6 +1,7 @@
 //! Coupon templates (批次) for the console: every kind and scope the core
 //! supports, validity (a fixed window or days from claiming), total and
-//! per-user caps, claimable on/off, and claim/use statistics.
+//! per-user and per-day caps, claimable on/off, transferable (券转赠) on/off,
+//! and claim/use statistics.
 
 use mall_core::coupon::CouponStatus;
 use mall_core::promotion::Scope;
@@ -27,7 +28,11 @@ pub struct Template {
     pub total: i64,
     pub issued: i64,
     pub per_user_limit: i64,
+    /// Claims of the batch per Beijing day at most (None: no daily cap).
+    pub per_day_limit: Option<i64>,
     pub claimable: bool,
+    /// Shoppers may gift its coupons to friends.
+    pub transferable: bool,
     pub created_at: i64,
     /// Wallet coupons of this template used on an order.
     pub used: i64,
@@ -58,8 +63,12 @@ pub struct NewTemplate {
     pub total: i64,
     #[serde(default = "one_per_user")]
     pub per_user_limit: i64,
+    #[serde(default)]
+    pub per_day_limit: Option<i64>,
     #[serde(default = "yes")]
     pub claimable: bool,
+    #[serde(default)]
+    pub transferable: bool,
 }
 
 impl NewTemplate {
@@ -71,7 +80,9 @@ impl NewTemplate {
             valid_days: self.valid_days,
             total: self.total,
             per_user_limit: self.per_user_limit,
+            per_day_limit: self.per_day_limit,
             claimable: self.claimable,
+            transferable: self.transferable,
         }
     }
 }
@@ -94,8 +105,12 @@ pub struct Terms {
     pub total: i64,
     #[serde(default = "one_per_user")]
     pub per_user_limit: i64,
+    #[serde(default)]
+    pub per_day_limit: Option<i64>,
     #[serde(default = "yes")]
     pub claimable: bool,
+    #[serde(default)]
+    pub transferable: bool,
 }
 
 fn one_per_user() -> i64 {
@@ -176,27 +191,59 @@ fn parse(r: Row) -> Result<Template> {
         total: r.10,
         issued: r.11,
         per_user_limit: r.12,
+        per_day_limit: None,
         claimable: r.13 != 0,
+        transferable: false,
         created_at: r.14,
         used: r.15,
         used_rate: ratio(r.15, r.11, 4).unwrap_or_else(|| "0.0000".into()),
     })
 }
 
+/// The caps and flags added with the coupon center and gifting (a row
+/// type holds at most 16 columns).
+async fn with_social(conn: &mut AnyConnection, mut list: Vec<Template>) -> Result<Vec<Template>> {
+    let only = match list.as_slice() {
+        [one] => one.id,
+        _ => 0,
+    };
+    let extra: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT id, per_day_limit, transferable FROM coupon_templates WHERE $1 = 0 OR id = $1",
+    )
+    .bind(only)
+    .fetch_all(conn)
+    .await?;
+    let extra: std::collections::BTreeMap<i64, (Option<i64>, i64)> =
+        extra.into_iter().map(|(id, d, t)| (id, (d, t))).collect();
+    for t in &mut list {
+        if let Some((d, tr)) = extra.get(&t.id) {
+            t.per_day_limit = *d;
+            t.transferable = *tr != 0;
+        }
+    }
+    Ok(list)
+}
+
 pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Template>> {
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} ORDER BY t.id DESC"))
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await?;
-    rows.into_iter().map(parse).collect()
+    let list = rows.into_iter().map(parse).collect::<Result<Vec<_>>>()?;
+    with_social(conn, list).await
 }
 
 pub async fn one(conn: &mut AnyConnection, id: i64) -> Result<Template> {
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    row.map(parse)
+    let t = row
+        .map(parse)
         .transpose()?
+        .ok_or(MarketingError::NotFound("coupon template"))?;
+    with_social(conn, vec![t])
+        .await?
+        .pop()
         .ok_or(MarketingError::NotFound("coupon template"))
 }
 
@@ -204,8 +251,9 @@ pub async fn create(conn: &mut AnyConnection, t: &NewTemplate, now: i64) -> Resu
     check(t)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO coupon_templates (title, shop_id, kind, scope, stackable, with_campaigns,
-             valid_from, valid_until, valid_days, total, issued, per_user_limit, claimable, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13) RETURNING id",
+             valid_from, valid_until, valid_days, total, issued, per_user_limit, claimable, created_at,
+             per_day_limit, transferable)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(&t.title)
     .bind(&t.shop_id)
@@ -220,6 +268,8 @@ pub async fn create(conn: &mut AnyConnection, t: &NewTemplate, now: i64) -> Resu
     .bind(t.per_user_limit)
     .bind(i64::from(t.claimable))
     .bind(now)
+    .bind(t.per_day_limit)
+    .bind(i64::from(t.transferable))
     .fetch_one(&mut *conn)
     .await?;
     one(conn, id).await
@@ -231,7 +281,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, t: &Terms) -> Result<Temp
     check_terms(t)?;
     let r = sqlx::query(
         "UPDATE coupon_templates SET title = $1, valid_from = $2, valid_until = $3, valid_days = $4,
-             total = $5, per_user_limit = $6, claimable = $7
+             total = $5, per_user_limit = $6, claimable = $7, per_day_limit = $10, transferable = $11
          WHERE id = $8 AND issued <= $9",
     )
     .bind(&t.title)
@@ -243,6 +293,8 @@ pub async fn update(conn: &mut AnyConnection, id: i64, t: &Terms) -> Result<Temp
     .bind(i64::from(t.claimable))
     .bind(id)
     .bind(t.total)
+    .bind(t.per_day_limit)
+    .bind(i64::from(t.transferable))
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() == 0 {

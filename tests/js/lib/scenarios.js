@@ -168,12 +168,12 @@ function groupState(r) {
 }
 
 function otherScenario(r) {
-  switch (r.int(0, 5)) {
-    case 3:
-      return { fn: 'groupProgress', input: { group: groupState(r), now: NOW } };
-    case 4:
-      return { fn: 'checkGroupJoin', input: { group: groupState(r), now: NOW, alreadyMember: r.chance(0.1) } };
+  switch (r.int(0, 7)) {
     case 5:
+      return { fn: 'groupProgress', input: { group: groupState(r), now: NOW } };
+    case 6:
+      return { fn: 'checkGroupJoin', input: { group: groupState(r), now: NOW, alreadyMember: r.chance(0.1) } };
+    case 7:
       return { fn: 'groupAtExpiry', input: { group: groupState(r), now: NOW, ...(r.chance(0.5) ? { autoSuccessPercent: r.int(0, 110) } : {}) } };
     case 0: {
       const input = quoteInput(r);
@@ -190,6 +190,30 @@ function otherScenario(r) {
       }
       return { fn: 'bargainSplit', input: { price: floor + r.int(0, 20000), floor, helpers: r.int(0, 40), seed: r.int(0, 2 ** 31) } };
     }
+    case 2: {
+      const today = 20000 + r.int(0, 400);
+      const bonuses = r.chance(0.9) ? [{ day: r.int(1, 3), points: r.int(0, 50) }, { day: r.int(4, 10), points: r.int(0, 100), growth: r.int(0, 20) }] : [{ day: 5 }, { day: 2 }];
+      return {
+        fn: 'signinReward',
+        input: {
+          rule: { enabled: r.chance(0.95), pointsPerDay: r.int(0, 20), growthPerDay: r.int(0, 5), bonuses, cycle: r.chance(0.5) },
+          ...(r.chance(0.8) ? { lastDay: today - r.int(0, 3), lastStreak: r.int(0, 30) } : {}),
+          today,
+        },
+      };
+    }
+    case 3:
+      return {
+        fn: 'giftEligibility',
+        input: {
+          couponId: String(r.int(1, 999)),
+          state: r.pick(['available', 'available', 'used', 'gifting', 'gifted']),
+          transferable: r.chance(0.8),
+          receivedAsGift: r.chance(0.2),
+          validUntil: NOW + r.int(-3600, 3 * 86400),
+          now: NOW,
+        },
+      };
     default:
       return {
         fn: 'lateCompensation',

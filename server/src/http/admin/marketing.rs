@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use mall_core::coupon::CouponStatus;
 use mall_core::promotion::{Campaign, CampaignRule, ItemPromotion, ItemRule, Scope};
-use mall_core::{Coupon, CouponKind};
+use mall_core::{Coupon, CouponKind, SigninRule};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -101,6 +101,18 @@ pub fn routes(api: Api) -> Api {
         p,
         "Replace an activity and its SKU prices",
         activity_replace,
+    )
+    .get(
+        "/admin/api/marketing/signin",
+        p,
+        "签到 rule: points and growth per day, streak bonuses, cycle",
+        signin_get,
+    )
+    .put(
+        "/admin/api/marketing/signin",
+        p,
+        "Replace the 签到 rule (checked by the core, audited)",
+        signin_put,
     )
     .post(
         "/admin/api/marketing/what-if",
@@ -287,6 +299,9 @@ fn bound_terms(t: &Terms) -> ApiResult<()> {
     }
     input::range("total", t.total, 1, MAX_TOTAL)?;
     input::range("perUserLimit", t.per_user_limit, 1, MAX_PER_USER)?;
+    if let Some(d) = t.per_day_limit {
+        input::range("perDayLimit", d, 1, MAX_TOTAL)?;
+    }
     Ok(())
 }
 
@@ -335,6 +350,49 @@ async fn coupon_update(
     )
     .await?;
     Ok(Json(t))
+}
+
+// --- 签到
+
+async fn signin_get(
+    State(state): State<AppState>,
+    _s: Staff<page::Marketing>,
+) -> ApiResult<Json<SigninRule>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(crate::signin::rule(&mut conn).await?))
+}
+
+async fn signin_put(
+    State(state): State<AppState>,
+    who: Staff<page::Marketing>,
+    ApiJson(b): ApiJson<SigninRule>,
+) -> ApiResult<Json<SigninRule>> {
+    use mall_core::signin::{MAX_BONUSES, MAX_BONUS_DAY, MAX_REWARD};
+    let reward = |field: &str, v: u64| -> ApiResult<()> {
+        if v > MAX_REWARD {
+            return Err(crate::http::error::ApiError::invalid(
+                field,
+                format!("0 to {MAX_REWARD}"),
+            ));
+        }
+        Ok(())
+    };
+    reward("pointsPerDay", b.points_per_day)?;
+    reward("growthPerDay", b.growth_per_day)?;
+    if b.bonuses.len() > MAX_BONUSES {
+        return Err(crate::http::error::ApiError::invalid(
+            "bonuses",
+            format!("at most {MAX_BONUSES}"),
+        ));
+    }
+    for x in &b.bonuses {
+        input::range("bonuses.day", i64::from(x.day), 1, i64::from(MAX_BONUS_DAY))?;
+        reward("bonuses.points", x.points)?;
+        reward("bonuses.growth", x.growth)?;
+    }
+    Ok(Json(
+        crate::signin::set_rule(&state.db, &b, &who, crate::db::now()).await?,
+    ))
 }
 
 // --- campaigns and item promotions
@@ -709,7 +767,9 @@ fn doc_terms() -> serde_json::Map<String, Value> {
         "validFrom": doc_time(), "validUntil": doc_time(),
         "validDays": or_null(range(1, MAX_VALID_DAYS)),
         "total": range(1, MAX_TOTAL), "perUserLimit": range(1, MAX_PER_USER),
-        "claimable": {"type": "boolean"}
+        "perDayLimit": or_null(range(1, MAX_TOTAL)),
+        "claimable": {"type": "boolean"},
+        "transferable": {"type": "boolean", "default": false, "description": "shoppers may gift its coupons to friends (券转赠)"}
     })
     .as_object()
     .cloned()
@@ -737,6 +797,23 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             o["description"] = json!(format!(
                 "{window_rule}; total not below issued (INVALID_INPUT otherwise)"
             ));
+            o
+        }
+        ("put", "/admin/api/marketing/signin") => {
+            use mall_core::signin::{MAX_BONUSES, MAX_BONUS_DAY, MAX_REWARD};
+            let reward = || range(0, MAX_REWARD as i64);
+            let bonus = obj(
+                &["day"],
+                json!({"day": range(1, i64::from(MAX_BONUS_DAY)), "points": reward(), "growth": reward()}),
+            );
+            let mut o = obj(
+                &[],
+                json!({"enabled": {"type": "boolean", "default": true},
+                       "pointsPerDay": reward(), "growthPerDay": reward(),
+                       "bonuses": doc_array(bonus, MAX_BONUSES),
+                       "cycle": {"type": "boolean", "default": false}}),
+            );
+            o["description"] = json!("bonus days strictly ascending (INVALID_INPUT otherwise)");
             o
         }
         ("put", "/admin/api/marketing/campaigns") => obj(
