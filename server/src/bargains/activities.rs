@@ -136,7 +136,7 @@ async fn check(conn: &mut AnyConnection, a: &ActivityInput) -> Result<()> {
         seed: 0,
     })?;
     if a.ends_at <= a.starts_at {
-        return Err(BargainError::Invalid(
+        return Err(BargainError::Inconsistent(
             "endsAt",
             "must be after startsAt".into(),
         ));

@@ -32,6 +32,9 @@ pub enum BargainError {
     NotFound(&'static str),
     #[error("invalid {0}: {1}")]
     Invalid(&'static str, String),
+    /// A contradiction a schema cannot state (a window ending before it starts).
+    #[error("inconsistent {0}: {1}")]
+    Inconsistent(&'static str, String),
     /// The activity has not started or has ended.
     #[error("activity not running")]
     NotRunning,

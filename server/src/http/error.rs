@@ -283,6 +283,12 @@ impl From<crate::bargains::BargainError> for ApiError {
         let code = match e {
             BargainError::NotFound(what) => return ApiError::NotFound(what),
             BargainError::Invalid(field, why) => return ApiError::invalid(field, why),
+            BargainError::Inconsistent(field, why) => {
+                return ApiError::with_details(
+                    Code::RulesInconsistent,
+                    json!({"field": field, "reason": why}),
+                )
+            }
             BargainError::NotRunning => Code::BargainNotRunning,
             BargainError::InitiationLimit { limit } => {
                 return ApiError::Conflict {

@@ -117,6 +117,10 @@ fn checkout_body(place: bool) -> Value {
                "quantity": {"type": "integer", "format": "int64",
                             "description": "a quantity the core refuses (outside 1..=MAX_LINE_QUANTITY) makes the line invalid: quote.invalidLines"}}),
     );
+    let mut item = item;
+    // activityId or bargainId, not both (`orders::place::prepare`).
+    item["not"] = json!({"required": ["activityId", "bargainId"],
+        "properties": {"activityId": {"type": "string"}, "bargainId": {"type": "integer"}}});
     let mut p = json!({
         "items": or_null(json!({"type": "array", "minItems": 1, "maxItems": 50, "items": item,
                                 "description": "buy now; without it (or null) the selected cart lines"})),

@@ -474,6 +474,14 @@ async fn a_bargain_activity_the_core_refuses_is_not_stored_and_ending_one_expire
     too_many["helpers"] = json!(1001);
     let (s, v) = c.post("/admin/api/bargains", too_many).await;
     assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+    let mut backwards = activity_body(5, 3, 1, false);
+    backwards["endsAt"] = backwards["startsAt"].clone();
+    let (s, v) = c.post("/admin/api/bargains", backwards).await;
+    assert_eq!(
+        (s, v["code"].as_str(), v["details"]["field"].as_str()),
+        (422, Some("RULES_INCONSISTENT"), Some("endsAt")),
+        "{v}"
+    );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM bargain_activities").await,
         0
