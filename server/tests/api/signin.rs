@@ -176,7 +176,11 @@ async fn the_console_rule_is_checked_and_a_refused_one_changes_nothing() {
     let (s, v) = app
         .merchant(Method::PUT, "/admin/api/marketing/signin", Some(bad))
         .await;
-    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("RULES_INCONSISTENT")),
+        "{v}"
+    );
     let (s, v) = app
         .merchant(
             Method::PUT,

@@ -390,6 +390,13 @@ async fn signin_put(
         reward("bonuses.points", x.points)?;
         reward("bonuses.growth", x.growth)?;
     }
+    // A contradiction the schema cannot state: the days must ascend.
+    if b.bonuses.windows(2).any(|w| w[0].day >= w[1].day) {
+        return Err(crate::http::error::ApiError::with_details(
+            crate::http::codes::Code::RulesInconsistent,
+            json!({"field": "bonuses.day", "reason": "days strictly ascending"}),
+        ));
+    }
     Ok(Json(
         crate::signin::set_rule(&state.db, &b, &who, crate::db::now()).await?,
     ))
@@ -813,7 +820,8 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
                        "bonuses": doc_array(bonus, MAX_BONUSES),
                        "cycle": {"type": "boolean", "default": false}}),
             );
-            o["description"] = json!("bonus days strictly ascending (INVALID_INPUT otherwise)");
+            o["description"] =
+                json!("bonus days strictly ascending (422 RULES_INCONSISTENT otherwise)");
             o
         }
         ("put", "/admin/api/marketing/campaigns") => obj(
