@@ -1,7 +1,8 @@
 // Screenshots of every console page (docs/screenshots/console/*.png), taken
 // in Debian's chromium against the real server on a fresh demo database with
 // a few orders, an after-sales request, a stock alert, funnel events and a
-// group buy with groups in several states (营销 → 拼团 and its dialog).
+// group buy with groups in several states (营销 → 拼团 and its dialog) and a
+// bargain activity (营销 → 砍价 and its dialog).
 //
 //   bash scripts/build-console.sh && cargo build -p mall-server --features demo --bin mall-server
 //   cd console && node scripts/screenshots.mjs
@@ -70,6 +71,13 @@ try {
   await groupOrder('shot-member-3', '小鄂', { groupId: open }, true);
   await groupOrder('shot-member-4', '小冯', { groupId: open }, false);
   await groupOrder('shot-leader-3', '小高', {}, false);
+  // 砍价: a running bargain activity (¥59.90 → ¥9.90, 5 helpers).
+  const bargain = (await http(server.base, 'POST', '/admin/api/bargains', {
+    headers, body: {
+      title: '牛肉干砍价', skuId: 19, startPrice: 5990, floorPrice: 990, helpers: 5, windowHours: 24, buyBeforeFloor: false,
+      initiationsPerUser: 1, helpsPerDay: 3, startsAt: pinned - 86400, endsAt: pinned + 30 * 86400,
+    },
+  })).data;
 
   const shots = [
     ['login', '/admin/login', null],
@@ -83,6 +91,11 @@ try {
     ['activity-dialog', '/admin/marketing?tab=activities', '[data-testid="activity-new"]', async (page) => {
       await page.click('[data-testid="activity-edit-' + activity.id + '"]');
       await page.locator('[data-testid="activity-dialog"]').waitFor();
+    }],
+    ['marketing-bargains', '/admin/marketing?tab=bargains', '[data-testid="bargain-table"]'],
+    ['bargain-dialog', '/admin/marketing?tab=bargains', '[data-testid="bargain-edit-' + bargain.id + '"]', async (page) => {
+      await page.click('[data-testid="bargain-edit-' + bargain.id + '"]');
+      await page.locator('[data-testid="bargain-dialog"]').waitFor();
     }],
     ['members', '/admin/members', null],
     ['delivery', '/admin/delivery', null],

@@ -63,3 +63,10 @@ export interface RoiReport {
 }
 
 export const ACTIVITY_KINDS: Record<ActivityKind, string> = { flashSale: '限时秒杀', groupBuy: '拼团', bargain: '砍价' };
+
+/** 砍价 activity (GET /admin/api/bargains); prices in fen, times in unix seconds. */
+export interface BargainActivity {
+  id: number; title: string; skuId: number; productId: number; productTitle: string; image: string; listPrice: number;
+  startPrice: number; floorPrice: number; helpers: number; windowHours: number; buyBeforeFloor: boolean;
+  initiationsPerUser: number; helpsPerDay: number; startsAt: number; endsAt: number;
+}
