@@ -14,7 +14,7 @@ use crate::group_buy::views::{self, GroupCard, GroupView, MyGroup};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::http::input::{self, Page};
-use crate::http::openapi::{array_of, int, line, obj, or_null, q, range, schema_ref};
+use crate::http::schema::{array_of, int, line, obj, or_null, q, range, schema_ref};
 use crate::http::{Access, Api};
 use crate::share::{self, Kind, Shared};
 use crate::state::AppState;

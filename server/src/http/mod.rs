@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod orders;
 pub mod pay;
 pub mod reviews;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod signin;

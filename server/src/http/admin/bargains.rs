@@ -59,7 +59,7 @@ async fn list(State(state): State<AppState>, _s: Staff<page::Marketing>) -> ApiR
 
 /// The body of create and update, with the bounds [`bound`] enforces.
 pub(crate) fn body() -> Value {
-    use crate::http::openapi::{fen, line, obj, range};
+    use crate::http::schema::{fen, line, obj, range};
     let mut price = range(1, input::MAX_PRICE);
     price["description"] = json!("start price (fen); the floor must be below it and leave ≥ 1 fen per helper (BARGAIN_INVALID)");
     let mut floor = range(0, input::MAX_PRICE);

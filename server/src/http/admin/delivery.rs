@@ -307,7 +307,7 @@ async fn put_same_city(
 /// The OpenAPI bodies of this page's writes.
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
     use super::members::ratio_schema;
-    use crate::http::openapi::{obj, or_null, range};
+    use crate::http::schema::{obj, or_null, range};
     let fee = || range(0, MAX_FEE);
     let ident = || json!({"type": "string", "pattern": ID_PATTERN});
     Some(match (method, path) {

@@ -12,7 +12,7 @@ use crate::group_buy::views::{self, AdminGroup};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::ApiQuery;
 use crate::http::input::{self, Page};
-use crate::http::openapi::{line, q, range};
+use crate::http::schema::{line, q, range};
 use crate::http::{Access, Api};
 use crate::staff::Page as ConsolePage;
 use crate::state::AppState;

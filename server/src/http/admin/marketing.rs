@@ -669,7 +669,7 @@ async fn roi_report(
 // --- the OpenAPI part: request bodies with every bound above
 
 fn doc_money() -> Value {
-    crate::http::openapi::range(0, input::MAX_PRICE)
+    crate::http::schema::range(0, input::MAX_PRICE)
 }
 
 fn doc_rate() -> Value {
@@ -678,7 +678,7 @@ fn doc_rate() -> Value {
 }
 
 fn doc_count() -> Value {
-    crate::http::openapi::range(1, MAX_COUNT as i64)
+    crate::http::schema::range(1, MAX_COUNT as i64)
 }
 
 fn doc_array(items: Value, max: usize) -> Value {
@@ -691,7 +691,7 @@ fn doc_nonempty(items: Value, max: usize) -> Value {
 }
 
 fn doc_scope() -> Value {
-    use crate::http::openapi::{line, obj};
+    use crate::http::schema::{line, obj};
     let ids = || doc_array(line(1, MAX_RULE_ID), MAX_SCOPE_IDS);
     obj(
         &[],
@@ -701,11 +701,11 @@ fn doc_scope() -> Value {
 }
 
 fn doc_time() -> Value {
-    crate::http::openapi::or_null(crate::http::openapi::range(0, MAX_TIME))
+    crate::http::schema::or_null(crate::http::schema::range(0, MAX_TIME))
 }
 
 fn doc_rule_common(id: &str) -> serde_json::Map<String, Value> {
-    use crate::http::openapi::{line, range};
+    use crate::http::schema::{line, range};
     let v = json!({
         id: line(1, MAX_RULE_ID), "shopId": line(1, MAX_RULE_ID),
         "priority": range(-MAX_PRIORITY, MAX_PRIORITY), "scope": doc_scope(),
@@ -715,9 +715,9 @@ fn doc_rule_common(id: &str) -> serde_json::Map<String, Value> {
 }
 
 fn doc_campaign() -> Value {
-    use crate::http::openapi::{obj, or_null};
+    use crate::http::schema::{obj, or_null};
     // The core wants a positive threshold (a tier from ¥0 is no threshold).
-    let threshold = || crate::http::openapi::range(1, crate::http::input::MAX_PRICE);
+    let threshold = || crate::http::schema::range(1, crate::http::input::MAX_PRICE);
     let amount_tier = obj(
         &["threshold", "amount"],
         json!({"threshold": threshold(), "amount": doc_money()}),
@@ -739,7 +739,7 @@ fn doc_campaign() -> Value {
 }
 
 fn doc_promotion() -> Value {
-    use crate::http::openapi::{obj, or_null};
+    use crate::http::schema::{obj, or_null};
     let tier = obj(
         &["minQuantity", "rate"],
         json!({"minQuantity": doc_count(), "rate": doc_rate()}),
@@ -749,7 +749,7 @@ fn doc_promotion() -> Value {
         "rule".into(),
         json!({"oneOf": [
             obj(&["kind", "tiers"], json!({"kind": {"const": "quantityDiscount"}, "tiers": doc_nonempty(tier, MAX_TIERS)})),
-            obj(&["kind", "n", "rate"], json!({"kind": {"const": "nthItem"}, "n": crate::http::openapi::range(2, MAX_COUNT as i64), "rate": doc_rate()})),
+            obj(&["kind", "n", "rate"], json!({"kind": {"const": "nthItem"}, "n": crate::http::schema::range(2, MAX_COUNT as i64), "rate": doc_rate()})),
             obj(&["kind", "buy", "get"], json!({"kind": {"const": "buyXGetY"}, "buy": doc_count(), "get": doc_count(),
                 "maxTimes": or_null(doc_count())}))
         ]}),
@@ -758,7 +758,7 @@ fn doc_promotion() -> Value {
 }
 
 fn doc_coupon_kind() -> Value {
-    use crate::http::openapi::{obj, or_null};
+    use crate::http::schema::{obj, or_null};
     json!({"oneOf": [
         obj(&["kind", "threshold", "amount"], json!({"kind": {"const": "threshold"}, "threshold": doc_money(), "amount": doc_money()})),
         obj(&["kind", "amount"], json!({"kind": {"const": "noThreshold"}, "amount": doc_money()})),
@@ -768,7 +768,7 @@ fn doc_coupon_kind() -> Value {
 }
 
 fn doc_terms() -> serde_json::Map<String, Value> {
-    use crate::http::openapi::{line, or_null, range};
+    use crate::http::schema::{line, or_null, range};
     json!({
         "title": line(1, MAX_TITLE),
         "validFrom": doc_time(), "validUntil": doc_time(),
@@ -785,7 +785,7 @@ fn doc_terms() -> serde_json::Map<String, Value> {
 
 /// This module's request bodies (None for a route of another module).
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
-    use crate::http::openapi::{int, line, obj, or_null, range};
+    use crate::http::schema::{int, line, obj, or_null, range};
     let window_rule = "a window validFrom < validUntil, or validDays after claiming (validUntil then ends claiming)";
     Some(match (method, path) {
         ("post", "/admin/api/marketing/coupons") => {

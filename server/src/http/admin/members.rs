@@ -302,7 +302,7 @@ pub fn ratio_schema(max: u32, example: &str) -> Value {
 
 /// The OpenAPI bodies of this page's writes.
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
-    use crate::http::openapi::{line, obj, range};
+    use crate::http::schema::{line, obj, range};
     let rate = || {
         let mut r = ratio_schema(1, "0.95");
         r["description"] = json!("a share of the price, \"0\" to \"1\" (\"0.95\" = 9.5折)");
@@ -353,7 +353,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
 /// The OpenAPI query parameters of the member list.
 pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
     use crate::http::input::{MAX_KEYWORD, MAX_PAGE, MAX_PAGE_SIZE};
-    use crate::http::openapi::{line, q, range};
+    use crate::http::schema::{line, q, range};
     match (method, path) {
         ("get", "/admin/api/members") => Some(vec![
             q("page", range(1, MAX_PAGE), false),

@@ -12,7 +12,7 @@ use crate::http::input::{
     MAX_CODE, MAX_KEY, MAX_KEYWORD, MAX_PAGE, MAX_PAGE_SIZE, MAX_PRICE, MAX_REASON, MAX_STOCK,
     MAX_TRACKING, MAX_URL,
 };
-use crate::http::openapi::{int, line, obj, or_null, paragraph, q, range};
+use crate::http::schema::{int, line, obj, or_null, paragraph, q, range};
 
 fn page() -> Vec<Value> {
     vec![
