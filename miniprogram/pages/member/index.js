@@ -84,5 +84,8 @@ Component({
     onGroups: function () {
       wx.navigateTo({ url: '/pkg-activity/groups/index' });
     },
+    onBargains: function () {
+      wx.navigateTo({ url: '/pkg-activity/bargains/index' });
+    },
   },
 });

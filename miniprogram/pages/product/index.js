@@ -34,6 +34,7 @@ Component({
     skuAction: '',
     reviews: null,
     groups: [],
+    bargain: null,
   },
 
   methods: {
@@ -59,7 +60,7 @@ Component({
         });
         self.choose(chosen);
         var groupBuy = (p.activities || []).some(function (a) { return a.kind === 'groupBuy'; });
-        return Promise.all([self.loadMemberPrices(), groupBuy ? self.loadGroups() : null]);
+        return Promise.all([self.loadMemberPrices(), groupBuy ? self.loadGroups() : null, self.loadBargain()]);
       }, function (e) {
         self.setData({ loading: false, notFound: e.code === 'NOT_FOUND' });
         api.showError(e);
@@ -104,6 +105,36 @@ Component({
           }),
         });
       }, function () {});
+    },
+
+    // 砍价: a live bargain activity on one of this product's SKUs shows an entry
+    // (start price → floor, N helpers disclosed); a failure just hides it.
+    loadBargain: function () {
+      var self = this;
+      var id = Number(this._id);
+      return api.get('/api/bargain-activities', { auth: 'none' }).then(function (r) {
+        var a = (r.items || []).filter(function (x) { return x.productId === id; })[0];
+        if (!a) return;
+        self._bargain = a;
+        self.setData({
+          bargain: {
+            id: a.id,
+            title: a.title,
+            floorText: money.format(a.floorPrice),
+            startText: money.format(a.startPrice),
+            helpersText: '邀请' + a.helpers + '位好友帮砍',
+          },
+        });
+      }, function () {});
+    },
+
+    // Start a bargain, then open its page.
+    onStartBargain: function () {
+      var a = this._bargain;
+      if (!a) return null;
+      return api.post('/api/bargain-activities/' + a.id + '/start', {}).then(function (v) {
+        wx.navigateTo({ url: '/pkg-activity/bargain/index?id=' + v.id });
+      }, function (e) { api.showError(e); });
     },
 
     onJoinGroup: function (e) {

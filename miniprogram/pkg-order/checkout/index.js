@@ -63,6 +63,8 @@ Component({
       var b = { coupons: this._choice.coupons, points: this._choice.points };
       if (this._buyNow) {
         b.items = this._buyNow.map(function (i) {
+          // 砍价: the line carries its bargainId (the server prices it), never activityId too.
+          if (i.bargainId) return { skuId: i.skuId, quantity: i.quantity, bargainId: i.bargainId };
           return { skuId: i.skuId, quantity: i.quantity, activityId: i.activityId || null };
         });
       }
