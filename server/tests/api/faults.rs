@@ -214,13 +214,13 @@ async fn logging_to_a_full_disk_drops_log_lines_not_requests() {
         return;
     };
     let data = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let log = std::fs::File::create(fs.path().join("server.log")).unwrap();
+    let log_path = fs.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    // Port 0: the server takes a free port itself and logs it (a port picked
+    // here could be taken by another test's server before the child binds it).
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mall-server"))
-        .env("MALL_BIND", format!("127.0.0.1:{port}"))
+        .env("MALL_BIND", "127.0.0.1:0")
+        .env("NO_COLOR", "1")
         .env("MALL_DATA_DIR", data.path())
         .env(
             "DATABASE_URL",
@@ -233,17 +233,22 @@ async fn logging_to_a_full_disk_drops_log_lines_not_requests() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let http = reqwest::Client::new();
-    let url = format!("http://127.0.0.1:{port}/health");
-    let mut up = false;
+    let mut port = None;
     for _ in 0..300 {
-        if http.get(&url).send().await.is_ok() {
-            up = true;
+        port = listening_port(&std::fs::read_to_string(&log_path).unwrap_or_default());
+        if port.is_some() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(up, "the server did not start");
+    let port = port.expect("the server did not start");
+    let http = reqwest::Client::new();
+    let health = http
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
     fill(&fs.path().join("filler"));
     for i in 0..30 {
         let res = http
@@ -261,4 +266,42 @@ async fn logging_to_a_full_disk_drops_log_lines_not_requests() {
         "the server is still running"
     );
     let _ = child.kill().await;
+}
+
+/// The port in the server's "storefront API listening addr=127.0.0.1:PORT"
+/// log line (colour codes, if any, removed).
+fn listening_port(log: &str) -> Option<u16> {
+    let mut plain = String::with_capacity(log.len());
+    let mut chars = log.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    let line = plain
+        .lines()
+        .find(|l| l.contains("storefront API listening"))?;
+    let addr = line.split("addr=").nth(1)?.split_whitespace().next()?;
+    addr.rsplit(':').next()?.parse().ok()
+}
+
+#[test]
+fn the_listening_port_is_read_from_the_log_with_or_without_colour() {
+    assert_eq!(
+        listening_port(
+            "x INFO mall_server: storefront API listening addr=127.0.0.1:41234 backend=Sqlite"
+        ),
+        Some(41234)
+    );
+    assert_eq!(
+        listening_port("\u{1b}[2mx\u{1b}[0m storefront API listening \u{1b}[3maddr\u{1b}[0m\u{1b}[2m=\u{1b}[0m127.0.0.1:8080"),
+        Some(8080)
+    );
+    assert_eq!(listening_port("starting"), None);
 }
