@@ -62,11 +62,26 @@ function refusal(err) {
 }
 
 /** The share card of a bargain: its path carries the bargain id. */
-function shareCard(view) {
+function shareCard(view, path) {
   return {
     title: '帮我砍一刀！' + view.productTitle + ' 最低' + money.format(view.floorPrice),
-    path: '/pkg-activity/bargain/index?id=' + view.id,
+    path: path || '/pkg-activity/bargain/index?id=' + view.id,
     imageUrl: view.image,
+  };
+}
+
+/** The poster's texts: the current price, the start price struck, 还差k人. */
+function poster(view, token) {
+  var p = view.progress;
+  return {
+    image: view.image,
+    title: view.productTitle,
+    priceText: money.format(p.currentPrice),
+    listPriceText: money.format(view.startPrice),
+    note: headline(p),
+    token: token,
+    sharer: view.initiator.nickname,
+    invite: '邀你帮砍一刀',
   };
 }
 
@@ -87,5 +102,5 @@ function toCheckout(view, specs) {
 
 module.exports = {
   STATUS: STATUS, headline: headline, cutText: cutText, percent: percent, timeLeft: timeLeft,
-  helpers: helpers, refusal: refusal, shareCard: shareCard, toCheckout: toCheckout,
+  helpers: helpers, refusal: refusal, shareCard: shareCard, poster: poster, toCheckout: toCheckout,
 };

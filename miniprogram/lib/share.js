@@ -8,7 +8,7 @@ var api = require('./api.js');
 var config = require('../config.js');
 
 /**
- * {id, share} for a page of `kind` ('product' | 'group') from its query. A
+ * {id, share} for a page of `kind` ('product' | 'group' | 'bargain') from its query. A
  * code's scene is a share token: the server says what it opens.
  */
 function landing(q, kind) {
@@ -42,7 +42,8 @@ function wrap(text, perLine, lines) {
 
 /**
  * The poster as drawing operations on a 750 × 1100 canvas:
- * p = {image, title, priceText, listPriceText, note, token, sharer}.
+ * p = {image, title, priceText, listPriceText, note, token, sharer, invite}
+ * (invite: what the sharer asks, 邀你一起拼 unless given).
  */
 function posterOps(p) {
   var ops = [
@@ -55,7 +56,7 @@ function posterOps(p) {
   ops.push({ op: 'text', text: p.priceText, x: 40, y: 910, size: 52, color: '#e93323' });
   if (p.listPriceText) ops.push({ op: 'text', text: p.listPriceText, x: 40, y: 960, size: 26, color: '#999999', strike: true });
   if (p.note) ops.push({ op: 'text', text: p.note, x: 40, y: 1010, size: 30, color: '#e93323' });
-  if (p.sharer) ops.push({ op: 'text', text: p.sharer + ' 邀你一起拼', x: 40, y: 1060, size: 24, color: '#666666' });
+  if (p.sharer) ops.push({ op: 'text', text: p.sharer + ' ' + (p.invite || '邀你一起拼'), x: 40, y: 1060, size: 24, color: '#666666' });
   ops.push({ op: 'image', src: codeUrl(p.token), x: 520, y: 830, w: 190, h: 190 });
   ops.push({ op: 'text', text: '长按识别小程序码', x: 520, y: 1060, size: 22, color: '#999999' });
   return ops;
@@ -106,4 +107,19 @@ function drawPoster(page, ops) {
   });
 }
 
-module.exports = { landing: landing, codeUrl: codeUrl, wrap: wrap, posterOps: posterOps, drawPoster: drawPoster, WIDTH: WIDTH, HEIGHT: HEIGHT };
+/**
+ * 生成海报 on a page with a `posterOpen` flag and a poster canvas: paints
+ * `ops`, saves to the album and tells the shopper how it went.
+ */
+function savePoster(page, ops) {
+  page.setData({ posterOpen: true });
+  return drawPoster(page, ops).then(function () {
+    wx.showToast({ title: '海报已保存到相册', icon: 'success' });
+    page.setData({ posterOpen: false });
+  }, function (e) {
+    page.setData({ posterOpen: false });
+    wx.showToast({ title: (e && e.errMsg && e.errMsg.indexOf('auth') >= 0) ? '请允许保存到相册' : '海报生成失败', icon: 'none' });
+  });
+}
+
+module.exports = { landing: landing, codeUrl: codeUrl, wrap: wrap, posterOps: posterOps, drawPoster: drawPoster, savePoster: savePoster, WIDTH: WIDTH, HEIGHT: HEIGHT };

@@ -194,3 +194,43 @@ test('我的砍价: from the member page, paged, each with 已砍 and 还差k人
   await h.tap(page, '#bargain-7');
   expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/pkg-activity/bargain/index?id=7' });
 });
+
+describe('sharing a bargain: the card and the poster carry the initiator\'s token, a friend lands from either', () => {
+  const sharePath = 'pkg-activity/bargain/index?id=7&share=bTok7&ch=share';
+
+  test('the initiator\'s card carries the token; the poster shows the current price, 还差k人 and the code', async () => {
+    const log = h.mockServer({
+      'GET /api/bargains/{id}': () => bargainView(),
+      'POST /api/share': () => ({ status: 201, body: { token: 'bTok7', path: sharePath } }),
+    });
+    const page = await h.openPage('pkg-activity/bargain/index', { id: '7' });
+    expect(log.find((r) => r.path === '/api/share').data).toEqual({ kind: 'bargain', targetId: 7 });
+    expect(page.instance.onShareAppMessage().path).toBe('/' + sharePath);
+    expect(page.querySelector('#poster-btn')).toBeTruthy();
+    const ops = require('../../miniprogram/lib/share.js').posterOps(lib.poster(bargainView(), 'bTok7'));
+    const texts = ops.filter((o) => o.op === 'text').map((o) => o.text);
+    expect(texts).toEqual(expect.arrayContaining(['¥36.66', '¥49.00', '还差3人砍到底价（共需5人帮砍）', '阿强 邀你帮砍一刀']));
+    expect(ops.find((o) => o.op === 'image' && o.src.includes('/code')).src).toMatch(/\/api\/share\/bTok7\/code$/);
+  });
+
+  test('a friend\'s page asks for no token and offers no poster', async () => {
+    const log = h.mockServer({ 'GET /api/bargains/{id}': () => bargainView({ mine: false }) });
+    const page = await h.openPage('pkg-activity/bargain/index', { id: '7', share: 'bTok7' });
+    expect(log.some((r) => r.path === '/api/share')).toBe(false);
+    expect(page.querySelector('#poster-btn')).toBeFalsy();
+    expect(page.querySelector('#help')).toBeTruthy();
+  });
+
+  test('a scanned code (scene = token) opens the bargain it was made for; another kind\'s token does not', async () => {
+    const log = h.mockServer({
+      'GET /api/share/{token}': (req) => ({ token: req.params[0], kind: req.params[0].startsWith('b') ? 'bargain' : 'group', target: '7', channel: 'poster', sharerNickname: '阿强', path: '' }),
+      'GET /api/bargains/{id}': () => bargainView({ mine: false }),
+    });
+    const page = await h.openPage('pkg-activity/bargain/index', { scene: encodeURIComponent('bTok~7') });
+    expect(log.some((r) => r.path === '/api/share/bTok~7')).toBe(true);
+    expect(log.some((r) => r.path === '/api/bargains/7')).toBe(true);
+    expect(h.text(page, '#headline')).toBe('还差3人砍到底价（共需5人帮砍）');
+    const wrong = await h.openPage('pkg-activity/bargain/index', { scene: 'gTok' });
+    expect(h.text(wrong, '#not-found')).toBe('砍价不存在');
+  });
+});

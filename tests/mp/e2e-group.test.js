@@ -15,20 +15,20 @@ const e2e = require('./e2e-server');
 const money = require('../../miniprogram/lib/money.js');
 const config = require('../../miniprogram/config.js');
 const store = require('../../miniprogram/lib/store.js');
-const pay = require('../../miniprogram/lib/pay.js');
+const e2ePhone = require('./e2e-phone');
 
 jest.setTimeout(90000);
 
 let server;
-let bridge;
-let admin; // the test's own client (merchant token)
+let phone;
 let nutsId;
 let nutsSku;
 
 beforeAll(async () => {
   server = await e2e.startServer({ env: { MALL_JOBS_EVERY_SECS: '1' } });
   config.baseURL = server.base;
-  admin = e2e.client(server.base);
+  phone = e2ePhone.create(server);
+  const admin = e2e.client(server.base);
   const list = await admin.get('/api/products?page=1&pageSize=50');
   nutsId = list.items.find((p) => p.title === '每日坚果礼盒').id;
   const detail = await admin.get(`/api/products/${nutsId}`);
@@ -41,64 +41,12 @@ afterAll(async () => {
   if (server) await server.stop();
 });
 
-function merchant(method, p, body) {
-  return admin.call(method, p, body, { 'x-merchant-token': server.secrets().merchantToken });
-}
-
-/** The phone signed in as `code` (a fresh session: wx.login answers that code). */
-function phoneAs(code) {
-  h.resetSession();
-  store.buyNow = null;
-  store.group = null;
-  bridge = e2e.bridgeWxRequest(wx);
-  wx.login = jest.fn((o) => { if (o.success) o.success({ code, errMsg: 'login:ok' }); });
-  wx.showToast = jest.fn();
-  wx.showModal = jest.fn((o) => o.success && o.success({ confirm: true, cancel: false }));
-  wx.navigateTo = jest.fn();
-  wx.redirectTo = jest.fn();
-  pay.poll.intervalMs = 200;
-  // The payment sheet pays for real at the fake WeChat Pay.
-  wx.requestPayment = jest.fn((o) => {
-    const prepayId = String(o.package).replace(/^prepay_id=/, '');
-    e2e.httpJson(server.fakeWeChat(), 'POST', '/fake/pay/confirm', { body: { prepayId } }).then((r) => {
-      if (r.status === 200) o.success({ errMsg: 'requestPayment:ok' });
-      else o.fail({ errMsg: `requestPayment:fail ${r.status}` });
-    }, (e) => o.fail({ errMsg: `requestPayment:fail ${e.message}` }));
-  });
-}
-
-async function open(rel, query) {
-  const page = await h.openPage(rel, query);
-  await bridge.idle();
-  return page;
-}
-
-async function tap(page, selector) {
-  await h.tap(page, selector);
-  await bridge.idle();
-}
-
-async function until(cond, what, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Checkout with store pickup, submit, pay; returns the placed order's id. */
-async function checkoutAndPay() {
-  const page = await open('pkg-order/checkout/index', { mode: 'buynow' });
-  await tap(page, '#method-pickup');
-  if (!page.data.storeId) await tap(page, `#store-${page.data.stores[0].id}`);
-  await page.instance.onSubmit();
-  await until(() => wx.redirectTo.mock.calls.length > 0, 'the order page after paying');
-  const url = wx.redirectTo.mock.calls[0][0].url;
-  const placed = bridge.log.find((r) => r.method === 'POST' && r.path === '/api/orders');
-  expect(placed.status).toBe(201);
-  return { id: placed.response.id, url, body: placed.data };
-}
+const merchant = (...a) => phone.merchant(...a);
+const phoneAs = (code) => phone.as(code);
+const open = (...a) => phone.open(...a);
+const tap = (...a) => phone.tap(...a);
+const until = (...a) => phone.until(...a);
+const checkoutAndPay = () => phone.checkoutAndPay();
 
 async function activity(title, endsAt, extra) {
   return merchant('POST', '/admin/api/marketing/activities', Object.assign({
@@ -137,9 +85,9 @@ test('A opens a 2-person group and pays, B joins from A\'s share card and pays: 
   const aGroup = await open('pkg-activity/group/index', { id: groupId });
   expect(h.text(aGroup, '#headline')).toBe('还差1人成团');
   const card = aGroup.instance.onShareAppMessage();
-  expect(card.path).toMatch(/^\/pkg-activity\/group\/index\?id=\d+&share=[0-9A-Za-z]{16}$/);
+  expect(card.path).toMatch(/^\/pkg-activity\/group\/index\?id=\d+&share=[0-9A-Za-z]{16}&ch=share$/);
   aGroup.instance.onUnload();
-  const query = Object.fromEntries(new URL(`https://x${card.path}`).searchParams.entries());
+  const query = phone.queryOf(card.path);
 
   // ---- B opens the card (a new user), joins at the group price, pays
   phoneAs('group-b');

@@ -2,18 +2,27 @@
 // 还差k人 with the disclosed N helpers, a progress bar, the helpers and their
 // cuts, the time left; 邀请好友帮砍 (a card carrying the bargain id), 帮TA砍一刀
 // for a friend (the cut made, or the server's refusal in its own words),
-// 立即购买 at the current price when buyable, and 我也要砍 for a helper.
+// 立即购买 at the current price when buyable, and 我也要砍 for a helper. The
+// initiator's card and 生成海报 (the 小程序码) carry their share token; a
+// friend lands here from either (?id=…&share=… or ?scene=<token>).
 var api = require('../../lib/api.js');
 var money = require('../../lib/money.js');
 var bargain = require('../../lib/bargain.js');
+var share = require('../../lib/share.js');
 
 Component({
-  data: { loading: true, notFound: false, b: null, helped: '', refusal: '' },
+  data: { loading: true, notFound: false, b: null, helped: '', refusal: '', posterOpen: false },
 
   methods: {
     onLoad: function (q) {
-      this._id = q && q.id;
-      return this.load();
+      var self = this;
+      return share.landing(q, 'bargain').then(function (l) {
+        self._id = l.id;
+        return self.load();
+      }, function (e) {
+        self.setData({ loading: false, notFound: e.code === 'NOT_FOUND' });
+        if (e.code !== 'NOT_FOUND') api.showError(e);
+      });
     },
 
     load: function () {
@@ -21,6 +30,7 @@ Component({
       return api.get('/api/bargains/' + this._id).then(function (v) {
         self._v = v;
         self.render();
+        if (v.mine && v.status === 'open' && !self._token) self.loadShareToken();
         return v;
       }, function (e) {
         self.setData({ loading: false, notFound: e.code === 'NOT_FOUND' });
@@ -82,8 +92,23 @@ Component({
       wx.navigateTo({ url: '/pkg-order/detail/index?id=' + this._v.orderId });
     },
 
+    loadShareToken: function () {
+      var self = this;
+      return api.post('/api/share', { kind: 'bargain', targetId: this._v.id }).then(function (s) {
+        self._token = s.token;
+        self._path = '/' + s.path;
+        self.setData({ canPoster: true });
+      }, function () {});
+    },
+
+    // 生成海报: the product, the current price, 还差k人 and the token's 小程序码.
+    onPoster: function () {
+      if (!this._token) return null;
+      return share.savePoster(this, share.posterOps(bargain.poster(this._v, this._token)));
+    },
+
     onShareAppMessage: function () {
-      return this._v ? bargain.shareCard(this._v) : {};
+      return this._v ? bargain.shareCard(this._v, this._path) : {};
     },
   },
 });

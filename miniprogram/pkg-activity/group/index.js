@@ -99,16 +99,8 @@ Component({
     },
 
     onPoster: function () {
-      var self = this;
       if (!this._token) return null;
-      this.setData({ posterOpen: true });
-      return share.drawPoster(this, this.posterOps()).then(function () {
-        wx.showToast({ title: '海报已保存到相册', icon: 'success' });
-        self.setData({ posterOpen: false });
-      }, function (e) {
-        self.setData({ posterOpen: false });
-        wx.showToast({ title: (e && e.errMsg && e.errMsg.indexOf('auth') >= 0) ? '请允许保存到相册' : '海报生成失败', icon: 'none' });
-      });
+      return share.savePoster(this, this.posterOps());
     },
 
     onJoin: function () {

@@ -129,6 +129,11 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// Whether `c` can be our channel parameter `ch` (a share token's channel too).
+pub fn is_channel(c: &str) -> bool {
+    ascii_id(c, MAX_CH, b".")
+}
+
 fn ascii_id(s: &str, max: usize, extra: &[u8]) -> bool {
     !s.is_empty()
         && s.len() <= max
@@ -205,7 +210,7 @@ pub fn validate(batch: Batch, received_at: i64) -> Result<Vec<Event>, EventError
         let p = e.props;
         let ch = match p.ch.as_deref().map(str::trim) {
             None | Some("") => String::new(),
-            Some(c) if ascii_id(c, MAX_CH, b".") => c.to_string(),
+            Some(c) if is_channel(c) => c.to_string(),
             Some(_) => {
                 return Err(invalid(
                     "props.ch",

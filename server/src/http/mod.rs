@@ -30,6 +30,7 @@ pub mod reviews;
 pub mod schema;
 pub mod search;
 pub mod serve;
+pub mod share;
 pub mod signin;
 
 use std::time::Instant;
@@ -162,6 +163,7 @@ pub fn api() -> Api {
     let api = pay::routes(api.tag("pay"));
     let api = after_sales::routes(api.tag("after-sales"));
     let api = groups::routes(api.tag("group-buy"));
+    let api = share::routes(api.tag("share"));
     let api = member::routes(api.tag("member"));
     let api = bargains::routes(api.tag("bargains"));
     let api = coupon_center::routes(api.tag("coupons"));

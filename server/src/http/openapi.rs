@@ -170,7 +170,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if path.starts_with("/admin/api/") && path != "/admin/api/banners" {
         return super::admin::openapi::request_body(method, path);
     }
-    if let Some(b) = super::groups::request_body(method, path) {
+    if let Some(b) = super::share::request_body(method, path) {
         return Some(b);
     }
     let tracking = || {
@@ -325,6 +325,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         return super::admin::openapi::success(method, path);
     }
     if let Some(s) = super::groups::success(method, path) {
+        return s;
+    }
+    if let Some(s) = super::share::success(method, path) {
         return s;
     }
     let one = |c: &str| vec![("200", Some(schema_ref(c)))];
@@ -524,6 +527,7 @@ fn components() -> Value {
     if let Some(m) = c.as_object_mut() {
         m.extend(review_components());
         m.extend(super::groups::components());
+        m.extend(super::share::components());
         m.extend(social_components());
     }
     c
@@ -628,7 +632,7 @@ pub fn document(routes: &[RouteDoc]) -> Value {
                         json!({"type": "string", "pattern": format!("^c[A-Za-z0-9_-]{{{}}}$", crate::coupons::gift::TOKEN_LEN - 1),
                                "description": "a gift card's share token (an unknown or malformed one answers 404)"})
                     } else {
-                        super::groups::doc_token()
+                        super::share::doc_token()
                     }
                 } else {
                     json!({"type": "string"})

@@ -21,20 +21,22 @@ const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 pub enum Kind {
     Product,
     Group,
+    Bargain,
 }
 
 impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Product, Kind::Group, Kind::Bargain];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Product => "product",
             Kind::Group => "group",
+            Kind::Bargain => "bargain",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Product, Kind::Group]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// The mini-program page that opens it (checked against app.json).
@@ -42,7 +44,14 @@ impl Kind {
         match self {
             Kind::Product => "pages/product/index",
             Kind::Group => "pkg-activity/group/index",
+            Kind::Bargain => "pkg-activity/bargain/index",
         }
+    }
+
+    /// A share card's path: the page with the target, the token and our
+    /// channel parameter `ch` (which the mini-program reports with its events).
+    pub fn path(self, target: &str, token: &str, channel: &str) -> String {
+        format!("{}?id={target}&share={token}&ch={channel}", self.page())
     }
 }
 
@@ -63,6 +72,20 @@ fn new_token() -> String {
     (0..ISSUED_LEN)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
+}
+
+/// Whether `id` is a `kind` one can share: a product on the shelf, a group
+/// that has opened (its leader paid), any bargain.
+pub async fn shareable(conn: &mut AnyConnection, kind: Kind, id: i64) -> sqlx::Result<bool> {
+    let sql = match kind {
+        Kind::Product => "SELECT COUNT(*) FROM products WHERE id = $1 AND on_shelf = 1",
+        Kind::Group => {
+            "SELECT COUNT(*) FROM buy_groups WHERE id = $1 AND status <> 'pending' AND status <> 'cancelled'"
+        }
+        Kind::Bargain => "SELECT COUNT(*) FROM bargains WHERE id = $1",
+    };
+    let n: i64 = sqlx::query_scalar(sql).bind(id).fetch_one(conn).await?;
+    Ok(n > 0)
 }
 
 /// The shopper's token for sharing `target` of `kind` through `channel`
@@ -108,7 +131,7 @@ pub struct Shared {
     pub target: String,
     pub channel: String,
     pub sharer_nickname: String,
-    /// The page to open, with its query (`?id=…&share=<token>`).
+    /// The page to open, with its query (`?id=…&share=<token>&ch=<channel>`).
     pub path: String,
 }
 
@@ -123,7 +146,7 @@ pub async fn resolve(conn: &mut AnyConnection, token: &str) -> sqlx::Result<Opti
     Ok(row.and_then(|(kind, target, channel, nickname)| {
         let kind = Kind::parse(&kind)?;
         Some(Shared {
-            path: format!("{}?id={target}&share={token}", kind.page()),
+            path: kind.path(&target, token, &channel),
             token: token.to_string(),
             kind,
             target,
@@ -215,7 +238,7 @@ mod tests {
     #[test]
     fn every_kind_opens_a_page_the_mini_program_has() {
         let pages = crate::testing::mini_program_pages();
-        for kind in [Kind::Product, Kind::Group] {
+        for kind in Kind::ALL {
             assert!(pages.iter().any(|p| p == kind.page()), "{}", kind.page());
         }
     }

@@ -386,6 +386,53 @@ async fn a_shopper_cannot_help_their_own_bargain() {
     assert_eq!(view(&app, &a, id).await["progress"]["helpersLeft"], 5);
 }
 
+/// A bargain's share card and 小程序码 open the bargain page with the
+/// sharer's token and channel; the friend who opens it can help.
+#[tokio::test]
+async fn a_shared_bargain_opens_its_page_for_the_friend_who_helps() {
+    let app = spawn_app().await;
+    let act = activity(&app, activity_body(5, 3, 1, false)).await;
+    let a = app.login("share-owner").await;
+    let id = start(&app, &a, act).await["id"].as_i64().unwrap();
+    let (s, share) = app
+        .post(
+            "/api/share",
+            Some(&a),
+            json!({"kind": "bargain", "targetId": id, "channel": "poster"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{share}");
+    let token = share["token"].as_str().unwrap();
+    let path = format!("pkg-activity/bargain/index?id={id}&share={token}&ch=poster");
+    assert_eq!(share["path"], path.as_str());
+    let (s, opened) = app.get(&format!("/api/share/{token}"), None).await;
+    assert_eq!(s, 200, "{opened}");
+    assert_eq!(
+        (&opened["kind"], &opened["target"], &opened["path"]),
+        (&json!("bargain"), &json!(id.to_string()), &json!(path))
+    );
+    let b = app.login("share-friend").await;
+    let (s, v) = help(&app, &b, id).await;
+    assert_eq!(s, 200, "{v}");
+    // Nothing to share: no such bargain, or a channel outside `ch`'s alphabet.
+    let (s, v) = app
+        .post(
+            "/api/share",
+            Some(&a),
+            json!({"kind": "bargain", "targetId": id + 1000}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")), "{v}");
+    let (s, v) = app
+        .post(
+            "/api/share",
+            Some(&a),
+            json!({"kind": "bargain", "targetId": id, "channel": "朋友圈"}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+}
+
 #[tokio::test]
 async fn helping_or_buying_an_expired_bargain_is_refused() {
     let app = spawn_app().await;

@@ -126,7 +126,7 @@ async fn a_two_person_group_forms_when_the_joiner_pays_ships_only_then_and_rewar
     assert_eq!(opened["kind"], "group");
     assert_eq!(
         opened["path"],
-        format!("pkg-activity/group/index?id={group}&share={token}")
+        format!("pkg-activity/group/index?id={group}&share={token}&ch=share")
     );
     let b = app.login("joiner-b").await;
     let (s, view) = app.get(&format!("/api/groups/{group}"), Some(&b)).await;
@@ -605,7 +605,7 @@ async fn a_share_token_gets_its_mini_program_code_made_once_and_kept() {
     let token = share["token"].as_str().unwrap().to_string();
     assert_eq!(
         share["path"],
-        format!("pages/product/index?id={product}&share={token}")
+        format!("pages/product/index?id={product}&share={token}&ch=poster")
     );
     let fake_wechat = app.server.fake_wechat.as_ref().unwrap();
     let mut images = Vec::new();

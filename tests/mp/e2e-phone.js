@@ -1,0 +1,85 @@
+// The phone in the end-to-end tests of the activities (拼团, 砍价, coupons
+// between friends): the mini-program's pages under miniprogram-simulate, their
+// wx.request bridged to the REAL server, signed in as a given WeChat code,
+// paying for real at the fake WeChat Pay. One per test file:
+//   const phone = e2ePhone.create(server);   // after e2e.startServer
+//   phone.as('shopper-a'); const page = await phone.open('pages/member/index');
+'use strict';
+const h = require('./helpers');
+const e2e = require('./e2e-server');
+const store = require('../../miniprogram/lib/store.js');
+const pay = require('../../miniprogram/lib/pay.js');
+
+function create(server) {
+  const admin = e2e.client(server.base);
+  const phone = { bridge: null };
+
+  /** A call as the merchant (the merchant token acts as the owner). */
+  phone.merchant = function (method, p, body) {
+    return admin.call(method, p, body, { 'x-merchant-token': server.secrets().merchantToken });
+  };
+
+  /** The phone signed in as `code` (a fresh session: wx.login answers that code). */
+  phone.as = function (code) {
+    h.resetSession();
+    store.buyNow = null;
+    store.group = null;
+    phone.bridge = e2e.bridgeWxRequest(wx);
+    wx.login = jest.fn((o) => { if (o.success) o.success({ code, errMsg: 'login:ok' }); });
+    wx.showToast = jest.fn();
+    wx.showModal = jest.fn((o) => o.success && o.success({ confirm: true, cancel: false }));
+    wx.navigateTo = jest.fn();
+    wx.redirectTo = jest.fn();
+    pay.poll.intervalMs = 200;
+    // The payment sheet pays for real at the fake WeChat Pay.
+    wx.requestPayment = jest.fn((o) => {
+      const prepayId = String(o.package).replace(/^prepay_id=/, '');
+      e2e.httpJson(server.fakeWeChat(), 'POST', '/fake/pay/confirm', { body: { prepayId } }).then((r) => {
+        if (r.status === 200) o.success({ errMsg: 'requestPayment:ok' });
+        else o.fail({ errMsg: `requestPayment:fail ${r.status}` });
+      }, (e) => o.fail({ errMsg: `requestPayment:fail ${e.message}` }));
+    });
+  };
+
+  phone.open = async function (rel, query) {
+    const page = await h.openPage(rel, query);
+    await phone.bridge.idle();
+    return page;
+  };
+
+  phone.tap = async function (page, selector) {
+    await h.tap(page, selector);
+    await phone.bridge.idle();
+  };
+
+  phone.until = async function (cond, what, timeoutMs = 20000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await cond()) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  /** Checkout with store pickup, submit, pay: the placed order's id, the order page's url and the body sent. */
+  phone.checkoutAndPay = async function () {
+    const page = await phone.open('pkg-order/checkout/index', { mode: 'buynow' });
+    await phone.tap(page, '#method-pickup');
+    if (!page.data.storeId) await phone.tap(page, `#store-${page.data.stores[0].id}`);
+    await page.instance.onSubmit();
+    await phone.until(() => wx.redirectTo.mock.calls.length > 0, 'the order page after paying');
+    const url = wx.redirectTo.mock.calls[0][0].url;
+    const placed = phone.bridge.log.find((r) => r.method === 'POST' && r.path === '/api/orders');
+    expect(placed.status).toBe(201);
+    return { id: placed.response.id, url, body: placed.data };
+  };
+
+  /** The query of a share card's path, as the page that opens it receives it. */
+  phone.queryOf = function (path) {
+    return Object.fromEntries(new URL(`https://x${path}`).searchParams.entries());
+  };
+
+  return phone;
+}
+
+module.exports = { create };
