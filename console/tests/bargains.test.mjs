@@ -4,7 +4,9 @@
 // and 结束 after a confirm ends the activity (状态 已结束, its bargains expire).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, fill, guarded, http, launchBrowser, openConsole, staffClient, startServer, tid } from './harness.mjs';
+import {
+  apiLogin, fill, fillNumber, guarded, http, launchBrowser, openConsole, staffClient, startServer, tid, valueOf,
+} from './harness.mjs';
 
 const NUTS_750G = 15;
 let server;
@@ -27,11 +29,6 @@ after(async () => {
 const guard = (t, f) => guarded(t, page, f);
 const text = async (id) => (await page.locator(tid(id)).innerText()).trim();
 
-async function fillNumber(id, value) {
-  await fill(page, id, value);
-  await page.locator(tid(id)).locator('input').press('Tab');
-}
-
 /** A shopper signed in with `code`: (method, path, body) → {status, data}, refusals included. */
 async function shopper(code) {
   const { data } = await http(server.base, 'POST', '/api/auth/login', { body: { code, nickname: code } });
@@ -46,22 +43,15 @@ async function shopper(code) {
   };
 }
 
-/** The value of an Element Plus input (the data-testid on the <input> or on its wrapper). */
-async function valueOf(id) {
-  const el = page.locator(tid(id)).first();
-  const tag = await el.evaluate((n) => n.tagName);
-  return (tag === 'INPUT' ? el : el.locator('input').first()).inputValue();
-}
-
 test('a bargain made in the dialog stores its yuan as fen; a floor above the start or too few fen for N is refused', (t) => guard(t, async () => {
   await page.click(tid('bargain-new'));
   const dialog = page.locator(tid('bargain-dialog'));
   await dialog.waitFor();
   assert.match(await text('bargain-rule'), /至少砍 ¥0\.01/);
   await fill(page, 'bargain-title', '坚果砍价');
-  await fillNumber('bargain-sku', NUTS_750G);
-  await fillNumber('bargain-helpers', 5);
-  await fillNumber('bargain-helps-per-day', 2);
+  await fillNumber(page, 'bargain-sku', NUTS_750G);
+  await fillNumber(page, 'bargain-helpers', 5);
+  await fillNumber(page, 'bargain-helps-per-day', 2);
   await page.locator(tid('bargain-window')).click();
   await page.locator('.el-picker-panel__shortcut:visible', { hasText: '从现在起 30 天' }).click();
   // Refused before sending: a floor above the start, then 4 fen for 5 helpers.
@@ -95,9 +85,9 @@ test('a bargain made in the dialog stores its yuan as fen; a floor above the sta
   // The server's own refusal (a body the dialog lets through but the server refuses) is shown in the dialog.
   await page.click(tid(`bargain-edit-${a.id}`));
   await dialog.waitFor();
-  assert.equal(await valueOf('bargain-start'), '99.00');
-  assert.equal(await valueOf('bargain-floor'), '1.00');
-  await fillNumber('bargain-sku', 999999);
+  assert.equal(await valueOf(page, 'bargain-start'), '99.00');
+  assert.equal(await valueOf(page, 'bargain-floor'), '1.00');
+  await fillNumber(page, 'bargain-sku', 999999);
   await page.click(tid('bargain-save'));
   await page.locator(tid('bargain-error')).waitFor();
   assert.notEqual(await text('bargain-error'), '');

@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  apiLogin, choose, fill, guarded, http, launchBrowser, merchantClient, openConsole, staffClient, startServer, tid,
+  apiLogin, choose, fill, fillNumber, guarded, http, launchBrowser, merchantClient, openConsole, staffClient, startServer, tid,
+  valueOf,
 } from './harness.mjs';
 
 const NUTS_750G = 15; // list price ¥129.00
@@ -36,19 +37,6 @@ after(async () => {
 const guard = (t, f) => guarded(t, page, f);
 const beijing = (t) => new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
 const text = async (id) => (await page.locator(tid(id)).innerText()).trim();
-
-/** The value of an Element Plus input (the data-testid on the <input> or on its wrapper). */
-async function valueOf(id) {
-  const el = page.locator(tid(id)).first();
-  const tag = await el.evaluate((n) => n.tagName);
-  return (tag === 'INPUT' ? el : el.locator('input').first()).inputValue();
-}
-
-/** An Element Plus input-number: type, then leave the field so it commits. */
-async function fillNumber(id, value) {
-  await fill(page, id, value);
-  await page.locator(tid(id)).locator('input').press('Tab');
-}
 
 /** A shopper signed in with `code` (a new user per code). */
 async function shopper(code, nickname) {
@@ -86,10 +74,10 @@ test('a group buy is created in the dialog with its 团长价 typed in yuan and 
   await fill(page, 'activity-title', '坚果三人团');
   await page.locator(tid('activity-window')).click();
   await page.locator('.el-picker-panel__shortcut:visible', { hasText: '从现在起 30 天' }).click();
-  await fillNumber('activity-group-size', 3);
-  await fillNumber('activity-group-window', 2);
+  await fillNumber(page, 'activity-group-size', 3);
+  await fillNumber(page, 'activity-group-window', 2);
   await page.locator(tid('activity-group-auto')).click();
-  await fillNumber('activity-group-auto-percent', 60);
+  await fillNumber(page, 'activity-group-auto-percent', 60);
   assert.match(await text('activity-group-auto-note'), /不会虚拟凑人/);
   await choose(page, 'activity-share-reward', `分享奖励5元（#${reward.id}）`);
   await fill(page, 'activity-sku-0', NUTS_750G);
@@ -121,10 +109,10 @@ test('a group buy is created in the dialog with its 团长价 typed in yuan and 
   // Editing shows the stored fen as yuan again.
   await page.click(tid(`activity-edit-${saved.id}`));
   await dialog.waitFor();
-  assert.equal(await valueOf('activity-leader-price-0'), '8.90');
-  assert.equal(await valueOf('activity-price-0'), '9.90');
-  assert.equal(await valueOf('activity-group-window'), '2');
-  assert.equal(await valueOf('activity-group-auto-percent'), '60');
+  assert.equal(await valueOf(page, 'activity-leader-price-0'), '8.90');
+  assert.equal(await valueOf(page, 'activity-price-0'), '9.90');
+  assert.equal(await valueOf(page, 'activity-group-window'), '2');
+  assert.equal(await valueOf(page, 'activity-group-auto-percent'), '60');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
 }));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { after, before } from 'node:test';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '..', '..');
@@ -208,12 +209,46 @@ export async function fill(page, id, value) {
   await input.fill(String(value));
 }
 
+/** An Element Plus input-number: type, then leave the field so it commits. */
+export async function fillNumber(page, id, value) {
+  await fill(page, id, value);
+  await page.locator(tid(id)).locator('input').press('Tab');
+}
+
+/** The value of an Element Plus input (the data-testid on the <input> or on its wrapper). */
+export async function valueOf(page, id) {
+  const el = page.locator(tid(id)).first();
+  const tag = await el.evaluate((n) => n.tagName);
+  return (tag === 'INPUT' ? el : el.locator('input').first()).inputValue();
+}
+
 /** Picks `text` in an Element Plus select/cascader opened by clicking `id`. */
 export async function choose(page, id, ...texts) {
   await page.locator(tid(id)).first().click();
   for (const t of texts) {
     await page.locator('.el-select-dropdown__item:visible, .el-cascader-node:visible').filter({ hasText: t }).first().click();
   }
+}
+
+/**
+ * One test file's server, browser and owner: before its tests `s.server`, `s.browser`,
+ * `s.session`, `s.owner` (the owner's API client) and `s.page` signed in at `path`;
+ * after them all stopped.
+ */
+export function consoleFile(path) {
+  const s = {};
+  before(async () => {
+    s.server = await startServer();
+    s.browser = await launchBrowser();
+    s.session = await apiLogin(s.server.base);
+    s.owner = staffClient(s.server.base, s.session);
+    ({ page: s.page } = await openConsole(s.browser, s.server, s.session, path));
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.server?.stop();
+  });
+  return s;
 }
 
 /** Saves a screenshot when a test fails (console/test-results/). */

@@ -1,6 +1,7 @@
 // 营销: a 满减 campaign created in the dialog after its 试算 (what-if) shows
 // the hand-computed figures from two paid orders; the campaign then lists
-// with its rule and the server stores its amounts as fen.
+// with its rule and the server stores its amounts as fen. A coupon's 每日限领
+// and 允许转赠 are stored, listed and kept by an edit.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiLogin, fill, launchBrowser, openConsole, placeOrder, staffClient, startServer, tid, guarded } from './harness.mjs';
@@ -73,4 +74,43 @@ test('a ¥5 无门槛 coupon is tried on both orders, then created and listed wi
   const created = items.find((c) => c.title === '五元无门槛');
   assert.deepEqual(created.kind, { kind: 'noThreshold', amount: 500 });
   await page.locator(tid(`coupon-issued-${created.id}`)).filter({ hasText: `0 / ${created.total}` }).waitFor();
+}));
+
+test('每日限领 and 允许转赠 set in the dialog are stored and listed; an edit keeps them, clearing 每日限领 stores none', (t) => guard(t, async () => {
+  await page.click(tid('coupon-new'));
+  const dialog = page.locator(tid('coupon-dialog'));
+  await dialog.waitFor();
+  assert.match(await dialog.locator(tid('coupon-transferable-help')).innerText(), /送给好友/);
+  await fill(page, 'coupon-title', '可转赠十元券');
+  await page.locator(tid('coupon-kind')).locator('.el-radio', { hasText: '无门槛券' }).click();
+  await fill(page, 'coupon-amount', '10');
+  await fill(page, 'coupon-per-day', '20');
+  await page.locator(tid('coupon-per-day')).locator('input').press('Tab');
+  await page.click(tid('coupon-transferable'));
+  await page.click(tid('coupon-save'));
+  await dialog.waitFor({ state: 'hidden' });
+  const made = (await owner.get('/marketing/coupons')).items.find((c) => c.title === '可转赠十元券');
+  assert.deepEqual([made.perDayLimit, made.transferable, made.perUserLimit], [20, true, 1]);
+  await page.locator(tid(`coupon-transferable-${made.id}`)).filter({ hasText: '可转赠' }).waitFor();
+  assert.equal((await page.locator(tid(`coupon-limits-${made.id}`)).innerText()).trim(), '1 / 20');
+  const other = (await owner.get('/marketing/coupons')).items.find((c) => c.title === '五元无门槛');
+  assert.equal(await page.locator(tid(`coupon-transferable-${other.id}`)).count(), 0, 'not transferable by default');
+  assert.equal(other.perDayLimit, null);
+
+  // An edit sends every term: a new title keeps both, then 每日限领 cleared is none.
+  await page.click(tid(`coupon-edit-${made.id}`));
+  await dialog.waitFor();
+  await fill(page, 'coupon-title', '可转赠十元券（改）');
+  await page.click(tid('coupon-save'));
+  await dialog.waitFor({ state: 'hidden' });
+  const edited = (await owner.get('/marketing/coupons')).items.find((c) => c.id === made.id);
+  assert.deepEqual([edited.title, edited.perDayLimit, edited.transferable], ['可转赠十元券（改）', 20, true]);
+  await page.click(tid(`coupon-edit-${made.id}`));
+  await dialog.waitFor();
+  await fill(page, 'coupon-per-day', '');
+  await page.locator(tid('coupon-per-day')).locator('input').press('Tab');
+  await page.click(tid('coupon-save'));
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator(tid(`coupon-limits-${made.id}`)).filter({ hasText: '1 / 不限' }).waitFor();
+  assert.equal((await owner.get('/marketing/coupons')).items.find((c) => c.id === made.id).perDayLimit, null);
 }));

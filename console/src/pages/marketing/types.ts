@@ -33,6 +33,10 @@ export interface CouponTemplate {
   stackable: boolean; withCampaigns: boolean; validFrom: number | null; validUntil: number | null;
   validDays: number | null; total: number; issued: number; perUserLimit: number; claimable: boolean;
   createdAt: number; used: number; usedRate: string;
+  /** Claims of the batch per Beijing day at most (null: no daily cap). */
+  perDayLimit: number | null;
+  /** Shoppers may gift its coupons to friends (券转赠). */
+  transferable: boolean;
 }
 
 export type ActivityKind = 'flashSale' | 'groupBuy' | 'bargain';
@@ -69,4 +73,10 @@ export interface BargainActivity {
   id: number; title: string; skuId: number; productId: number; productTitle: string; image: string; listPrice: number;
   startPrice: number; floorPrice: number; helpers: number; windowHours: number; buyBeforeFloor: boolean;
   initiationsPerUser: number; helpsPerDay: number; startsAt: number; endsAt: number;
+}
+
+/** 签到 rule (GET/PUT /admin/api/marketing/signin, docs/rules.md §18): bonus days strictly ascending. */
+export interface StreakBonus { day: number; points: number; growth: number }
+export interface SigninRule {
+  enabled: boolean; pointsPerDay: number; growthPerDay: number; bonuses: StreakBonus[]; cycle: boolean;
 }
