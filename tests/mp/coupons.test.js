@@ -77,6 +77,8 @@ describe('领券中心', () => {
     // Anonymous: no login just to look.
     expect(log.map((r) => r.path)).toEqual(['/api/coupons']);
     expect(log[0].header.Authorization).toBeUndefined();
+    // Claimable first, then gone for now, then the shopper's own.
+    expect(h.texts(page, '.title')).toEqual(['满100减10', '9折券', '每日限量券', '无门槛5元']);
     expect(h.text(page, '#batch-1')).toContain('¥10');
     expect(h.text(page, '#batch-1')).toContain('满¥100可用');
     expect(h.text(page, '#batch-1')).toContain('可转赠');

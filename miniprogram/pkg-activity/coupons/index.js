@@ -1,7 +1,7 @@
 // 领券中心: the batches open for claiming, each with what is left (in total
 // and today), the shopper's own holding and the per-shopper cap; 立即领取
 // claims one (a request id per attempt, so a retry after a lost answer claims
-// nothing more). A batch that cannot be claimed says why, from the server's
+// nothing more). Claimable batches come first, the shopper's own last. A batch that cannot be claimed says why, from the server's
 // fields: 已领取 (cap reached), 已抢光, 今日已领完. Refusals show the
 // registry's message for their code.
 var api = require('../../lib/api.js');
@@ -17,6 +17,20 @@ function refusal(b) {
   if (b.remaining <= 0) return '已抢光';
   if (b.remainingToday === 0) return '今日已领完';
   return '暂不可领';
+}
+
+// What can still be claimed first, then what is gone for now (已抢光, 今日已领完),
+// then what the shopper already holds; the server's order within each.
+function rank(item) {
+  if (item.canClaim) return 0;
+  return item.state === '已领取' ? 2 : 1;
+}
+
+function sorted(items) {
+  return items
+    .map(function (item, i) { return { item: item, key: rank(item) * 1e6 + i }; })
+    .sort(function (a, b) { return a.key - b.key; })
+    .map(function (x) { return x.item; });
 }
 
 function toItem(b) {
@@ -53,7 +67,7 @@ Component({
     load: function () {
       var self = this;
       return api.get('/api/coupons', { auth: 'optional' }).then(function (list) {
-        self.setData({ loading: false, items: list.map(toItem) });
+        self.setData({ loading: false, items: sorted(list.map(toItem)) });
       }, function (e) {
         self.setData({ loading: false });
         errors.show(e);
