@@ -11,12 +11,8 @@ const track = require('../../miniprogram/lib/track.js');
 const registry = require('../../miniprogram/lib/error-codes.js');
 const util = require('../../miniprogram/lib/util.js');
 
-let core;
-beforeAll(async () => { h.installWasm(); core = await h.rules(); });
+const suite = h.pageSuite();
 beforeEach(() => {
-  h.resetSession();
-  wx.navigateTo = jest.fn();
-  wx.showToast = jest.fn();
   wx.stopPullDownRefresh = jest.fn();
   wx.showModal = jest.fn((o) => o.success({ confirm: true, cancel: false }));
 });
@@ -24,7 +20,7 @@ afterEach(() => jest.restoreAllMocks());
 
 const now = () => Math.floor(Date.now() / 1000);
 const TOKEN = 'cAbC-_0123456789xyzXYZ987';
-const lastToast = () => wx.showToast.mock.calls[wx.showToast.mock.calls.length - 1][0].title;
+const { lastToast } = h;
 const posts = (log) => log.filter((r) => r.method === 'POST' && r.path !== '/api/auth/login');
 const refuse = (status, code, message, details) => ({ status, body: { code, message, details: details || {} } });
 
@@ -45,6 +41,7 @@ function wallet(id, extra) {
 
 describe('lib/coupon', () => {
   test('faces, validity, and the core deciding what may be gifted', () => {
+    const { core } = suite;
     expect(lib.face({ kind: 'percent', rate: '0.85', threshold: 0, cap: 3000 })).toEqual({ value: '8.5折', cond: '无门槛，最高减¥30' });
     expect(lib.batchValidity({ validDays: 7 })).toBe('领取后7天内有效');
     expect(lib.batchValidity({ validDays: null, validUntil: null })).toBe('');
@@ -82,15 +79,17 @@ describe('领券中心', () => {
     expect(h.text(page, '#batch-1')).toContain('¥10');
     expect(h.text(page, '#batch-1')).toContain('满¥100可用');
     expect(h.text(page, '#batch-1')).toContain('可转赠');
-    expect(h.text(page, '#left-1')).toBe('剩余40张');
-    expect(h.text(page, '#limit-1')).toBe('每人限领1张');
-    expect(h.text(page, '#claim-1')).toBe('立即领取');
-    expect(h.text(page, '#limit-2')).toBe('每人限领1张 · 已领1张');
-    expect(h.text(page, '#state-2')).toBe('已领取');
-    expect(h.text(page, '#state-3')).toBe('已抢光');
+    h.expectTexts(page, {
+      '#left-1': '剩余40张',
+      '#limit-1': '每人限领1张',
+      '#claim-1': '立即领取',
+      '#limit-2': '每人限领1张 · 已领1张',
+      '#state-2': '已领取',
+      '#state-3': '已抢光',
+      '#left-4': '剩余40张 · 今日剩0张',
+      '#state-4': '今日已领完',
+    });
     expect(h.text(page, '#batch-3')).toContain('有效期至');
-    expect(h.text(page, '#left-4')).toBe('剩余40张 · 今日剩0张');
-    expect(h.text(page, '#state-4')).toBe('今日已领完');
     expect(page.querySelector('#claim-2')).toBeFalsy();
     await h.tap(page, '#mine');
     expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/pkg-activity/my-coupons/index' });

@@ -41,20 +41,12 @@ function phoneAs(code) {
   wx.navigateTo = jest.fn();
 }
 
-async function open(rel, query) {
-  const page = await h.openPage(rel, query);
-  await bridge.idle();
-  return page;
-}
-
-async function tap(page, selector) {
-  await h.tap(page, selector);
-  await bridge.idle();
-}
+const open = (rel, query) => bridge.open(rel, query);
+const tap = (page, selector) => bridge.tap(page, selector);
 
 /** The server's answers to the phone's `method path` requests, in order. */
 const answers = (method, p) => bridge.log.filter((r) => r.method === method && r.path === p);
-const lastToast = () => wx.showToast.mock.calls[wx.showToast.mock.calls.length - 1][0].title;
+const { lastToast } = h;
 
 test('A claims a transferable coupon and gifts it; B accepts it from the card and cannot gift it again', async () => {
   const batch = await admin.call('POST', '/admin/api/marketing/coupons', {

@@ -6,17 +6,11 @@
 const h = require('./helpers');
 const lib = require('../../miniprogram/lib/signin.js');
 
-let core;
-beforeAll(async () => { h.installWasm(); core = await h.rules(); });
-beforeEach(() => {
-  h.resetSession();
-  wx.navigateTo = jest.fn();
-  wx.showToast = jest.fn();
-});
+const suite = h.pageSuite();
 
 // The server's default rule: 5 points and 1 growth a day, day 3 +5, day 7 +20 +5 growth, cycle.
 const RULE = { enabled: true, pointsPerDay: 5, growthPerDay: 1, bonuses: [{ day: 3, points: 5, growth: 0 }, { day: 7, points: 20, growth: 5 }], cycle: true };
-const lastToast = () => wx.showToast.mock.calls[wx.showToast.mock.calls.length - 1][0].title;
+const { lastToast } = h;
 
 function day(date, streak, points, growth, bonusDay) {
   return { date, streak, points, growth, bonusDay: bonusDay || null, nextBonus: null, already: true };
@@ -53,6 +47,7 @@ describe('lib/signin', () => {
   });
 
   test('today\'s and tomorrow\'s rewards are the core\'s, continuing the live streak', () => {
+    const { core } = suite;
     const v = lib.view(calendar(), core);
     expect(v.todayText).toBe('今日签到可得 10积分 + 1成长值（含连签3天奖励）');
     expect(v.tomorrowText).toBe('明天签到可得 5积分 + 1成长值');
@@ -78,12 +73,14 @@ describe('签到 page', () => {
       'POST /api/signin': () => { const already = signed; signed = true; return Object.assign({ already }, answer); },
     });
     const page = await h.openPage('pkg-activity/signin/index');
-    expect(h.text(page, '#month')).toBe('2026年1月');
-    expect(h.text(page, '#streak')).toBe('2');
-    expect(h.text(page, '#signin')).toBe('签到');
-    expect(h.text(page, '#today')).toBe('今日签到可得 10积分 + 1成长值（含连签3天奖励）');
-    expect(h.text(page, '#tomorrow')).toBe('明天签到可得 5积分 + 1成长值');
-    expect(h.text(page, '#next-bonus')).toBe('再签5天，连签7天额外得 20积分 + 5成长值');
+    h.expectTexts(page, {
+      '#month': '2026年1月',
+      '#streak': '2',
+      '#signin': '签到',
+      '#today': '今日签到可得 10积分 + 1成长值（含连签3天奖励）',
+      '#tomorrow': '明天签到可得 5积分 + 1成长值',
+      '#next-bonus': '再签5天，连签7天额外得 20积分 + 5成长值',
+    });
     expect(page.querySelector('#day-13').dom.className).toContain('signed');
     expect(page.querySelector('#day-14').dom.className).toContain('today');
     expect(page.querySelector('#day-14').dom.className).not.toContain('signed');
@@ -91,11 +88,13 @@ describe('签到 page', () => {
 
     await h.tap(page, '#signin');
     expect(lastToast()).toBe('签到成功 +10积分 + 1成长值');
-    expect(h.text(page, '#signin')).toBe('今日已签到');
-    expect(h.text(page, '#streak')).toBe('3');
-    expect(h.text(page, '#today')).toBe('今日已获得 10积分 + 1成长值（含连签3天奖励）');
-    expect(h.text(page, '#tomorrow')).toBe('明天签到可得 5积分 + 1成长值');
-    expect(h.text(page, '#next-bonus')).toBe('再签4天，连签7天额外得 20积分 + 5成长值');
+    h.expectTexts(page, {
+      '#signin': '今日已签到',
+      '#streak': '3',
+      '#today': '今日已获得 10积分 + 1成长值（含连签3天奖励）',
+      '#tomorrow': '明天签到可得 5积分 + 1成长值',
+      '#next-bonus': '再签4天，连签7天额外得 20积分 + 5成长值',
+    });
     expect(page.querySelector('#day-14').dom.className).toContain('signed');
 
     await h.tap(page, '#signin');

@@ -1,9 +1,9 @@
 // 领券中心: the batches open for claiming, each with what is left (in total
 // and today), the shopper's own holding and the per-shopper cap; 立即领取
 // claims one (a request id per attempt, so a retry after a lost answer claims
-// nothing more). Claimable batches come first, the shopper's own last. A batch that cannot be claimed says why, from the server's
-// fields: 已领取 (cap reached), 已抢光, 今日已领完. Refusals show the
-// registry's message for their code.
+// nothing more). A batch that cannot be claimed says why, from the server's
+// fields: 已领取 (cap reached), 已抢光, 今日已领完; claimable ones come first,
+// the shopper's own last. Refusals show the registry's message for their code.
 var api = require('../../lib/api.js');
 var coupon = require('../../lib/coupon.js');
 var errors = require('../../lib/errors.js');
@@ -28,9 +28,9 @@ function rank(item) {
 
 function sorted(items) {
   return items
-    .map(function (item, i) { return { item: item, key: rank(item) * 1e6 + i }; })
-    .sort(function (a, b) { return a.key - b.key; })
-    .map(function (x) { return x.item; });
+    .map(function (item, i) { return [rank(item), i, item]; })
+    .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+    .map(function (x) { return x[2]; });
 }
 
 function toItem(b) {
@@ -43,7 +43,7 @@ function toItem(b) {
     validity: coupon.batchValidity(b),
     shop: b.shopId ? '店铺券' : '平台券',
     transferable: b.transferable,
-    left: '剩余' + b.remaining + '张' + (b.remainingToday === null || b.remainingToday === undefined ? '' : ' · 今日剩' + b.remainingToday + '张'),
+    left: '剩余' + b.remaining + '张' + (b.remainingToday == null ? '' : ' · 今日剩' + b.remainingToday + '张'),
     limit: '每人限领' + b.perUserLimit + '张' + (b.claimed ? ' · 已领' + b.claimed + '张' : ''),
     percent: b.total > 0 ? Math.floor(((b.total - b.remaining) * 100) / b.total) : 100,
     canClaim: b.canClaim,

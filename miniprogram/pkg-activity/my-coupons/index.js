@@ -10,13 +10,9 @@ var pricing = require('../../lib/pricing.js');
 var track = require('../../lib/track.js');
 var util = require('../../lib/util.js');
 
-var TABS = [
-  { key: 'available', name: '可用' },
-  { key: 'gifting', name: '赠送中' },
-  { key: 'gifted', name: '已赠送' },
-  { key: 'used', name: '已使用' },
-  { key: 'expired', name: '已过期' },
-];
+// One tab a wallet status.
+var TABS = [['available', '可用'], ['gifting', '赠送中'], ['gifted', '已赠送'], ['used', '已使用'], ['expired', '已过期']]
+  .map(function (t) { return { key: t[0], name: t[1] }; });
 
 function now() { return Math.floor(Date.now() / 1000); }
 
