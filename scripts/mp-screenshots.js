@@ -220,11 +220,23 @@ async function seed(server) {
   await friend.login('friend');
   await placeGroup(friend, { groupId });
 
+  // 领券中心 and 券转赠: a transferable batch the shopper holds three of (one being
+  // gifted to the friend), one the friend emptied, one whose daily cap is reached.
+  const batch = (b) => shopper.call('POST', '/admin/api/marketing/coupons', Object.assign({ validDays: 30, perUserLimit: 1 }, b), merchant);
+  const giftable = await batch({ title: '好友同享20元券', kind: { kind: 'threshold', threshold: 9900, amount: 2000 }, total: 500, perUserLimit: 3, transferable: true });
+  const gone = await batch({ title: '限量1元秒杀券', kind: { kind: 'noThreshold', amount: 100 }, total: 1 });
+  const daily = await batch({ title: '每日限量8折券', kind: { kind: 'percent', rate: '0.8', threshold: 5000, cap: 2000 }, total: 1000, perDayLimit: 1 });
+  const held = [];
+  for (let i = 0; i < 3; i++) held.push(await shopper.post(`/api/coupons/${giftable.id}/claim`, {}));
+  await friend.post(`/api/coupons/${gone.id}/claim`, {});
+  await friend.post(`/api/coupons/${daily.id}/claim`, {});
+  const gift = await shopper.post(`/api/member/coupons/${held[2].id}/gift`, {});
+
   await shopper.get(`/api/search?keyword=${encodeURIComponent('耳机')}`);
   await shopper.get(`/api/search?keyword=${encodeURIComponent('连衣裙')}`);
   const cats = await shopper.get('/api/categories');
   const menswear = cats.flatMap((x) => x.children || []).find((x) => x.name === '男装') || cats[0];
-  return { buds, unpaid, menswear, nuts, groupId };
+  return { buds, unpaid, menswear, nuts, groupId, giftToken: gift.token, giftable: held[0].id };
 }
 
 async function main() {
@@ -239,7 +251,9 @@ async function main() {
     await h.rules();
     bridge = e2e.bridgeWxRequest(wx);
     wx.login = (o) => o.success && o.success({ code: 'demo', errMsg: 'login:ok' });
-    for (const k of ['showToast', 'showModal', 'navigateTo', 'redirectTo', 'switchTab', 'stopPullDownRefresh', 'setNavigationBarTitle']) wx[k] = () => {};
+    for (const k of ['showToast', 'navigateTo', 'redirectTo', 'switchTab', 'stopPullDownRefresh', 'setNavigationBarTitle']) wx[k] = () => {};
+    // A confirm is confirmed (赠送好友).
+    wx.showModal = (o) => o.success && o.success({ confirm: true, cancel: false });
     const s = await seed(server);
 
     const shots = [
@@ -259,6 +273,15 @@ async function main() {
       ['product-group', 'pages/product/index', { id: String(s.nuts.id) }],
       ['group', 'pkg-activity/group/index', { id: String(s.groupId) }],
       ['groups', 'pkg-activity/groups/index'],
+      ['coupons', 'pkg-activity/coupons/index'],
+      // 赠送好友 on one coupon: 赠送中 with 发送给好友 and 取消赠送
+      ['my-coupons', 'pkg-activity/my-coupons/index', {}, async (p) => { await tap(p, `#gift-${s.giftable}`); }],
+      ['signin', 'pkg-activity/signin/index', {}, async (p) => { await tap(p, '#signin'); }],
+      // the friend opening the shopper's gift card (last: the phone stays signed in as the friend)
+      ['gift', 'pkg-activity/gift/index', { token: s.giftToken }, null, async () => {
+        require(path.join(MP, 'lib', 'api.js')).clearSession();
+        wx.login = (o) => o.success && o.success({ code: 'friend', errMsg: 'login:ok' });
+      }],
     ];
     for (const [name, rel, query, act, before] of shots) {
       if (only && !only.includes(name)) continue;

@@ -46,4 +46,14 @@ function query(params) {
   return parts.join('&');
 }
 
-module.exports = { countdown: countdown, datetime: datetime, date: date, idempotencyKey: idempotencyKey, distanceMeters: distanceMeters, query: query };
+/** wx.showModal as a promise of the choice (true: confirmed). */
+function confirm(title, content, confirmText) {
+  return new Promise(function (resolve) {
+    wx.showModal({
+      title: title, content: content, confirmText: confirmText || '确定',
+      success: function (r) { resolve(!!r.confirm); }, fail: function () { resolve(false); },
+    });
+  });
+}
+
+module.exports = { confirm: confirm, countdown: countdown, datetime: datetime, date: date, idempotencyKey: idempotencyKey, distanceMeters: distanceMeters, query: query };

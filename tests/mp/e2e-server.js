@@ -3,7 +3,7 @@
 // SQLite data dir, the demo shop and the fake WeChat API; stopped by its pid.
 // Also: a plain HTTP client for the test's own server calls, and a wx.request
 // bridge to real HTTP with an in-flight counter, so tests can wait until every
-// request the pages started has been answered.
+// request the pages started has been answered (and open / tap a page so).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -179,7 +179,7 @@ function client(base) {
 /**
  * Replaces wx.request with real HTTP (the shape the pages' lib/api.js uses:
  * url, method, data as JSON, header; success({statusCode, data, header}) or
- * fail({errMsg})). Returns {log, inflight(), idle()}.
+ * fail({errMsg})). Returns {log, inflight(), idle(), open(rel, query), tap(page, selector)}.
  */
 function bridgeWxRequest(wxObj) {
   const log = [];
@@ -234,7 +234,19 @@ function bridgeWxRequest(wxObj) {
       else { quiet = 0; seen = started; if (inflight) await new Promise((r) => setTimeout(r, 5)); }
     }
   }
-  return { log, inflight: () => inflight, idle };
+  const h = require('./helpers');
+  /** Opens a page and waits until every request it started has been answered. */
+  async function open(rel, query) {
+    const page = await h.openPage(rel, query);
+    await idle();
+    return page;
+  }
+  /** Taps and waits likewise. */
+  async function tap(page, selector) {
+    await h.tap(page, selector);
+    await idle();
+  }
+  return { log, inflight: () => inflight, idle, open, tap };
 }
 
 module.exports = { ROOT, DEFAULT_BIN, serverBin, startServer, client, httpJson, bridgeWxRequest };

@@ -121,4 +121,33 @@ function resetSession() {
 
 function clone(x) { return JSON.parse(JSON.stringify(x)); }
 
-module.exports = { MP, installWasm, rules, mockServer, flush, openPage, text, texts, tap, resetSession, clone, simulate };
+/**
+ * The usual set-up of a page test file: the real wasm once, then before each
+ * test a fresh session and wx.navigateTo / wx.showToast mocked. Returns
+ * {core}: the rules module once loaded.
+ */
+function pageSuite() {
+  const suite = { core: null };
+  beforeAll(async () => { installWasm(); suite.core = await rules(); });
+  beforeEach(() => {
+    resetSession();
+    wx.navigateTo = jest.fn();
+    wx.showToast = jest.fn();
+  });
+  return suite;
+}
+
+/** The title of the last toast shown. */
+function lastToast() {
+  const calls = wx.showToast.mock.calls;
+  return calls.length ? calls[calls.length - 1][0].title : undefined;
+}
+
+/** Expects each selector's text: {'#id': 'text'} (one diff for all of them). */
+function expectTexts(comp, expected) {
+  const actual = {};
+  Object.keys(expected).forEach((k) => { actual[k] = text(comp, k); });
+  expect(actual).toEqual(expected);
+}
+
+module.exports = { MP, installWasm, rules, mockServer, flush, openPage, text, texts, tap, resetSession, clone, simulate, pageSuite, lastToast, expectTexts };

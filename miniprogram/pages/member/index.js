@@ -1,21 +1,10 @@
 // 我的: level, growth progress and upgrade hint (the server's memberStatus,
 // computed by the rules core), points (and 待扣积分: a points debt from a closed
-// refund, paid off first by points earned later), coupons, order shortcuts.
+// refund, paid off first by points earned later), coupons (a preview; 全部 opens
+// 我的优惠券), order shortcuts, and the entries to 签到, 领券中心 and 我的优惠券.
 var api = require('../../lib/api.js');
 var money = require('../../lib/money.js');
-var util = require('../../lib/util.js');
-
-function couponFace(k) {
-  if (k.kind === 'threshold') return { value: money.short(k.amount), cond: '满' + money.short(k.threshold) + '可用' };
-  if (k.kind === 'noThreshold') return { value: money.short(k.amount), cond: '无门槛' };
-  if (k.kind === 'percent') {
-    // "0.9" → 9折, "0.85" → 8.5折: text only, no arithmetic on the rate
-    var r = String(k.rate).replace(/^0\./, '');
-    var zhe = r.length === 1 ? r : r.charAt(0) + '.' + r.slice(1).replace(/0+$/, '');
-    return { value: zhe.replace(/\.$/, '') + '折', cond: (k.threshold ? '满' + money.short(k.threshold) + '可用' : '无门槛') + (k.cap ? '，最高减' + money.short(k.cap) : '') };
-  }
-  return { value: '免邮', cond: k.threshold ? '满' + money.short(k.threshold) + '可用' : '无门槛' };
-}
+var coupon = require('../../lib/coupon.js');
 
 var SHORTCUTS = [
   { tab: 'unpaid', name: '待付款' },
@@ -46,7 +35,7 @@ Component({
             avatar: p.avatar,
             phone: p.phone || '',
             levelName: m.level ? m.level.name : '普通会员',
-            discountText: m.level && m.level.discountRate !== '1' ? couponFace({ kind: 'percent', rate: m.level.discountRate }).value : '',
+            discountText: m.level && m.level.discountRate !== '1' ? coupon.face({ kind: 'percent', rate: m.level.discountRate }).value : '',
             growth: m.growth,
             nextMin: next ? next.minGrowth : m.growth,
             percent: percent,
@@ -70,10 +59,7 @@ Component({
       return api.get('/api/member/coupons', { query: { status: 'available' } }).then(function (list) {
         self.setData({
           showCoupons: true,
-          coupons: list.map(function (c) {
-            var f = couponFace(c.kind);
-            return { id: c.id, title: c.title, value: f.value, cond: f.cond, until: util.date(c.validUntil), shop: c.shopId ? '店铺券' : '平台券' };
-          }),
+          coupons: list.map(function (c) { return coupon.walletItem(c, null, 0); }),
         });
       }, api.showError);
     },
@@ -86,6 +72,10 @@ Component({
     },
     onBargains: function () {
       wx.navigateTo({ url: '/pkg-activity/bargains/index' });
+    },
+    // 签到, 领券中心, 我的优惠券: data-url names the page.
+    onEntry: function (e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url });
     },
   },
 });
