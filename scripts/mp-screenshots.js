@@ -232,11 +232,19 @@ async function seed(server) {
   await friend.post(`/api/coupons/${daily.id}/claim`, {});
   const gift = await shopper.post(`/api/member/coupons/${held[2].id}/gift`, {});
 
+  // 砍价: a bargain on the tea needing 5 helpers; the shopper started one, the friend cut once
+  const ba = await shopper.call('POST', '/admin/api/bargains', {
+    title: '新茶砍价', skuId: sku(tea, '100g'), startPrice: 12800, floorPrice: 990, helpers: 5, windowHours: 24,
+    buyBeforeFloor: false, initiationsPerUser: 1, helpsPerDay: 3, startsAt: now - 60, endsAt: now + 7 * 86400,
+  }, merchant);
+  const bargain = await shopper.post(`/api/bargain-activities/${ba.id}/start`, {});
+  await friend.post(`/api/bargains/${bargain.id}/help`, {});
+
   await shopper.get(`/api/search?keyword=${encodeURIComponent('耳机')}`);
   await shopper.get(`/api/search?keyword=${encodeURIComponent('连衣裙')}`);
   const cats = await shopper.get('/api/categories');
   const menswear = cats.flatMap((x) => x.children || []).find((x) => x.name === '男装') || cats[0];
-  return { buds, unpaid, menswear, nuts, groupId, giftToken: gift.token, giftable: held[0].id };
+  return { buds, unpaid, menswear, nuts, groupId, giftToken: gift.token, giftable: held[0].id, bargainId: bargain.id };
 }
 
 async function main() {
@@ -273,6 +281,8 @@ async function main() {
       ['product-group', 'pages/product/index', { id: String(s.nuts.id) }],
       ['group', 'pkg-activity/group/index', { id: String(s.groupId) }],
       ['groups', 'pkg-activity/groups/index'],
+      ['bargain', 'pkg-activity/bargain/index', { id: String(s.bargainId) }],
+      ['bargains', 'pkg-activity/bargains/index'],
       ['coupons', 'pkg-activity/coupons/index'],
       // 赠送好友 on one coupon: 赠送中 with 发送给好友 and 取消赠送
       ['my-coupons', 'pkg-activity/my-coupons/index', {}, async (p) => { await tap(p, `#gift-${s.giftable}`); }],

@@ -204,15 +204,16 @@ describe('我的优惠券: 赠送好友', () => {
     let cancelled = false;
     const log = h.mockServer({
       'GET /api/member/coupons': (req) => ({
-        gifting: cancelled ? [] : [wallet(21, { status: 'gifting', giftExpiresAt: now() + 3600 })],
+        gifting: cancelled ? [] : [wallet(21, { status: 'gifting', giftExpiresAt: now() + 3600, giftToken: 'cTok21' })],
         gifted: [wallet(22, { status: 'gifted' })],
       }[req.query.status] || []),
       'POST /api/member/coupons/{id}/gift/cancel': (req) => { cancelled = true; return wallet(Number(req.params[0])); },
     });
     const page = await h.openPage('pkg-activity/my-coupons/index', { tab: 'gifting' });
     expect(h.text(page, '#status-21')).toBe('赠送中');
-    // Opened elsewhere: no token here to share again, but it can be taken back.
-    expect(page.querySelector('#share-21')).toBeFalsy();
+    // Opened on an earlier visit: the wallet carries its token, so the card can be sent again.
+    expect(page.querySelector('#share-21')).toBeTruthy();
+    expect(page.instance.onShareAppMessage({ from: 'button', target: { dataset: { id: 21 } } }).path).toBe('/pkg-activity/gift/index?token=cTok21');
     await h.tap(page, '#cancel-21');
     expect(log.some((r) => r.method === 'POST' && r.path === '/api/member/coupons/21/gift/cancel')).toBe(true);
     expect(lastToast()).toBe('已取消赠送');

@@ -12,17 +12,17 @@
 const h = require('./helpers');
 const e2e = require('./e2e-server');
 const config = require('../../miniprogram/config.js');
+const e2ePhone = require('./e2e-phone');
 
 jest.setTimeout(90000);
 
 let server;
-let bridge;
-let admin; // the test's own client (merchant token)
+let phone;
 
 beforeAll(async () => {
   server = await e2e.startServer();
   config.baseURL = server.base;
-  admin = e2e.client(server.base);
+  phone = e2ePhone.create(server);
   h.installWasm();
   await h.rules();
 });
@@ -31,27 +31,18 @@ afterAll(async () => {
   if (server) await server.stop();
 });
 
-/** The phone signed in as `code` (a fresh session: wx.login answers that code). */
-function phoneAs(code) {
-  h.resetSession();
-  bridge = e2e.bridgeWxRequest(wx);
-  wx.login = jest.fn((o) => { if (o.success) o.success({ code, errMsg: 'login:ok' }); });
-  wx.showToast = jest.fn();
-  wx.showModal = jest.fn((o) => o.success && o.success({ confirm: true, cancel: false }));
-  wx.navigateTo = jest.fn();
-}
-
-const open = (rel, query) => bridge.open(rel, query);
-const tap = (page, selector) => bridge.tap(page, selector);
+const phoneAs = (code) => phone.as(code);
+const open = (rel, query) => phone.open(rel, query);
+const tap = (page, selector) => phone.tap(page, selector);
 
 /** The server's answers to the phone's `method path` requests, in order. */
-const answers = (method, p) => bridge.log.filter((r) => r.method === method && r.path === p);
+const answers = (method, p) => phone.bridge.log.filter((r) => r.method === method && r.path === p);
 const { lastToast } = h;
 
 test('A claims a transferable coupon and gifts it; B accepts it from the card and cannot gift it again', async () => {
-  const batch = await admin.call('POST', '/admin/api/marketing/coupons', {
+  const batch = await phone.merchant('POST', '/admin/api/marketing/coupons', {
     title: '转赠专享20元', kind: { kind: 'noThreshold', amount: 2000 }, validDays: 30, total: 50, perUserLimit: 1, transferable: true,
-  }, { 'x-merchant-token': server.secrets().merchantToken });
+  });
 
   // ---- A: 领券中心 → 立即领取
   phoneAs('gift-a');
@@ -74,7 +65,7 @@ test('A claims a transferable coupon and gifts it; B accepts it from the card an
   expect(wallet.querySelector(`#cancel-${couponId}`)).toBeTruthy();
   const card = wallet.instance.onShareAppMessage({ from: 'button', target: { dataset: { id: couponId } } });
   expect(card.path).toMatch(/^\/pkg-activity\/gift\/index\?token=c[A-Za-z0-9_-]{24}$/);
-  const query = Object.fromEntries(new URL(`https://x${card.path}`).searchParams.entries());
+  const query = phone.queryOf(card.path);
   const own = await open('pkg-activity/gift/index', query);
   expect(h.text(own, '#state')).toBe('这是你送出的礼券，等待好友领取');
 

@@ -41,16 +41,8 @@ function create(server) {
     });
   };
 
-  phone.open = async function (rel, query) {
-    const page = await h.openPage(rel, query);
-    await phone.bridge.idle();
-    return page;
-  };
-
-  phone.tap = async function (page, selector) {
-    await h.tap(page, selector);
-    await phone.bridge.idle();
-  };
+  phone.open = (rel, query) => phone.bridge.open(rel, query);
+  phone.tap = (page, selector) => phone.bridge.tap(page, selector);
 
   phone.until = async function (cond, what, timeoutMs = 20000) {
     const deadline = Date.now() + timeoutMs;

@@ -21,7 +21,6 @@ Component({
 
   methods: {
     onLoad: function (q) {
-      this._tokens = {}; // coupon id → the gift token opened on this page
       this._list = [];
       this.setData({ tab: (q && q.tab) || 'available' });
       return this.load();
@@ -46,7 +45,7 @@ Component({
       this.setData({
         loading: false,
         items: this._list.map(function (c) {
-          return Object.assign(coupon.walletItem(c, self._core, t), { canShare: c.status === 'gifting' && !!self._tokens[c.id] });
+          return Object.assign(coupon.walletItem(c, self._core, t), { canShare: c.status === 'gifting' && !!c.giftToken });
         }),
       });
     },
@@ -70,8 +69,7 @@ Component({
       return util.confirm('赠送给好友', content, '赠送').then(function (yes) {
         if (!yes) return null;
         return api.post('/api/member/coupons/' + c.id + '/gift', {}).then(function (g) {
-          self._tokens[c.id] = g.token;
-          Object.assign(c, { status: 'gifting', giftExpiresAt: g.expiresAt });
+          Object.assign(c, { status: 'gifting', giftExpiresAt: g.expiresAt, giftToken: g.token });
           self.render();
           wx.showToast({ title: '礼券已生成，发送给好友吧', icon: 'none' });
         }, errors.show);
@@ -84,7 +82,6 @@ Component({
       return util.confirm('取消赠送', '取消后好友将无法领取这张券', '取消赠送').then(function (yes) {
         if (!yes) return null;
         return api.post('/api/member/coupons/' + id + '/gift/cancel', {}).then(function () {
-          delete self._tokens[id];
           wx.showToast({ title: '已取消赠送', icon: 'none' });
         }, errors.show).then(function () { return self.load(); });
       });
@@ -98,9 +95,9 @@ Component({
     onShareAppMessage: function (res) {
       var id = res && res.target && res.target.dataset && res.target.dataset.id;
       var c = id && this.find(id);
-      if (!c || !this._tokens[c.id]) return { title: '领券中心：好券限量领取', path: '/pkg-activity/coupons/index' };
+      if (!c || !c.giftToken) return { title: '领券中心：好券限量领取', path: '/pkg-activity/coupons/index' };
       track.track('share', { page: 'pkg-activity/gift/index' });
-      return coupon.giftShare(c.title, this._tokens[c.id]);
+      return coupon.giftShare(c.title, c.giftToken);
     },
   },
 });

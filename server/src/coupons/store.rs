@@ -39,6 +39,9 @@ pub struct WalletCoupon {
     pub received: bool,
     /// While gifting: when the card closes.
     pub gift_expires_at: Option<i64>,
+    /// While gifting: the card's token (the wallet is its owner's alone), so
+    /// the card can be sent again from another visit.
+    pub gift_token: Option<String>,
 }
 
 type Row = (
@@ -57,10 +60,11 @@ type Row = (
     i64,
     Option<i64>,
     Option<i64>,
+    Option<String>,
 );
 
 const SELECT: &str = "SELECT uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope, t.stackable, t.with_campaigns,
-        uc.valid_from, uc.valid_until, uc.status, uc.order_id, t.transferable, uc.parent_id, uc.gift_expires_at
+        uc.valid_from, uc.valid_until, uc.status, uc.order_id, t.transferable, uc.parent_id, uc.gift_expires_at, uc.gift_token
      FROM user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id";
 
 fn parse(r: Row, now: i64) -> anyhow::Result<(WalletCoupon, bool)> {
@@ -87,6 +91,7 @@ fn parse(r: Row, now: i64) -> anyhow::Result<(WalletCoupon, bool)> {
             transferable: r.12 != 0,
             received: r.13.is_some(),
             gift_expires_at: (r.10 == "gifting").then_some(r.14).flatten(),
+            gift_token: (r.10 == "gifting").then_some(r.15).flatten(),
         },
         r.7 != 0,
     ))

@@ -570,7 +570,8 @@ fn review_components() -> serde_json::Map<String, Value> {
             "status": {"type": "string", "enum": ["available", "used", "expired", "gifting", "gifted"]},
             "transferable": {"type": "boolean", "description": "its batch may be gifted"},
             "received": {"type": "boolean", "description": "received from a friend (never gifted again)"},
-            "giftExpiresAt": {"type": ["integer", "null"], "description": "while gifting: when the card closes"}}))
+            "giftExpiresAt": {"type": ["integer", "null"], "description": "while gifting: when the card closes"},
+            "giftToken": {"type": ["string", "null"], "description": "while gifting: the card's token (pkg-activity/gift/index?token=…)"}}))
     });
     match v {
         Value::Object(m) => m,

@@ -57,6 +57,11 @@ async fn a_friend_accepts_a_gift_and_cannot_gift_it_on() {
         .await;
     assert_eq!(wallet[0]["id"], id);
     assert_eq!(wallet[0]["giftExpiresAt"], until);
+    assert_eq!(
+        wallet[0]["giftToken"],
+        token.as_str(),
+        "the owner can send the card again"
+    );
     // The giver cannot accept their own gift; a second card is refused.
     let (s, v) = app
         .post(
