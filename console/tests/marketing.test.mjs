@@ -1,10 +1,12 @@
 // 营销: a 满减 campaign created in the dialog after its 试算 (what-if) shows
 // the hand-computed figures from two paid orders; the campaign then lists
 // with its rule and the server stores its amounts as fen. A coupon's 每日限领
-// and 允许转赠 are stored, listed and kept by an edit.
+// and 允许转赠 are stored, listed and kept by an edit; an edit of only the
+// title keeps every term of either validity mode (领取后天数 with its
+// 领取截止, or a fixed window).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, fill, launchBrowser, openConsole, placeOrder, staffClient, startServer, tid, guarded } from './harness.mjs';
+import { apiLogin, fill, launchBrowser, openConsole, placeOrder, staffClient, startServer, tid, guarded, valueOf } from './harness.mjs';
 
 const NUTS_750G = 15; // list price ¥129.00
 let server;
@@ -27,6 +29,8 @@ after(async () => {
 });
 
 const guard = (t, f) => guarded(t, page, f);
+/** unix seconds → `2026-12-04 09:30:15` (Beijing), as the date pickers show it. */
+const beijing = (t) => new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
 test('a 满100减10 campaign is saved after its what-if shows the hand-computed cost', (t) => guard(t, async () => {
   await page.locator(tid('campaign-row-full-reduction')).waitFor();
@@ -113,4 +117,52 @@ test('每日限领 and 允许转赠 set in the dialog are stored and listed; an 
   await dialog.waitFor({ state: 'hidden' });
   await page.locator(tid(`coupon-limits-${made.id}`)).filter({ hasText: '1 / 不限' }).waitFor();
   assert.equal((await owner.get('/marketing/coupons')).items.find((c) => c.id === made.id).perDayLimit, null);
+}));
+
+/** Creates a batch through the API, edits only its title in the dialog (`shown` checks the open dialog), and returns it before and after. */
+async function editTitle(terms, shown) {
+  const before = await owner.post('/marketing/coupons', { kind: { kind: 'noThreshold', amount: 300 }, ...terms });
+  await page.reload();
+  await page.locator('.el-tabs__item', { hasText: '优惠券' }).click();
+  await page.click(tid(`coupon-edit-${before.id}`));
+  const dialog = page.locator(tid('coupon-dialog'));
+  await dialog.waitFor();
+  await shown();
+  await fill(page, 'coupon-title', `${terms.title}（改）`);
+  await page.click(tid('coupon-save'));
+  await dialog.waitFor({ state: 'hidden' });
+  const after = (await owner.get('/marketing/coupons')).items.find((c) => c.id === before.id);
+  return { before, after };
+}
+
+test('an edit of a batch valid N days after claiming keeps its 领取截止 and every other term', (t) => guard(t, async () => {
+  const validUntil = Math.floor(Date.now() / 1000) + 10 * 86400;
+  const { before, after } = await editTitle({
+    title: '领取后七天', validDays: 7, validUntil, total: 500, perUserLimit: 3, perDayLimit: 50,
+    claimable: false, transferable: true,
+  }, async () => {
+    assert.equal(await valueOf(page, 'coupon-valid-days'), '7');
+    assert.equal(await valueOf(page, 'coupon-claim-until'), beijing(validUntil));
+    assert.match(await page.locator(tid('coupon-claim-until-help')).innerText(), /已领的券仍按领取后天数有效/);
+  });
+  assert.deepEqual({ ...after, title: before.title }, before);
+  assert.equal(after.title, '领取后七天（改）');
+  assert.deepEqual([after.validFrom, after.validDays, after.validUntil], [null, 7, validUntil]);
+  assert.equal((await page.locator(tid(`coupon-validity-${after.id}`)).innerText()).trim(),
+    `领取后 7 天，${beijing(validUntil).slice(0, 16)} 前可领`);
+}));
+
+test('an edit of a batch with a fixed window keeps the window and every other term', (t) => guard(t, async () => {
+  const validFrom = Math.floor(Date.now() / 1000) - 86400;
+  const { before, after } = await editTitle({
+    title: '固定时间券', validFrom, validUntil: validFrom + 30 * 86400 + 59, total: 300, perUserLimit: 2,
+    perDayLimit: null, claimable: true, transferable: false,
+  }, async () => {
+    assert.equal(await page.locator(tid('coupon-claim-until')).count(), 0, 'a window has no 领取截止');
+    const range = page.locator(tid('coupon-window')).locator('input');
+    assert.deepEqual([await range.nth(0).inputValue(), await range.nth(1).inputValue()],
+      [beijing(validFrom), beijing(validFrom + 30 * 86400 + 59)]);
+  });
+  assert.deepEqual({ ...after, title: before.title }, before);
+  assert.deepEqual([after.validFrom, after.validDays, after.validUntil], [validFrom, null, validFrom + 30 * 86400 + 59]);
 }));
