@@ -152,7 +152,7 @@ async fn claim(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<String>> {
     .bind(now + LEASE_SECS)
     .bind(id)
     .bind(now)
-    .execute(&db.pool)
+    .execute(&mut *db.write_conn().await?)
     .await?;
     Ok((r.rows_affected() == 1).then_some(token))
 }
@@ -161,13 +161,14 @@ async fn claim(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<String>> {
 pub async fn run(state: AppState, id: i64) {
     if let Err(e) = run_job(&state.db, id).await {
         tracing::error!(job = id, error = ?e, "export failed");
-        let _ = sqlx::query(
+        let failed = sqlx::query(
             "UPDATE export_jobs SET status = 'failed', error = $1, claim = NULL WHERE id = $2 AND status = 'running'",
         )
         .bind(format!("{e:#}").chars().take(300).collect::<String>())
-        .bind(id)
-        .execute(&state.db.pool)
-        .await;
+        .bind(id);
+        if let Ok(mut conn) = state.db.write_conn().await {
+            let _ = failed.execute(&mut *conn).await;
+        }
     }
 }
 

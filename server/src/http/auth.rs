@@ -122,7 +122,7 @@ async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.write_conn().await?;
     users::delete_session(&mut conn, &sha256_hex(token.trim())).await?;
     Ok(Json(serde_json::json!({"ok": true})))
 }
@@ -160,7 +160,7 @@ async fn bind_phone(
     let sealed = state
         .keys
         .seal(&format!("phone:{}", user.user_id), phone.as_bytes())?;
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.write_conn().await?;
     users::set_phone(&mut conn, user.user_id, &sealed).await?;
     Ok(Json(serde_json::json!({"phone": mask_phone(&phone)})))
 }

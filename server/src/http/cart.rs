@@ -184,7 +184,7 @@ async fn update_item(
     if let Some(q) = req.quantity {
         check_quantity(q)?;
     }
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.write_conn().await?;
     if !cart::update(
         &mut conn,
         user.user_id,
@@ -206,7 +206,7 @@ async fn remove_item(
     user: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<CartView>> {
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.write_conn().await?;
     if !cart::remove(&mut conn, user.user_id, id).await? {
         return Err(ApiError::NotFound("cart item"));
     }
@@ -225,7 +225,7 @@ async fn select_all(
     user: AuthUser,
     ApiJson(req): ApiJson<Selection>,
 ) -> ApiResult<Json<CartView>> {
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.write_conn().await?;
     cart::select_all(&mut conn, user.user_id, req.selected).await?;
     drop(conn);
     Ok(Json(view(&state, user.user_id).await?))

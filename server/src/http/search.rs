@@ -75,7 +75,7 @@ async fn search(
     .filter()?;
     let page = list_page(&state, &filter).await?;
     if filter.paging.page == 1 {
-        let mut conn = state.db.pool.acquire().await?;
+        let mut conn = state.db.write_conn().await?;
         catalog::record_search(&mut conn, user.0.map(|u| u.user_id), &keyword, db::now()).await?;
     }
     Ok(Json(page))

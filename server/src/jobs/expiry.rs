@@ -61,7 +61,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
     }
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
-        .execute(&state.db.pool)
+        .execute(&mut *state.db.write_conn().await?)
         .await?;
     Ok(closed)
 }

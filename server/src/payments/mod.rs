@@ -131,7 +131,7 @@ pub async fn prepay(
             .bind(now)
             .bind(order_id)
             .bind(OrderStatus::PendingPayment.as_str())
-            .execute(&state.db.pool)
+            .execute(&mut *state.db.write_conn().await?)
             .await?;
             id
         }
@@ -500,7 +500,7 @@ pub async fn reconcile_cancelled(
             )
             .bind(now)
             .bind(id)
-            .execute(&state.db.pool)
+            .execute(&mut *state.db.write_conn().await?)
             .await?;
         }
     }
