@@ -10,9 +10,7 @@
 // Needs the server binary: MALL_SERVER_BIN, default target/debug/mall-server.
 'use strict';
 const h = require('./helpers');
-const e2e = require('./e2e-server');
 const money = require('../../miniprogram/lib/money.js');
-const config = require('../../miniprogram/config.js');
 const store = require('../../miniprogram/lib/store.js');
 const e2ePhone = require('./e2e-phone');
 
@@ -21,27 +19,16 @@ jest.setTimeout(90000);
 const START = 4990;
 const FLOOR = 990;
 
-let server;
 let phone;
 let nutsId;
 let nutsSku;
 
 beforeAll(async () => {
-  server = await e2e.startServer();
-  config.baseURL = server.base;
-  phone = e2ePhone.create(server);
-  const admin = e2e.client(server.base);
-  const list = await admin.get('/api/products?page=1&pageSize=50');
-  nutsId = list.items.find((p) => p.title === '每日坚果礼盒').id;
-  const detail = await admin.get(`/api/products/${nutsId}`);
-  nutsSku = detail.skus.find((s) => s.onShelf && s.stock > 0);
-  h.installWasm();
-  await h.rules();
+  phone = await e2ePhone.start();
+  ({ id: nutsId, sku: nutsSku } = await phone.product('每日坚果礼盒'));
 });
 
-afterAll(async () => {
-  if (server) await server.stop();
-});
+afterAll(() => phone && phone.stop());
 
 test('A starts a bargain, B helps from the card, C from the 小程序码: the floor exactly; D is too late; A buys at the floor', async () => {
   const now = Math.floor(Date.now() / 1000);

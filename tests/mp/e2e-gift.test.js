@@ -11,25 +11,17 @@
 'use strict';
 const h = require('./helpers');
 const e2e = require('./e2e-server');
-const config = require('../../miniprogram/config.js');
 const e2ePhone = require('./e2e-phone');
 
 jest.setTimeout(90000);
 
-let server;
 let phone;
 
 beforeAll(async () => {
-  server = await e2e.startServer();
-  config.baseURL = server.base;
-  phone = e2ePhone.create(server);
-  h.installWasm();
-  await h.rules();
+  phone = await e2ePhone.start();
 });
 
-afterAll(async () => {
-  if (server) await server.stop();
-});
+afterAll(() => phone && phone.stop());
 
 const phoneAs = (code) => phone.as(code);
 const open = (rel, query) => phone.open(rel, query);
@@ -85,7 +77,7 @@ test('A claims a transferable coupon and gifts it; B accepts it from the card an
   const bWallet = await open('pkg-activity/my-coupons/index');
   expect(h.text(bWallet, `#received-${received.id}`)).toBe('好友赠送');
   expect(bWallet.querySelector(`#gift-${received.id}`)).toBeFalsy();
-  const b = e2e.client(server.base);
+  const b = e2e.client(phone.server.base);
   await b.login('gift-b');
   const regift = await b.post(`/api/member/coupons/${received.id}/gift`).catch((e) => e);
   expect([regift.status, regift.body.code]).toEqual([422, 'COUPON_RECEIVED_AS_GIFT']);
@@ -102,7 +94,7 @@ test('A claims a transferable coupon and gifts it; B accepts it from the card an
 
 test('A signs in twice the same day: one reward, the one the phone announced', async () => {
   phoneAs('gift-a');
-  const a = e2e.client(server.base);
+  const a = e2e.client(phone.server.base);
   await a.login('gift-a');
   const before = await a.get('/api/member');
   const page = await open('pkg-activity/signin/index');

@@ -2,11 +2,13 @@
 // between friends): the mini-program's pages under miniprogram-simulate, their
 // wx.request bridged to the REAL server, signed in as a given WeChat code,
 // paying for real at the fake WeChat Pay. One per test file:
-//   const phone = e2ePhone.create(server);   // after e2e.startServer
+//   beforeAll(async () => { phone = await e2ePhone.start(); });
+//   afterAll(() => phone && phone.stop());
 //   phone.as('shopper-a'); const page = await phone.open('pages/member/index');
 'use strict';
 const h = require('./helpers');
 const e2e = require('./e2e-server');
+const config = require('../../miniprogram/config.js');
 const store = require('../../miniprogram/lib/store.js');
 const pay = require('../../miniprogram/lib/pay.js');
 
@@ -66,6 +68,16 @@ function create(server) {
     return { id: placed.response.id, url, body: placed.data };
   };
 
+  /** A seeded product by title, and its first SKU on the shelf with stock. */
+  phone.product = async function (title) {
+    const list = await admin.get('/api/products?page=1&pageSize=50');
+    const id = list.items.find((p) => p.title === title).id;
+    const detail = await admin.get(`/api/products/${id}`);
+    return { id, sku: detail.skus.find((s) => s.onShelf && s.stock > 0) };
+  };
+
+  phone.stop = () => server.stop();
+
   /** The query of a share card's path, as the page that opens it receives it. */
   phone.queryOf = function (path) {
     return Object.fromEntries(new URL(`https://x${path}`).searchParams.entries());
@@ -74,4 +86,15 @@ function create(server) {
   return phone;
 }
 
-module.exports = { create };
+/** Starts the real server (`opts` as e2e.startServer), points the pages at it, loads the wasm rules: the phone. */
+async function start(opts) {
+  const server = await e2e.startServer(opts);
+  config.baseURL = server.base;
+  const phone = create(server);
+  phone.server = server;
+  h.installWasm();
+  await h.rules();
+  return phone;
+}
+
+module.exports = { create, start };
