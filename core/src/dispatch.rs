@@ -29,6 +29,8 @@ pub const ENTRY_POINTS: &[&str] = &[
     "groupAtExpiry",
     "signinReward",
     "giftEligibility",
+    "flashState",
+    "flashBuckets",
 ];
 
 fn parse<T: DeserializeOwned>(v: Value) -> Result<T> {
@@ -83,6 +85,8 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
         "groupAtExpiry" => out(crate::group_at_expiry(&parse(input)?)?),
         "signinReward" => out(crate::signin_reward(&parse(input)?)?),
         "giftEligibility" => out(crate::gift_eligibility(&parse(input)?)?),
+        "flashState" => out(crate::flash_state(&parse(input)?)?),
+        "flashBuckets" => out(crate::flash_buckets(&parse(input)?)?),
         other => Err(RuleError::invalid(
             "fn",
             format!("unknown entry point {other}"),

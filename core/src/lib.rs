@@ -18,6 +18,7 @@ pub mod commission;
 pub mod coupon;
 pub mod dispatch;
 pub mod error;
+pub mod flash;
 pub mod gift;
 pub mod group;
 pub mod member;
@@ -39,6 +40,10 @@ pub use commission::{
 };
 pub use coupon::{Coupon, CouponKind};
 pub use error::{ErrorBody, RuleError};
+pub use flash::{
+    flash_bucket_order, flash_buckets, flash_state, FlashBucketsInput, FlashPhase, FlashState,
+    FlashStateInput,
+};
 pub use gift::{gift_eligibility, GiftCouponState, GiftEligibility, GiftInput};
 pub use group::{
     check_join, group_at_expiry, group_progress, ExpiryDecision, ExpiryInput, ExpiryOutcome,

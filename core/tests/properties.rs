@@ -725,3 +725,81 @@ fn the_search_falls_back_to_greedy_beyond_its_budget_and_stays_sound() {
         assert!(q.payable <= quote(&single).unwrap().payable);
     }
 }
+
+// Flash sale (docs/rules.md §20): buckets hold the stock exactly, and the state
+// never invites a claim that cannot succeed.
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2000),
+        .. ProptestConfig::default()
+    })]
+
+    #[test]
+    fn buckets_sum_to_the_stock_and_differ_by_at_most_one(
+        stock in prop_oneof![0u64..5_000, Just(flash::MAX_COUNT)],
+        buckets in 1u64..=flash::MAX_BUCKETS,
+        seed in any::<u64>(),
+    ) {
+        let sizes = flash_buckets(&FlashBucketsInput { stock, buckets }).unwrap();
+        prop_assert_eq!(sizes.len() as u64, buckets);
+        prop_assert_eq!(sizes.iter().sum::<u64>(), stock);
+        let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+        prop_assert!(hi - lo <= 1);
+        prop_assert!(sizes.windows(2).all(|w| w[0] >= w[1]));
+        let mut order = flash_bucket_order(seed, buckets).unwrap();
+        order.sort_unstable();
+        prop_assert_eq!(order, (0..buckets).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_state_invites_a_claim_only_while_one_can_succeed(
+        starts_at in 0i64..100,
+        length in 1i64..100,
+        now in -10i64..220,
+        units_left in 0u64..5,
+        in_flight in 0u64..10,
+        max_in_flight in prop::option::of(1u64..8),
+        user_bought in 0u64..5,
+        per_user_limit in prop::option::of(1u64..4),
+        retry_seed in 0u64..1_000_000,
+    ) {
+        let i = FlashStateInput {
+            starts_at,
+            ends_at: starts_at + length,
+            now,
+            units_left,
+            in_flight,
+            max_in_flight,
+            user_bought,
+            per_user_limit,
+            retry_seed,
+        };
+        let s = flash_state(&i).unwrap();
+        let in_window = starts_at <= now && now < starts_at + length;
+        let limit_left = per_user_limit.map_or(u64::MAX, |l| l.saturating_sub(user_bought));
+        prop_assert_eq!(s.may_attempt, s.phase == FlashPhase::Selling);
+        if s.may_attempt {
+            prop_assert!(in_window && units_left > 0 && limit_left > 0);
+            prop_assert!(max_in_flight.is_none_or(|m| in_flight < m));
+            prop_assert!(s.max_quantity >= 1 && s.max_quantity <= units_left.min(limit_left));
+        }
+        match s.phase {
+            FlashPhase::Ended => prop_assert!(now >= starts_at + length),
+            FlashPhase::NotStarted => prop_assert!(now < starts_at && s.seconds_to_start > 0),
+            FlashPhase::LimitReached => prop_assert!(in_window && limit_left == 0),
+            FlashPhase::SoldOut => prop_assert!(in_window && units_left == 0 && limit_left > 0),
+            FlashPhase::Queued => {
+                prop_assert!(in_window && units_left > 0 && limit_left > 0);
+                let ms = s.retry_after_ms.unwrap();
+                prop_assert!((500..1000).contains(&ms));
+            }
+            FlashPhase::Selling => {}
+        }
+        prop_assert_eq!(s.retry_after_ms.is_some(), s.phase == FlashPhase::Queued);
+        prop_assert!(s.seconds_left >= 0 && s.seconds_left <= length);
+        prop_assert_eq!(s.seconds_left > 0, in_window);
+        if !matches!(s.phase, FlashPhase::Selling | FlashPhase::Queued) {
+            prop_assert_eq!(s.max_quantity, 0);
+        }
+    }
+}
