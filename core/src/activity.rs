@@ -1,6 +1,7 @@
 //! Marketing activities that set a line's price: flash sale (秒杀), group buy (拼团)
 //! and bargain (砍价). The server owns their stock and seats; the core only needs
 //! the price, the window, the per-user limits and whether coupons and points apply.
+//! A flash sale's shopper state and stock buckets are [`crate::flash`].
 
 use serde::{Deserialize, Serialize};
 

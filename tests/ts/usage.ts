@@ -3,7 +3,7 @@
 // the @ts-expect-error lines prove that wrong shapes are rejected (a declaration
 // that fell back to `any` would make them fail). Run by tests/js/types.test.js.
 import * as rules from "../../wasm/pkg/node/mall_rules_wasm";
-import type { QuoteInput, Quote, RuleError, Coupon, OrderSnapshot, Fen } from "../../wasm/pkg/node/mall_rules_wasm";
+import type { QuoteInput, Quote, RuleError, Coupon, OrderSnapshot, Fen, FlashPhase } from "../../wasm/pkg/node/mall_rules_wasm";
 
 const coupon: Coupon = {
   couponId: "c1",
@@ -44,6 +44,10 @@ const joinable: boolean = rules.checkGroupJoin({ group, now: 10, alreadyMember: 
 const outcome: string = rules.groupAtExpiry({ group, now: 200, autoSuccessPercent: 60 }).outcome;
 const streak: number = rules.signinReward({ rule: { pointsPerDay: 5, bonuses: [{ day: 3, points: 5 }] }, lastDay: 100, lastStreak: 2, today: 101 }).streak;
 const giftUntil: number = rules.giftEligibility({ couponId: '7', state: 'available', transferable: true, validUntil: 2000000000, now: 1700000000 }).expiresAt;
+const flash = rules.flashState({ startsAt: 100, endsAt: 200, now: 150, unitsLeft: 1000, inFlight: 8, maxInFlight: 8, userBought: 0, perUserLimit: 1, retrySeed: 7 });
+const retryMs: number | null = flash.retryAfterMs;
+const mayAttempt: boolean = flash.mayAttempt && flash.phase === "selling";
+const bucketSizes: number[] = rules.flashBuckets({ stock: 1000, buckets: 16 });
 const check = rules.validateCart(input).invalid.map((i) => i.error.message);
 const best = rules.bestCoupons(input).applied.map((a) => a.couponId);
 const levels = rules.commission({ rule: { rates: ["0.1", "0.05"] }, promoters: ["p1", "p2"], order: snapshot }).shares.map((s) => s.amount);
@@ -62,5 +66,7 @@ const badRate: Coupon = { ...coupon, kind: { kind: "percent", rate: 0.85 } };
 const badKind: Coupon = { ...coupon, kind: { kind: "cashback", amount: 1 } };
 // @ts-expect-error the quote's payable is a number
 const badPayable: string = q.payable;
+// @ts-expect-error a flash sale's phase is one of six names
+const badPhase: FlashPhase = "waiting";
 
-export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, streak, giftUntil, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable };
+export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, streak, giftUntil, retryMs, mayAttempt, bucketSizes, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable, badPhase };

@@ -195,3 +195,21 @@ pub fn gift_eligibility(
     let i: mall_core::GiftInput = input(input_)?;
     output(mall_core::gift_eligibility(&i))
 }
+
+/// A flash sale's state for the shopper: 未开始 / 抢购中 / 排队中 / 已抢光 / 已达限购 / 已结束.
+#[wasm_bindgen(js_name = flashState, unchecked_return_type = "FlashState")]
+pub fn flash_state(
+    #[wasm_bindgen(unchecked_param_type = "FlashStateInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::FlashStateInput = input(input_)?;
+    output(mall_core::flash_state(&i))
+}
+
+/// A flash sale's stock split into buckets that sum exactly and differ by at most one.
+#[wasm_bindgen(js_name = flashBuckets, unchecked_return_type = "number[]")]
+pub fn flash_buckets(
+    #[wasm_bindgen(unchecked_param_type = "FlashBucketsInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::FlashBucketsInput = input(input_)?;
+    output(mall_core::flash_buckets(&i))
+}

@@ -609,3 +609,41 @@ export interface GiftInput {
 export interface GiftEligibility {
   expiresAt: UnixSeconds;
 }
+
+/** 已结束 / 未开始 / 已达限购 / 已抢光 / 排队中 / 抢购中, in the order they are decided. */
+export type FlashPhase = "ended" | "notStarted" | "limitReached" | "soldOut" | "queued" | "selling";
+
+export interface FlashStateInput {
+  startsAt: UnixSeconds;
+  endsAt: UnixSeconds;
+  now: UnixSeconds;
+  /** Units not yet claimed (database, Redis, or 0 for a sold-out flag). */
+  unitsLeft: number;
+  /** Claims being applied right now. */
+  inFlight?: number;
+  /** Most claims applied at once; none: unbounded. */
+  maxInFlight?: number | null;
+  /** Units this shopper bought or holds in the activity. */
+  userBought?: number;
+  perUserLimit?: number | null;
+  /** Spreads the retries of queued shoppers (e.g. a hash of the user id). */
+  retrySeed?: number;
+}
+
+export interface FlashState {
+  phase: FlashPhase;
+  secondsToStart: number;
+  secondsLeft: number;
+  /** Only while selling. */
+  mayAttempt: boolean;
+  /** Most units one claim may take now (selling or queued), else 0. */
+  maxQuantity: number;
+  /** Only while queued: ask again after this many milliseconds (500–999). */
+  retryAfterMs: number | null;
+}
+
+export interface FlashBucketsInput {
+  stock: number;
+  /** 1–64 */
+  buckets: number;
+}

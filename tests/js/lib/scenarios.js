@@ -1,6 +1,7 @@
 // Seeded random scenarios for the native/wasm differential test: carts with
 // coupons, campaigns, item promotions, activities, members, points and every
-// delivery method; member status, bargains, late deliveries; and, from priced
+// delivery method; member status, bargains, group buys, sign-in, gifting,
+// flash sales, late deliveries; and, from priced
 // carts, refunds and commissions. Deterministic for a given seed.
 'use strict';
 
@@ -168,7 +169,28 @@ function groupState(r) {
 }
 
 function otherScenario(r) {
-  switch (r.int(0, 7)) {
+  switch (r.int(0, 9)) {
+    case 8: {
+      // A flash sale around its window; now and then a bound or limit of 0 (INVALID_INPUT).
+      const startsAt = NOW + r.int(-120, 120);
+      const opt = (k, lo, hi) => (r.chance(0.7) ? { [k]: r.int(lo, hi) } : {});
+      return {
+        fn: 'flashState',
+        input: {
+          startsAt,
+          endsAt: startsAt + (r.chance(0.03) ? 0 : r.int(1, 240)),
+          now: NOW,
+          unitsLeft: r.int(0, 5),
+          ...opt('inFlight', 0, 10),
+          ...opt('maxInFlight', r.chance(0.03) ? 0 : 1, 8),
+          ...opt('userBought', 0, 4),
+          ...opt('perUserLimit', r.chance(0.03) ? 0 : 1, 3),
+          ...opt('retrySeed', 0, 2 ** 31),
+        },
+      };
+    }
+    case 9:
+      return { fn: 'flashBuckets', input: { stock: r.int(0, 100000), buckets: r.int(0, 70) } };
     case 5:
       return { fn: 'groupProgress', input: { group: groupState(r), now: NOW } };
     case 6:
