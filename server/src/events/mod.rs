@@ -452,27 +452,18 @@ pub async fn on_order_paid(
     order_id: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    let found: Option<(String, String, String, Option<i64>)> = match sqlx::query_as(
-        "SELECT session, visitor, ch, scene FROM session_facts
-         WHERE user_id = $1 AND reached_checkout = 1 AND paid = 0 AND last_ts >= $2
-         ORDER BY last_ts DESC, session LIMIT 1",
+    // The latest session that reached checkout within the window and has not
+    // paid yet; failing that, the shopper's latest session (one statement).
+    let found: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT session, visitor, ch, scene FROM session_facts WHERE user_id = $1
+         ORDER BY CASE WHEN reached_checkout = 1 AND paid = 0 AND last_ts >= $2 THEN 0 ELSE 1 END,
+                  last_ts DESC, session
+         LIMIT 1",
     )
     .bind(user_id)
     .bind(now - CHECKOUT_WINDOW_SECS)
     .fetch_optional(&mut *conn)
-    .await?
-    {
-        Some(row) => Some(row),
-        None => {
-            sqlx::query_as(
-                "SELECT session, visitor, ch, scene FROM session_facts
-                 WHERE user_id = $1 ORDER BY last_ts DESC, session LIMIT 1",
-            )
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-    };
+    .await?;
     let Some((session, visitor, ch, scene)) = found else {
         return Ok(());
     };

@@ -582,3 +582,34 @@ async fn repurchase_counts_buyers_paying_on_two_beijing_days() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v, json!({"buyers": 3, "repeatBuyers": 1, "rate": "0.3333"}));
 }
+
+/// A payment goes to the shopper's session that reached checkout (and has not
+/// paid), even when a later session exists; with none left, to the latest.
+#[tokio::test]
+async fn a_payment_is_credited_to_the_checkout_session_else_to_the_latest() {
+    let app = spawn_app().await;
+    let t = app.login("attribution-buyer").await;
+    let at = |n: u32, name: &str, session: &str, ago_secs: i64| {
+        let mut e = event(n, name, session, "v-attr", json!({}));
+        e["ts"] = json!((mall_server::db::now() - ago_secs) * 1000);
+        e
+    };
+    let batch = vec![
+        at(101, "app_show", "s-checkout", 120),
+        at(102, "checkout_start", "s-checkout", 110),
+        at(103, "app_show", "s-later", 30),
+    ];
+    let (s, v) = app
+        .post("/api/events", Some(&t), json!({"events": batch}))
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let attributed = |id: i64| {
+        format!("SELECT CASE session WHEN 's-checkout' THEN 1 WHEN 's-later' THEN 2 ELSE 0 END FROM order_attribution WHERE order_id = {id}")
+    };
+    for (key, want) in [("attr-1", 1), ("attr-2", 2)] {
+        let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+        let (id, no, _) = place(&app, &t, body, key).await;
+        pay_now(&app, &t, id, &no).await;
+        assert_eq!(count(&app, &attributed(id)).await, want, "{key}");
+    }
+}
