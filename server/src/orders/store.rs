@@ -503,7 +503,8 @@ pub async fn detail(
     user_id: Option<i64>,
 ) -> anyhow::Result<Option<OrderDetail>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM orders WHERE id = $1 AND ($2 = 0 OR user_id = $2)"
+        "SELECT {COLUMNS}, (SELECT g.group_id FROM group_members g WHERE g.order_id = orders.id) AS group_id
+         FROM orders WHERE id = $1 AND ($2 = 0 OR user_id = $2)"
     ))
     .bind(order_id)
     .bind(user_id.unwrap_or(0))
@@ -518,13 +519,8 @@ pub async fn detail(
         _ => None,
     };
     let m = |c: &str| -> anyhow::Result<Money> { Ok(Money::fen(r.try_get::<i64, _>(c)?)) };
-    let group_id: Option<i64> =
-        sqlx::query_scalar("SELECT group_id FROM group_members WHERE order_id = $1")
-            .bind(order_id)
-            .fetch_optional(&mut *conn)
-            .await?;
     Ok(Some(OrderDetail {
-        group_id,
+        group_id: r.try_get("group_id")?,
         goods_total: m("goods_total")?,
         discount_total: m("discount_total")?,
         shipping_fee: m("shipping_fee")?,
