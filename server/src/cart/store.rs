@@ -31,19 +31,24 @@ pub async fn items(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<C
 }
 
 /// Add units (merging with the same SKU and activity); returns the line's new quantity.
+/// Add `quantity` of a SKU to the shopper's cart in one statement: a new
+/// line, or more of the same (SKU, activity) line. None when the SKU does not
+/// exist or the line would go above `max_quantity` (nothing changed).
 pub async fn add(
     conn: &mut AnyConnection,
     user_id: i64,
     sku_id: i64,
     activity_id: Option<&str>,
     quantity: i64,
+    max_quantity: i64,
     now: i64,
-) -> sqlx::Result<(i64, i64)> {
+) -> sqlx::Result<Option<(i64, i64)>> {
     sqlx::query_as(
         "INSERT INTO cart_items (user_id, sku_id, activity_id, quantity, selected, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 1, $5, $5)
+         SELECT $1, id, $3, $4, 1, $5, $5 FROM skus WHERE id = $2
          ON CONFLICT (user_id, sku_id, activity_id) DO UPDATE
              SET quantity = cart_items.quantity + excluded.quantity, selected = 1, updated_at = excluded.updated_at
+             WHERE cart_items.quantity + excluded.quantity <= $6
          RETURNING id, quantity",
     )
     .bind(user_id)
@@ -51,7 +56,25 @@ pub async fn add(
     .bind(activity_id.unwrap_or(""))
     .bind(quantity)
     .bind(now)
-    .fetch_one(conn)
+    .bind(max_quantity)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The quantity of the shopper's (SKU, activity) line, if there is one.
+pub async fn line_quantity(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    sku_id: i64,
+    activity_id: Option<&str>,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT quantity FROM cart_items WHERE user_id = $1 AND sku_id = $2 AND activity_id = $3",
+    )
+    .bind(user_id)
+    .bind(sku_id)
+    .bind(activity_id.unwrap_or(""))
+    .fetch_optional(conn)
     .await
 }
 

@@ -141,28 +141,40 @@ async fn add_item(
     if let Some(a) = &req.activity_id {
         input::line("activityId", a, 0, input::MAX_KEY)?;
     }
-    let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<_> = async {
-        if !catalog::sku_exists(&mut tx, req.sku_id).await? {
+    let activity = req.activity_id.as_deref().filter(|a| !a.is_empty());
+    let mut conn = state.db.write_conn().await?;
+    // One statement when it works. When nothing changed, say why (no such
+    // SKU, or too many on the line); if neither holds any more, the line
+    // changed in between (another instance): add again, once.
+    for attempt in 0..2 {
+        let now = db::now();
+        let add = cart::add(
+            &mut conn,
+            user.user_id,
+            req.sku_id,
+            activity,
+            req.quantity,
+            MAX_LINE_QUANTITY,
+            now,
+        );
+        if add.await?.is_some() {
+            break;
+        }
+        if !catalog::sku_exists(&mut conn, req.sku_id).await? {
             return Err(RuleError::UnknownSku {
                 sku_id: req.sku_id.to_string(),
             }
             .into());
         }
-        let activity = req.activity_id.as_deref().filter(|a| !a.is_empty());
-        let (_, qty) = cart::add(
-            &mut tx,
-            user.user_id,
-            req.sku_id,
-            activity,
-            req.quantity,
-            db::now(),
-        )
-        .await?;
-        check_quantity(qty)
+        let held = cart::line_quantity(&mut conn, user.user_id, req.sku_id, activity).await?;
+        check_quantity(held.unwrap_or(0).saturating_add(req.quantity))?;
+        if attempt == 1 {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "cart line kept changing"
+            )));
+        }
     }
-    .await;
-    db::finish(tx, r).await?;
+    drop(conn);
     Ok(Json(view(&state, user.user_id).await?))
 }
 

@@ -145,4 +145,23 @@ async fn bad_cart_input_is_rejected_with_the_core_codes() {
         .patch("/api/cart/items/12345", Some(&t), json!({"quantity": 1}))
         .await;
     assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
+    // A line filled to the most one line takes: one more is refused, the line
+    // keeps what it had, and nothing was added for an unknown SKU.
+    let max = mall_core::cart::MAX_LINE_QUANTITY;
+    let add = |q: i64| json!({"skuId": 1, "quantity": q});
+    let (s, v) = app.post("/api/cart/items", Some(&t), add(max - 1)).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app.post("/api/cart/items", Some(&t), add(1)).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app.post("/api/cart/items", Some(&t), add(1)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("INVALID_QUANTITY")),
+        "{v}"
+    );
+    assert_eq!(
+        count(&app, "SELECT quantity FROM cart_items WHERE sku_id = 1").await,
+        max
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cart_items").await, 1);
 }
