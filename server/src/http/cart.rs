@@ -142,39 +142,40 @@ async fn add_item(
         input::line("activityId", a, 0, input::MAX_KEY)?;
     }
     let activity = req.activity_id.as_deref().filter(|a| !a.is_empty());
-    let mut conn = state.db.write_conn().await?;
-    // One statement when it works. When nothing changed, say why (no such
-    // SKU, or too many on the line); if neither holds any more, the line
-    // changed in between (another instance): add again, once.
-    for attempt in 0..2 {
+    // One upsert in a write transaction (its commit is where a full disk
+    // shows). When nothing changed, say why: no such SKU, or too many on the
+    // line.
+    let mut tx = state.db.begin_write().await?;
+    let r: ApiResult<()> = async {
         let now = db::now();
-        let add = cart::add(
-            &mut conn,
+        let added = cart::add(
+            &mut tx,
             user.user_id,
             req.sku_id,
             activity,
             req.quantity,
             MAX_LINE_QUANTITY,
             now,
-        );
-        if add.await?.is_some() {
-            break;
+        )
+        .await?;
+        if added.is_some() {
+            return Ok(());
         }
-        if !catalog::sku_exists(&mut conn, req.sku_id).await? {
+        if !catalog::sku_exists(&mut tx, req.sku_id).await? {
             return Err(RuleError::UnknownSku {
                 sku_id: req.sku_id.to_string(),
             }
             .into());
         }
-        let held = cart::line_quantity(&mut conn, user.user_id, req.sku_id, activity).await?;
+        let held = cart::line_quantity(&mut tx, user.user_id, req.sku_id, activity).await?;
         check_quantity(held.unwrap_or(0).saturating_add(req.quantity))?;
-        if attempt == 1 {
-            return Err(ApiError::Internal(anyhow::anyhow!(
-                "cart line kept changing"
-            )));
-        }
+        // Within the limit and the SKU exists: the row changed in between.
+        Err(ApiError::Internal(anyhow::anyhow!(
+            "cart line changed while adding"
+        )))
     }
-    drop(conn);
+    .await;
+    db::finish(tx, r).await?;
     Ok(Json(view(&state, user.user_id).await?))
 }
 

@@ -40,12 +40,16 @@ impl Drop for Tmpfs {
     }
 }
 
-/// Fill the filesystem with one file until it is full.
+/// Fill the filesystem with one file until not one more byte fits (blocks of
+/// 64 KiB, then smaller: a 64 KiB block that no longer fits can leave room
+/// for a few WAL frames, and a one-statement write then still succeeds).
 fn fill(path: &Path) {
     use std::io::Write;
     let mut f = std::fs::File::create(path).unwrap();
-    let block = vec![0u8; 64 * 1024];
-    while f.write_all(&block).is_ok() {}
+    for size in [64 * 1024, 4096, 512, 1] {
+        let block = vec![0u8; size];
+        while f.write_all(&block).is_ok() {}
+    }
     let _ = f.flush();
 }
 
