@@ -16,10 +16,7 @@ pub const RULES_KEY: &str = "shop_rules";
 /// The merchant's rules (member program, promotions, campaigns, points,
 /// shipping) from settings, plus the activities pricing these SKUs.
 pub async fn rules(conn: &mut AnyConnection, sku_ids: &[i64]) -> anyhow::Result<ShopRules> {
-    let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(RULES_KEY)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let text = crate::db::setting(&mut *conn, RULES_KEY, "").await?;
     let mut rules: ShopRules = match text {
         Some(t) => serde_json::from_str(&t)?,
         None => ShopRules::default(),

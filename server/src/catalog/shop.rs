@@ -31,10 +31,7 @@ impl Default for ShopInfo {
 }
 
 pub async fn get(conn: &mut AnyConnection) -> anyhow::Result<ShopInfo> {
-    let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(KEY)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let text = crate::db::setting(conn, KEY, "").await?;
     Ok(match text {
         Some(t) => serde_json::from_str(&t)?,
         None => ShopInfo::default(),
@@ -43,13 +40,6 @@ pub async fn get(conn: &mut AnyConnection) -> anyhow::Result<ShopInfo> {
 
 /// Store it (one upsert).
 pub async fn set(conn: &mut AnyConnection, info: &ShopInfo) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ($1, $2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(KEY)
-    .bind(serde_json::to_string(info)?)
-    .execute(conn)
-    .await?;
+    crate::db::put_setting(conn, KEY, &serde_json::to_string(info)?).await?;
     Ok(())
 }

@@ -504,6 +504,32 @@ pub struct ClaimOutcome<'a> {
 
 /// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with `%`, `_` and `\`
 /// matched literally.
+/// A `settings` value (JSON text) by key; `lock` is "" or
+/// [`Db::for_update`] inside a read-modify-write.
+pub async fn setting(
+    conn: &mut AnyConnection,
+    key: &str,
+    lock: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(&format!("SELECT value FROM settings WHERE key = $1{lock}"))
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Store a `settings` value (one upsert).
+pub async fn put_setting(conn: &mut AnyConnection, key: &str, text: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(text)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub fn like_contains(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');

@@ -17,11 +17,7 @@ use crate::db::Db;
 /// is `Db::for_update()` inside a read-modify-write (PostgreSQL then holds the
 /// row until commit, so a concurrent change of another section is not lost).
 async fn stored(conn: &mut AnyConnection, lock: &str) -> Result<Value> {
-    let text: Option<String> =
-        sqlx::query_scalar(&format!("SELECT value FROM settings WHERE key = $1{lock}"))
-            .bind(RULES_KEY)
-            .fetch_optional(conn)
-            .await?;
+    let text = crate::db::setting(conn, RULES_KEY, lock).await?;
     Ok(match text {
         Some(t) => serde_json::from_str(&t)?,
         None => Value::Object(Default::default()),
@@ -156,14 +152,7 @@ pub async fn replace(db: &Db, section: Section, now: i64) -> Result<(Value, Valu
         .unwrap_or(Value::Array(Vec::new()));
     let rules: ShopRules = serde_json::from_value(value.clone())?;
     check(&rules, now)?;
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ($1, $2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(RULES_KEY)
-    .bind(serde_json::to_string(&value)?)
-    .execute(&mut *tx)
-    .await?;
+    crate::db::put_setting(&mut tx, RULES_KEY, &serde_json::to_string(&value)?).await?;
     tx.commit().await?;
     Ok((before, new))
 }

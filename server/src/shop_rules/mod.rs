@@ -85,11 +85,7 @@ pub async fn load(conn: &mut AnyConnection) -> Result<ShopRules, ShopRulesError>
 }
 
 async fn load_with(conn: &mut AnyConnection, lock: &str) -> Result<ShopRules, ShopRulesError> {
-    let text: Option<String> =
-        sqlx::query_scalar(&format!("SELECT value FROM settings WHERE key = $1{lock}"))
-            .bind(RULES_KEY)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let text = crate::db::setting(conn, RULES_KEY, lock).await?;
     Ok(match text {
         Some(t) => serde_json::from_str(&t).map_err(anyhow::Error::from)?,
         None => ShopRules::default(),
@@ -114,19 +110,7 @@ pub async fn replace(
     check(&rules, now)?;
     let after = probe.of(&rules);
     let text = serde_json::to_string(&rules).map_err(anyhow::Error::from)?;
-    let updated = sqlx::query("UPDATE settings SET value = $1 WHERE key = $2")
-        .bind(&text)
-        .bind(RULES_KEY)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if updated == 0 {
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
-            .bind(RULES_KEY)
-            .bind(&text)
-            .execute(&mut *tx)
-            .await?;
-    }
+    crate::db::put_setting(&mut tx, RULES_KEY, &text).await?;
     audit::record(
         &mut tx,
         who,

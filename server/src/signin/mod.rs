@@ -41,10 +41,7 @@ pub fn date_of(day: i64) -> String {
 
 /// The merchant's rule (the default rule until one is saved).
 pub async fn rule(conn: &mut AnyConnection) -> Result<SigninRule> {
-    let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(RULE_KEY)
-        .fetch_optional(conn)
-        .await?;
+    let text = db::setting(conn, RULE_KEY, "").await?;
     Ok(match text {
         Some(t) => serde_json::from_str(&t).map_err(anyhow::Error::from)?,
         None => SigninRule::default(),
@@ -63,19 +60,7 @@ pub async fn set_rule(
     let r: Result<_> = async {
         let before = serde_json::to_value(rule(&mut tx).await?).map_err(anyhow::Error::from)?;
         let text = serde_json::to_string(new).map_err(anyhow::Error::from)?;
-        let updated = sqlx::query("UPDATE settings SET value = $1 WHERE key = $2")
-            .bind(&text)
-            .bind(RULE_KEY)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if updated == 0 {
-            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
-                .bind(RULE_KEY)
-                .bind(&text)
-                .execute(&mut *tx)
-                .await?;
-        }
+        db::put_setting(&mut tx, RULE_KEY, &text).await?;
         let after = serde_json::to_value(new).map_err(anyhow::Error::from)?;
         audit::record(
             &mut tx,

@@ -37,13 +37,18 @@ fn listed(list: &Value, id: i64) -> Value {
         .unwrap_or(Value::Null)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_hundred_shoppers_racing_for_a_batch_of_fifty_get_exactly_fifty() {
-    let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
-    let tpl = batch(&app, 50, json!({})).await;
+/// `n` new shoppers (`prefix`-i) claim batch `tpl` at once: (won, refused
+/// with `refusal`); any other answer fails the test.
+async fn claim_at_once(
+    app: &Arc<TestApp>,
+    tpl: i64,
+    prefix: &str,
+    n: usize,
+    refusal: &str,
+) -> (usize, usize) {
     let mut shoppers = Vec::new();
-    for i in 0..200 {
-        shoppers.push(app.login(&format!("center-{i}")).await);
+    for i in 0..n {
+        shoppers.push(app.login(&format!("{prefix}-{i}")).await);
     }
     let mut tasks = tokio::task::JoinSet::new();
     for t in shoppers {
@@ -53,27 +58,40 @@ async fn two_hundred_shoppers_racing_for_a_batch_of_fifty_get_exactly_fifty() {
                 .await
         });
     }
-    let (mut won, mut sold_out) = (0, 0);
+    let (mut won, mut refused) = (0, 0);
     while let Some(r) = tasks.join_next().await {
         let (s, v) = r.unwrap();
         match (s, v["code"].as_str()) {
             (201, _) => won += 1,
-            (409, Some("COUPON_SOLD_OUT")) => sold_out += 1,
+            (409, Some(code)) if code == refusal => refused += 1,
             other => panic!("unexpected {other:?}: {v}"),
         }
     }
-    assert_eq!((won, sold_out), (50, 150));
+    (won, refused)
+}
+
+/// (coupons held, the batch's issued count).
+async fn held_and_issued(app: &TestApp, tpl: i64) -> (i64, i64) {
     let held = count(
-        &app,
+        app,
         &format!("SELECT COUNT(*) FROM user_coupons WHERE template_id = {tpl}"),
     )
     .await;
     let issued = count(
-        &app,
+        app,
         &format!("SELECT issued FROM coupon_templates WHERE id = {tpl}"),
     )
     .await;
-    assert_eq!((held, issued), (50, 50));
+    (held, issued)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_shoppers_racing_for_a_batch_of_fifty_get_exactly_fifty() {
+    let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
+    let tpl = batch(&app, 50, json!({})).await;
+    let (won, sold_out) = claim_at_once(&app, tpl, "center", 200, "COUPON_SOLD_OUT").await;
+    assert_eq!((won, sold_out), (50, 150));
+    assert_eq!(held_and_issued(&app, tpl).await, (50, 50));
     let (_, list) = app.get("/api/coupons", None).await;
     assert_eq!(listed(&list, tpl)["remaining"], 0);
     assert_eq!(listed(&list, tpl)["canClaim"], false);
@@ -267,39 +285,7 @@ async fn the_console_sets_the_daily_cap_and_transferable_flag_within_bounds() {
 async fn a_hundred_shoppers_racing_under_a_daily_cap_of_thirty_get_exactly_thirty_today() {
     let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
     let tpl = batch(&app, 1000, json!({"perDayLimit": 30})).await;
-    let mut shoppers = Vec::new();
-    for i in 0..100 {
-        shoppers.push(app.login(&format!("daily-{i}")).await);
-    }
-    let mut tasks = tokio::task::JoinSet::new();
-    for t in shoppers {
-        let app = app.clone();
-        tasks.spawn(async move {
-            app.post(&format!("/api/coupons/{tpl}/claim"), Some(&t), json!({}))
-                .await
-        });
-    }
-    let (mut won, mut capped) = (0, 0);
-    while let Some(r) = tasks.join_next().await {
-        let (s, v) = r.unwrap();
-        match (s, v["code"].as_str()) {
-            (201, _) => won += 1,
-            (409, Some("COUPON_DAY_LIMIT_REACHED")) => capped += 1,
-            other => panic!("unexpected {other:?}: {v}"),
-        }
-    }
+    let (won, capped) = claim_at_once(&app, tpl, "daily", 100, "COUPON_DAY_LIMIT_REACHED").await;
     assert_eq!((won, capped), (30, 70));
-    let (held, issued) = (
-        count(
-            &app,
-            &format!("SELECT COUNT(*) FROM user_coupons WHERE template_id = {tpl}"),
-        )
-        .await,
-        count(
-            &app,
-            &format!("SELECT issued FROM coupon_templates WHERE id = {tpl}"),
-        )
-        .await,
-    );
-    assert_eq!((held, issued), (30, 30));
+    assert_eq!(held_and_issued(&app, tpl).await, (30, 30));
 }
