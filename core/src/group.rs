@@ -143,7 +143,7 @@ pub fn group_progress(input: &ProgressInput) -> Result<GroupProgress> {
     validate(g)?;
     let open = g.status == GroupStatus::Open;
     let seconds_left = match (open, g.expires_at) {
-        (true, Some(e)) => (e - input.now).max(0),
+        (true, Some(e)) => e.saturating_sub(input.now).max(0),
         _ => 0,
     };
     Ok(GroupProgress {

@@ -121,3 +121,41 @@ proptest! {
         }
     }
 }
+
+/// The same mutations, every one of them: each vector's every field replaced
+/// by each extreme in turn. Deterministic, so a panic the random search only
+/// finds on some runs (CI found `group_progress` subtracting an expiry from
+/// `now = i64::MIN`) is found on every run.
+#[test]
+fn no_single_extreme_field_makes_any_entry_point_panic() {
+    let mut calls = 0usize;
+    let mut panics = Vec::new();
+    for (f, input) in inputs() {
+        let mut ps = Vec::new();
+        paths(input, Vec::new(), &mut ps);
+        for p in ps.iter().filter(|p| !p.is_empty()) {
+            for x in EXTREMES {
+                let mut v = input.clone();
+                *at(&mut v, p) = serde_json::from_str(x).unwrap();
+                let shown = format!("{f} with {} = {x}", Value::Array(p.clone()));
+                let r = std::panic::catch_unwind(|| mall_core::dispatch::call(f, v));
+                match r {
+                    Ok(Err(e)) => assert!(!e.code().is_empty(), "{shown}: an error without a code"),
+                    Ok(Ok(_)) => {}
+                    Err(_) => panics.push(shown),
+                }
+                calls += 1;
+            }
+        }
+    }
+    assert!(
+        panics.is_empty(),
+        "{} panics:\n{}",
+        panics.len(),
+        panics.join("\n")
+    );
+    assert!(
+        calls > 10_000,
+        "only {calls} mutated calls: were the vectors found?"
+    );
+}
