@@ -61,6 +61,8 @@ pub struct Config {
     /// The mini-program version 小程序码 open (`WECHAT_CODE_ENV`: release,
     /// trial or develop; default release).
     pub code_env_version: String,
+    /// Flash-sale admission (`MALL_FLASH_*`).
+    pub flash: crate::flash::FlashConfig,
 }
 
 /// WeChat Pay v3, merchant side. Demo and tests: generated keys and the fake.
@@ -207,6 +209,7 @@ impl Config {
             clock_start: None,
             uploads_dir: std::env::temp_dir().join(format!("mall-uploads-{}", random_token(6))),
             code_env_version: "release".into(),
+            flash: crate::flash::FlashConfig::defaults(8),
         }
     }
 
@@ -283,7 +286,19 @@ impl Config {
             "MALL_DB_MAX_CONNECTIONS",
             default_db_connections(&database_url),
         )?;
+        let flash = {
+            let d = crate::flash::FlashConfig::defaults(db_max_connections);
+            crate::flash::FlashConfig {
+                max_in_flight: env_parse("MALL_FLASH_MAX_IN_FLIGHT", d.max_in_flight)?,
+                rate_per_sec: env_parse("MALL_FLASH_RATE", d.rate_per_sec)?,
+                user_burst: env_parse("MALL_FLASH_USER_BURST", d.user_burst)?,
+                user_per_sec: env_parse("MALL_FLASH_USER_RATE", d.user_per_sec)?,
+                recheck_ms: env_parse("MALL_FLASH_RECHECK_MS", d.recheck_ms)?,
+                activity_ttl_ms: env_parse("MALL_FLASH_ACTIVITY_TTL_MS", d.activity_ttl_ms)?,
+            }
+        };
         Ok(Config {
+            flash,
             bind: env_parse("MALL_BIND", "127.0.0.1:8080".parse()?)?,
             database_url,
             db_max_connections,

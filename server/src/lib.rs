@@ -14,6 +14,7 @@ pub mod db;
 pub mod distribution;
 pub mod events;
 pub mod exports;
+pub mod flash;
 pub mod group_buy;
 pub mod http;
 pub mod jobs;
@@ -206,6 +207,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         dir: config.uploads_dir.clone(),
     });
     let state = AppState {
+        flash: Arc::new(flash::FlashGate::new(config.flash.clone())),
         media,
         db,
         config: Arc::new(config),

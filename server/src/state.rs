@@ -17,4 +17,6 @@ pub struct AppState {
     pub pay: Arc<PayClient>,
     /// Uploaded images (a local directory unless configured otherwise).
     pub media: Arc<dyn crate::media::MediaStore>,
+    /// Flash-sale admission in front of the database.
+    pub flash: Arc<crate::flash::FlashGate>,
 }

@@ -13,7 +13,7 @@ use mall_core::Quote;
 
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, AuthUser};
+use crate::http::extract::{ApiJson, AuthUser, Bearer};
 use crate::http::input;
 use crate::http::{Access, Api};
 use crate::orders::place::{self, CheckoutRequest, PlaceOrderRequest, Placed};
@@ -74,15 +74,42 @@ async fn input(
     }))
 }
 
+/// Flash-sale items meet the gate first (`flash::gate`): a shopper who cannot
+/// win is answered from memory, before the session is even read.
 async fn place_order(
     State(state): State<AppState>,
-    user: AuthUser,
+    token: Bearer,
     ApiJson(req): ApiJson<PlaceOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderDetail>)> {
     input::line("idempotencyKey", &req.idempotency_key, 1, input::MAX_KEY)?;
     input::line("fingerprint", &req.fingerprint, 1, input::MAX_KEY)?;
     input::paragraph("remark", &req.remark, input::MAX_REASON)?;
-    let placed = place::place(&state, user.user_id, &req).await?;
+    let items: Vec<(&str, i64)> = req
+        .items
+        .iter()
+        .flatten()
+        .filter(|it| it.bargain_id.is_none())
+        .filter_map(|it| Some((it.activity_id.as_deref()?, it.sku_id)))
+        .collect();
+    let admission = state
+        .flash
+        .admit(&state.db, &token.0, &items, db::now())
+        .await?
+        .map_err(ApiError::from)?;
+    let user = AuthUser::resolve(&state, &token.0).await?;
+    let placed = match place::place(&state, user.user_id, &req).await {
+        Err(e) => {
+            if let Some(sku_id) = e.sold_out_sku() {
+                admission.sold_out(sku_id);
+            }
+            return Err(e.into());
+        }
+        Ok(p) => p,
+    };
+    if let Placed::New(_) = placed {
+        admission.placed();
+    }
+    drop(admission);
     let (status, id) = match placed {
         Placed::New(id) => (StatusCode::CREATED, id),
         Placed::Replayed(id) => (StatusCode::OK, id),

@@ -130,6 +130,9 @@ registry! {
     BargainClosed = "BARGAIN_CLOSED", CONFLICT, "该砍价已下单，无需再砍";
     BargainRisky = "BARGAIN_RISKY", FORBIDDEN, "当前账号存在安全风险，暂不能助力";
 
+    // --- 秒杀 flash sales
+    FlashQueued = "FLASH_QUEUED", TOO_MANY_REQUESTS, "排队中，请稍候自动重试";
+
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";
     StaffBadCredentials = "STAFF_BAD_CREDENTIALS", UNAUTHORIZED, "用户名或密码错误";

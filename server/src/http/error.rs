@@ -58,6 +58,10 @@ pub enum ApiError {
         message: String,
         details: BTreeMap<String, Value>,
     },
+    /// 排队中: the flash sale's claims in flight or a rate limit are full;
+    /// answered with `Retry-After`.
+    #[error("queued, retry after {retry_after_ms} ms")]
+    Queued { retry_after_ms: u64 },
     #[error("wechat: {0}")]
     WeChat(#[from] WeChatError),
     #[error("internal: {0:#}")]
@@ -170,6 +174,35 @@ impl From<crate::shop_rules::ShopRulesError> for ApiError {
             ShopRulesError::Rule(r) => ApiError::Rule(r),
             ShopRulesError::Db(e) => ApiError::Internal(e.into()),
             ShopRulesError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// The one mapping of the flash-sale gate's refusals to HTTP: the window and
+/// a sold-out SKU answer with the same codes the core and the database give.
+impl From<crate::flash::Refusal> for ApiError {
+    fn from(r: crate::flash::Refusal) -> Self {
+        use crate::flash::Refusal;
+        match r {
+            Refusal::NotStarted {
+                activity_id,
+                starts_at,
+            } => ApiError::Rule(RuleError::ActivityNotStarted {
+                activity_id,
+                starts_at,
+            }),
+            Refusal::Ended {
+                activity_id,
+                ended_at,
+            } => ApiError::Rule(RuleError::ActivityEnded {
+                activity_id,
+                ended_at,
+            }),
+            Refusal::SoldOut { sku_id } => ApiError::Rule(RuleError::OutOfStock {
+                sku_id: sku_id.to_string(),
+                available: 0,
+            }),
+            Refusal::Queued { retry_after_ms } => ApiError::Queued { retry_after_ms },
         }
     }
 }
@@ -476,6 +509,7 @@ impl ApiError {
             ApiError::PriceChanged(_) => Code::PriceChanged,
             ApiError::IllegalTransition { .. } => Code::IllegalStateTransition,
             ApiError::Conflict { code, .. } => *code,
+            ApiError::Queued { .. } => Code::FlashQueued,
             ApiError::WeChat(_) => Code::WechatError,
             ApiError::Internal(_) => Code::Internal,
         }
@@ -571,6 +605,11 @@ impl ApiError {
                 message: message.clone(),
                 details: details.clone(),
             },
+            ApiError::Queued { retry_after_ms } => body(
+                Code::FlashQueued,
+                Code::FlashQueued.message(),
+                json!({"retryAfterMs": retry_after_ms}),
+            ),
             ApiError::WeChat(e) => body(
                 Code::WechatError,
                 Code::WechatError.message(),
@@ -588,7 +627,16 @@ impl IntoResponse for ApiError {
             ApiError::WeChat(e) => tracing::warn!(error = %e, "wechat call failed"),
             _ => {}
         }
-        (self.status(), Json(self.body())).into_response()
+        let mut res = (self.status(), Json(self.body())).into_response();
+        if let ApiError::Queued { retry_after_ms } = self {
+            // Whole seconds, rounded up (the body carries the milliseconds).
+            let secs = retry_after_ms.div_ceil(1000).max(1);
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        res
     }
 }
 

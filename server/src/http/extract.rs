@@ -163,14 +163,9 @@ pub struct AuthUser {
     pub user_id: i64,
 }
 
-impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+impl AuthUser {
+    /// The session `token` belongs to, if it is live.
+    pub async fn resolve(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
         let user_id: Option<i64> = sqlx::query_scalar(
             "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
         )
@@ -180,6 +175,33 @@ impl FromRequestParts<AppState> for AuthUser {
         .await?;
         user_id
             .map(|user_id| AuthUser { user_id })
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        AuthUser::resolve(state, token).await
+    }
+}
+
+/// A session token, present but not yet looked up (a handler that can refuse
+/// from memory does so before reading the session; see `flash::gate`).
+pub struct Bearer(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        bearer(parts)
+            .filter(|t| !t.is_empty())
+            .map(|t| Bearer(t.to_string()))
             .ok_or(ApiError::Unauthorized)
     }
 }

@@ -18,6 +18,7 @@ pub mod coupon_center;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod flash;
 pub mod gifts;
 pub mod groups;
 pub mod input;
@@ -164,6 +165,7 @@ pub fn api() -> Api {
     let api = after_sales::routes(api.tag("after-sales"));
     let api = groups::routes(api.tag("group-buy"));
     let api = share::routes(api.tag("share"));
+    let api = flash::routes(api.tag("flash-sale"));
     let api = member::routes(api.tag("member"));
     let api = bargains::routes(api.tag("bargains"));
     let api = coupon_center::routes(api.tag("coupons"));

@@ -330,6 +330,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
     if let Some(s) = super::share::success(method, path) {
         return s;
     }
+    if let Some(s) = super::flash::success(method, path) {
+        return s;
+    }
     let one = |c: &str| vec![("200", Some(schema_ref(c)))];
     let created = |c: &str| vec![("201", Some(schema_ref(c)))];
     let loose = |t: &str| vec![("200", Some(json!({"type": t})))];
@@ -528,6 +531,7 @@ fn components() -> Value {
         m.extend(review_components());
         m.extend(super::groups::components());
         m.extend(super::share::components());
+        m.extend(super::flash::components());
         m.extend(social_components());
     }
     c
@@ -635,6 +639,8 @@ pub fn document(routes: &[RouteDoc]) -> Value {
                     } else {
                         super::share::doc_token()
                     }
+                } else if name == "activityId" {
+                    json!({"type": "string", "minLength": 1, "maxLength": super::flash::MAX_ACTIVITY_ID})
                 } else {
                     json!({"type": "string"})
                 };

@@ -88,6 +88,10 @@ pub async fn act(
     actor: &str,
 ) -> ApiResult<OrderDetail> {
     orders::act(&state.db, id, user_id, action, actor, db::now()).await?;
+    if matches!(action, Action::Cancel | Action::Expire) {
+        // Committed: its units are sellable again, past any sold-out flag.
+        state.flash.released();
+    }
     load(state, id, user_id).await
 }
 

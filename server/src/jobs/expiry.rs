@@ -57,6 +57,8 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
         }
     }
     if closed > 0 {
+        // Committed: their units are sellable again, past any sold-out flag.
+        state.flash.released();
         tracing::info!(closed, "expired unpaid orders");
     }
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")

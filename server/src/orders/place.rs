@@ -61,6 +61,25 @@ impl From<crate::group_buy::GroupError> for CheckoutError {
 }
 
 impl CheckoutError {
+    /// The SKU this refusal found with no unit left (the quote's line or the
+    /// stock taking), for the flash-sale gate's sold-out flag.
+    pub fn sold_out_sku(&self) -> Option<i64> {
+        let (code, sku, available) = match self {
+            CheckoutError::Rule(e @ RuleError::OutOfStock { sku_id, available }) => {
+                (e.code().to_string(), sku_id.clone(), *available)
+            }
+            CheckoutError::Line(b) => (
+                b.code.clone(),
+                b.details.get("skuId")?.as_str()?.to_string(),
+                b.details.get("available")?.as_u64()?,
+            ),
+            _ => return None,
+        };
+        (code == "OUT_OF_STOCK" && available == 0)
+            .then(|| sku.parse().ok())
+            .flatten()
+    }
+
     fn invalid(field: &'static str, reason: impl Into<String>) -> CheckoutError {
         CheckoutError::Invalid {
             field,
@@ -462,10 +481,13 @@ pub async fn place_in_tx(
             order_id,
             at: now,
         };
-        let available = match stock::reserve(tx, &claim).await? {
-            Ok(()) => continue,
-            Err(stock::Shortage::Activity) => 0,
-            Err(stock::Shortage::Sku) => catalog::sku_stock(tx, sku_id).await?.max(0) as u64,
+        let available = match (stock::reserve(tx, &claim).await?, claim.activity_id) {
+            (Ok(()), _) => continue,
+            // Read in this transaction: a second connection could deadlock.
+            (Err(stock::Shortage::Activity), Some(activity)) => {
+                stock::activity_left(tx, activity, sku_id).await?
+            }
+            _ => catalog::sku_stock(tx, sku_id).await?.max(0) as u64,
         };
         return Err(RuleError::OutOfStock {
             sku_id: line.sku_id.clone(),

@@ -76,6 +76,27 @@ pub async fn reserve(
     Ok(Ok(()))
 }
 
+/// Units left in an activity's own quota for a SKU (0 when it has none left;
+/// an unbounded quota reads as the largest count).
+pub async fn activity_left(
+    conn: &mut AnyConnection,
+    activity_id: &str,
+    sku_id: i64,
+) -> sqlx::Result<u64> {
+    let quota: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT stock FROM activity_skus WHERE activity_id = $1 AND sku_id = $2",
+    )
+    .bind(activity_id)
+    .bind(sku_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(match quota {
+        Some(Some(n)) => n.max(0) as u64,
+        Some(None) => mall_core::flash::MAX_COUNT,
+        None => 0,
+    })
+}
+
 /// Give back what an unpaid order's lines took.
 pub async fn release(conn: &mut AnyConnection, order_id: i64, now: i64) -> sqlx::Result<()> {
     let lines: Vec<(i64, i64, Option<String>)> = sqlx::query_as(

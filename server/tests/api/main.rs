@@ -19,6 +19,7 @@ mod checkout;
 mod concurrency;
 mod coupon_center;
 mod faults;
+mod flash;
 mod gifts;
 mod groups;
 mod hardening;

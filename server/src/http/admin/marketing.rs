@@ -539,6 +539,7 @@ async fn save_activity(
     };
     drop(conn);
     let saved = activities::save(&state.db, id.as_deref(), &a).await?;
+    state.flash.forget(&saved);
     let mut conn = state.db.pool.acquire().await?;
     let after = activities::one(&mut conn, &saved).await?;
     drop(conn);

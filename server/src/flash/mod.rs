@@ -1,0 +1,51 @@
+//! Flash sale (秒杀): admission in front of the database, and the shopper's
+//! state of a sale.
+//!
+//! The database stays the truth: an order takes the activity's quota with one
+//! conditional UPDATE (`stock::reserve`) in the order's transaction. What this
+//! module adds is the part in front of it ([`gate`]), so that a buyer who
+//! cannot win is answered from memory: the window, a sold-out flag per
+//! activity SKU, a bound on claims in flight, and rate limits per shopper and
+//! overall. The decisions are the core's (`mall_core::flash_state`), so the
+//! mini-program shows the same 未开始 / 抢购中 / 排队中 / 已抢光 / 已达限购.
+//! [`state`] answers the flash-sale page from the database.
+
+pub mod gate;
+pub mod state;
+
+pub use gate::{Admission, FlashGate, Refusal};
+
+/// Admission settings (environment: `MALL_FLASH_*`, see server/README.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlashConfig {
+    /// Most orders of one activity SKU being placed at once; more wait (排队中).
+    pub max_in_flight: u64,
+    /// Overall attempts per second per activity SKU (a token bucket of one
+    /// second's worth); 0: unlimited.
+    pub rate_per_sec: u64,
+    /// Per shopper: a burst of this many attempts, refilled at `user_per_sec`.
+    pub user_burst: u64,
+    pub user_per_sec: u64,
+    /// A sold-out flag lets one attempt through to the database after this
+    /// many milliseconds, so units returned elsewhere (another instance, a
+    /// merchant's edit) sell again without waiting for this instance to hear.
+    pub recheck_ms: u64,
+    /// How long an activity's window is remembered before it is read again.
+    pub activity_ttl_ms: u64,
+}
+
+impl FlashConfig {
+    /// The defaults for a pool of `db_connections`: twice as many claims in
+    /// flight as connections (a claim waits for its connection in the pool
+    /// rather than in a queue of its own).
+    pub fn defaults(db_connections: u32) -> FlashConfig {
+        FlashConfig {
+            max_in_flight: u64::from(db_connections.max(1)) * 2,
+            rate_per_sec: 0,
+            user_burst: 5,
+            user_per_sec: 2,
+            recheck_ms: 1000,
+            activity_ttl_ms: 5000,
+        }
+    }
+}
