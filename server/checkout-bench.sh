@@ -11,18 +11,11 @@
 #   WITH_POSTGRES=1 bash server/checkout-bench.sh --workers 16
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/lib/cargo-path.sh
-source scripts/lib/cargo-path.sh
-export CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-cargo build --release -p mall-server --features demo --bin mall-server --bin mall-checkout-bench --bin mall-fake-wechat
-target=${CARGO_TARGET_DIR:-target}/release
-"$target/mall-checkout-bench" --server "$target/mall-server" --fake "$target/mall-fake-wechat" "$@"
-if [[ ${WITH_POSTGRES:-} == 1 || ( -z ${WITH_POSTGRES:-} && ${CI:-} == true ) ]]; then
-  url=$(bash scripts/start-postgres.sh </dev/null)
-  port=$(sed -E 's#.*:([0-9]+)/.*#\1#' <<<"$url")
-  db=mall_checkout_bench
-  PGPASSWORD=mall psql -X -q -h 127.0.0.1 -p "$port" -U mall -d "${url##*/}" \
-    -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-  base=${url%/*}
-  "$target/mall-checkout-bench" --server "$target/mall-server" --fake "$target/mall-fake-wechat" --database-url "$base/$db" "$@"
+# shellcheck source=scripts/lib/bench.sh
+source scripts/lib/bench.sh
+bench_build mall-checkout-bench
+run() { "$BENCH_TARGET/mall-checkout-bench" --server "$BENCH_TARGET/mall-server" --fake "$BENCH_TARGET/mall-fake-wechat" "$@"; }
+run "$@"
+if bench_with_postgres; then
+  run --database-url "$(bench_pg_url mall_checkout_bench)" "$@"
 fi

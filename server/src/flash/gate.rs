@@ -346,6 +346,21 @@ impl FlashGate {
         }
     }
 
+    /// A shopper's retry of an attempt whose answer was lost (`X-Mall-Retry`):
+    /// its order may exist already, which only the database knows (the
+    /// idempotency key), so only the shopper's rate limit applies.
+    pub fn admit_retry(&self, token: &str) -> Result<Admission, Refusal> {
+        let seed = self.seed_of(token);
+        let now_ms = self.ms();
+        if !self.take_user(seed, now_ms) {
+            return Err(self.queued(seed));
+        }
+        Ok(Admission {
+            permits: Vec::new(),
+            started_ms: now_ms,
+        })
+    }
+
     /// Admit an attempt to buy `items` (activity id, SKU id) with the session
     /// `token`, or refuse it. Items outside a flash sale pass untouched.
     /// Reads the database only to learn an activity's window (then cached).

@@ -7,7 +7,7 @@
 //! transaction. The idempotency key makes a retried submit return the same order.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use mall_core::Quote;
 
@@ -76,9 +76,15 @@ async fn input(
 
 /// Flash-sale items meet the gate first (`flash::gate`): a shopper who cannot
 /// win is answered from memory, before the session is even read.
+/// Sent (`1`) by a client repeating a place-order call whose answer it never
+/// got: the order may exist, so the flash-sale gate lets the database answer
+/// from the idempotency key instead of refusing from memory.
+pub const RETRY_HEADER: &str = "x-mall-retry";
+
 async fn place_order(
     State(state): State<AppState>,
     token: Bearer,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<PlaceOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderDetail>)> {
     input::line("idempotencyKey", &req.idempotency_key, 1, input::MAX_KEY)?;
@@ -91,11 +97,15 @@ async fn place_order(
         .filter(|it| it.bargain_id.is_none())
         .filter_map(|it| Some((it.activity_id.as_deref()?, it.sku_id)))
         .collect();
-    let admission = state
-        .flash
-        .admit(&state.db, &token.0, &items, db::now())
-        .await?
-        .map_err(ApiError::from)?;
+    let admission = if headers.get(RETRY_HEADER).is_some_and(|v| v == "1") {
+        state.flash.admit_retry(&token.0)
+    } else {
+        state
+            .flash
+            .admit(&state.db, &token.0, &items, db::now())
+            .await?
+    }
+    .map_err(ApiError::from)?;
     let user = AuthUser::resolve(&state, &token.0).await?;
     let placed = match place::place(&state, user.user_id, &req).await {
         Err(e) => {

@@ -251,6 +251,13 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
     if let Some(p) = super::groups::query_params(method, path) {
         return p;
     }
+    if (method, path) == ("post", "/api/orders") {
+        return vec![
+            json!({"name": super::checkout::RETRY_HEADER, "in": "header", "required": false,
+            "schema": {"type": "string", "enum": ["1"]},
+            "description": "1: this repeats a call whose answer was lost (same idempotencyKey); the order may exist, so a flash sale's gate lets the database answer"}),
+        ];
+    }
     let page = || {
         vec![
             q("page", range(1, MAX_PAGE), false),

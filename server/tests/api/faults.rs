@@ -274,7 +274,16 @@ async fn logging_to_a_full_disk_drops_log_lines_not_requests() {
 
 /// The port in the server's "storefront API listening addr=127.0.0.1:PORT"
 /// log line (colour codes, if any, removed).
-fn listening_port(log: &str) -> Option<u16> {
+pub(crate) fn listening_port(log: &str) -> Option<u16> {
+    logged_address(log, "storefront API listening")?
+        .rsplit(':')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The `addr=HOST:PORT` of the first log line containing `marker`.
+pub(crate) fn logged_address(log: &str, marker: &str) -> Option<String> {
     let mut plain = String::with_capacity(log.len());
     let mut chars = log.chars();
     while let Some(c) = chars.next() {
@@ -288,11 +297,14 @@ fn listening_port(log: &str) -> Option<u16> {
             plain.push(c);
         }
     }
-    let line = plain
-        .lines()
-        .find(|l| l.contains("storefront API listening"))?;
-    let addr = line.split("addr=").nth(1)?.split_whitespace().next()?;
-    addr.rsplit(':').next()?.parse().ok()
+    let line = plain.lines().find(|l| l.contains(marker))?;
+    Some(
+        line.split("addr=")
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .to_string(),
+    )
 }
 
 #[test]

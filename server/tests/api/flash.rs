@@ -228,3 +228,31 @@ async fn the_sale_page_shows_units_left_and_the_shoppers_state_on_the_server_clo
         .await;
     assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
 }
+
+#[tokio::test]
+async fn a_retry_of_a_lost_answer_gets_its_order_even_after_the_sale_sold_out() {
+    let app = spawn_app().await;
+    set_quota(&app, 1).await;
+    let (a, b) = (app.login("lost-a").await, app.login("lost-b").await);
+    let (body_a, body_b) = (ready(&app, &a, "a-1").await, ready(&app, &b, "b-1").await);
+    let (s, won) = app.post("/api/orders", Some(&a), body_a.clone()).await;
+    assert_eq!(s, 201, "{won}");
+    let (s, _) = app.post("/api/orders", Some(&b), body_b).await;
+    assert_eq!(s, 409);
+    // a never saw its 201 and repeats the call with the same key: marked as a
+    // retry, it reaches the database and gets its order back (the kill -9
+    // test found the gate answering OUT_OF_STOCK to a shopper whose order
+    // existed, after the server was killed mid-sale).
+    let res = app
+        .http
+        .post(format!("{}/api/orders", app.url))
+        .bearer_auth(&a)
+        .header("x-mall-retry", "1")
+        .json(&body_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["id"], won["id"]);
+}

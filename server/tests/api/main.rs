@@ -20,6 +20,7 @@ mod concurrency;
 mod coupon_center;
 mod faults;
 mod flash;
+mod flash_crash;
 mod gifts;
 mod groups;
 mod hardening;

@@ -1,6 +1,8 @@
 //! What the benchmark binaries share: one JSON POST with an optional bearer
 //! token, answering (status, body).
 
+pub mod process;
+
 use serde_json::Value;
 
 pub async fn post(
