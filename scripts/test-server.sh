@@ -2,7 +2,9 @@
 # test-server.sh - the server's checks and its HTTP-level test suite: on SQLite
 # always, then the same suite on PostgreSQL (installed and started by
 # scripts/start-postgres.sh) when WITH_POSTGRES=1, or when CI=true unless
-# WITH_POSTGRES=0.
+# WITH_POSTGRES=0. Redis (Debian's redis-server, installed and started on
+# 127.0.0.1:6380 by scripts/start-redis.sh) serves the flash sale's
+# Redis-mode tests on both databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,9 @@ step "server: a production build (no demo feature): linted, no fake inside, refu
 cargo clippy -p mall-server --lib --bin mall-server -- -D warnings
 cargo build -p mall-server --bin mall-server
 bash scripts/check-production-build.sh "${CARGO_TARGET_DIR:-target}/debug/mall-server"
+step "server: starting Redis (the flash sale's Redis-mode tests; scripts/start-redis.sh installs it)"
+TEST_REDIS_URL=$(bash scripts/start-redis.sh </dev/null)
+export TEST_REDIS_URL
 step "server: tests on SQLite"
 cargo test -p mall-server
 step "server: schemathesis against the OpenAPI document (shopper and merchant, all checks), on SQLite"

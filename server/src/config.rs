@@ -295,6 +295,8 @@ impl Config {
                 user_per_sec: env_parse("MALL_FLASH_USER_RATE", d.user_per_sec)?,
                 recheck_ms: env_parse("MALL_FLASH_RECHECK_MS", d.recheck_ms)?,
                 activity_ttl_ms: env_parse("MALL_FLASH_ACTIVITY_TTL_MS", d.activity_ttl_ms)?,
+                redis_url: env("REDIS_URL").filter(|u| !u.is_empty()),
+                redis_prefix: env("MALL_REDIS_PREFIX").unwrap_or(d.redis_prefix),
             }
         };
         Ok(Config {

@@ -75,6 +75,8 @@ pub struct Server {
     serve: JoinHandle<std::io::Result<()>>,
     expiry: JoinHandle<()>,
     jobs: Option<JoinHandle<()>>,
+    /// Redis mode's reconciler.
+    reconciler: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -107,6 +109,9 @@ impl Server {
         self.expiry.abort();
         if let Some(j) = &self.jobs {
             j.abort();
+        }
+        if let Some(r) = &self.reconciler {
+            r.abort();
         }
     }
 }
@@ -206,8 +211,19 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let media = Arc::new(media::LocalStore {
         dir: config.uploads_dir.clone(),
     });
+    let mut gate = flash::FlashGate::new(config.flash.clone());
+    let mut reconciler = None;
+    if let Some(url) = &config.flash.redis_url {
+        let redis = Arc::new(
+            flash::redis::RedisStock::connect(url, &config.flash.redis_prefix)
+                .await
+                .with_context(|| format!("connecting to Redis at {url}"))?,
+        );
+        gate = gate.with_redis(redis.clone());
+        reconciler = Some(redis);
+    }
     let state = AppState {
-        flash: Arc::new(flash::FlashGate::new(config.flash.clone())),
+        flash: Arc::new(gate),
         media,
         db,
         config: Arc::new(config),
@@ -215,6 +231,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         wechat: Arc::new(wechat),
         pay: Arc::new(pay),
     };
+    let reconciler = reconciler.map(|redis| {
+        let db = state.db.clone();
+        tokio::spawn(async move { redis.run(db).await })
+    });
     let expiry = {
         let state = state.clone();
         let every = Duration::from_secs(state.config.expiry_sweep_secs.max(1));
@@ -243,6 +263,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         fake_wechat,
         serve,
         expiry,
+        reconciler,
         jobs,
     })
 }

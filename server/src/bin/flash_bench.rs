@@ -94,6 +94,8 @@ fn args() -> anyhow::Result<Args> {
 #[derive(Debug, Default)]
 struct Outcome {
     latencies: Vec<Duration>,
+    /// Each attempt's status, in order (beside `latencies`).
+    statuses: Vec<u16>,
     answers: BTreeMap<String, usize>,
     /// The last answer's status.
     last: u16,
@@ -190,6 +192,7 @@ async fn wave(
                     .await?
                 };
                 out.latencies.push(t0.elapsed());
+                out.statuses.push(st);
                 out.last = st;
                 let code = v["code"].as_str().unwrap_or("").to_string();
                 *out.answers
@@ -320,6 +323,24 @@ fn report(name: &str, outcomes: &[Outcome], took: Duration) {
     );
     let shown: Vec<String> = answers.iter().map(|(k, n)| format!("{k}: {n}")).collect();
     println!("  answers: {}", shown.join(", "));
+    let mut by_status: BTreeMap<u16, Vec<Duration>> = BTreeMap::new();
+    for o in outcomes {
+        for (s, d) in o.statuses.iter().zip(&o.latencies) {
+            by_status.entry(*s).or_default().push(*d);
+        }
+    }
+    let shown: Vec<String> = by_status
+        .into_iter()
+        .map(|(s, mut v)| {
+            v.sort_unstable();
+            format!(
+                "{s} p50={:.1}ms p99={:.1}ms",
+                ms(percentile(&v, 50)),
+                ms(percentile(&v, 99))
+            )
+        })
+        .collect();
+    println!("  latency by answer: {}", shown.join(", "));
 }
 
 #[tokio::main]

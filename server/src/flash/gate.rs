@@ -42,6 +42,18 @@ pub enum Refusal {
     SoldOut {
         sku_id: i64,
     },
+    /// Fewer units left than asked for (Redis mode's answer).
+    Short {
+        sku_id: i64,
+        available: u64,
+    },
+    /// The shopper's limit in the sale (Redis mode's answer).
+    LimitReached {
+        activity_id: String,
+        sku_id: i64,
+        limit: u64,
+        already: u64,
+    },
     /// 排队中: try again after this many milliseconds.
     Queued {
         retry_after_ms: u64,
@@ -53,6 +65,7 @@ pub enum Refusal {
 pub struct Window {
     pub starts_at: i64,
     pub ends_at: i64,
+    pub per_user_limit: Option<u64>,
 }
 
 struct Cached {
@@ -122,13 +135,25 @@ pub struct FlashGate {
     activities: Mutex<HashMap<String, Cached>>,
     skus: RwLock<HashMap<(String, i64), Arc<SkuGate>>>,
     users: Mutex<HashMap<u64, Bucket>>,
+    /// Redis mode: units are taken there before the database.
+    redis: Option<Arc<super::redis::RedisStock>>,
 }
 
 /// The claims an attempt holds while its order is placed; dropping it frees
 /// their in-flight slots.
 pub struct Admission {
     permits: Vec<Permit>,
+    /// The flash sales this attempt buys in, with their lines (SKU, units).
+    pub sales: Vec<Sale>,
     started_ms: u64,
+}
+
+/// One flash sale's lines in an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sale {
+    pub activity_id: String,
+    pub window: Window,
+    pub lines: Vec<(i64, u64)>,
 }
 
 struct Permit {
@@ -186,7 +211,18 @@ impl FlashGate {
             activities: Mutex::new(HashMap::new()),
             skus: RwLock::new(HashMap::new()),
             users: Mutex::new(HashMap::new()),
+            redis: None,
         }
+    }
+
+    /// The same gate taking units in Redis first.
+    pub fn with_redis(mut self, redis: Arc<super::redis::RedisStock>) -> FlashGate {
+        self.redis = Some(redis);
+        self
+    }
+
+    pub fn redis(&self) -> Option<&Arc<super::redis::RedisStock>> {
+        self.redis.as_ref()
     }
 
     pub fn config(&self) -> &FlashConfig {
@@ -233,16 +269,18 @@ impl FlashGate {
                 return Ok(c.window);
             }
         }
-        let row: Option<(String, i64, i64)> =
-            sqlx::query_as("SELECT kind, starts_at, ends_at FROM activities WHERE id = $1")
-                .bind(activity_id)
-                .fetch_optional(&db.pool)
-                .await?;
+        let row: Option<(String, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT kind, starts_at, ends_at, per_user_limit FROM activities WHERE id = $1",
+        )
+        .bind(activity_id)
+        .fetch_optional(&db.pool)
+        .await?;
         let window = row
             .filter(|r| r.0 == "flashSale" && r.1 < r.2)
             .map(|r| Window {
                 starts_at: r.1,
                 ends_at: r.2,
+                per_user_limit: r.3.filter(|n| *n > 0).map(|n| n as u64),
             });
         let mut cache = self.activities.lock().expect("gate lock");
         if cache.len() > 10_000 {
@@ -273,6 +311,9 @@ impl FlashGate {
     /// Units came back (an unpaid order cancelled or expired): every flag is
     /// cleared, each flash SKU is tried against the database again.
     pub fn released(&self) {
+        if let Some(r) = &self.redis {
+            r.nudge();
+        }
         for g in self.skus.read().expect("gate lock").values() {
             g.release();
         }
@@ -357,6 +398,7 @@ impl FlashGate {
         }
         Ok(Admission {
             permits: Vec::new(),
+            sales: Vec::new(),
             started_ms: now_ms,
         })
     }
@@ -368,17 +410,20 @@ impl FlashGate {
         &self,
         db: &Db,
         token: &str,
-        items: &[(&str, i64)],
+        items: &[(&str, i64, u64)],
         now: i64,
     ) -> sqlx::Result<Result<Admission, Refusal>> {
         let seed = self.seed_of(token);
-        let mut flash = Vec::new();
-        for &(activity_id, sku_id) in items {
-            if activity_id.is_empty()
-                || flash
-                    .iter()
-                    .any(|(a, s, _)| *a == activity_id && *s == sku_id)
+        let mut flash: Vec<(&str, i64, u64, Window, Arc<SkuGate>)> = Vec::new();
+        for &(activity_id, sku_id, qty) in items {
+            if activity_id.is_empty() {
+                continue;
+            }
+            if let Some(f) = flash
+                .iter_mut()
+                .find(|f| f.0 == activity_id && f.1 == sku_id)
             {
+                f.2 += qty;
                 continue;
             }
             let Some(w) = self.window(db, activity_id).await? else {
@@ -402,21 +447,23 @@ impl FlashGate {
                 Some((FlashPhase::Queued, ms)) => {
                     return Ok(Err(Refusal::Queued { retry_after_ms: ms }))
                 }
-                _ => flash.push((activity_id, sku_id, g)),
+                _ => flash.push((activity_id, sku_id, qty, w, g)),
             }
         }
+        let now_ms = self.ms();
         if flash.is_empty() {
             return Ok(Ok(Admission {
                 permits: Vec::new(),
-                started_ms: self.ms(),
+                sales: Vec::new(),
+                started_ms: now_ms,
             }));
         }
-        let now_ms = self.ms();
         if !self.take_user(seed, now_ms) {
             return Ok(Err(self.queued(seed)));
         }
         let mut permits = Vec::with_capacity(flash.len());
-        for (_, sku_id, g) in flash {
+        let mut sales: Vec<Sale> = Vec::new();
+        for (activity_id, sku_id, qty, w, g) in flash {
             if self.cfg.rate_per_sec > 0
                 && !g.rate.lock().expect("gate lock").take(
                     self.cfg.rate_per_sec,
@@ -441,9 +488,18 @@ impl FlashGate {
                 gate: g,
                 generation,
             });
+            match sales.iter_mut().find(|s| s.activity_id == activity_id) {
+                Some(s) => s.lines.push((sku_id, qty)),
+                None => sales.push(Sale {
+                    activity_id: activity_id.to_string(),
+                    window: w,
+                    lines: vec![(sku_id, qty)],
+                }),
+            }
         }
         Ok(Ok(Admission {
             permits,
+            sales,
             started_ms: now_ms,
         }))
     }
@@ -474,6 +530,7 @@ mod tests {
             user_per_sec: 1,
             recheck_ms: 60_000,
             activity_ttl_ms: 60_000,
+            ..FlashConfig::defaults(1)
         }
     }
 
@@ -504,57 +561,90 @@ mod tests {
     const W: Window = Window {
         starts_at: 100,
         ends_at: 200,
+        per_user_limit: None,
     };
 
     #[tokio::test]
     async fn the_window_is_answered_from_memory() {
         let (g, db) = (gate_with(W), db().await);
-        let r = g.admit(&db, "t", &[("fs", 1)], 99).await.unwrap();
+        let r = g.admit(&db, "t", &[("fs", 1, 1)], 99).await.unwrap();
         assert!(matches!(r, Err(Refusal::NotStarted { starts_at: 100, .. })));
-        let r = g.admit(&db, "t", &[("fs", 1)], 200).await.unwrap();
+        let r = g.admit(&db, "t", &[("fs", 1, 1)], 200).await.unwrap();
         assert!(matches!(r, Err(Refusal::Ended { ended_at: 200, .. })));
     }
 
     #[tokio::test]
     async fn claims_above_the_bound_queue_and_a_dropped_claim_frees_its_slot() {
         let (g, db) = (gate_with(W), db().await);
-        let a = g.admit(&db, "a", &[("fs", 1)], 150).await.unwrap().unwrap();
-        let b = g.admit(&db, "b", &[("fs", 1)], 150).await.unwrap().unwrap();
-        let r = g.admit(&db, "c", &[("fs", 1)], 150).await.unwrap();
+        let a = g
+            .admit(&db, "a", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .unwrap();
+        let b = g
+            .admit(&db, "b", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .unwrap();
+        let r = g.admit(&db, "c", &[("fs", 1, 1)], 150).await.unwrap();
         let Err(Refusal::Queued { retry_after_ms }) = r else {
             panic!("{:?}", r.err())
         };
         assert!((500..1000).contains(&retry_after_ms));
         drop(a);
-        assert!(g.admit(&db, "c", &[("fs", 1)], 150).await.unwrap().is_ok());
+        assert!(g
+            .admit(&db, "c", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .is_ok());
         assert_eq!(b.claims(), 1);
     }
 
     #[tokio::test]
     async fn a_sold_out_flag_refuses_until_units_come_back() {
         let (g, db) = (gate_with(W), db().await);
-        let a = g.admit(&db, "a", &[("fs", 1)], 150).await.unwrap().unwrap();
+        let a = g
+            .admit(&db, "a", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .unwrap();
         a.sold_out(1);
         drop(a);
         assert_eq!(
-            g.admit(&db, "b", &[("fs", 1)], 150).await.unwrap().err(),
+            g.admit(&db, "b", &[("fs", 1, 1)], 150).await.unwrap().err(),
             Some(Refusal::SoldOut { sku_id: 1 })
         );
         // Another SKU of the same sale is not affected.
-        assert!(g.admit(&db, "b", &[("fs", 2)], 150).await.unwrap().is_ok());
+        assert!(g
+            .admit(&db, "b", &[("fs", 2, 1)], 150)
+            .await
+            .unwrap()
+            .is_ok());
         g.released();
-        assert!(g.admit(&db, "c", &[("fs", 1)], 150).await.unwrap().is_ok());
+        assert!(g
+            .admit(&db, "c", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .is_ok());
     }
 
     #[tokio::test]
     async fn a_stale_reading_does_not_set_the_flag_after_a_release() {
         let (g, db) = (gate_with(W), db().await);
         // Admitted, then units come back before its order reads 0.
-        let a = g.admit(&db, "a", &[("fs", 1)], 150).await.unwrap().unwrap();
+        let a = g
+            .admit(&db, "a", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .unwrap();
         g.released();
         a.sold_out(1);
         drop(a);
-        assert!(g.admit(&db, "b", &[("fs", 1)], 150).await.unwrap().is_ok());
+        assert!(g
+            .admit(&db, "b", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .is_ok());
     }
 
     #[tokio::test]
@@ -571,12 +661,20 @@ mod tests {
             },
         );
         let db = db().await;
-        let a = g.admit(&db, "a", &[("fs", 1)], 150).await.unwrap().unwrap();
+        let a = g
+            .admit(&db, "a", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .unwrap();
         a.sold_out(1);
         drop(a);
         // recheck_ms = 0: the next attempt goes to the database, and when it
         // places its order the flag is cleared.
-        let b = g.admit(&db, "b", &[("fs", 1)], 150).await.unwrap().unwrap();
+        let b = g
+            .admit(&db, "b", &[("fs", 1, 1)], 150)
+            .await
+            .unwrap()
+            .unwrap();
         b.placed();
         assert_eq!(g.counters("fs", 1), (1, false));
     }
@@ -586,19 +684,19 @@ mod tests {
         let (g, db) = (gate_with(W), db().await);
         for _ in 0..3 {
             drop(
-                g.admit(&db, "same", &[("fs", 1)], 150)
+                g.admit(&db, "same", &[("fs", 1, 1)], 150)
                     .await
                     .unwrap()
                     .unwrap(),
             );
         }
         assert!(matches!(
-            g.admit(&db, "same", &[("fs", 1)], 150).await.unwrap(),
+            g.admit(&db, "same", &[("fs", 1, 1)], 150).await.unwrap(),
             Err(Refusal::Queued { .. })
         ));
         // Someone else is not held back.
         assert!(g
-            .admit(&db, "other", &[("fs", 1)], 150)
+            .admit(&db, "other", &[("fs", 1, 1)], 150)
             .await
             .unwrap()
             .is_ok());
@@ -615,7 +713,7 @@ mod tests {
             },
         );
         let a = g
-            .admit(&db, "t", &[("", 1), ("group", 2)], 150)
+            .admit(&db, "t", &[("", 1, 1), ("group", 2, 1)], 150)
             .await
             .unwrap()
             .unwrap();

@@ -10,7 +10,9 @@
 //! mini-program shows the same 未开始 / 抢购中 / 排队中 / 已抢光 / 已达限购.
 //! [`state`] answers the flash-sale page from the database.
 
+pub mod buy;
 pub mod gate;
+pub mod redis;
 pub mod state;
 
 pub use gate::{Admission, FlashGate, Refusal};
@@ -32,6 +34,10 @@ pub struct FlashConfig {
     pub recheck_ms: u64,
     /// How long an activity's window is remembered before it is read again.
     pub activity_ttl_ms: u64,
+    /// Redis mode (`REDIS_URL`): units are taken in Redis before the database.
+    pub redis_url: Option<String>,
+    /// Prefix of this shop's Redis keys (`MALL_REDIS_PREFIX`, default `mall`).
+    pub redis_prefix: String,
 }
 
 impl FlashConfig {
@@ -46,6 +52,8 @@ impl FlashConfig {
             user_per_sec: 2,
             recheck_ms: 1000,
             activity_ttl_ms: 5000,
+            redis_url: None,
+            redis_prefix: "mall".into(),
         }
     }
 }

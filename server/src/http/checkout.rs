@@ -12,6 +12,7 @@ use axum::Json;
 use mall_core::Quote;
 
 use crate::db;
+use crate::flash;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, AuthUser, Bearer};
 use crate::http::input;
@@ -90,12 +91,18 @@ async fn place_order(
     input::line("idempotencyKey", &req.idempotency_key, 1, input::MAX_KEY)?;
     input::line("fingerprint", &req.fingerprint, 1, input::MAX_KEY)?;
     input::paragraph("remark", &req.remark, input::MAX_REASON)?;
-    let items: Vec<(&str, i64)> = req
+    let items: Vec<(&str, i64, u64)> = req
         .items
         .iter()
         .flatten()
         .filter(|it| it.bargain_id.is_none())
-        .filter_map(|it| Some((it.activity_id.as_deref()?, it.sku_id)))
+        .filter_map(|it| {
+            Some((
+                it.activity_id.as_deref()?,
+                it.sku_id,
+                it.quantity.max(0) as u64,
+            ))
+        })
         .collect();
     let admission = if headers.get(RETRY_HEADER).is_some_and(|v| v == "1") {
         state.flash.admit_retry(&token.0)
@@ -107,7 +114,23 @@ async fn place_order(
     }
     .map_err(ApiError::from)?;
     let user = AuthUser::resolve(&state, &token.0).await?;
-    let placed = match place::place(&state, user.user_id, &req).await {
+    // Redis mode: the sale's units are taken there first.
+    let held = match state.flash.redis() {
+        Some(r) => flash::buy::claim(r, &state.db, &admission, user.user_id, db::now())
+            .await?
+            .map_err(ApiError::from)?,
+        None => Vec::new(),
+    };
+    let mut req = req;
+    req.flash_claims = held
+        .iter()
+        .map(|h| (h.activity_id.clone(), h.claim.clone()))
+        .collect();
+    let result = place::place(&state, user.user_id, &req).await;
+    if let Some(r) = state.flash.redis() {
+        flash::buy::settle(r, &state.db, &held, user.user_id, result.is_ok(), db::now()).await;
+    }
+    let placed = match result {
         Err(e) => {
             if let Some(sku_id) = e.sold_out_sku() {
                 admission.sold_out(sku_id);

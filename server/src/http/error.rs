@@ -203,6 +203,22 @@ impl From<crate::flash::Refusal> for ApiError {
                 available: 0,
             }),
             Refusal::Queued { retry_after_ms } => ApiError::Queued { retry_after_ms },
+            Refusal::Short { sku_id, available } => ApiError::Rule(RuleError::OutOfStock {
+                sku_id: sku_id.to_string(),
+                available,
+            }),
+            Refusal::LimitReached {
+                activity_id,
+                sku_id,
+                limit,
+                already,
+            } => ApiError::Rule(RuleError::OverPurchaseLimit {
+                sku_id: sku_id.to_string(),
+                activity_id: Some(activity_id),
+                limit,
+                already_bought: already,
+                remaining: limit.saturating_sub(already),
+            }),
         }
     }
 }
@@ -223,6 +239,9 @@ impl From<crate::orders::place::CheckoutError> for ApiError {
                 ApiError::conflict(Code::EmptyOrder, Code::EmptyOrder.message())
             }
             CheckoutError::PriceChanged(q) => ApiError::PriceChanged(q),
+            CheckoutError::ClaimVoided(_) => ApiError::Queued {
+                retry_after_ms: mall_core::flash::RETRY_BASE_MS,
+            },
             CheckoutError::Db(e) => ApiError::Internal(e.into()),
             CheckoutError::Other(e) => ApiError::Internal(e),
         }

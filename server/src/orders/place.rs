@@ -42,6 +42,10 @@ pub enum CheckoutError {
     /// The quote differs from the one the shopper confirmed.
     #[error("price changed")]
     PriceChanged(Box<mall_core::Quote>),
+    /// Redis mode: the flash-sale claim was voided before this order could
+    /// apply it (its request took too long); the shopper retries.
+    #[error("flash claim {0} voided")]
+    ClaimVoided(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("{0:#}")]
@@ -173,6 +177,10 @@ pub struct PlaceOrderRequest {
     pub idempotency_key: String,
     #[serde(default)]
     pub remark: String,
+    /// Redis mode: the flash-sale claims (activity, claim id) this order
+    /// applies, set by the server, never read from the body.
+    #[serde(skip)]
+    pub flash_claims: Vec<(String, String)>,
 }
 
 impl PlaceOrderRequest {
@@ -395,6 +403,11 @@ pub async fn place_in_tx(
         },
     )
     .await?;
+    for (activity, claim) in &req.flash_claims {
+        if !crate::flash::redis::apply_row(tx, activity, claim, order_id, now).await? {
+            return Err(CheckoutError::ClaimVoided(claim.clone()));
+        }
+    }
     for line in &q.lines {
         let view = priced
             .views

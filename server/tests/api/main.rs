@@ -21,6 +21,7 @@ mod coupon_center;
 mod faults;
 mod flash;
 mod flash_crash;
+mod flash_redis;
 mod gifts;
 mod groups;
 mod hardening;
