@@ -6,8 +6,9 @@
 # timeout (--hold-secs, 30) their units must come back exactly and sell again.
 # Prints attempts/s, p50 / p99 of the order call, the answers, orders, units
 # sold, oversold and stranded units (both must be 0), server CPU per attempt;
-# on SQLite and, with WITH_POSTGRES=1 (or CI=true), on PostgreSQL. Stops by
-# itself; exits non-zero when the sale does not reconcile.
+# on SQLite and, with WITH_POSTGRES=1 (or CI=true), on PostgreSQL, then on
+# PostgreSQL + Redis (scripts/start-redis.sh) with two server processes. Stops
+# by itself; exits non-zero when the sale does not reconcile.
 #
 #   bash server/flash-bench.sh
 #   WITH_POSTGRES=1 bash server/flash-bench.sh --buyers 5000 --units 200
@@ -21,4 +22,5 @@ run() { "$BENCH_TARGET/mall-flash-bench" --server "$BENCH_TARGET/mall-server" --
 run "$@"
 if bench_with_postgres; then
   run --database-url "$(bench_pg_url mall_flash_bench)" "$@"
+  run --database-url "$(bench_pg_url mall_flash_bench)" --redis-url "$(bash scripts/start-redis.sh </dev/null)" --instances 2 "$@"
 fi

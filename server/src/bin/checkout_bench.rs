@@ -157,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
         &Launch {
             server: &a.server,
             fake: a.fake.as_deref(),
+            fake_addr: None,
             database_url: a.database_url.as_deref(),
             env: Vec::new(),
         },

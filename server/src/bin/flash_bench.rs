@@ -44,6 +44,10 @@ struct Args {
     retries: u32,
     hold_secs: u64,
     unpaid_percent: usize,
+    /// Redis mode: the servers get REDIS_URL.
+    redis_url: Option<String>,
+    /// Server processes on the one database (shoppers spread over them).
+    instances: usize,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -57,6 +61,8 @@ fn args() -> anyhow::Result<Args> {
         retries: 5,
         hold_secs: 30,
         unpaid_percent: 30,
+        redis_url: None,
+        instances: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -71,8 +77,10 @@ fn args() -> anyhow::Result<Args> {
             "--retries" => a.retries = val()?.parse()?,
             "--hold-secs" => a.hold_secs = val()?.parse()?,
             "--unpaid-percent" => a.unpaid_percent = val()?.parse()?,
+            "--redis-url" => a.redis_url = Some(val()?),
+            "--instances" => a.instances = val()?.parse()?,
             "-h" | "--help" => {
-                println!("mall-flash-bench [--server PATH] [--fake PATH] [--database-url URL] [--units N] [--buyers N] [--concurrency N] [--retries N] [--hold-secs S] [--unpaid-percent P]");
+                println!("mall-flash-bench [--server PATH] [--fake PATH] [--database-url URL] [--units N] [--buyers N] [--concurrency N] [--retries N] [--hold-secs S] [--unpaid-percent P] [--redis-url URL] [--instances N]");
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other}"),
@@ -84,8 +92,9 @@ fn args() -> anyhow::Result<Args> {
         || a.retries > 100
         || !(5..=600).contains(&a.hold_secs)
         || a.unpaid_percent > 100
+        || !(1..=8).contains(&a.instances)
     {
-        bail!("units 1..=100000, buyers 1..=200000, concurrency 1..=4096, retries ≤ 100, hold-secs 5..=600, unpaid-percent ≤ 100");
+        bail!("units 1..=100000, buyers 1..=200000, concurrency 1..=4096, retries ≤ 100, hold-secs 5..=600, unpaid-percent ≤ 100, instances 1..=8");
     }
     Ok(a)
 }
@@ -162,7 +171,7 @@ async fn sign_in(
 /// `concurrency` connections), retrying 排队中 after the server's delay.
 async fn wave(
     http: &reqwest::Client,
-    s: &Arc<ServerProcess>,
+    bases: &[String],
     a: &Args,
     tokens: &[String],
     body: &Value,
@@ -172,7 +181,8 @@ async fn wave(
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, token) in tokens.iter().enumerate() {
-        let (http, s, conns, token) = (http.clone(), s.clone(), conns.clone(), token.clone());
+        let (http, conns, token) = (http.clone(), conns.clone(), token.clone());
+        let base = bases[i % bases.len()].clone();
         let mut body = body.clone();
         body["idempotencyKey"] = json!(format!("{wave_name}-{i}"));
         let retries = a.retries;
@@ -183,13 +193,7 @@ async fn wave(
                 let (st, v) = {
                     let _c = conns.acquire().await?;
                     t0 = Instant::now();
-                    post(
-                        &http,
-                        &format!("{}/api/orders", s.base),
-                        Some(&token),
-                        &body,
-                    )
-                    .await?
+                    post(&http, &format!("{base}/api/orders"), Some(&token), &body).await?
                 };
                 out.latencies.push(t0.elapsed());
                 out.statuses.push(st);
@@ -348,18 +352,44 @@ async fn main() -> anyhow::Result<()> {
     let a = args()?;
     let dir = std::env::temp_dir().join(format!("mall-flash-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    let mut env = vec![
+        ("MALL_ORDER_TTL_SECS", a.hold_secs.to_string()),
+        ("MALL_EXPIRY_SWEEP_SECS", "1".into()),
+    ];
+    if let Some(r) = &a.redis_url {
+        env.push(("REDIS_URL", r.clone()));
+        // A fresh namespace per run on a shared Redis.
+        env.push(("MALL_REDIS_PREFIX", format!("bench-{}", std::process::id())));
+    }
     let server = Arc::new(start_server(
         &Launch {
             server: &a.server,
             fake: a.fake.as_deref(),
+            fake_addr: None,
             database_url: a.database_url.as_deref(),
-            env: vec![
-                ("MALL_ORDER_TTL_SECS", a.hold_secs.to_string()),
-                ("MALL_EXPIRY_SWEEP_SECS", "1".into()),
-            ],
+            env: env.clone(),
         },
         &dir,
     )?);
+    let mut others = Vec::new();
+    for _ in 1..a.instances {
+        others.push(start_server(
+            &Launch {
+                server: &a.server,
+                fake: None,
+                fake_addr: Some(server.fake.trim_start_matches("http://").to_string()),
+                database_url: a.database_url.as_deref(),
+                env: env.clone(),
+            },
+            &dir,
+        )?);
+    }
+    let bases: Vec<String> = std::iter::once(server.base.clone())
+        .chain(others.iter().map(|o| o.base.clone()))
+        .collect();
+    let pids: Vec<u32> = std::iter::once(server.pid)
+        .chain(others.iter().map(|o| o.pid))
+        .collect();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.concurrency)
         .build()?;
@@ -383,10 +413,11 @@ async fn main() -> anyhow::Result<()> {
         .max_connections(2)
         .connect(&db_url)
         .await?;
-    let backend = if a.database_url.is_some() {
-        "postgres"
-    } else {
-        "sqlite"
+    let backend = match (&a.database_url, &a.redis_url) {
+        (Some(_), Some(_)) => "postgres+redis",
+        (Some(_), None) => "postgres",
+        (None, Some(_)) => "sqlite+redis",
+        (None, None) => "sqlite",
     };
 
     // The merchant's sale: `units` of the SKU, 1 per shopper, running now.
@@ -417,7 +448,8 @@ async fn main() -> anyhow::Result<()> {
     let t0 = Instant::now();
     let tokens = sign_in(&http, &server, "flash", a.buyers).await?;
     println!(
-        "backend={backend} units={} buyers={} concurrency={} retries={} (signed in {} shoppers in {:.1}s)",
+        "backend={backend} instances={} units={} buyers={} concurrency={} retries={} (signed in {} shoppers in {:.1}s)",
+        a.instances,
         a.units,
         a.buyers,
         a.concurrency,
@@ -440,19 +472,20 @@ async fn main() -> anyhow::Result<()> {
     body["fingerprint"] = q["fingerprint"].clone();
 
     let tx0 = pg_transactions(&db).await;
-    let cpu0 = cpu_ticks(server.pid);
-    let (outcomes, took) = wave(&http, &server, &a, &tokens, &body, "w1").await?;
-    let cpu = cpu_ticks(server.pid).saturating_sub(cpu0);
+    let cpu_all = || pids.iter().map(|p| cpu_ticks(*p)).sum::<u64>();
+    let cpu0 = cpu_all();
+    let (outcomes, took) = wave(&http, &bases, &a, &tokens, &body, "w1").await?;
+    let cpu = cpu_all().saturating_sub(cpu0);
     let tx1 = pg_transactions(&db).await;
     report("wave 1", &outcomes, took);
     let attempts: usize = outcomes.iter().map(|o| o.latencies.len()).sum();
     #[allow(clippy::float_arithmetic)]
     {
         print!(
-            "  server CPU {:.0} ms ({:.3} ms per attempt), peak RSS {:.1} MB",
+            "  server CPU (all instances) {:.0} ms ({:.3} ms per attempt), peak RSS {:.1} MB",
             cpu as f64 * 10.0,
             cpu as f64 * 10.0 / attempts.max(1) as f64,
-            peak_rss_kb(server.pid) as f64 / 1024.0
+            pids.iter().map(|p| peak_rss_kb(*p)).max().unwrap_or(0) as f64 / 1024.0
         );
         match (tx0, tx1) {
             (Some(x), Some(y)) => println!(
@@ -531,7 +564,7 @@ async fn main() -> anyhow::Result<()> {
     // A second wave buys what came back.
     let second = ((returned.max(0) as usize) * 3).max(100);
     let tokens2 = sign_in(&http, &server, "flash2", second).await?;
-    let (outcomes2, took2) = wave(&http, &server, &a, &tokens2, &body, "w2").await?;
+    let (outcomes2, took2) = wave(&http, &bases, &a, &tokens2, &body, "w2").await?;
     report("wave 2", &outcomes2, took2);
     let end = ledger(&db, &activity).await?;
     let won2 = outcomes2.iter().filter(|o| o.order.is_some()).count() as i64;
@@ -541,6 +574,7 @@ async fn main() -> anyhow::Result<()> {
         "  sold again={won2} of {returned} returned; in the end: units in orders={} quota left={} oversold={oversold} stranded={stranded}",
         end.ordered, end.quota_left
     );
+    drop(others);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     if oversold != 0 || stranded != 0 || returned != unpaid || won2 != returned {

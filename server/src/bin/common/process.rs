@@ -66,6 +66,8 @@ pub struct Launch<'a> {
     pub server: &'a str,
     /// The standalone fake (`mall-fake-wechat`); None: the server's own.
     pub fake: Option<&'a str>,
+    /// A fake already running (HOST:PORT), for a second server instance.
+    pub fake_addr: Option<String>,
     pub database_url: Option<&'a str>,
     /// More environment (e.g. `MALL_ORDER_TTL_SECS`).
     pub env: Vec<(&'static str, String)>,
@@ -93,8 +95,13 @@ pub fn start_server(a: &Launch, dir: &std::path::Path) -> anyhow::Result<ServerP
     for (k, v) in &a.env {
         cmd.env(k, v);
     }
-    let fake = match a.fake {
-        Some(path) => {
+    let fake = match (a.fake, &a.fake_addr) {
+        (_, Some(addr)) => {
+            cmd.env("WECHAT_API_BASE", format!("http://{addr}"))
+                .env("WECHATPAY_API_BASE", format!("http://{addr}"));
+            Some(addr.clone())
+        }
+        (Some(path), None) => {
             let mut f = Command::new(path)
                 .env("MALL_DATA_DIR", dir)
                 .env("RUST_LOG", "warn")
@@ -108,7 +115,7 @@ pub fn start_server(a: &Launch, dir: &std::path::Path) -> anyhow::Result<ServerP
                 .env("WECHATPAY_API_BASE", format!("http://{addr}"));
             Some(addr)
         }
-        None => None,
+        (None, None) => None,
     };
     let mut child = cmd
         .spawn()
