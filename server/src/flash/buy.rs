@@ -16,7 +16,8 @@ pub struct Held {
     pub lines: Vec<(i64, u64)>,
 }
 
-/// How long a shopper waits while Redis is being seeded from the database.
+/// How long a shopper waits while Redis is seeded from the database (or
+/// restarts).
 const SEEDING_RETRY_MS: u64 = 300;
 
 /// Take the units of every sale of the attempt in Redis, all or none.
@@ -29,11 +30,11 @@ pub async fn claim(
 ) -> anyhow::Result<Result<Vec<Held>, Refusal>> {
     let mut held = Vec::new();
     for sale in &admission.sales {
-        let refused = match redis
+        let answer = redis
             .claim(&sale.activity_id, sale.window, user_id, &sale.lines, now)
-            .await?
-        {
-            Claimed::Granted(claim) => {
+            .await;
+        let refused = match answer {
+            Ok(Claimed::Granted(claim)) => {
                 held.push(Held {
                     activity_id: sale.activity_id.clone(),
                     claim,
@@ -41,10 +42,17 @@ pub async fn claim(
                 });
                 continue;
             }
-            Claimed::Refused(r) => r,
-            Claimed::Unseeded => Refusal::Queued {
+            Ok(Claimed::Refused(r)) => r,
+            Ok(Claimed::Unseeded) => Refusal::Queued {
                 retry_after_ms: SEEDING_RETRY_MS,
             },
+            // Redis unreachable (restarting): the shopper waits, nothing is taken.
+            Err(e) => {
+                tracing::warn!(error = %e, "flash sale: Redis unavailable, shoppers queued");
+                Refusal::Queued {
+                    retry_after_ms: SEEDING_RETRY_MS,
+                }
+            }
         };
         if let Refusal::Short {
             sku_id,

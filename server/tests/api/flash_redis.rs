@@ -281,3 +281,149 @@ async fn redis_losing_the_sale_mid_way_is_reseeded_from_the_database() {
     })
     .await;
 }
+
+/// A Redis of the test's own, so it can be killed: no persistence, or an
+/// append-only file (`everysec`) kept across the restart.
+struct OwnRedis {
+    child: Option<tokio::process::Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+    aof: bool,
+}
+
+impl OwnRedis {
+    async fn start(aof: bool) -> OwnRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut r = OwnRedis {
+            child: None,
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            aof,
+        };
+        r.run().await;
+        r
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn run(&mut self) {
+        let child = tokio::process::Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &self.port.to_string(),
+                "--save",
+                "",
+            ])
+            .args([
+                "--appendonly",
+                if self.aof { "yes" } else { "no" },
+                "--appendfsync",
+                "everysec",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server (installed by scripts/start-redis.sh)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if let Ok(c) = redis::Client::open(self.url()) {
+                if c.get_multiplexed_async_connection().await.is_ok() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+
+    async fn kill_and_restart(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.start_kill().unwrap(); // SIGKILL
+            c.wait().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.run().await;
+    }
+}
+
+async fn killed_mid_sale(aof: bool) {
+    if redis_url().is_none() {
+        return;
+    }
+    let mut own = OwnRedis::start(aof).await;
+    let url = own.url();
+    let p = prefix();
+    let app = Arc::new(redis_app(&url, &p).await);
+    let mut config =
+        mall_server::config::Config::for_tests(app.server.state.config.database_url.clone());
+    config.db_max_connections = 16;
+    config.flash.redis_url = Some(url.clone());
+    config.flash.redis_prefix = p.clone();
+    let other = Arc::new(mall_server::start(config).await.unwrap());
+    const N: usize = 120;
+    const K: i64 = 40;
+    app.set_stock(EARBUDS_WHITE, 1000).await;
+    set_quota(&app, K).await;
+    let mut buyers = Vec::new();
+    for i in 0..N {
+        let t = app.login(&format!("k-{i}")).await;
+        buyers.push((t.clone(), ready(&app, &t, &format!("k-{i}")).await));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (t, body)) in buyers.into_iter().enumerate() {
+        let base = if i % 2 == 0 {
+            app.url.clone()
+        } else {
+            other.url()
+        };
+        let http = app.http.clone();
+        tasks.spawn(async move {
+            // Shoppers arrive over about a second.
+            tokio::time::sleep(Duration::from_millis(8 * i as u64)).await;
+            buy(&base, &http, &t, &body).await
+        });
+    }
+    // Redis dies once a quarter of the units are sold, and comes back.
+    eventually("a quarter sold", async || quota(&app).await <= K * 3 / 4).await;
+    own.kill_and_restart().await;
+    let mut ok = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            (201, _) => ok += 1,
+            (409, v) if v["code"] == "OUT_OF_STOCK" => {}
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!(ok, K, "every unit sold once (aof {aof})");
+    assert_eq!(quota(&app).await, 0);
+    let sold = count(
+        &app,
+        &format!("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_lines WHERE activity_id = '{SALE}'"),
+    )
+    .await;
+    assert_eq!(sold, K, "nothing oversold (aof {aof})");
+    eventually("Redis agreeing with the database", async || {
+        redis_stock(&url, &p).await == Some(0)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_killed_mid_sale_without_persistence_loses_no_unit() {
+    killed_mid_sale(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_killed_mid_sale_with_its_append_only_file_loses_no_unit() {
+    killed_mid_sale(true).await;
+}
