@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 mod common;
-use common::post;
 use common::process::{
     cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, ServerProcess,
 };
+use common::{merchant, post, wait_healthy};
 use serde_json::json;
 
 const SKU: i64 = 19; // seeded, list price only
@@ -166,26 +166,15 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.workers * 2)
         .build()?;
-    for _ in 0..600 {
-        if http
-            .get(format!("{}/health", server.base))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let res = http
-        .put(format!("{}/api/merchant/skus/{SKU}/stock", server.base))
-        .header("x-merchant-token", &server.merchant_token)
-        .json(&json!({"stock": 1_000_000_000}))
-        .send()
-        .await?;
-    if !res.status().is_success() {
-        bail!("setting stock: {}", res.text().await?);
-    }
+    wait_healthy(&http, &server.base).await;
+    merchant(
+        &http,
+        &server,
+        reqwest::Method::PUT,
+        &format!("/api/merchant/skus/{SKU}/stock"),
+        json!({"stock": 1_000_000_000}),
+    )
+    .await?;
     let pid = server.pid;
     let fake_pid = server.fake_child.as_ref().map(Child::id);
     let measure_from = Instant::now() + Duration::from_secs(a.warmup);

@@ -27,10 +27,10 @@ use sqlx::AnyPool;
 use tokio::sync::Semaphore;
 
 mod common;
-use common::post;
 use common::process::{
     cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, ServerProcess,
 };
+use common::{merchant, post, wait_healthy};
 
 const SKU: i64 = 19; // seeded, list price only, in no activity
 
@@ -111,27 +111,6 @@ struct Outcome {
     order: Option<i64>,
 }
 
-async fn merchant(
-    http: &reqwest::Client,
-    s: &ServerProcess,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> anyhow::Result<Value> {
-    let res = http
-        .request(method, format!("{}{path}", s.base))
-        .header("x-merchant-token", &s.merchant_token)
-        .json(&body)
-        .send()
-        .await?;
-    let status = res.status();
-    let v: Value = res.json().await.unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!("{path}: {status} {v}");
-    }
-    Ok(v)
-}
-
 /// Sign in `n` shoppers named `{prefix}-{i}`, a few at a time.
 async fn sign_in(
     http: &reqwest::Client,
@@ -190,17 +169,31 @@ async fn wave(
             let mut out = Outcome::default();
             for attempt in 0..=retries {
                 let t0;
-                let (st, v) = {
+                let (st, by, v) = {
                     let _c = conns.acquire().await?;
                     t0 = Instant::now();
-                    post(&http, &format!("{base}/api/orders"), Some(&token), &body).await?
+                    let res = http
+                        .post(format!("{base}/api/orders"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await?;
+                    // Which layer answered a refusal (gate, redis, server).
+                    let by = res
+                        .headers()
+                        .get("x-mall-answered-by")
+                        .and_then(|h| h.to_str().ok())
+                        .map(|h| format!(" by {h}"))
+                        .unwrap_or_default();
+                    let st = res.status().as_u16();
+                    (st, by, res.json::<Value>().await.unwrap_or(Value::Null))
                 };
                 out.latencies.push(t0.elapsed());
                 out.statuses.push(st);
                 out.last = st;
                 let code = v["code"].as_str().unwrap_or("").to_string();
                 *out.answers
-                    .entry(format!("{st} {code}").trim().to_string())
+                    .entry(format!("{st} {code}{by}").trim().to_string())
                     .or_default() += 1;
                 match st {
                     201 | 200 => {
@@ -393,16 +386,8 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.concurrency)
         .build()?;
-    for _ in 0..600 {
-        if http
-            .get(format!("{}/health", server.base))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    for base in &bases {
+        wait_healthy(&http, base).await;
     }
     let db_url = a
         .database_url
@@ -502,7 +487,9 @@ async fn main() -> anyhow::Result<()> {
     let stranded = a.units - after.ordered - after.quota_left;
     let refused_sold_out: usize = outcomes
         .iter()
-        .filter(|o| o.order.is_none() && o.answers.contains_key("409 OUT_OF_STOCK"))
+        .filter(|o| {
+            o.order.is_none() && o.answers.keys().any(|k| k.starts_with("409 OUT_OF_STOCK"))
+        })
         .count();
     println!(
         "  orders={} units sold={} (answered 201: {won}) quota left={} oversold={oversold} stranded={stranded} \

@@ -535,7 +535,11 @@ mod tests {
     }
 
     fn gate_with(window: Window) -> FlashGate {
-        let g = FlashGate::new(cfg());
+        primed(FlashGate::new(cfg()), window)
+    }
+
+    /// The sale `fs` with `window`, as if read from the database.
+    fn primed(g: FlashGate, window: Window) -> FlashGate {
         g.activities.lock().unwrap().insert(
             "fs".into(),
             Cached {
@@ -649,16 +653,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_set_flag_lets_one_attempt_through_per_recheck_period() {
-        let g = FlashGate::new(FlashConfig {
-            recheck_ms: 0,
-            ..cfg()
-        });
-        g.activities.lock().unwrap().insert(
-            "fs".into(),
-            Cached {
-                window: Some(W),
-                loaded_ms: 0,
-            },
+        let g = primed(
+            FlashGate::new(FlashConfig {
+                recheck_ms: 0,
+                ..cfg()
+            }),
+            W,
         );
         let db = db().await;
         let a = g

@@ -13,7 +13,7 @@ use mall_core::Quote;
 
 use crate::db;
 use crate::flash;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{Answered, ApiError, ApiResult};
 use crate::http::extract::{ApiJson, AuthUser, Bearer};
 use crate::http::input;
 use crate::http::{Access, Api};
@@ -87,7 +87,7 @@ async fn place_order(
     token: Bearer,
     headers: HeaderMap,
     ApiJson(req): ApiJson<PlaceOrderRequest>,
-) -> ApiResult<(StatusCode, Json<OrderDetail>)> {
+) -> Result<(StatusCode, Json<OrderDetail>), Answered> {
     input::line("idempotencyKey", &req.idempotency_key, 1, input::MAX_KEY)?;
     input::line("fingerprint", &req.fingerprint, 1, input::MAX_KEY)?;
     input::paragraph("remark", &req.remark, input::MAX_REASON)?;
@@ -112,13 +112,13 @@ async fn place_order(
             .admit(&state.db, &token.0, &items, db::now())
             .await?
     }
-    .map_err(ApiError::from)?;
+    .map_err(|r| Answered::by("gate")(r.into()))?;
     let user = AuthUser::resolve(&state, &token.0).await?;
     // Redis mode: the sale's units are taken there first.
     let held = match state.flash.redis() {
         Some(r) => flash::buy::claim(r, &state.db, &admission, user.user_id, db::now())
             .await?
-            .map_err(ApiError::from)?,
+            .map_err(|r| Answered::by("redis")(r.into()))?,
         None => Vec::new(),
     };
     let mut req = req;

@@ -661,6 +661,44 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The response header naming the layer that answered an error: `gate`
+/// (memory, before the database), `redis`, or `server` (the database was
+/// asked). Load tests count refusals by it.
+pub const ANSWERED_BY: &str = "x-mall-answered-by";
+
+/// An error with the layer that answered it ([`ANSWERED_BY`]).
+#[derive(Debug)]
+pub struct Answered {
+    pub by: &'static str,
+    pub error: ApiError,
+}
+
+impl Answered {
+    pub fn by(by: &'static str) -> impl FnOnce(ApiError) -> Answered {
+        move |error| Answered { by, error }
+    }
+}
+
+impl<E: Into<ApiError>> From<E> for Answered {
+    fn from(e: E) -> Self {
+        Answered {
+            by: "server",
+            error: e.into(),
+        }
+    }
+}
+
+impl IntoResponse for Answered {
+    fn into_response(self) -> Response {
+        let mut res = self.error.into_response();
+        res.headers_mut().insert(
+            axum::http::HeaderName::from_static(ANSWERED_BY),
+            axum::http::HeaderValue::from_static(self.by),
+        );
+        res
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

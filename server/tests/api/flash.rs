@@ -9,20 +9,20 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const SALE: &str = "flash-earbuds";
+pub(crate) const SALE: &str = "flash-earbuds";
 
-fn item(q: i64) -> Value {
+pub(crate) fn item(q: i64) -> Value {
     json!({"items": [{"skuId": EARBUDS_WHITE, "quantity": q, "activityId": SALE}], "delivery": pickup()})
 }
 
-async fn set_quota(app: &TestApp, n: i64) {
+pub(crate) async fn set_quota(app: &TestApp, n: i64) {
     app.exec(&format!(
         "UPDATE activity_skus SET stock = {n} WHERE activity_id = '{SALE}'"
     ))
     .await;
 }
 
-async fn quota(app: &TestApp) -> i64 {
+pub(crate) async fn quota(app: &TestApp) -> i64 {
     count(
         app,
         &format!("SELECT stock FROM activity_skus WHERE activity_id = '{SALE}'"),
@@ -31,7 +31,7 @@ async fn quota(app: &TestApp) -> i64 {
 }
 
 /// A quoted, ready-to-place order body for `token`.
-async fn ready(app: &TestApp, token: &str, key: &str) -> Value {
+pub(crate) async fn ready(app: &TestApp, token: &str, key: &str) -> Value {
     let (s, q) = app.post("/api/checkout/quote", Some(token), item(1)).await;
     assert_eq!(s, 200, "{q}");
     let mut b = item(1);
@@ -110,6 +110,16 @@ async fn a_sold_out_sale_is_answered_before_the_session_is_read_until_units_come
         .post("/api/orders", Some("no-such-session"), body_b.clone())
         .await;
     assert_eq!((s, v["code"].as_str()), (409, Some("OUT_OF_STOCK")), "{v}");
+    // The answer names the layer that gave it.
+    let res = app
+        .http
+        .post(format!("{}/api/orders", app.url))
+        .bearer_auth(&b)
+        .json(&body_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-mall-answered-by"], "gate");
     // Without any token it is 401 as always.
     let (s, _) = app.post("/api/orders", None, body_b.clone()).await;
     assert_eq!(s, 401);

@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::flash::{quota, ready, set_quota, SALE};
 use crate::helpers::*;
-
-const SALE: &str = "flash-earbuds";
 
 fn redis_url() -> Option<String> {
     match std::env::var("TEST_REDIS_URL") {
@@ -36,6 +35,16 @@ async fn redis_app(url: &str, prefix: &str) -> TestApp {
     .await
 }
 
+/// Another server instance on the same database and the same Redis keys.
+async fn second_instance(app: &TestApp, url: &str, prefix: &str) -> mall_server::Server {
+    let mut config =
+        mall_server::config::Config::for_tests(app.server.state.config.database_url.clone());
+    config.db_max_connections = 16;
+    config.flash.redis_url = Some(url.to_string());
+    config.flash.redis_prefix = prefix.to_string();
+    mall_server::start(config).await.unwrap()
+}
+
 fn prefix() -> String {
     format!("test-{}", mall_server::config::random_token(6))
 }
@@ -54,34 +63,6 @@ async fn redis_stock(url: &str, prefix: &str) -> Option<i64> {
         .query_async(&mut redis(url).await)
         .await
         .unwrap()
-}
-
-async fn set_quota(app: &TestApp, n: i64) {
-    app.exec(&format!(
-        "UPDATE activity_skus SET stock = {n} WHERE activity_id = '{SALE}'"
-    ))
-    .await;
-}
-
-async fn quota(app: &TestApp) -> i64 {
-    count(
-        app,
-        &format!("SELECT stock FROM activity_skus WHERE activity_id = '{SALE}'"),
-    )
-    .await
-}
-
-fn item() -> Value {
-    json!({"items": [{"skuId": EARBUDS_WHITE, "quantity": 1, "activityId": SALE}], "delivery": pickup()})
-}
-
-async fn ready(app: &TestApp, token: &str, key: &str) -> Value {
-    let (s, q) = app.post("/api/checkout/quote", Some(token), item()).await;
-    assert_eq!(s, 200, "{q}");
-    let mut b = item();
-    b["fingerprint"] = q["fingerprint"].clone();
-    b["idempotencyKey"] = json!(key);
-    b
 }
 
 /// Place until an answer other than 排队中.
@@ -119,13 +100,7 @@ async fn two_instances_on_one_redis_sell_exactly_the_quota_to_two_hundred_buyers
     let Some(url) = redis_url() else { return };
     let p = prefix();
     let app = Arc::new(redis_app(&url, &p).await);
-    // A second instance: the same database, the same Redis.
-    let mut config =
-        mall_server::config::Config::for_tests(app.server.state.config.database_url.clone());
-    config.db_max_connections = 16;
-    config.flash.redis_url = Some(url.clone());
-    config.flash.redis_prefix = p.clone();
-    let other = Arc::new(mall_server::start(config).await.unwrap());
+    let other = Arc::new(second_instance(&app, &url, &p).await);
     const N: usize = 200;
     const K: i64 = 20;
     app.set_stock(EARBUDS_WHITE, 1000).await;
@@ -364,12 +339,7 @@ async fn killed_mid_sale(aof: bool) {
     let url = own.url();
     let p = prefix();
     let app = Arc::new(redis_app(&url, &p).await);
-    let mut config =
-        mall_server::config::Config::for_tests(app.server.state.config.database_url.clone());
-    config.db_max_connections = 16;
-    config.flash.redis_url = Some(url.clone());
-    config.flash.redis_prefix = p.clone();
-    let other = Arc::new(mall_server::start(config).await.unwrap());
+    let other = Arc::new(second_instance(&app, &url, &p).await);
     const N: usize = 120;
     const K: i64 = 40;
     app.set_stock(EARBUDS_WHITE, 1000).await;

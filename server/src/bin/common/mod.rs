@@ -1,9 +1,15 @@
 //! What the benchmark binaries share: one JSON POST with an optional bearer
 //! token, answering (status, body).
+#![allow(dead_code)] // each benchmark binary uses its own part
 
 pub mod process;
 
+use std::time::Duration;
+
+use anyhow::bail;
 use serde_json::Value;
+
+use process::ServerProcess;
 
 pub async fn post(
     http: &reqwest::Client,
@@ -18,4 +24,36 @@ pub async fn post(
     let res = rb.send().await?;
     let status = res.status().as_u16();
     Ok((status, res.json().await.unwrap_or(Value::Null)))
+}
+
+/// Wait (up to a minute) until the server at `base` answers /health.
+pub async fn wait_healthy(http: &reqwest::Client, base: &str) {
+    for _ in 0..600 {
+        if http.get(format!("{base}/health")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A merchant API call (the `X-Merchant-Token` credential); its JSON answer.
+pub async fn merchant(
+    http: &reqwest::Client,
+    s: &ServerProcess,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
+    let res = http
+        .request(method, format!("{}{path}", s.base))
+        .header("x-merchant-token", &s.merchant_token)
+        .json(&body)
+        .send()
+        .await?;
+    let status = res.status();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("{path}: {status} {v}");
+    }
+    Ok(v)
 }
