@@ -12,10 +12,12 @@
 #   5. the server: fmt, clippy (also of the production build, which must contain no
 #      fake and refuse to start without WeChat settings), its unit and HTTP suite on
 #      SQLite (incl. full-disk and read-only faults on tmpfs, which need root as CI
-#      runs, and two instances on one database), schemathesis against the served
-#      OpenAPI; then the same HTTP suite and schemathesis on PostgreSQL, installed
-#      from Debian's packages and started on 127.0.0.1 by scripts/start-postgres.sh
-#      (WITH_POSTGRES=0 skips that part)
+#      runs, and two instances on one database; the flash sale's kill -9 of the
+#      real binary; its Redis-mode tests on Redis, installed from Debian and
+#      started on 127.0.0.1 by scripts/start-redis.sh), schemathesis against the
+#      served OpenAPI; then the same HTTP suite and schemathesis on PostgreSQL,
+#      installed from Debian's packages and started on 127.0.0.1 by
+#      scripts/start-postgres.sh (WITH_POSTGRES=0 skips that part)
 #   6. the merchant console (console/): built by scripts/build-console.sh, its
 #      types checked (vue-tsc), unit tests, the shell's bundle-size budget, and
 #      its browser tests: playwright-core driving Debian's chromium (installed
