@@ -196,6 +196,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "social_coupons_signin",
         include_str!("../../migrations/sqlite/0013_social_coupons_signin.sql"),
     ),
+    (
+        14,
+        "distribution",
+        include_str!("../../migrations/sqlite/0014_distribution.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -262,6 +267,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "social_coupons_signin",
         include_str!("../../migrations/postgres/0013_social_coupons_signin.sql"),
+    ),
+    (
+        14,
+        "distribution",
+        include_str!("../../migrations/postgres/0014_distribution.sql"),
     ),
 ];
 

@@ -130,6 +130,10 @@ registry! {
     BargainClosed = "BARGAIN_CLOSED", CONFLICT, "该砍价已下单，无需再砍";
     BargainRisky = "BARGAIN_RISKY", FORBIDDEN, "当前账号存在安全风险，暂不能助力";
 
+    // --- 分销 distribution
+    DistributionDisabled = "DISTRIBUTION_DISABLED", CONFLICT, "分销功能未开启";
+    PromoterState = "PROMOTER_STATE", CONFLICT, "该申请已处理，请刷新";
+
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";
     StaffBadCredentials = "STAFF_BAD_CREDENTIALS", UNAUTHORIZED, "用户名或密码错误";

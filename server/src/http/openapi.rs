@@ -173,6 +173,9 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if let Some(b) = super::share::request_body(method, path) {
         return Some(b);
     }
+    if let Some(b) = super::distribution::request_body(method, path) {
+        return Some(b);
+    }
     let tracking = || {
         obj(
             &["carrier", "trackingNo"],
@@ -249,6 +252,9 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         return super::admin::openapi::query_params(method, path);
     }
     if let Some(p) = super::groups::query_params(method, path) {
+        return p;
+    }
+    if let Some(p) = super::distribution::query_params(method, path) {
         return p;
     }
     let page = || {
@@ -328,6 +334,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         return s;
     }
     if let Some(s) = super::share::success(method, path) {
+        return s;
+    }
+    if let Some(s) = super::distribution::success(method, path) {
         return s;
     }
     let one = |c: &str| vec![("200", Some(schema_ref(c)))];
@@ -528,6 +537,7 @@ fn components() -> Value {
         m.extend(review_components());
         m.extend(super::groups::components());
         m.extend(super::share::components());
+        m.extend(super::distribution::components());
         m.extend(social_components());
     }
     c
