@@ -6,6 +6,7 @@
 //! job on an injected clock. Each runs on SQLite and, with
 //! TEST_DATABASE_URL, on PostgreSQL.
 
+use mall_core::commission::{commission, CommissionInput};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -336,4 +337,233 @@ async fn an_order_through_a_three_level_chain_pays_at_most_two_levels() {
     assert_eq!(o["items"][0]["orderNo"], no);
     assert_eq!(o["items"][0]["status"], "PENDING");
     assert!(o["items"][0]["buyer"].as_str().unwrap().ends_with('*'));
+}
+
+/// Express shipping is charged whatever the order's amount (the seeded rules
+/// ship free over ¥99).
+async fn charge_shipping(app: &TestApp) {
+    let text: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'shop_rules'")
+        .fetch_one(&app.server.state.db.pool)
+        .await
+        .unwrap();
+    let mut rules: Value = serde_json::from_str(&text).unwrap();
+    rules["shipping"]["express"][0]["freeOver"] = json!(10_000_000);
+    sqlx::query("UPDATE settings SET value = $1 WHERE key = 'shop_rules'")
+        .bind(rules.to_string())
+        .execute(&app.server.state.db.pool)
+        .await
+        .unwrap();
+}
+
+const JERKY_FIVE_SPICE: i64 = 20;
+
+/// p2 ← p1 ← a new buyer with the 无门槛5元券, and their order of T恤 × 1 (59.00),
+/// 香辣牛肉干 × 2 (39.90 each), 五香牛肉干 × 1 (39.90), delivered: (app, buyer,
+/// order id, order no, p1, p2).
+async fn three_line_order(code: &str) -> (TestApp, String, i64, String, i64, i64) {
+    let app = spawn_app().await;
+    enable(&app, &["0.10", "0.05"]).await;
+    charge_shipping(&app).await;
+    let (_, p2, s2) = promoter(&app, &format!("{code}-p2")).await;
+    let (t1, p1, s1) = promoter(&app, &format!("{code}-p1")).await;
+    assert_eq!(bind(&app, &t1, &s2).await["bound"], true);
+    let (tb, coupon) = bound_buyer(&app, &format!("{code}-buyer"), &s1).await;
+    let addr = app.add_address(&tb).await;
+    let (id, no, _) = place(
+        &app,
+        &tb,
+        json!({"items": [{"skuId": TEE_WHITE_M, "quantity": 1}, {"skuId": JERKY_SPICY, "quantity": 2},
+                         {"skuId": JERKY_FIVE_SPICE, "quantity": 1}],
+               "addressId": addr, "coupons": {"kind": "manual", "couponIds": [coupon]}}),
+        "k1",
+    )
+    .await;
+    pay_now(&app, &tb, id, &no).await;
+    (app, tb, id, no, p1, p2)
+}
+
+/// A new shopper bound to a promoter, holding the 无门槛5元券 (its wallet id).
+async fn bound_buyer(app: &TestApp, code: &str, share: &str) -> (String, String) {
+    let (t, _) = shopper(app, code).await;
+    assert_eq!(bind(app, &t, share).await["bound"], true);
+    let (_, batches) = app.get("/api/coupons", Some(&t)).await;
+    let tpl = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["title"] == "无门槛5元券")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, c) = app
+        .post(&format!("/api/coupons/{tpl}/claim"), Some(&t), json!({}))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    (t, c["id"].to_string())
+}
+
+/// By hand: goods 5900 + 2 × 3990 + 3990 = 17870 (under the ¥199 满减 tier);
+/// the 5.00 coupon is shared by net amount with largest remainders:
+/// 500 × 5900 / 17870 = 165.08, × 7980 / 17870 = 223.28, × 3990 / 17870 = 111.64
+/// → 165 / 223 / 111 (499) and the last fen to the largest remainder (111.64)
+/// → 165 / 223 / 112. Paid per line: 5735, 7757 (3879 + 3878), 3878.
+/// Shipping: 4 pieces, 800 first + 3 × 200 = 1400, paid but not commissioned.
+/// Base = 5735 + 7757 + 3878 = 17370. Level 1: 17370 × 10% = 1737.0 → 1737;
+/// level 2: 17370 × 5% = 868.5 → 869 (half up).
+#[tokio::test]
+async fn commission_on_a_three_line_order_with_a_coupon_and_shipping_is_the_hand_computed_figure() {
+    let (app, _, id, _, p1, p2) = three_line_order("hand").await;
+    let o = order(&app, id).await;
+    let paid: Vec<i64> = o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["paid"].as_i64().unwrap())
+        .collect();
+    assert_eq!(paid, vec![5735, 7757, 3878], "{}", o["lines"]);
+    assert_eq!(o["shippingFee"], 1400, "{o}");
+    assert_eq!(o["payable"], 17370 + 1400);
+    assert_eq!(earned(&app, p1).await, 1737);
+    assert_eq!(earned(&app, p2).await, 869);
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT level, promoter_id, amount, status FROM commissions WHERE order_id = $1 ORDER BY level",
+    )
+    .bind(id)
+    .fetch_all(&app.server.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (1, p1.to_string(), 1737, "pending".to_string()),
+            (2, p2.to_string(), 869, "pending".to_string())
+        ]
+    );
+}
+
+/// The core's commission of the order's kept units (refunded so far taken off).
+fn kept_commission(o: &Value, refunded: &[(String, u64)]) -> Vec<i64> {
+    let input: CommissionInput = serde_json::from_value(json!({
+        "rule": {"rates": ["0.10", "0.05"]},
+        "promoters": ["1", "2"],
+        "order": o["snapshot"],
+        "refunded": refunded.iter().map(|(l, q)| json!({"lineId": l, "quantity": q})).collect::<Vec<_>>(),
+    }))
+    .unwrap();
+    commission(&input)
+        .unwrap()
+        .shares
+        .iter()
+        .map(|s| s.amount.as_fen())
+        .collect()
+}
+
+/// Refund one 香辣 unit, then the 五香 line, then the other 香辣 unit, then
+/// the T恤: after each, commission + reversals = the commission of the units
+/// kept, to the fen, at both levels.
+#[tokio::test]
+async fn partial_refunds_leave_the_commission_of_the_kept_units_to_the_fen() {
+    let (app, tb, id, _, p1, p2) = three_line_order("refunds").await;
+    let o = order(&app, id).await;
+    let line = |i: usize| o["lines"][i]["lineId"].as_str().unwrap().to_string();
+    let mut refunded: Vec<(String, u64)> = Vec::new();
+    for (l, q) in [(line(1), 1), (line(2), 1), (line(1), 1), (line(0), 1)] {
+        let a = after_sale(
+            &app,
+            &tb,
+            id,
+            json!({"kind": "refund_only", "items": [{"lineId": l, "quantity": q}]}),
+        )
+        .await;
+        approve(&app, a["id"].as_i64().unwrap()).await;
+        refunded.push((l, q));
+        let want = kept_commission(&o, &refunded);
+        assert_eq!(
+            vec![earned(&app, p1).await, earned(&app, p2).await],
+            want,
+            "after refunding {refunded:?}"
+        );
+    }
+    assert_eq!(earned(&app, p1).await, 0);
+    assert_eq!(earned(&app, p2).await, 0);
+}
+
+/// PENDING at payment → FROZEN on receipt (available 7 + 7 days later) →
+/// AVAILABLE when the job runs at that time, not a second before; a refund
+/// afterwards is a negative AVAILABLE entry netted in the balance.
+#[tokio::test]
+async fn the_job_makes_frozen_commission_available_after_the_window_and_reversals_net() {
+    let (app, tb, id, _, p1, _) = three_line_order("ledger").await;
+    let status = |app: &TestApp| {
+        let pool = app.server.state.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Option<i64>)>(
+                "SELECT DISTINCT status, available_at FROM commissions WHERE order_id = $1",
+            )
+            .bind(id)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(status(&app).await, vec![("pending".to_string(), None)]);
+    let (s, v) = app
+        .merchant(
+            Method::POST,
+            &format!("/api/merchant/orders/{id}/ship"),
+            Some(json!({"carrier": "顺丰", "trackingNo": "SF-DIST-1"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/orders/{id}/confirm-receipt"),
+            Some(&tb),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let completed = order(&app, id).await["completedAt"].as_i64().unwrap();
+    let due = completed + 14 * 86_400;
+    assert_eq!(status(&app).await, vec![("frozen".to_string(), Some(due))]);
+    let state = &app.server.state;
+    mall_server::jobs::run_once(state, due - 1).await.unwrap();
+    assert_eq!(status(&app).await, vec![("frozen".to_string(), Some(due))]);
+    mall_server::jobs::run_once(state, due).await.unwrap();
+    assert_eq!(
+        status(&app).await,
+        vec![("available".to_string(), Some(due))]
+    );
+    // Run twice: nothing more moves.
+    assert_eq!(
+        mall_server::distribution::ledger::release_due(&state.db, due + 1)
+            .await
+            .unwrap(),
+        0
+    );
+    let path = format!("/api/merchant/promoters/{p1}/ledger");
+    let (_, l) = app.merchant(Method::GET, &path, None).await;
+    assert_eq!(l["balances"]["available"], 1737, "{l}");
+    assert_eq!(l["balances"]["frozen"], 0);
+    // A refund after the window: a negative entry, available at once.
+    let o = order(&app, id).await;
+    let t_line = o["lines"][0]["lineId"].as_str().unwrap().to_string();
+    let a = after_sale(
+        &app,
+        &tb,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": t_line, "quantity": 1}]}),
+    )
+    .await;
+    approve(&app, a["id"].as_i64().unwrap()).await;
+    let want = kept_commission(&o, &[(t_line, 1)]);
+    let (_, l) = app.merchant(Method::GET, &path, None).await;
+    assert_eq!(l["balances"]["available"], want[0], "{l}");
+    assert_eq!(l["entries"]["total"], 2);
+    assert_eq!(l["entries"]["items"][0]["status"], "AVAILABLE");
+    assert_eq!(
+        l["entries"]["items"][0]["amount"].as_i64().unwrap(),
+        want[0] - 1737
+    );
+    assert_eq!(earned(&app, p1).await, want[0]);
 }
