@@ -234,7 +234,7 @@ async fn self_binding_cycles_and_old_users_are_refused() {
     let app = spawn_app().await;
     enable(&app, &["0.1", "0.05"]).await;
     let (ta, a, sa) = promoter(&app, "a").await;
-    let (tb, b, sb) = promoter(&app, "b").await;
+    let (tb, _, sb) = promoter(&app, "b").await;
     let (tc, _, sc) = promoter(&app, "c").await;
     assert_eq!(bind(&app, &ta, &sa).await["outcome"], "OWN_LINK");
     // b → a, c → b; then a landing on b's or c's link would close a cycle.
@@ -256,7 +256,6 @@ async fn self_binding_cycles_and_old_users_are_refused() {
         (v["outcome"].as_str(), v["promoterId"].as_i64()),
         (Some("ALREADY_BOUND"), Some(a))
     );
-    let _ = b;
     // A shopper who has ordered is not new.
     let (old, _) = shopper(&app, "old").await;
     place(
@@ -566,4 +565,174 @@ async fn the_job_makes_frozen_commission_available_after_the_window_and_reversal
         want[0] - 1737
     );
     assert_eq!(earned(&app, p1).await, want[0]);
+}
+
+async fn chain_of(app: &TestApp, order_id: i64) -> Value {
+    let d: Option<String> = sqlx::query_scalar("SELECT distribution FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&app.server.state.db.pool)
+        .await
+        .unwrap();
+    d.map_or(Value::Null, |d| {
+        serde_json::from_str::<Value>(&d).unwrap()["promoters"].clone()
+    })
+}
+
+/// A promoter's own order: their promoter earns level 1 when self-purchase
+/// is off; they earn level 1 themselves (and their promoter level 2) when on.
+#[tokio::test]
+async fn self_purchase_commission_follows_the_setting() {
+    let app = spawn_app().await;
+    enable(&app, &["0.1", "0.05"]).await;
+    let (_, q, sq) = promoter(&app, "q").await;
+    let (tp, p, _) = promoter(&app, "p").await;
+    assert_eq!(bind(&app, &tp, &sq).await["bound"], true);
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+    let (off, _, _) = place(&app, &tp, body.clone(), "off").await;
+    assert_eq!(chain_of(&app, off).await, json!([q.to_string()]));
+    let (s, _) = settings(
+        &app,
+        json!({"enabled": true, "mode": "everyone", "levels": 2, "rates": ["0.1", "0.05"],
+               "selfPurchase": true, "bindingDays": null, "frozenDays": 7}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (on, _, _) = place(&app, &tp, body.clone(), "on").await;
+    assert_eq!(
+        chain_of(&app, on).await,
+        json!([p.to_string(), q.to_string()])
+    );
+    // Switched off: no chain at all.
+    let (s, _) = settings(
+        &app,
+        json!({"enabled": false, "mode": "everyone", "levels": 2, "rates": ["0.1", "0.05"],
+               "selfPurchase": true, "bindingDays": null, "frozenDays": 7}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (none, _, _) = place(&app, &tp, body, "none").await;
+    assert_eq!(chain_of(&app, none).await, Value::Null);
+}
+
+/// A binding of N days: inside them the order carries the chain; after
+/// them it does not, and the still-new shopper may be bound again.
+#[tokio::test]
+async fn a_binding_expires_after_the_configured_days() {
+    let app = spawn_app().await;
+    let (s, _) = settings(
+        &app,
+        json!({"enabled": true, "mode": "everyone", "levels": 1, "rates": ["0.1"],
+               "selfPurchase": false, "bindingDays": 30, "frozenDays": 7}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, _, s1) = promoter(&app, "p1").await;
+    let (_, p2, s2) = promoter(&app, "p2").await;
+    let (t, u) = shopper(&app, "shopper").await;
+    assert_eq!(bind(&app, &t, &s1).await["bound"], true);
+    let (created, expires): (i64, i64) = sqlx::query_as(
+        "SELECT created_at, expires_at FROM distribution_bindings WHERE user_id = $1",
+    )
+    .bind(u)
+    .fetch_one(&app.server.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(expires, created + 30 * 86_400);
+    // Thirty days pass (the binding is moved back in time).
+    app.exec(&format!(
+        "UPDATE distribution_bindings SET created_at = created_at - 2592001, expires_at = expires_at - 2592001 WHERE user_id = {u}"
+    ))
+    .await;
+    let v = bind(&app, &t, &s2).await;
+    assert_eq!(
+        (v["bound"].as_bool(), v["promoterId"].as_i64()),
+        (Some(true), Some(p2))
+    );
+    app.exec(&format!(
+        "UPDATE distribution_bindings SET expires_at = 1 WHERE user_id = {u}"
+    ))
+    .await;
+    let (id, _, _) = place(
+        &app,
+        &t,
+        json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()}),
+        "late",
+    )
+    .await;
+    assert_eq!(chain_of(&app, id).await, Value::Null);
+}
+
+/// Two new promoters open each other's links at the same moment: one
+/// binding, never a cycle.
+#[tokio::test]
+async fn two_promoters_binding_to_each_other_at_once_make_no_cycle() {
+    let app = spawn_app().await;
+    enable(&app, &["0.1", "0.05"]).await;
+    for round in 0..10 {
+        let (ta, _, sa) = promoter(&app, &format!("a{round}")).await;
+        let (tb, _, sb) = promoter(&app, &format!("b{round}")).await;
+        let (x, y) = tokio::join!(bind(&app, &ta, &sb), bind(&app, &tb, &sa));
+        let bound = [&x, &y].iter().filter(|v| v["bound"] == true).count();
+        assert_eq!(bound, 1, "{x} {y}");
+        let other = if x["bound"] == true { &y } else { &x };
+        assert_eq!(other["outcome"], "CYCLE");
+    }
+    assert_eq!(bindings(&app).await, 10);
+}
+
+/// A refund while the entries are frozen is frozen with them and becomes
+/// available with them: the balance is the commission of the kept units.
+#[tokio::test]
+async fn a_reversal_while_frozen_moves_with_its_order() {
+    let (app, tb, id, _, p1, p2) = three_line_order("frozen").await;
+    let (s, _) = app
+        .merchant(
+            Method::POST,
+            &format!("/api/merchant/orders/{id}/ship"),
+            Some(json!({"carrier": "顺丰", "trackingNo": "SF-DIST-2"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post(
+            &format!("/api/orders/{id}/confirm-receipt"),
+            Some(&tb),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let o = order(&app, id).await;
+    let line = o["lines"][1]["lineId"].as_str().unwrap().to_string();
+    let a = after_sale(
+        &app,
+        &tb,
+        id,
+        json!({"kind": "refund_only", "items": [{"lineId": line, "quantity": 1}]}),
+    )
+    .await;
+    approve(&app, a["id"].as_i64().unwrap()).await;
+    let states: Vec<(String, i64)> =
+        sqlx::query_as("SELECT DISTINCT status, available_at FROM commissions WHERE order_id = $1")
+            .bind(id)
+            .fetch_all(&app.server.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(states.len(), 1, "{states:?}");
+    assert_eq!(states[0].0, "frozen");
+    let due = states[0].1;
+    mall_server::jobs::run_once(&app.server.state, due)
+        .await
+        .unwrap();
+    let want = kept_commission(&o, &[(line, 1)]);
+    for (p, w) in [(p1, want[0]), (p2, want[1])] {
+        let (_, l) = app
+            .merchant(
+                Method::GET,
+                &format!("/api/merchant/promoters/{p}/ledger"),
+                None,
+            )
+            .await;
+        assert_eq!(l["balances"]["available"], w, "{l}");
+        assert_eq!(l["balances"]["frozen"], 0, "{l}");
+    }
 }
