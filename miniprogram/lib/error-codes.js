@@ -86,6 +86,7 @@ module.exports = {
   BARGAIN_RISKY: { status: 403, message: '当前账号存在安全风险，暂不能助力' },
   DISTRIBUTION_DISABLED: { status: 409, message: '分销功能未开启' },
   PROMOTER_STATE: { status: 409, message: '该申请已处理，请刷新' },
+  COMMISSION_RATES_INVALID: { status: 422, message: '佣金比例应每级一个，且合计不超过100%' },
   STAFF_UNAUTHORIZED: { status: 401, message: '请先登录管理后台' },
   STAFF_BAD_CREDENTIALS: { status: 401, message: '用户名或密码错误' },
   STAFF_LOCKED: { status: 429, message: '登录失败次数过多，账号已临时锁定，请稍后再试' },

@@ -40,6 +40,9 @@ pub enum DistributionError {
     PromoterState,
     #[error("{0}: {1}")]
     Invalid(&'static str, String),
+    /// Rates that do not fit the levels, or add up to more than 1.
+    #[error("rates: {0}")]
+    Rates(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error(transparent)]

@@ -26,6 +26,27 @@ pub const RATE_SCALE: u32 = 4;
 /// A rate as the API takes it.
 pub const RATE_PATTERN: &str = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$";
 
+/// Whether `s` is a rate as the API writes it ([`RATE_PATTERN`]): `0`, `1`,
+/// or `0.` / `1.` with 1 to 4 decimals (at most 1). No signs, spaces or
+/// exponents, so the document and the server agree on every string.
+pub fn rate_text_ok(s: &str) -> bool {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let frac_ok = |f: &str, zeros: bool| {
+        (1..=RATE_SCALE as usize).contains(&f.len())
+            && f.bytes()
+                .all(|c| if zeros { c == b'0' } else { c.is_ascii_digit() })
+    };
+    match (int, frac) {
+        ("0", None) | ("1", None) => true,
+        ("0", Some(f)) => frac_ok(f, false),
+        ("1", Some(f)) => frac_ok(f, true),
+        _ => false,
+    }
+}
+
 /// Who may promote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -78,7 +99,7 @@ impl Settings {
             return Err(invalid("levels", "1 or 2"));
         }
         if self.rates.len() as i64 != self.levels {
-            return Err(invalid("rates", "one rate per level"));
+            return Err(DistributionError::Rates("one rate per level".into()));
         }
         let mut sum = Decimal::ZERO;
         for r in &self.rates {
@@ -89,7 +110,9 @@ impl Settings {
             sum += v;
         }
         if sum > Decimal::ONE {
-            return Err(invalid("rates", "rates add up to more than 1"));
+            return Err(DistributionError::Rates(
+                "rates add up to more than 1".into(),
+            ));
         }
         if let Some(d) = self.binding_days {
             if !(1..=MAX_BINDING_DAYS).contains(&d) {
@@ -143,6 +166,18 @@ mod tests {
         ));
         assert!(with(2, &["0.1"]).check().is_err());
         assert!(with(0, &[]).check().is_err());
+    }
+
+    #[test]
+    fn rate_texts_are_exactly_the_documented_pattern() {
+        for ok in ["0", "1", "0.1", "0.05", "0.1234", "1.0", "1.0000"] {
+            assert!(rate_text_ok(ok), "{ok}");
+        }
+        for bad in [
+            "", " 0.1", "0.1 ", "+0.1", ".5", "00.1", "0.12345", "1.01", "2", "1e-1", "0.", "-0",
+        ] {
+            assert!(!rate_text_ok(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -133,6 +133,7 @@ registry! {
     // --- 分销 distribution
     DistributionDisabled = "DISTRIBUTION_DISABLED", CONFLICT, "分销功能未开启";
     PromoterState = "PROMOTER_STATE", CONFLICT, "该申请已处理，请刷新";
+    CommissionRatesInvalid = "COMMISSION_RATES_INVALID", UNPROCESSABLE_ENTITY, "佣金比例应每级一个，且合计不超过100%";
 
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";

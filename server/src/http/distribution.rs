@@ -5,6 +5,7 @@
 
 use axum::extract::State;
 use axum::Json;
+use mall_core::Ratio;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -14,7 +15,7 @@ use crate::distribution::center::{self, Center, PromotedOrder};
 use crate::distribution::ledger::{self, Ledger};
 use crate::distribution::promoters::{self, Promoter, PromoterStatus};
 use crate::distribution::settings::{
-    self, Settings, MAX_BINDING_DAYS, MAX_FROZEN_DAYS, RATE_PATTERN,
+    self, Mode, Settings, MAX_BINDING_DAYS, MAX_FROZEN_DAYS, RATE_PATTERN,
 };
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
@@ -134,11 +135,50 @@ async fn get_settings(State(state): State<AppState>, _m: Merchant) -> ApiResult<
     Ok(Json(settings::load(&mut conn, "").await?))
 }
 
+/// The settings as the merchant sends them: the rates as text, checked
+/// against the documented pattern before they are parsed.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SettingsBody {
+    enabled: bool,
+    mode: Mode,
+    levels: i64,
+    rates: Vec<String>,
+    self_purchase: bool,
+    binding_days: Option<i64>,
+    frozen_days: i64,
+}
+
+impl SettingsBody {
+    fn parse(self) -> ApiResult<Settings> {
+        let mut rates = Vec::with_capacity(self.rates.len());
+        for r in &self.rates {
+            if !settings::rate_text_ok(r) {
+                return Err(ApiError::invalid(
+                    "rates",
+                    "each a decimal in [0, 1] with at most 4 places, such as \"0.10\"",
+                ));
+            }
+            rates.push(r.parse::<Ratio>().map_err(ApiError::Rule)?);
+        }
+        Ok(Settings {
+            enabled: self.enabled,
+            mode: self.mode,
+            levels: self.levels,
+            rates,
+            self_purchase: self.self_purchase,
+            binding_days: self.binding_days,
+            frozen_days: self.frozen_days,
+        })
+    }
+}
+
 async fn put_settings(
     State(state): State<AppState>,
     _m: Merchant,
-    ApiJson(s): ApiJson<Settings>,
+    ApiJson(b): ApiJson<SettingsBody>,
 ) -> ApiResult<Json<Settings>> {
+    let s = b.parse()?;
     s.check()?;
     let mut conn = state.db.begin_write().await?;
     let r = settings::save(&mut conn, &s).await;
@@ -221,7 +261,7 @@ fn doc_settings() -> Value {
             "levels": {"type": "integer", "minimum": 1, "maximum": 2,
                        "description": "1 (default) or 2; 3 or more is TOO_MANY_COMMISSION_LEVELS"},
             "rates": {"type": "array", "minItems": 1, "maxItems": 2, "items": rate,
-                      "description": "one rate per level, level 1 first; their sum at most 1"},
+                      "description": "one rate per level, level 1 first; their sum at most 1 (else COMMISSION_RATES_INVALID)"},
             "selfPurchase": {"type": "boolean", "description": "a promoter's own purchase earns them level-1 commission"},
             "bindingDays": or_null(range(1, MAX_BINDING_DAYS)),
             "frozenDays": range(0, MAX_FROZEN_DAYS)

@@ -270,6 +270,10 @@ impl From<crate::distribution::DistributionError> for ApiError {
                 ApiError::conflict(Code::PromoterState, Code::PromoterState.message())
             }
             DistributionError::Invalid(field, why) => ApiError::invalid(field, why),
+            DistributionError::Rates(why) => ApiError::with_details(
+                Code::CommissionRatesInvalid,
+                json!({"field": "rates", "reason": why}),
+            ),
             DistributionError::NotFound(what) => ApiError::NotFound(what),
             DistributionError::Rule(r) => ApiError::Rule(r),
             DistributionError::Db(e) => ApiError::Internal(e.into()),

@@ -97,10 +97,20 @@ async fn settings_refuse_a_third_level_and_rates_out_of_bounds() {
         "{v}"
     );
     assert_eq!(v["details"]["levels"], 3);
+    for rates in [json!(["0.6", "0.5"]), json!(["0.1"])] {
+        let mut b = base.clone();
+        b["levels"] = json!(2);
+        b["rates"] = rates;
+        let (s, v) = settings(&app, b).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (422, Some("COMMISSION_RATES_INVALID")),
+            "{v}"
+        );
+    }
     for (field, value, bad) in [
-        ("rates", json!(["0.6", "0.5"]), "rates"),
-        ("rates", json!(["0.1"]), "rates"),
         ("rates", json!(["0.12345", "0"]), "rates"),
+        ("rates", json!([" 0.1", "0"]), "rates"),
         ("bindingDays", json!(0), "bindingDays"),
         ("frozenDays", json!(366), "frozenDays"),
     ] {
