@@ -1,7 +1,7 @@
 //! Distribution commission (分销佣金). docs/rules.md §12.
 //!
 //! Rates per level (level 1 = the buyer's direct promoter); 2 levels by default,
-//! never more than 3. The base is the cash paid for the goods of the units not
+//! never more than 2. The base is the cash paid for the goods of the units not
 //! refunded (delivery excluded); each level's amount is base × rate rounded half-up
 //! once. A refund reverses exactly the difference between the commission before
 //! and after it.
@@ -12,7 +12,9 @@ use crate::error::{Result, RuleError};
 use crate::money::{Money, Ratio};
 use crate::refund::{OrderSnapshot, RefundItem};
 
-pub const MAX_LEVELS: usize = 3;
+/// The most commission levels a rule may have: two (三级以内分销 is the legal
+/// line; WeChat bans more), so a third is refused here as at the server's edge.
+pub const MAX_LEVELS: usize = 2;
 
 fn default_rates() -> Vec<Ratio> {
     vec![Ratio::ZERO, Ratio::ZERO]

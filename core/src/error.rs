@@ -248,7 +248,7 @@ impl RuleError {
             UnknownLine { .. } => "订单商品不存在".into(),
             RefundQuantityExceeded { remaining, .. } => format!("最多可退{remaining}件"),
             NothingToRefund => "没有可退的商品".into(),
-            TooManyCommissionLevels { .. } => "分销层级最多3级".into(),
+            TooManyCommissionLevels { .. } => "分销层级最多2级".into(),
             BargainInvalid { .. } => "砍价设置有误".into(),
             GroupInvalid { .. } => "拼团设置有误".into(),
             GroupNotOpen { .. } => "该团暂不可参加".into(),

@@ -17,10 +17,22 @@ function landing(q, kind) {
     var token = decodeURIComponent(q.scene);
     return api.get('/api/share/' + encodeURIComponent(token), { auth: 'none' }).then(function (s) {
       if (s.kind !== kind) throw api.ApiError('NOT_FOUND', '分享内容不存在', { kind: s.kind }, 404);
+      bindPromoter(token);
       return { id: Number(s.target), share: token };
     });
   }
+  bindPromoter(q.share);
   return Promise.resolve({ id: Number(q.id), share: q.share || '' });
+}
+
+/**
+ * 分销: a page opened with a share token tells the server, which binds a new
+ * shopper to the sharer if they are a promoter (first touch; the server
+ * decides everything). Nothing shows and nothing waits for it.
+ */
+function bindPromoter(token) {
+  if (!token) return Promise.resolve(null);
+  return api.post('/api/distribution/bind', { share: String(token) }).catch(function () { return null; });
 }
 
 /** The image of a token's 小程序码 (made by WeChat once, served by the shop). */
@@ -122,4 +134,4 @@ function savePoster(page, ops) {
   });
 }
 
-module.exports = { landing: landing, codeUrl: codeUrl, wrap: wrap, posterOps: posterOps, drawPoster: drawPoster, savePoster: savePoster, WIDTH: WIDTH, HEIGHT: HEIGHT };
+module.exports = { landing: landing, bindPromoter: bindPromoter, codeUrl: codeUrl, wrap: wrap, posterOps: posterOps, drawPoster: drawPoster, savePoster: savePoster, WIDTH: WIDTH, HEIGHT: HEIGHT };

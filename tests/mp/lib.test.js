@@ -59,3 +59,23 @@ describe('api', () => {
     expect(log[0].header.Authorization).toBeUndefined();
   });
 });
+
+describe('share landing (分销 binding)', () => {
+  const share = require('../../miniprogram/lib/share.js');
+  beforeEach(() => h.resetSession());
+
+  test('a page opened with a share token asks the server to bind; a refusal shows nothing', async () => {
+    const log = h.mockServer({ 'POST /api/distribution/bind': () => ({ status: 409, body: { code: 'DISTRIBUTION_DISABLED', message: '分销功能未开启', details: {} } }) });
+    const l = await share.landing({ id: '3', share: 'tokA' }, 'product');
+    await h.flush();
+    expect(l).toEqual({ id: 3, share: 'tokA' });
+    expect(log.filter((r) => r.path === '/api/distribution/bind').map((r) => r.data)).toEqual([{ share: 'tokA' }]);
+  });
+
+  test('a page opened without a token binds nothing', async () => {
+    const log = h.mockServer({});
+    await share.landing({ id: '3' }, 'product');
+    await h.flush();
+    expect(log.filter((r) => r.path === '/api/distribution/bind')).toHaveLength(0);
+  });
+});

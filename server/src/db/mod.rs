@@ -197,6 +197,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0013_social_coupons_signin.sql"),
     ),
     (
+        14,
+        "distribution",
+        include_str!("../../migrations/sqlite/0014_distribution.sql"),
+    ),
+    (
         15,
         "flash_claims",
         include_str!("../../migrations/sqlite/0015_flash_claims.sql"),
@@ -267,6 +272,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "social_coupons_signin",
         include_str!("../../migrations/postgres/0013_social_coupons_signin.sql"),
+    ),
+    (
+        14,
+        "distribution",
+        include_str!("../../migrations/postgres/0014_distribution.sql"),
     ),
     (
         15,

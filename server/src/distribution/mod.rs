@@ -1,11 +1,27 @@
-//! Distribution (分销): the promoter chain and commission rule an order
-//! snapshots at placement, and the commission ledger rows. The amounts are
-//! the core's (`mall_core::commission`, `commission_reversal`); this module
-//! stores them. Room for promoters, binding and payouts (the distribution
-//! issue) in the same folder.
+//! Distribution (分销): the merchant's settings, promoters, the binding of a
+//! new shopper to the promoter whose share token brought them, the promoter
+//! chain and commission rule an order snapshots at placement, and the
+//! commission ledger with its states. The amounts are the core's
+//! (`mall_core::commission`, `commission_reversal`); this module stores them.
+//!
+//! * `settings`: on/off, everyone | approval, 1 or 2 levels and their rates,
+//!   self-purchase, binding days, frozen days.
+//! * `promoters`: become / apply, the merchant's decision, the list.
+//! * `binding`: first touch, new users only, no self-binding, no cycles; the
+//!   chain an order snapshots.
+//! * `ledger`: PENDING (paid) → FROZEN (received) → AVAILABLE (the job, after
+//!   the after-sales window and the frozen days); reversals are negative rows
+//!   that follow their order's entries, so a balance never loses one.
+//! * `center`: the promoter center (earnings by state, team counts, orders).
+
+pub mod binding;
+pub mod center;
+pub mod ledger;
+pub mod promoters;
+pub mod settings;
 
 use mall_core::commission::{commission, CommissionInput, CommissionRule};
-use mall_core::OrderSnapshot;
+use mall_core::{OrderSnapshot, RuleError};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -16,7 +32,29 @@ pub struct Distribution {
     pub promoters: Vec<String>,
 }
 
-/// One ledger row: a share earned (positive) or reversed (negative).
+#[derive(Debug, thiserror::Error)]
+pub enum DistributionError {
+    #[error("distribution is switched off")]
+    Disabled,
+    #[error("the promoter application has been decided already")]
+    PromoterState,
+    #[error("{0}: {1}")]
+    Invalid(&'static str, String),
+    /// Rates that do not fit the levels, or add up to more than 1.
+    #[error("rates: {0}")]
+    Rates(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// One ledger row: a share earned (positive) or reversed (negative); see
+/// [`ledger::insert`] for the state it starts in.
 pub async fn insert_commission(
     conn: &mut AnyConnection,
     order_id: i64,
@@ -26,19 +64,18 @@ pub async fn insert_commission(
     amount: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO commissions (order_id, after_sale_id, level, promoter_id, amount, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    ledger::insert(
+        conn,
+        &ledger::NewEntry {
+            order_id,
+            after_sale_id,
+            level,
+            promoter,
+            amount,
+        },
+        now,
     )
-    .bind(order_id)
-    .bind(after_sale_id)
-    .bind(level)
-    .bind(promoter)
-    .bind(amount)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The commission an order earns when it is paid, from its stored chain

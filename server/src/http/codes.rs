@@ -133,6 +133,11 @@ registry! {
     // --- 秒杀 flash sales
     FlashQueued = "FLASH_QUEUED", TOO_MANY_REQUESTS, "排队中，请稍候自动重试";
 
+    // --- 分销 distribution
+    DistributionDisabled = "DISTRIBUTION_DISABLED", CONFLICT, "分销功能未开启";
+    PromoterState = "PROMOTER_STATE", CONFLICT, "该申请已处理，请刷新";
+    CommissionRatesInvalid = "COMMISSION_RATES_INVALID", UNPROCESSABLE_ENTITY, "佣金比例应每级一个，且合计不超过100%";
+
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";
     StaffBadCredentials = "STAFF_BAD_CREDENTIALS", UNAUTHORIZED, "用户名或密码错误";

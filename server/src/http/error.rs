@@ -309,6 +309,31 @@ impl From<crate::signin::SigninError> for ApiError {
     }
 }
 
+/// The one mapping of distribution's errors to HTTP.
+impl From<crate::distribution::DistributionError> for ApiError {
+    fn from(e: crate::distribution::DistributionError) -> Self {
+        use crate::distribution::DistributionError;
+        match e {
+            DistributionError::Disabled => ApiError::conflict(
+                Code::DistributionDisabled,
+                Code::DistributionDisabled.message(),
+            ),
+            DistributionError::PromoterState => {
+                ApiError::conflict(Code::PromoterState, Code::PromoterState.message())
+            }
+            DistributionError::Invalid(field, why) => ApiError::invalid(field, why),
+            DistributionError::Rates(why) => ApiError::with_details(
+                Code::CommissionRatesInvalid,
+                json!({"field": "rates", "reason": why}),
+            ),
+            DistributionError::NotFound(what) => ApiError::NotFound(what),
+            DistributionError::Rule(r) => ApiError::Rule(r),
+            DistributionError::Db(e) => ApiError::Internal(e.into()),
+            DistributionError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The one mapping of marketing's errors to HTTP: a rule the core refuses
 /// answers with the core's code.
 impl From<crate::marketing::MarketingError> for ApiError {

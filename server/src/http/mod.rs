@@ -15,6 +15,7 @@ pub mod checkout;
 pub mod codes;
 pub mod console;
 pub mod coupon_center;
+pub mod distribution;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -171,6 +172,7 @@ pub fn api() -> Api {
     let api = coupon_center::routes(api.tag("coupons"));
     let api = gifts::routes(api.tag("gifts"));
     let api = signin::routes(api.tag("signin"));
+    let api = distribution::routes(api.tag("distribution"));
     let api = events::routes(api.tag("events"));
     let api = merchant::routes(api.tag("merchant"));
     admin::routes(api)

@@ -173,6 +173,9 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if let Some(b) = super::share::request_body(method, path) {
         return Some(b);
     }
+    if let Some(b) = super::distribution::request_body(method, path) {
+        return Some(b);
+    }
     let tracking = || {
         obj(
             &["carrier", "trackingNo"],
@@ -258,6 +261,9 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
             "description": "1: this repeats a call whose answer was lost (same idempotencyKey); the order may exist, so a flash sale's gate lets the database answer"}),
         ];
     }
+    if let Some(p) = super::distribution::query_params(method, path) {
+        return p;
+    }
     let page = || {
         vec![
             q("page", range(1, MAX_PAGE), false),
@@ -338,6 +344,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         return s;
     }
     if let Some(s) = super::flash::success(method, path) {
+        return s;
+    }
+    if let Some(s) = super::distribution::success(method, path) {
         return s;
     }
     let one = |c: &str| vec![("200", Some(schema_ref(c)))];
@@ -539,6 +548,7 @@ fn components() -> Value {
         m.extend(super::groups::components());
         m.extend(super::share::components());
         m.extend(super::flash::components());
+        m.extend(super::distribution::components());
         m.extend(social_components());
     }
     c

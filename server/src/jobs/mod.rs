@@ -2,7 +2,8 @@
 //! callable from tests with their own `now`: settle unpaid orders whose
 //! notification never came (by query), confirm receipt N days after shipping,
 //! send refunds not sent yet, remind of expiring coupons, return unaccepted
-//! coupon gifts to their givers, send the outbox.
+//! coupon gifts to their givers, make frozen commission available on time,
+//! send the outbox.
 
 pub mod expiry;
 
@@ -64,6 +65,13 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     check(
         "return_expired_gifts",
         crate::coupons::gift::return_expired(&state.db, now)
+            .await
+            .map(drop)
+            .map_err(anyhow::Error::from),
+    );
+    check(
+        "commissions_available",
+        crate::distribution::ledger::release_due(&state.db, now)
             .await
             .map(drop)
             .map_err(anyhow::Error::from),

@@ -81,8 +81,10 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Resul
     .bind(o.now)
     .bind(o.expires_at)
     .bind(o.phone_tail.as_deref())
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    // 分销: the promoter chain and rule as they stand at placement.
+    crate::distribution::binding::snapshot(conn, id, o.user_id, o.now).await?;
     Ok(id)
 }
 
@@ -200,7 +202,7 @@ pub async fn transition(
         .ok_or(OrderError::IllegalTransition { from, action })?;
     if matches!(
         action,
-        Action::Cancel | Action::Expire | Action::ConfirmReceipt
+        Action::Cancel | Action::Expire | Action::ConfirmReceipt | Action::WriteOff
     ) {
         // The shopper's row first, as checkout does, so the two never
         // wait on each other in opposite orders.
@@ -259,6 +261,12 @@ pub async fn transition(
             }
         }
         _ => {}
+    }
+    if matches!(action, Action::ConfirmReceipt | Action::WriteOff) {
+        // Received: its commission freezes until the after-sales window and
+        // the frozen days have passed (the shopper's row is held, so a
+        // reversal being written waits or is seen).
+        crate::distribution::ledger::freeze(&mut *conn, order_id, now).await?;
     }
     event(conn, order_id, Some(from), to, actor, now).await?;
     Ok(to)

@@ -18,6 +18,7 @@ mod catalog;
 mod checkout;
 mod concurrency;
 mod coupon_center;
+mod distribution;
 mod faults;
 mod flash;
 mod flash_crash;

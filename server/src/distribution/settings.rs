@@ -1,0 +1,190 @@
+//! The merchant's distribution settings (one `settings` row, key
+//! [`KEY`]): on/off, who may promote, levels and their rates, self-purchase
+//! commission, how long a binding lasts and how long commission stays frozen.
+//! [`Settings::check`] holds every bound; the HTTP edge and the OpenAPI
+//! document use the same constants.
+
+use mall_core::commission::MAX_LEVELS;
+use mall_core::{Ratio, RuleError};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::DistributionError;
+use crate::db;
+
+pub const KEY: &str = "distribution";
+/// A binding lasts 1 to this many days, or for ever (`bindingDays: null`).
+pub const MAX_BINDING_DAYS: i64 = 3650;
+/// Days commission stays frozen after the after-sales window.
+pub const MAX_FROZEN_DAYS: i64 = 365;
+/// The after-sales window after receipt (7 days, 七天无理由): commission is
+/// frozen for it plus `frozenDays`.
+pub const AFTER_SALE_WINDOW_DAYS: i64 = 7;
+/// Decimal places a rate may have ("0.1234" = 12.34%).
+pub const RATE_SCALE: u32 = 4;
+/// A rate as the API takes it.
+pub const RATE_PATTERN: &str = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$";
+
+/// Whether `s` is a rate as the API writes it ([`RATE_PATTERN`]): `0`, `1`,
+/// or `0.` / `1.` with 1 to 4 decimals (at most 1). No signs, spaces or
+/// exponents, so the document and the server agree on every string.
+pub fn rate_text_ok(s: &str) -> bool {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let frac_ok = |f: &str, zeros: bool| {
+        (1..=RATE_SCALE as usize).contains(&f.len())
+            && f.bytes()
+                .all(|c| if zeros { c == b'0' } else { c.is_ascii_digit() })
+    };
+    match (int, frac) {
+        ("0", None) | ("1", None) => true,
+        ("0", Some(f)) => frac_ok(f, false),
+        ("1", Some(f)) => frac_ok(f, true),
+        _ => false,
+    }
+}
+
+/// Who may promote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    /// Any shopper who asks becomes a promoter at once.
+    Everyone,
+    /// Shoppers apply; the merchant approves or rejects.
+    Approval,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    pub enabled: bool,
+    pub mode: Mode,
+    /// 1 (default) or 2; never 3 or more (`TOO_MANY_COMMISSION_LEVELS`).
+    pub levels: i64,
+    /// One rate per level, level 1 first, each in [0, 1], their sum ≤ 1.
+    pub rates: Vec<Ratio>,
+    /// A promoter's own purchase earns them level-1 commission.
+    pub self_purchase: bool,
+    /// Days a binding lasts; `None`: permanent.
+    pub binding_days: Option<i64>,
+    /// Days commission stays frozen after the after-sales window.
+    pub frozen_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enabled: false,
+            mode: Mode::Approval,
+            levels: 1,
+            rates: vec![Ratio::ZERO],
+            self_purchase: false,
+            binding_days: None,
+            frozen_days: 7,
+        }
+    }
+}
+
+impl Settings {
+    pub fn check(&self) -> Result<(), DistributionError> {
+        let invalid = |f: &'static str, why: &str| DistributionError::Invalid(f, why.to_string());
+        if self.levels > MAX_LEVELS as i64 || self.rates.len() > MAX_LEVELS {
+            let levels = self.levels.max(self.rates.len() as i64).max(0) as u64;
+            return Err(RuleError::TooManyCommissionLevels { levels }.into());
+        }
+        if self.levels < 1 {
+            return Err(invalid("levels", "1 or 2"));
+        }
+        if self.rates.len() as i64 != self.levels {
+            return Err(DistributionError::Rates("one rate per level".into()));
+        }
+        let mut sum = Decimal::ZERO;
+        for r in &self.rates {
+            let v = r.check_rate("rates")?;
+            if v.scale() > RATE_SCALE {
+                return Err(invalid("rates", "at most 4 decimal places"));
+            }
+            sum += v;
+        }
+        if sum > Decimal::ONE {
+            return Err(DistributionError::Rates(
+                "rates add up to more than 1".into(),
+            ));
+        }
+        if let Some(d) = self.binding_days {
+            if !(1..=MAX_BINDING_DAYS).contains(&d) {
+                return Err(invalid("bindingDays", "1 to 3650, or null (permanent)"));
+            }
+        }
+        if !(0..=MAX_FROZEN_DAYS).contains(&self.frozen_days) {
+            return Err(invalid("frozenDays", "0 to 365"));
+        }
+        Ok(())
+    }
+}
+
+/// The stored settings (the defaults, switched off, until saved). `lock`:
+/// `db.for_update()` to serialize with other writers of the row.
+pub async fn load(conn: &mut AnyConnection, lock: &str) -> Result<Settings, DistributionError> {
+    match db::setting(conn, KEY, lock).await? {
+        Some(text) => Ok(serde_json::from_str(&text).map_err(anyhow::Error::from)?),
+        None => Ok(Settings::default()),
+    }
+}
+
+pub async fn save(conn: &mut AnyConnection, s: &Settings) -> Result<(), DistributionError> {
+    s.check()?;
+    let text = serde_json::to_string(s).map_err(anyhow::Error::from)?;
+    db::put_setting(conn, KEY, &text).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(levels: i64, rates: &[&str]) -> Settings {
+        Settings {
+            enabled: true,
+            levels,
+            rates: rates.iter().map(|r| r.parse().unwrap()).collect(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn one_or_two_levels_pass_and_three_is_too_many() {
+        with(1, &["0.1"]).check().unwrap();
+        with(2, &["0.1", "0.05"]).check().unwrap();
+        let e = with(3, &["0.1", "0.05", "0.01"]).check().unwrap_err();
+        assert!(matches!(
+            e,
+            DistributionError::Rule(RuleError::TooManyCommissionLevels { levels: 3 })
+        ));
+        assert!(with(2, &["0.1"]).check().is_err());
+        assert!(with(0, &[]).check().is_err());
+    }
+
+    #[test]
+    fn rate_texts_are_exactly_the_documented_pattern() {
+        for ok in ["0", "1", "0.1", "0.05", "0.1234", "1.0", "1.0000"] {
+            assert!(rate_text_ok(ok), "{ok}");
+        }
+        for bad in [
+            "", " 0.1", "0.1 ", "+0.1", ".5", "00.1", "0.12345", "1.01", "2", "1e-1", "0.", "-0",
+        ] {
+            assert!(!rate_text_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rates_are_bounded() {
+        assert!(with(2, &["0.6", "0.5"]).check().is_err());
+        assert!(with(1, &["1.5"]).check().is_err());
+        assert!(with(1, &["0.12345"]).check().is_err());
+        with(1, &["1"]).check().unwrap();
+    }
+}
