@@ -389,18 +389,31 @@ impl FlashGate {
 
     /// A shopper's retry of an attempt whose answer was lost (`X-Mall-Retry`):
     /// its order may exist already, which only the database knows (the
-    /// idempotency key), so only the shopper's rate limit applies.
-    pub fn admit_retry(&self, token: &str) -> Result<Admission, Refusal> {
+    /// idempotency key), so only the shopper's rate limit applies, and only
+    /// when an item is in a flash sale (any other order passes untouched).
+    pub async fn admit_retry(
+        &self,
+        db: &Db,
+        token: &str,
+        items: &[(&str, i64, u64)],
+    ) -> sqlx::Result<Result<Admission, Refusal>> {
+        let mut in_sale = false;
+        for &(activity_id, _, _) in items {
+            if !activity_id.is_empty() && self.window(db, activity_id).await?.is_some() {
+                in_sale = true;
+                break;
+            }
+        }
         let seed = self.seed_of(token);
         let now_ms = self.ms();
-        if !self.take_user(seed, now_ms) {
-            return Err(self.queued(seed));
+        if in_sale && !self.take_user(seed, now_ms) {
+            return Ok(Err(self.queued(seed)));
         }
-        Ok(Admission {
+        Ok(Ok(Admission {
             permits: Vec::new(),
             sales: Vec::new(),
             started_ms: now_ms,
-        })
+        }))
     }
 
     /// Admit an attempt to buy `items` (activity id, SKU id) with the session

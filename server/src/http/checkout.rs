@@ -105,7 +105,7 @@ async fn place_order(
         })
         .collect();
     let admission = if headers.get(RETRY_HEADER).is_some_and(|v| v == "1") {
-        state.flash.admit_retry(&token.0)
+        state.flash.admit_retry(&state.db, &token.0, &items).await?
     } else {
         state
             .flash

@@ -145,8 +145,15 @@ struct SettingsBody {
     levels: i64,
     rates: Vec<String>,
     self_purchase: bool,
+    /// Required, although `null` (permanent) is a value: PUT replaces every
+    /// term, so an omitted one is refused rather than read as permanent.
+    #[serde(deserialize_with = "present")]
     binding_days: Option<i64>,
     frozen_days: i64,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<i64>::deserialize(d)
 }
 
 impl SettingsBody {

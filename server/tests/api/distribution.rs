@@ -124,6 +124,14 @@ async fn settings_refuse_a_third_level_and_rates_out_of_bounds() {
         assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
         assert_eq!(v["details"]["field"], bad, "{v}");
     }
+    // PUT replaces every term: an omitted bindingDays is refused, not read as
+    // permanent (schemathesis found it accepted although the schema requires it).
+    let mut b = base.clone();
+    b["levels"] = json!(2);
+    b["rates"] = json!(["0.1", "0.05"]);
+    b.as_object_mut().unwrap().remove("bindingDays");
+    let (s, v) = settings(&app, b).await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
     let mut ok = base;
     ok["levels"] = json!(2);
     ok["rates"] = json!(["0.10", "0.05"]);

@@ -266,3 +266,37 @@ async fn a_retry_of_a_lost_answer_gets_its_order_even_after_the_sale_sold_out() 
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["id"], won["id"]);
 }
+
+/// A retry mark on an order outside any flash sale is not rate-limited:
+/// schemathesis found an ordinary order answered 429 FLASH_QUEUED after a few
+/// quick repeats marked `X-Mall-Retry`.
+#[tokio::test]
+async fn a_retry_mark_on_an_ordinary_order_is_never_queued() {
+    let app = spawn_app().await;
+    let t = app.login("plain-retry").await;
+    let body = json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}], "delivery": pickup()});
+    let (_, q) = app
+        .post("/api/checkout/quote", Some(&t), body.clone())
+        .await;
+    let mut place = body;
+    place["fingerprint"] = q["fingerprint"].clone();
+    place["idempotencyKey"] = json!("plain-retry-1");
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let res = app
+            .http
+            .post(format!("{}/api/orders", app.url))
+            .bearer_auth(&t)
+            .header("x-mall-retry", "1")
+            .json(&place)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let v: Value = res.json().await.unwrap();
+        assert!(status == 201 || status == 200, "{status}: {v}");
+        ids.push(v["id"].as_i64().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1);
+}
