@@ -63,6 +63,9 @@ pub struct Config {
     pub code_env_version: String,
     /// Flash-sale admission (`MALL_FLASH_*`).
     pub flash: crate::flash::FlashConfig,
+    /// How long a session lookup is remembered (`MALL_SESSION_CACHE_MS`,
+    /// default 1000, 0 = never; `members::sessions`).
+    pub session_cache_ms: u64,
 }
 
 /// WeChat Pay v3, merchant side. Demo and tests: generated keys and the fake.
@@ -210,6 +213,7 @@ impl Config {
             uploads_dir: std::env::temp_dir().join(format!("mall-uploads-{}", random_token(6))),
             code_env_version: "release".into(),
             flash: crate::flash::FlashConfig::defaults(8),
+            session_cache_ms: 1000,
         }
     }
 
@@ -301,6 +305,7 @@ impl Config {
         };
         Ok(Config {
             flash,
+            session_cache_ms: env_parse("MALL_SESSION_CACHE_MS", 1000)?,
             bind: env_parse("MALL_BIND", "127.0.0.1:8080".parse()?)?,
             database_url,
             db_max_connections,

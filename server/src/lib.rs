@@ -224,6 +224,9 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     }
     let state = AppState {
         flash: Arc::new(gate),
+        sessions: Arc::new(members::sessions::SessionCache::new(
+            config.session_cache_ms,
+        )),
         media,
         db,
         config: Arc::new(config),

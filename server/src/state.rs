@@ -19,4 +19,6 @@ pub struct AppState {
     pub media: Arc<dyn crate::media::MediaStore>,
     /// Flash-sale admission in front of the database.
     pub flash: Arc<crate::flash::FlashGate>,
+    /// Recent session lookups (`members::sessions`).
+    pub sessions: Arc<crate::members::sessions::SessionCache>,
 }

@@ -5,11 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use mall_core::{Buyer, CartLine, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules};
+use mall_core::activity::Activity;
+use mall_core::{Buyer, CartLine, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules, Sku};
 use sqlx::AnyConnection;
 
 use crate::catalog::{self, SkuView};
 use crate::coupons;
+use crate::db;
 
 pub const RULES_KEY: &str = "shop_rules";
 
@@ -25,34 +27,84 @@ pub async fn rules(conn: &mut AnyConnection, sku_ids: &[i64]) -> anyhow::Result<
     Ok(rules)
 }
 
-pub async fn buyer(conn: &mut AnyConnection, user_id: i64, now: i64) -> anyhow::Result<Buyer> {
+/// The buyer: growth, points, coupons, and the earlier purchases the limits
+/// of `catalog` and `activities` count ([`purchased`]).
+pub async fn buyer(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+    catalog: &[Sku],
+    activities: &[Activity],
+) -> anyhow::Result<Buyer> {
     let (growth, points): (i64, i64) =
         sqlx::query_as("SELECT growth, points FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_one(&mut *conn)
             .await?;
-    let rows: Vec<(i64, Option<String>, i64)> = sqlx::query_as(
-        "SELECT ol.sku_id, ol.activity_id, CAST(SUM(ol.quantity) AS BIGINT)
-         FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-         WHERE o.user_id = $1 AND o.status <> 'cancelled'
-         GROUP BY ol.sku_id, ol.activity_id",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?;
     Ok(Buyer {
         growth: growth.max(0) as u64,
         points_balance: points.max(0) as u64,
-        purchased: rows
-            .into_iter()
-            .map(|r| Purchased {
-                sku_id: r.0.to_string(),
-                activity_id: r.1,
-                quantity: r.2.max(0) as u64,
-            })
-            .collect(),
+        purchased: purchased(&mut *conn, user_id, catalog, activities).await?,
         coupons: coupons::core_wallet(conn, user_id, now).await?,
     })
+}
+
+/// The buyer's earlier purchases that a limit of this quote counts: of SKUs
+/// with a per-shopper limit (in any activity or none), and in activities with
+/// a limit (of any SKU). The core counts nothing else
+/// (`mall_core::cart::Context::bought`), so a checkout without limits reads
+/// no order history, and one with limits reads only what they count.
+async fn purchased(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    catalog: &[Sku],
+    activities: &[Activity],
+) -> sqlx::Result<Vec<Purchased>> {
+    let skus: Vec<i64> = catalog
+        .iter()
+        .filter(|s| s.per_user_limit.is_some())
+        .filter_map(|s| s.sku_id.parse().ok())
+        .collect();
+    let limited: Vec<&str> = activities
+        .iter()
+        .filter(|a| a.per_user_limit.is_some() || a.per_sku_limit.is_some())
+        .map(|a| a.activity_id.as_str())
+        .collect();
+    if skus.is_empty() && limited.is_empty() {
+        return Ok(Vec::new());
+    }
+    // `IN ()` is not SQL: an empty list is a list of one impossible id.
+    let sku_list = db::placeholders(2, skus.len().max(1));
+    let activity_list = db::placeholders(2 + skus.len().max(1), limited.len().max(1));
+    let sql = format!(
+        "SELECT ol.sku_id, ol.activity_id, CAST(SUM(ol.quantity) AS BIGINT)
+         FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+         WHERE o.user_id = $1 AND o.status <> 'cancelled'
+           AND (ol.sku_id IN ({sku_list}) OR ol.activity_id IN ({activity_list}))
+         GROUP BY ol.sku_id, ol.activity_id"
+    );
+    let mut q = sqlx::query_as::<_, (i64, Option<String>, i64)>(&sql).bind(user_id);
+    if skus.is_empty() {
+        q = q.bind(0i64);
+    }
+    for id in &skus {
+        q = q.bind(*id);
+    }
+    if limited.is_empty() {
+        q = q.bind("");
+    }
+    for id in &limited {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| Purchased {
+            sku_id: r.0.to_string(),
+            activity_id: r.1,
+            quantity: r.2.max(0) as u64,
+        })
+        .collect())
 }
 
 pub struct Priced {
@@ -77,12 +129,13 @@ pub async fn price(
     // 砍价: a line naming the shopper's own bargain, priced from its schedule.
     let bargains = crate::bargains::price_activities(&mut *conn, user_id, &lines).await??;
     rules.activities.extend(bargains);
+    let buyer = buyer(conn, user_id, now, &catalog, &rules.activities).await?;
     let input = QuoteInput {
         now,
         catalog,
         lines,
         rules,
-        buyer: buyer(conn, user_id, now).await?,
+        buyer,
         options,
     };
     let quote = mall_core::quote(&input)?;

@@ -8,12 +8,7 @@ use mall_core::{Money, Sku};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use crate::db::placeholders;
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()

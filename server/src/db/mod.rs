@@ -550,6 +550,14 @@ pub async fn put_setting(conn: &mut AnyConnection, key: &str, text: &str) -> sql
     Ok(())
 }
 
+/// `$from, $from+1, …` (n of them): the bind list of an `IN (…)`.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn like_contains(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');

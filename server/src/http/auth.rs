@@ -122,8 +122,10 @@ async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
+    let hash = sha256_hex(token.trim());
+    state.sessions.forget(&hash);
     let mut conn = state.db.write_conn().await?;
-    users::delete_session(&mut conn, &sha256_hex(token.trim())).await?;
+    users::delete_session(&mut conn, &hash).await?;
     Ok(Json(serde_json::json!({"ok": true})))
 }
 

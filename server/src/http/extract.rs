@@ -166,16 +166,20 @@ pub struct AuthUser {
 impl AuthUser {
     /// The session `token` belongs to, if it is live.
     pub async fn resolve(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-        let user_id: Option<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        let (hash, now) = (sha256_hex(token), db::now());
+        if let Some(user_id) = state.sessions.get(&hash, now) {
+            return Ok(AuthUser { user_id });
+        }
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
         )
-        .bind(sha256_hex(token))
-        .bind(db::now())
+        .bind(&hash)
+        .bind(now)
         .fetch_optional(&state.db.pool)
         .await?;
-        user_id
-            .map(|user_id| AuthUser { user_id })
-            .ok_or(ApiError::Unauthorized)
+        let (user_id, expires_at) = row.ok_or(ApiError::Unauthorized)?;
+        state.sessions.put(&hash, user_id, expires_at);
+        Ok(AuthUser { user_id })
     }
 }
 

@@ -39,10 +39,4 @@ impl From<serde_json::Error> for MarketingError {
 
 pub type Result<T, E = MarketingError> = std::result::Result<T, E>;
 
-/// `$from, $from+1, …` for `n` binds.
-pub(crate) fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+pub(crate) use crate::db::placeholders;

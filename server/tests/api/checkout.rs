@@ -255,3 +255,36 @@ async fn the_pricing_input_prices_to_the_servers_own_quote() {
     let (s, _) = app.post("/api/checkout/input", None, json!({})).await;
     assert_eq!(s, 401);
 }
+
+/// The buyer's order history is read only for what a limit counts: the
+/// checkout's input carries the earlier purchases of the SKU with a per-shopper
+/// limit, none of the unlimited one, and the limit still counts them.
+#[tokio::test]
+async fn only_purchases_a_limit_counts_are_read_and_the_limit_holds() {
+    const TEA_250G_LIMIT_5: i64 = 18;
+    let app = spawn_app().await;
+    let t = app.login("history").await;
+    let both = |tea: i64| json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}, {"skuId": TEA_250G_LIMIT_5, "quantity": tea}], "delivery": pickup()});
+    let (s, o) = app.checkout(&t, both(2), "k-history-1").await;
+    assert_eq!(s, 201, "{o}");
+    let (s, v) = app.post("/api/checkout/input", Some(&t), both(3)).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["input"]["buyer"]["purchased"],
+        json!([{"skuId": TEA_250G_LIMIT_5.to_string(), "activityId": null, "quantity": 2}])
+    );
+    assert!(
+        v["quote"]["invalidLines"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+    // 2 bought + 4 > 5: refused with the core's code; 3 more fit exactly.
+    let (_, q) = app.post("/api/checkout/quote", Some(&t), both(4)).await;
+    assert_eq!(q["invalidLines"][0]["error"]["code"], "OVER_PURCHASE_LIMIT");
+    let (s, o) = app.checkout(&t, both(3), "k-history-2").await;
+    assert_eq!(s, 201, "{o}");
+    // Nothing limited in the checkout: no history at all.
+    let only_jerky =
+        json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}], "delivery": pickup()});
+    let (_, v) = app.post("/api/checkout/input", Some(&t), only_jerky).await;
+    assert_eq!(v["input"]["buyer"]["purchased"], json!([]));
+}
