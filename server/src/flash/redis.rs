@@ -352,31 +352,33 @@ impl RedisStock {
             .chunks(2)
             .filter_map(|kv| parse_pending(&kv[0], kv.get(1)?))
             .collect();
-        // Resolve what the database already decided, void what died.
-        let statuses = claim_statuses(&mut conn, &pending).await?;
+        // One database snapshot, read after Redis's, for the claims' fate, the
+        // quota and the shoppers' counts: read separately, an order committing
+        // in between was counted as neither applied nor pending, and the sale
+        // re-seeded one unit short until the next round (the two-instance
+        // test saw 19 of 20 units sold).
+        let db_view = db_snapshot(&mut conn, db, activity, &pending).await?;
         drop(conn);
+        let (statuses, quota, mut users) = db_view;
         let now_ms = wall_ms();
-        let mut unresolved = Vec::new();
+        let (mut unresolved, mut raced) = (Vec::new(), false);
         for p in pending {
             match statuses.get(&p.claim).map(String::as_str) {
                 Some("applied") => self.applied(activity, &p.claim).await?,
                 Some(_) => self.give_back(activity, &p.claim, p.user, &p.lines).await?,
                 None if now_ms.saturating_sub(p.at_ms) >= VOID_AFTER_MS => {
-                    self.void(db, activity, &p.claim, p.user, &p.lines, crate::db::now())
+                    // Lost to the order (applied after the snapshot) or to
+                    // its own void: the snapshot is stale for this claim.
+                    raced |= !self
+                        .void(db, activity, &p.claim, p.user, &p.lines, crate::db::now())
                         .await?;
                 }
                 None => unresolved.push(p),
             }
         }
-        let mut conn = db.pool.acquire().await?;
-        let quota: BTreeMap<i64, Option<i64>> = sqlx::query_as::<_, (i64, Option<i64>)>(
-            "SELECT sku_id, stock FROM activity_skus WHERE activity_id = $1",
-        )
-        .bind(activity)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect();
+        if raced {
+            return Ok(false);
+        }
         let mut expected: Vec<i64> = skus
             .iter()
             .map(|s| {
@@ -398,17 +400,6 @@ impl RedisStock {
         if seeded == "1" && current == expected {
             return Ok(false);
         }
-        let mut users: BTreeMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
-            "SELECT o.user_id, CAST(SUM(ol.quantity) AS BIGINT)
-             FROM order_lines ol JOIN orders o ON o.id = ol.order_id
-             WHERE ol.activity_id = $1 AND o.status <> 'cancelled' GROUP BY o.user_id",
-        )
-        .bind(activity)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect();
-        drop(conn);
         for p in &unresolved {
             *users.entry(p.user).or_default() += p.lines.iter().map(|l| l.1 as i64).sum::<i64>();
         }
@@ -498,6 +489,51 @@ pub async fn apply_row(
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// What the database says, as of one snapshot: each pending claim's row,
+/// the sale's quota per SKU, and each shopper's units in the sale.
+type DbView = (
+    BTreeMap<String, String>,
+    BTreeMap<i64, Option<i64>>,
+    BTreeMap<i64, i64>,
+);
+
+async fn db_snapshot(
+    conn: &mut AnyConnection,
+    db: &Db,
+    activity: &str,
+    pending: &[Pending],
+) -> sqlx::Result<DbView> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    if db.backend == crate::db::Backend::Postgres {
+        // SQLite's read transaction is one snapshot already (WAL).
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let statuses = claim_statuses(&mut tx, pending).await?;
+    let quota = sqlx::query_as::<_, (i64, Option<i64>)>(
+        "SELECT sku_id, stock FROM activity_skus WHERE activity_id = $1",
+    )
+    .bind(activity)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let users = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT o.user_id, CAST(SUM(ol.quantity) AS BIGINT)
+         FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+         WHERE ol.activity_id = $1 AND o.status <> 'cancelled' GROUP BY o.user_id",
+    )
+    .bind(activity)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    tx.rollback().await?;
+    Ok((statuses, quota, users))
 }
 
 async fn claim_statuses(
