@@ -287,6 +287,7 @@ async function main() {
       // 赠送好友 on one coupon: 赠送中 with 发送给好友 and 取消赠送
       ['my-coupons', 'pkg-activity/my-coupons/index', {}, async (p) => { await tap(p, `#gift-${s.giftable}`); }],
       ['signin', 'pkg-activity/signin/index', {}, async (p) => { await tap(p, '#signin'); }],
+      ['flash', 'pkg-activity/flash/index', { id: 'flash-earbuds' }],
       // the friend opening the shopper's gift card (last: the phone stays signed in as the friend)
       ['gift', 'pkg-activity/gift/index', { token: s.giftToken }, null, async () => {
         require(path.join(MP, 'lib', 'api.js')).clearSession();

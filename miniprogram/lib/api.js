@@ -47,9 +47,9 @@ function query(params) {
 }
 
 // One HTTP exchange; resolves with the JSON body of a 2xx answer.
-function raw(method, path, data, token) {
+function raw(method, path, data, token, extra) {
   return new Promise(function (resolve, reject) {
-    var header = { 'content-type': 'application/json' };
+    var header = Object.assign({ 'content-type': 'application/json' }, extra);
     if (token) header.Authorization = 'Bearer ' + token;
     wx.request({
       url: config.baseURL + path,
@@ -108,27 +108,29 @@ function login() {
 }
 
 /**
- * request(method, path, {data, query, auth})
+ * request(method, path, {data, query, auth, header})
  *   auth: 'user' (default: log in first if needed, retry once on 401),
  *         'optional' (send the token when there is one), 'none'.
+ *   header: extra request headers (e.g. X-Mall-Retry).
  */
 function request(method, path, opts) {
   opts = opts || {};
   var auth = opts.auth || 'user';
   var url = path + query(opts.query);
-  if (auth === 'none') return raw(method, url, opts.data);
+  var extra = opts.header;
+  if (auth === 'none') return raw(method, url, opts.data, null, extra);
   if (auth === 'optional') {
     var s = loadSession();
-    return raw(method, url, opts.data, s && s.token);
+    return raw(method, url, opts.data, s && s.token, extra);
   }
   var had = loadSession();
   var first = had ? Promise.resolve(had) : login();
   return first.then(function (s) {
-    return raw(method, url, opts.data, s.token).catch(function (e) {
+    return raw(method, url, opts.data, s.token, extra).catch(function (e) {
       if (e.status !== 401 || !had) throw e;
       // The stored session expired on the server: log in again, once.
       clearSession();
-      return login().then(function (s2) { return raw(method, url, opts.data, s2.token); });
+      return login().then(function (s2) { return raw(method, url, opts.data, s2.token, extra); });
     });
   });
 }

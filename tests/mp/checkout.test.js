@@ -235,3 +235,28 @@ test('buy-now prices the items given, and same-city uses the distance to the sto
   expect(q.shipping.method).toBe('sameCity');
   expect(h.text(page, '#total')).toBe(money.format(q.payable));
 });
+
+test('秒杀: 排队中 is repeated with the same key after the wait; a lost answer once more with X-Mall-Retry', async () => {
+  const attempts = [];
+  server({
+    'POST /api/orders': (req) => {
+      attempts.push(req);
+      if (attempts.length <= 2) return { status: 429, body: { code: 'FLASH_QUEUED', message: '排队中，请稍候自动重试', details: { retryAfterMs: 500 } } };
+      if (attempts.length === 3) return { __fail: true };
+      return { status: 201, body: fx.orderDetail(fx.order(503, 'pending_payment')) };
+    },
+  });
+  wx.redirectTo = jest.fn();
+  const page = await h.openPage('pkg-order/checkout/index');
+  h.tap(page, '#submit');
+  await new Promise((r) => setTimeout(r, 200));
+  await h.flush();
+  expect(h.text(page, '#queue')).toBe('排队中，正在第1次重试…');
+  await new Promise((r) => setTimeout(r, 1100));
+  await h.flush();
+  expect(attempts.length).toBe(4);
+  expect(new Set(attempts.map((a) => a.data.idempotencyKey)).size).toBe(1);
+  expect(attempts.map((a) => a.header['X-Mall-Retry'] || null)).toEqual([null, null, null, '1']);
+  expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pkg-order/detail/index?id=503' });
+  expect(page.querySelector('#queue')).toBeFalsy();
+});

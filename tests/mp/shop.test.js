@@ -45,6 +45,9 @@ describe('home', () => {
     expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/pages/list/index?categoryId=2&title=%E6%95%B0%E7%A0%81' });
     await h.tap(page, '#product-3');
     expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/pages/product/index?id=3' });
+    // the strip's head opens the sale's own page
+    await h.tap(page, '#flash-head');
+    expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/pkg-activity/flash/index?id=flash-earbuds' });
   });
 
   test('without /api/home the page still works (no banner, no flash strip)', async () => {
@@ -191,6 +194,9 @@ describe('product detail', () => {
     await h.tap(page, '#buy-now');
     expect(store.buyNow).toEqual([expect.objectContaining({ skuId: 108, quantity: 2, activityId: 'flash-tee', title: '男士纯棉短袖T恤', specs: ['黑色', 'M'] })]);
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pkg-order/checkout/index?mode=buynow' });
+    // a SKU in a running flash sale links to the sale's page
+    await h.tap(page, '#flash-link');
+    expect(wx.navigateTo).toHaveBeenLastCalledWith({ url: '/pkg-activity/flash/index?id=flash-tee' });
   });
 
   test('review summary: count, 好评率, the two latest, and a link to every review', async () => {

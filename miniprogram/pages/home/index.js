@@ -48,6 +48,7 @@ Component({
             banners: h.banners || config.banners || [],
             categories: r[1].slice(0, 3).map(function (c) { return { id: c.id, name: c.name, icon: c.icon }; }),
             flash: flash ? {
+              activityId: flash.activityId,
               title: flash.title,
               items: flash.items.map(function (i) {
                 return { productId: i.productId, title: i.title, image: i.image, priceText: money.format(i.price), listPriceText: i.listPrice ? money.format(i.listPrice) : '' };
@@ -111,6 +112,12 @@ Component({
 
     onPullDownRefresh: function () {
       return this.refresh().then(function () { wx.stopPullDownRefresh(); });
+    },
+
+    // The strip's head opens the sale's own page (states, units left).
+    onFlash: function () {
+      var f = this.data.flash;
+      if (f && f.activityId) wx.navigateTo({ url: '/pkg-activity/flash/index?id=' + encodeURIComponent(f.activityId) });
     },
 
     onSearch: function () { wx.navigateTo({ url: '/pages/search/index' }); },

@@ -137,6 +137,12 @@ Component({
       }, function (e) { api.showError(e); });
     },
 
+    // 秒杀: the sale's own page shows every SKU's units left and the shopper's state.
+    onFlash: function () {
+      var a = this.data.activity;
+      if (a && a.flashSale) wx.navigateTo({ url: '/pkg-activity/flash/index?id=' + encodeURIComponent(a.activityId) });
+    },
+
     onJoinGroup: function (e) {
       wx.navigateTo({ url: '/pkg-activity/group/index?id=' + e.currentTarget.dataset.id });
     },
@@ -157,6 +163,7 @@ Component({
           text: now >= a.startsAt ? '距结束 ' + util.countdown(a.endsAt - now) : util.datetime(a.startsAt) + ' 开始',
           limit: a.perUserLimit,
           groupBuy: a.kind === 'groupBuy',
+          flashSale: a.kind === 'flashSale',
           groupSize: a.groupSize || 0,
           leaderPrice: typeof price.leaderPrice === 'number' ? price.leaderPrice : null,
         };
@@ -220,7 +227,7 @@ Component({
     anyRunningActivity: function () {
       var now = nowSeconds();
       var a = (this._p.activities || []).filter(function (x) { return now >= x.startsAt && now < x.endsAt; })[0];
-      return a ? { activityId: a.activityId, title: a.title, running: true, price: Math.min.apply(null, a.prices.map(function (x) { return x.price; })), text: '距结束 ' + util.countdown(a.endsAt - now), teaser: true, groupBuy: a.kind === 'groupBuy', groupSize: a.groupSize || 0 } : null;
+      return a ? { activityId: a.activityId, title: a.title, running: true, price: Math.min.apply(null, a.prices.map(function (x) { return x.price; })), text: '距结束 ' + util.countdown(a.endsAt - now), teaser: true, groupBuy: a.kind === 'groupBuy', flashSale: a.kind === 'flashSale', groupSize: a.groupSize || 0 } : null;
     },
 
     onSpec: function (e) {

@@ -5,6 +5,7 @@
 // A placed order goes straight to payment (lib/pay.js), then to its detail
 // page, which shows the status the server has (paid, or still 待付款).
 var api = require('../../lib/api.js');
+var flash = require('../../lib/flash.js');
 var track = require('../../lib/track.js');
 var pay = require('../../lib/pay.js');
 var pricing = require('../../lib/pricing.js');
@@ -41,6 +42,7 @@ Component({
     totalText: '',
     priceNotice: '',
     submitting: false,
+    queueText: '',
     paying: false,
     canSubmit: false,
     remark: '',
@@ -368,8 +370,13 @@ Component({
       body.fingerprint = fingerprint;
       body.idempotencyKey = this._key;
       body.remark = this.data.remark;
-      this.setData({ submitting: true });
-      return api.post('/api/orders', body).then(function (order) {
+      this.setData({ submitting: true, queueText: '' });
+      // 秒杀: 排队中 is repeated automatically (a few times, the server's wait
+      // apart), and a lost answer once with X-Mall-Retry: same key, same order.
+      var send = function (header) { return api.post('/api/orders', body, header ? { header: header } : undefined); };
+      var queued = function (n) { self.setData({ queueText: '排队中，正在第' + n + '次重试…' }); };
+      return flash.placeOrder(send, flash.sleep, queued).then(function (order) {
+        self.setData({ queueText: '' });
         store.buyNow = null;
         store.group = null;
         self.setData({ paying: true });
@@ -388,7 +395,7 @@ Component({
           return open('failed');
         });
       }, function (e) {
-        self.setData({ submitting: false });
+        self.setData({ submitting: false, queueText: '' });
         if (e.code === 'PRICE_CHANGED' && e.details && e.details.quote) return self.priceChanged(e.details.quote);
         api.showError(e);
         return null;
