@@ -220,6 +220,64 @@ async fn cancelled_and_unconfirmed_bills_return_the_amount() {
     );
 }
 
+/// WeChat Pay unreachable (an unsigned error is no answer): the withdrawal
+/// stays CREATING with its amount held; the job sends the bill again under
+/// the same out_bill_no, which WeChat Pay treats as the same bill. A lost
+/// notification is made up by the job's query.
+#[tokio::test]
+async fn an_unanswered_bill_is_sent_again_and_a_lost_notification_is_queried() {
+    let app = spawn_app().await;
+    payouts(&app, json!({})).await;
+    let (t, _) = funded(&app, "patient", 10_000).await;
+    let pay = fake(&app);
+    *pay.transfer_error.lock().unwrap() = Some("SYSTEM_ERROR".into());
+    pay.unsigned_errors
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let (s, v) = withdraw(&app, &t, 1500).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["withdrawal"]["state"], "CREATING", "{v}");
+    assert_eq!(v["transfer"], Value::Null);
+    let no = bill_no(&v);
+    assert!(pay.bill(&no).is_none());
+    assert_eq!(earnings(&app, &t).await["withdrawing"], 1500);
+    *pay.transfer_error.lock().unwrap() = None;
+    pay.unsigned_errors
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let state = &app.server.state;
+    let later = mall_server::db::now() + 120;
+    withdrawals::sync(state, later).await.unwrap();
+    let (_, page) = app.get("/api/distribution/withdrawals", Some(&t)).await;
+    assert_eq!(page["items"][0]["state"], "WAIT_USER_CONFIRM", "{page}");
+    let package = page["items"][0]["packageInfo"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = pay.bill(&no).unwrap().bill;
+    assert_eq!(first.package_info.as_deref(), Some(package.as_str()));
+    // The same out_bill_no again: the same bill.
+    let openid = first.openid.clone().unwrap();
+    let again = state
+        .pay
+        .create_transfer(&no, &openid, 1500, "推广佣金提现")
+        .await
+        .unwrap();
+    assert_eq!(again.transfer_bill_no, first.transfer_bill_no);
+    assert_eq!(pay.bills.lock().unwrap().len(), 1);
+    // Confirmed, but the notification never arrives: the query settles it.
+    pay.set_bill_state(&no, "SUCCESS", None);
+    withdrawals::sync(state, later + 120).await.unwrap();
+    assert_eq!(state_of(&app, &no).await.0, "SUCCESS");
+    let e = earnings(&app, &t).await;
+    assert_eq!(
+        (
+            e["available"].as_i64(),
+            e["withdrawing"].as_i64(),
+            e["withdrawn"].as_i64()
+        ),
+        (Some(8500), Some(0), Some(1500))
+    );
+}
+
 /// 200 withdrawals of ¥3.00 at once against ¥100.00: exactly 33 pass, the
 /// balance ends at ¥1.00, never below zero; the daily cap holds likewise.
 #[tokio::test]
