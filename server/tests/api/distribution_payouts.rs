@@ -662,3 +662,84 @@ async fn end_to_end_share_buy_receive_and_withdraw_reconciles_to_the_fen() {
         "{e}"
     );
 }
+
+/// A coupon reward: each of the month's top promoters gets one coupon of
+/// the template, once.
+#[tokio::test]
+async fn a_coupon_reward_is_given_once_to_the_months_top_promoter() {
+    let app = spawn_app().await;
+    let template = count(
+        &app,
+        "SELECT id FROM coupon_templates WHERE title = '无门槛5元券'",
+    )
+    .await;
+    payouts(
+        &app,
+        json!({"leaderboardTop": 1, "leaderboardCouponTemplateId": template}),
+    )
+    .await;
+    let (_, p, share) = promoter(&app, "coupon-winner").await;
+    let id = sale(&app, "coupon-buyer", &share).await;
+    paid_at(&app, id, beijing("2026-08-31")).await;
+    let state = &app.server.state;
+    let sept = beijing("2026-09-01");
+    let sql = format!(
+        "SELECT COUNT(*) FROM user_coupons WHERE user_id = {p} AND template_id = {template}"
+    );
+    let before = count(&app, &sql).await;
+    for _ in 0..2 {
+        leaderboard::grant(&state.db, "2026-08", sept)
+            .await
+            .unwrap();
+    }
+    assert_eq!(count(&app, &sql).await, before + 1);
+    let (_, v) = app
+        .merchant(
+            Method::GET,
+            "/api/merchant/distribution/leaderboard?month=2026-08",
+            None,
+        )
+        .await;
+    assert_eq!(v["rewards"].as_array().unwrap().len(), 1, "{v}");
+    assert!(v["rewards"][0]["couponId"].is_i64(), "{v}");
+    assert_eq!(v["rewards"][0]["cash"], 0);
+}
+
+/// The payout and leaderboard settings are bounded like the others.
+#[tokio::test]
+async fn payout_settings_are_bounded() {
+    let app = spawn_app().await;
+    let base = json!({"enabled": true, "mode": "everyone", "levels": 1, "rates": ["0.1"],
+                      "selfPurchase": false, "bindingDays": null, "frozenDays": 7});
+    for (field, value) in [
+        ("withdrawMin", json!(9)),
+        ("withdrawMin", json!(200_001)),
+        ("withdrawDailyCap", json!(50)),
+        ("withdrawDailyCap", json!(1_000_001)),
+        ("reviewAbove", json!(-1)),
+        ("leaderboardTop", json!(101)),
+        ("leaderboardCash", json!(1_000_001)),
+        ("leaderboardCouponTemplateId", json!(0)),
+    ] {
+        let mut b = base.clone();
+        b[field] = value;
+        let (s, v) = settings(&app, b).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (400, Some("INVALID_INPUT")),
+            "{field}: {v}"
+        );
+        assert_eq!(v["details"]["field"], field, "{v}");
+    }
+    let (s, v) = settings(&app, base).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (
+            v["withdrawMin"].as_i64(),
+            v["withdrawDailyCap"].as_i64(),
+            v["reviewAbove"].as_i64(),
+            v["leaderboardTop"].as_i64()
+        ),
+        (Some(100), Some(100_000), Some(50_000), Some(10))
+    );
+}
