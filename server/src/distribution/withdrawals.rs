@@ -462,9 +462,9 @@ pub async fn sync(state: &AppState, now: i64) -> anyhow::Result<usize> {
     .await?;
     for (id, no, st, created) in &due {
         if st == "CREATING" {
-            send_bill(state, *id, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Err(e) = send_bill(state, *id, now).await {
+                tracing::warn!(withdrawal = id, error = %e, "transfer bill not sent");
+            }
             continue;
         }
         let bill = match state.pay.query_transfer(no).await {
@@ -474,9 +474,11 @@ pub async fn sync(state: &AppState, now: i64) -> anyhow::Result<usize> {
                 continue;
             }
         };
-        apply_bill(state, &bill, now)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Err(e) = apply_bill(state, &bill, now).await {
+            // One bad answer must not hold up the others.
+            tracing::warn!(out_bill_no = %no, error = %e, "transfer bill query not applied");
+            continue;
+        }
         let waiting = matches!(
             bill.state.as_str(),
             "ACCEPTED" | "PROCESSING" | "WAIT_USER_CONFIRM"
@@ -493,9 +495,9 @@ pub async fn sync(state: &AppState, now: i64) -> anyhow::Result<usize> {
                     }
                 },
             };
-            apply_bill(state, &answer, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Err(e) = apply_bill(state, &answer, now).await {
+                tracing::warn!(out_bill_no = %no, error = %e, "transfer bill cancel not applied");
+            }
         }
     }
     Ok(due.len())
