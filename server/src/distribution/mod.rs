@@ -59,6 +59,9 @@ pub enum DistributionError {
     /// Rates that do not fit the levels, or add up to more than 1.
     #[error("rates: {0}")]
     Rates(String),
+    /// A daily cap below the minimum withdrawal.
+    #[error("withdrawal limits: {0}")]
+    Limits(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error(transparent)]

@@ -154,8 +154,8 @@ impl Settings {
         if !(MIN_WITHDRAW_FEN..=MAX_WITHDRAW_FEN).contains(&self.withdraw_min) {
             return Err(invalid("withdrawMin", "10 to 200000 fen"));
         }
-        if !(self.withdraw_min..=MAX_DAILY_CAP_FEN).contains(&self.withdraw_daily_cap) {
-            return Err(invalid("withdrawDailyCap", "withdrawMin to 1000000 fen"));
+        if !(MIN_WITHDRAW_FEN..=MAX_DAILY_CAP_FEN).contains(&self.withdraw_daily_cap) {
+            return Err(invalid("withdrawDailyCap", "10 to 1000000 fen"));
         }
         if !(0..=MAX_WITHDRAW_FEN).contains(&self.review_above) {
             return Err(invalid("reviewAbove", "0 to 200000 fen"));
@@ -168,6 +168,12 @@ impl Settings {
         }
         if self.leaderboard_coupon_template_id.is_some_and(|t| t < 1) {
             return Err(invalid("leaderboardCouponTemplateId", "a template id"));
+        }
+        // A rule the schema cannot say: 422, never INVALID_INPUT.
+        if self.withdraw_daily_cap < self.withdraw_min {
+            return Err(DistributionError::Limits(
+                "withdrawDailyCap is below withdrawMin".into(),
+            ));
         }
         Ok(())
     }

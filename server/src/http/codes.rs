@@ -142,6 +142,7 @@ registry! {
     WithdrawInsufficient = "WITHDRAW_INSUFFICIENT", CONFLICT, "可提现余额不足";
     WithdrawDailyCap = "WITHDRAW_DAILY_CAP", UNPROCESSABLE_ENTITY, "超出今日提现额度";
     WithdrawalState = "WITHDRAWAL_STATE", CONFLICT, "该提现已处理，请刷新";
+    WithdrawLimitsInvalid = "WITHDRAW_LIMITS_INVALID", UNPROCESSABLE_ENTITY, "每日提现额度不能低于最低提现金额";
 
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";

@@ -192,14 +192,32 @@ struct SettingsBody {
     levels: i64,
     rates: Vec<String>,
     self_purchase: bool,
+    /// Required, and may be null (permanent).
+    #[serde(deserialize_with = "present_or_null")]
     binding_days: Option<i64>,
     frozen_days: i64,
+    #[serde(default, deserialize_with = "not_null")]
     withdraw_min: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     withdraw_daily_cap: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     review_above: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     leaderboard_top: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     leaderboard_cash: Option<i64>,
     leaderboard_coupon_template_id: Option<i64>,
+}
+
+/// A field that must be present but may be null: without `default`, a
+/// missing field is an error even for an `Option`.
+fn present_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<i64>::deserialize(d)
+}
+
+/// A field that may be omitted (the default) but is never null.
+fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    i64::deserialize(d).map(Some)
 }
 
 impl SettingsBody {
@@ -488,7 +506,7 @@ fn doc_settings() -> Value {
             "withdrawMin": with_desc(range(MIN_WITHDRAW_FEN, MAX_WITHDRAW_FEN),
                 "the smallest withdrawal (fen; default 100); omitted: the default"),
             "withdrawDailyCap": with_desc(range(MIN_WITHDRAW_FEN, MAX_DAILY_CAP_FEN),
-                "the most one promoter may withdraw per Beijing day (fen; default 100000; at least withdrawMin)"),
+                "the most one promoter may withdraw per Beijing day (fen; default 100000); below withdrawMin is WITHDRAW_LIMITS_INVALID"),
             "reviewAbove": with_desc(range(0, MAX_WITHDRAW_FEN),
                 "withdrawals above this wait for the merchant's review (fen; default 50000)"),
             "leaderboardTop": with_desc(range(0, MAX_LEADERBOARD_TOP),

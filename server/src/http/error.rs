@@ -341,6 +341,10 @@ impl From<crate::distribution::DistributionError> for ApiError {
                 Code::CommissionRatesInvalid,
                 json!({"field": "rates", "reason": why}),
             ),
+            DistributionError::Limits(why) => ApiError::with_details(
+                Code::WithdrawLimitsInvalid,
+                json!({"field": "withdrawDailyCap", "reason": why}),
+            ),
             DistributionError::NotFound(what) => ApiError::NotFound(what),
             DistributionError::Rule(r) => ApiError::Rule(r),
             DistributionError::Db(e) => ApiError::Internal(e.into()),

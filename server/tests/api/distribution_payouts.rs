@@ -714,7 +714,7 @@ async fn payout_settings_are_bounded() {
     for (field, value) in [
         ("withdrawMin", json!(9)),
         ("withdrawMin", json!(200_001)),
-        ("withdrawDailyCap", json!(50)),
+        ("withdrawDailyCap", json!(9)),
         ("withdrawDailyCap", json!(1_000_001)),
         ("reviewAbove", json!(-1)),
         ("leaderboardTop", json!(101)),
@@ -731,6 +731,20 @@ async fn payout_settings_are_bounded() {
         );
         assert_eq!(v["details"]["field"], field, "{v}");
     }
+    // Within bounds each, but the cap below the minimum: a rule, 422.
+    let mut b = base.clone();
+    b["withdrawMin"] = json!(500);
+    b["withdrawDailyCap"] = json!(400);
+    let (s, v) = settings(&app, b).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("WITHDRAW_LIMITS_INVALID")),
+        "{v}"
+    );
+    let mut b = base.clone();
+    b["withdrawMin"] = Value::Null;
+    let (s, v) = settings(&app, b).await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
     let (s, v) = settings(&app, base).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
