@@ -206,6 +206,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "flash_claims",
         include_str!("../../migrations/sqlite/0015_flash_claims.sql"),
     ),
+    (
+        16,
+        "withdrawals_leaderboard",
+        include_str!("../../migrations/sqlite/0016_withdrawals_leaderboard.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -282,6 +287,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "flash_claims",
         include_str!("../../migrations/postgres/0015_flash_claims.sql"),
+    ),
+    (
+        16,
+        "withdrawals_leaderboard",
+        include_str!("../../migrations/postgres/0016_withdrawals_leaderboard.sql"),
     ),
 ];
 

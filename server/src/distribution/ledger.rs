@@ -4,7 +4,9 @@
 //!
 //! ```text
 //! pending (paid) ──order received──▶ frozen (available_at = received + the
-//!   after-sales window + frozenDays) ──release_due (job)──▶ available ──▶ withdrawn (payouts)
+//!   after-sales window + frozenDays) ──release_due (job)──▶ available
+//!   (credited to the promoter's balance, `account`; withdrawals draw on
+//!   that balance, not on entries, so entries stay available)
 //! ```
 //!
 //! Every transition is one conditional `UPDATE … WHERE status = $from`. A
@@ -18,6 +20,7 @@
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
+use super::account;
 use super::settings::{self, AFTER_SALE_WINDOW_DAYS};
 use super::DistributionError;
 use crate::db::Db;
@@ -90,8 +93,13 @@ pub async fn insert(conn: &mut AnyConnection, e: &NewEntry<'_>, now: i64) -> sql
     .bind(now)
     .bind(status.as_str())
     .bind(available_at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if status == EntryStatus::Available {
+        if let Ok(p) = e.promoter.parse::<i64>() {
+            account::credit(conn, p, e.amount, now).await?;
+        }
+    }
     Ok(())
 }
 
@@ -116,29 +124,50 @@ pub async fn freeze(conn: &mut AnyConnection, order_id: i64, now: i64) -> anyhow
     Ok(r.rows_affected())
 }
 
-/// The job: frozen entries whose time has come become available. One
+/// The job: frozen entries whose time has come become available and are
+/// credited to their promoters' balances in the same transaction. One
 /// conditional update, safe on several instances and when run twice.
 pub async fn release_due(db: &Db, now: i64) -> sqlx::Result<u64> {
-    let r = sqlx::query(
+    let mut tx = db.begin_write().await?;
+    let r = release_in(&mut tx, now).await;
+    crate::db::finish(tx, r).await
+}
+
+async fn release_in(conn: &mut AnyConnection, now: i64) -> sqlx::Result<u64> {
+    let moved: Vec<(String, i64)> = sqlx::query_as(
         "UPDATE commissions SET status = $1, updated_at = $2
-         WHERE status = $3 AND available_at <= $2",
+         WHERE status = $3 AND available_at <= $2 RETURNING promoter_id, amount",
     )
     .bind(EntryStatus::Available.as_str())
     .bind(now)
     .bind(EntryStatus::Frozen.as_str())
-    .execute(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(r.rows_affected())
+    let mut per: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    for (p, amount) in &moved {
+        if let Ok(p) = p.parse::<i64>() {
+            *per.entry(p).or_default() += amount;
+        }
+    }
+    for (p, amount) in per {
+        account::credit(&mut *conn, p, amount, now).await?;
+    }
+    Ok(moved.len() as u64)
 }
 
-/// A promoter's sums per state (fen; reversals included).
+/// A promoter's sums (fen): commission per state, and what the balance
+/// holds, is being paid out and has been paid out.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Balances {
     pub pending: i64,
     pub frozen: i64,
-    /// What may be withdrawn: Σ available entries, negative ones included.
+    /// What may be withdrawn: available commission (reversals included, so
+    /// it may be negative) and cash rewards, less withdrawals not returned.
     pub available: i64,
+    /// Withdrawals under review or being transferred.
+    pub withdrawing: i64,
+    /// Withdrawals paid out (SUCCESS).
     pub withdrawn: i64,
 }
 
@@ -147,16 +176,30 @@ pub async fn balances(conn: &mut AnyConnection, promoter: i64) -> sqlx::Result<B
         "SELECT status, CAST(SUM(amount) AS BIGINT) FROM commissions WHERE promoter_id = $1 GROUP BY status",
     )
     .bind(promoter.to_string())
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
     let mut b = Balances::default();
     for (status, sum) in rows {
         match EntryStatus::parse(&status) {
             Some(EntryStatus::Pending) => b.pending = sum,
             Some(EntryStatus::Frozen) => b.frozen = sum,
-            Some(EntryStatus::Available) => b.available = sum,
-            Some(EntryStatus::Withdrawn) => b.withdrawn = sum,
-            None => {}
+            _ => {}
+        }
+    }
+    b.available = account::get(&mut *conn, promoter, "").await?.0;
+    let w: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT CASE WHEN state = 'SUCCESS' THEN 'SUCCESS' ELSE 'OPEN' END, CAST(SUM(amount) AS BIGINT)
+         FROM withdrawals WHERE promoter_id = $1 AND state NOT IN ('FAIL', 'CANCELLED', 'REJECTED')
+         GROUP BY CASE WHEN state = 'SUCCESS' THEN 'SUCCESS' ELSE 'OPEN' END",
+    )
+    .bind(promoter)
+    .fetch_all(conn)
+    .await?;
+    for (k, sum) in w {
+        if k == "SUCCESS" {
+            b.withdrawn = sum;
+        } else {
+            b.withdrawing = sum;
         }
     }
     Ok(b)

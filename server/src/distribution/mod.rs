@@ -13,12 +13,18 @@
 //!   the after-sales window and the frozen days); reversals are negative rows
 //!   that follow their order's entries, so a balance never loses one.
 //! * `center`: the promoter center (earnings by state, team counts, orders).
+//! * `account`: the withdrawable balance, debited by one conditional UPDATE.
+//! * `withdrawals`: payouts through WeChat Pay's 商家转账 (user-confirm mode).
+//! * `leaderboard`: the Beijing-month ranking and its month-end rewards.
 
+pub mod account;
 pub mod binding;
 pub mod center;
+pub mod leaderboard;
 pub mod ledger;
 pub mod promoters;
 pub mod settings;
+pub mod withdrawals;
 
 use mall_core::commission::{commission, CommissionInput, CommissionRule};
 use mall_core::{OrderSnapshot, RuleError};
@@ -38,11 +44,24 @@ pub enum DistributionError {
     Disabled,
     #[error("the promoter application has been decided already")]
     PromoterState,
+    #[error("not an approved promoter")]
+    NotPromoter,
+    #[error("below the minimum withdrawal of {min} fen")]
+    BelowMinimum { min: i64 },
+    #[error("the balance ({available} fen) does not cover the withdrawal")]
+    Insufficient { available: i64 },
+    #[error("over the daily cap of {cap} fen ({left} left today)")]
+    DailyCap { cap: i64, left: i64 },
+    #[error("the withdrawal is not under review")]
+    WithdrawalState,
     #[error("{0}: {1}")]
     Invalid(&'static str, String),
     /// Rates that do not fit the levels, or add up to more than 1.
     #[error("rates: {0}")]
     Rates(String),
+    /// A daily cap below the minimum withdrawal.
+    #[error("withdrawal limits: {0}")]
+    Limits(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error(transparent)]

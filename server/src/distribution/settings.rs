@@ -25,6 +25,17 @@ pub const AFTER_SALE_WINDOW_DAYS: i64 = 7;
 pub const RATE_SCALE: u32 = 4;
 /// A rate as the API takes it.
 pub const RATE_PATTERN: &str = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$";
+/// The smallest withdrawal WeChat Pay's 商家转账 takes (¥0.10), in fen.
+pub const MIN_WITHDRAW_FEN: i64 = 10;
+/// The largest single withdrawal (fen): ¥2,000, below the amount from which
+/// 商家转账 requires the payee's real name.
+pub const MAX_WITHDRAW_FEN: i64 = 200_000;
+/// The largest daily cap a merchant may set (fen, ¥10,000).
+pub const MAX_DAILY_CAP_FEN: i64 = 1_000_000;
+/// The most promoters a month's leaderboard rewards.
+pub const MAX_LEADERBOARD_TOP: i64 = 100;
+/// The largest cash reward per promoter (fen, ¥10,000).
+pub const MAX_LEADERBOARD_CASH_FEN: i64 = 1_000_000;
 
 /// Whether `s` is a rate as the API writes it ([`RATE_PATTERN`]): `0`, `1`,
 /// or `0.` / `1.` with 1 to 4 decimals (at most 1). No signs, spaces or
@@ -58,7 +69,7 @@ pub enum Mode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Settings {
     pub enabled: bool,
     pub mode: Mode,
@@ -72,6 +83,18 @@ pub struct Settings {
     pub binding_days: Option<i64>,
     /// Days commission stays frozen after the after-sales window.
     pub frozen_days: i64,
+    /// The smallest withdrawal (fen, [`MIN_WITHDRAW_FEN`]…[`MAX_WITHDRAW_FEN`]).
+    pub withdraw_min: i64,
+    /// The most a promoter may withdraw per Beijing day (fen).
+    pub withdraw_daily_cap: i64,
+    /// Withdrawals above this many fen wait for the merchant's review.
+    pub review_above: i64,
+    /// How many promoters the month-end leaderboard rewards (0: none).
+    pub leaderboard_top: i64,
+    /// Cash (fen) credited to each rewarded promoter's balance.
+    pub leaderboard_cash: i64,
+    /// A coupon template given to each rewarded promoter, if any.
+    pub leaderboard_coupon_template_id: Option<i64>,
 }
 
 impl Default for Settings {
@@ -84,6 +107,12 @@ impl Default for Settings {
             self_purchase: false,
             binding_days: None,
             frozen_days: 7,
+            withdraw_min: 100,
+            withdraw_daily_cap: 100_000,
+            review_above: 50_000,
+            leaderboard_top: 10,
+            leaderboard_cash: 0,
+            leaderboard_coupon_template_id: None,
         }
     }
 }
@@ -121,6 +150,30 @@ impl Settings {
         }
         if !(0..=MAX_FROZEN_DAYS).contains(&self.frozen_days) {
             return Err(invalid("frozenDays", "0 to 365"));
+        }
+        if !(MIN_WITHDRAW_FEN..=MAX_WITHDRAW_FEN).contains(&self.withdraw_min) {
+            return Err(invalid("withdrawMin", "10 to 200000 fen"));
+        }
+        if !(MIN_WITHDRAW_FEN..=MAX_DAILY_CAP_FEN).contains(&self.withdraw_daily_cap) {
+            return Err(invalid("withdrawDailyCap", "10 to 1000000 fen"));
+        }
+        if !(0..=MAX_WITHDRAW_FEN).contains(&self.review_above) {
+            return Err(invalid("reviewAbove", "0 to 200000 fen"));
+        }
+        if !(0..=MAX_LEADERBOARD_TOP).contains(&self.leaderboard_top) {
+            return Err(invalid("leaderboardTop", "0 to 100"));
+        }
+        if !(0..=MAX_LEADERBOARD_CASH_FEN).contains(&self.leaderboard_cash) {
+            return Err(invalid("leaderboardCash", "0 to 1000000 fen"));
+        }
+        if self.leaderboard_coupon_template_id.is_some_and(|t| t < 1) {
+            return Err(invalid("leaderboardCouponTemplateId", "a template id"));
+        }
+        // A rule the schema cannot say: 422, never INVALID_INPUT.
+        if self.withdraw_daily_cap < self.withdraw_min {
+            return Err(DistributionError::Limits(
+                "withdrawDailyCap is below withdrawMin".into(),
+            ));
         }
         Ok(())
     }

@@ -137,6 +137,12 @@ registry! {
     DistributionDisabled = "DISTRIBUTION_DISABLED", CONFLICT, "分销功能未开启";
     PromoterState = "PROMOTER_STATE", CONFLICT, "该申请已处理，请刷新";
     CommissionRatesInvalid = "COMMISSION_RATES_INVALID", UNPROCESSABLE_ENTITY, "佣金比例应每级一个，且合计不超过100%";
+    NotPromoter = "NOT_PROMOTER", FORBIDDEN, "你还不是推广员";
+    WithdrawBelowMin = "WITHDRAW_BELOW_MIN", UNPROCESSABLE_ENTITY, "提现金额低于最低提现金额";
+    WithdrawInsufficient = "WITHDRAW_INSUFFICIENT", CONFLICT, "可提现余额不足";
+    WithdrawDailyCap = "WITHDRAW_DAILY_CAP", UNPROCESSABLE_ENTITY, "超出今日提现额度";
+    WithdrawalState = "WITHDRAWAL_STATE", CONFLICT, "该提现已处理，请刷新";
+    WithdrawLimitsInvalid = "WITHDRAW_LIMITS_INVALID", UNPROCESSABLE_ENTITY, "每日提现额度不能低于最低提现金额";
 
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";

@@ -4,19 +4,24 @@
 //! serialize. Each route's documentation (bodies, bounds, answers) is here.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use mall_core::Ratio;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::db;
 use crate::distribution::binding::{self, Bind};
 use crate::distribution::center::{self, Center, PromotedOrder};
+use crate::distribution::leaderboard::{self, Board, Rank, Reward, MONTH_PATTERN};
 use crate::distribution::ledger::{self, Ledger};
 use crate::distribution::promoters::{self, Promoter, PromoterStatus};
 use crate::distribution::settings::{
-    self, Mode, Settings, MAX_BINDING_DAYS, MAX_FROZEN_DAYS, RATE_PATTERN,
+    self, Mode, Settings, MAX_BINDING_DAYS, MAX_DAILY_CAP_FEN, MAX_FROZEN_DAYS,
+    MAX_LEADERBOARD_CASH_FEN, MAX_LEADERBOARD_TOP, MAX_WITHDRAW_FEN, MIN_WITHDRAW_FEN,
+    RATE_PATTERN,
 };
+use crate::distribution::withdrawals::{self, Created, Withdrawal};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
 use crate::http::input;
@@ -80,6 +85,48 @@ pub fn routes(api: Api) -> Api {
         Access::Merchant,
         "A promoter's commission ledger, newest first, with the sums per state",
         promoter_ledger,
+    )
+    .post(
+        "/api/distribution/withdrawals",
+        Access::User,
+        "Withdraw from the available balance through WeChat Pay 商家转账: the parameters for wx.requestMerchantTransfer, or none while under the merchant's review",
+        create_withdrawal,
+    )
+    .get(
+        "/api/distribution/withdrawals",
+        Access::User,
+        "The shopper's withdrawals, newest first",
+        my_withdrawals,
+    )
+    .get(
+        "/api/distribution/leaderboard",
+        Access::User,
+        "The month's promoter ranking by commissionable sales (Beijing time), names masked",
+        my_leaderboard,
+    )
+    .get(
+        "/api/merchant/withdrawals",
+        Access::Merchant,
+        "Withdrawals, newest first, optionally in one state (REVIEWING: waiting for review)",
+        list_withdrawals,
+    )
+    .post(
+        "/api/merchant/withdrawals/{id}/approve",
+        Access::Merchant,
+        "Approve a withdrawal under review: its transfer bill is created (WITHDRAWAL_STATE when not under review)",
+        approve_withdrawal,
+    )
+    .post(
+        "/api/merchant/withdrawals/{id}/reject",
+        Access::Merchant,
+        "Reject a withdrawal under review: the amount returns to the balance (WITHDRAWAL_STATE when not under review)",
+        reject_withdrawal,
+    )
+    .get(
+        "/api/merchant/distribution/leaderboard",
+        Access::Merchant,
+        "A month's ranking (Beijing time) and the rewards granted for it",
+        merchant_leaderboard,
     )
 }
 
@@ -145,19 +192,39 @@ struct SettingsBody {
     levels: i64,
     rates: Vec<String>,
     self_purchase: bool,
-    /// Required, although `null` (permanent) is a value: PUT replaces every
-    /// term, so an omitted one is refused rather than read as permanent.
-    #[serde(deserialize_with = "present")]
+    /// Required, and may be null (permanent): PUT replaces every term, so an
+    /// omitted one is refused rather than read as permanent.
+    #[serde(deserialize_with = "present_or_null")]
     binding_days: Option<i64>,
     frozen_days: i64,
+    #[serde(default, deserialize_with = "not_null")]
+    withdraw_min: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
+    withdraw_daily_cap: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
+    review_above: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
+    leaderboard_top: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
+    leaderboard_cash: Option<i64>,
+    leaderboard_coupon_template_id: Option<i64>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+/// A field that must be present but may be null: without `default`, a
+/// missing field is an error even for an `Option`.
+fn present_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Option::<i64>::deserialize(d)
 }
 
+/// A field that may be omitted (the default) but is never null.
+fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    i64::deserialize(d).map(Some)
+}
+
 impl SettingsBody {
+    /// Omitted payout and leaderboard fields take their defaults.
     fn parse(self) -> ApiResult<Settings> {
+        let d = Settings::default();
         let mut rates = Vec::with_capacity(self.rates.len());
         for r in &self.rates {
             if !settings::rate_text_ok(r) {
@@ -176,6 +243,12 @@ impl SettingsBody {
             self_purchase: self.self_purchase,
             binding_days: self.binding_days,
             frozen_days: self.frozen_days,
+            withdraw_min: self.withdraw_min.unwrap_or(d.withdraw_min),
+            withdraw_daily_cap: self.withdraw_daily_cap.unwrap_or(d.withdraw_daily_cap),
+            review_above: self.review_above.unwrap_or(d.review_above),
+            leaderboard_top: self.leaderboard_top.unwrap_or(d.leaderboard_top),
+            leaderboard_cash: self.leaderboard_cash.unwrap_or(d.leaderboard_cash),
+            leaderboard_coupon_template_id: self.leaderboard_coupon_template_id,
         })
     }
 }
@@ -246,7 +319,166 @@ async fn promoter_ledger(
     Ok(Json(ledger::ledger(&mut conn, id, paging).await?))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WithdrawBody {
+    amount: i64,
+}
+
+async fn create_withdrawal(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(b): ApiJson<WithdrawBody>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    if !(MIN_WITHDRAW_FEN..=MAX_WITHDRAW_FEN).contains(&b.amount) {
+        return Err(ApiError::invalid("amount", "10 to 200000 fen"));
+    }
+    let c = withdrawals::create(&state, user.user_id, b.amount, db::now()).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+async fn my_withdrawals(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Withdrawal>>> {
+    let paging = input::paging(q.page, q.page_size)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        withdrawals::list(&mut conn, Some(user.user_id), None, paging).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+fn month(q: MonthQuery) -> ApiResult<String> {
+    match q.month {
+        None => Ok(leaderboard::month_of(db::now())),
+        Some(m) if leaderboard::bounds(&m).is_some() && m.starts_with("20") => Ok(m),
+        Some(_) => Err(ApiError::invalid("month", "YYYY-MM (Beijing time)")),
+    }
+}
+
+async fn my_leaderboard(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> ApiResult<Json<Board>> {
+    let m = month(q)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(leaderboard::board(&mut conn, user.user_id, &m).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WithdrawalsQuery {
+    state: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+const WITHDRAWAL_STATES: [&str; 12] = [
+    "REVIEWING",
+    "CREATING",
+    "ACCEPTED",
+    "PROCESSING",
+    "WAIT_USER_CONFIRM",
+    "TRANSFERING",
+    "CANCELING",
+    "SUCCESS",
+    "FAIL",
+    "CANCELLED",
+    "REJECTED",
+    "",
+];
+
+async fn list_withdrawals(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiQuery(q): ApiQuery<WithdrawalsQuery>,
+) -> ApiResult<Json<Page<Withdrawal>>> {
+    let st = q.state.unwrap_or_default();
+    if !WITHDRAWAL_STATES.contains(&st.as_str()) {
+        return Err(ApiError::invalid("state", "a withdrawal state"));
+    }
+    let paging = input::paging(q.page, q.page_size)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        withdrawals::list(&mut conn, None, Some(&st), paging).await?,
+    ))
+}
+
+async fn approve_withdrawal(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Withdrawal>> {
+    Ok(Json(withdrawals::approve(&state, id, db::now()).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RejectBody {
+    reason: String,
+}
+
+async fn reject_withdrawal(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RejectBody>,
+) -> ApiResult<Json<Withdrawal>> {
+    let n = b.reason.chars().count();
+    if !(1..=MAX_REASON).contains(&n) {
+        return Err(ApiError::invalid("reason", "1 to 100 characters"));
+    }
+    Ok(Json(
+        withdrawals::reject(&state, id, &b.reason, db::now()).await?,
+    ))
+}
+
+const MAX_REASON: usize = 100;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MerchantBoard {
+    month: String,
+    ranking: Vec<Rank>,
+    rewards: Vec<Reward>,
+}
+
+async fn merchant_leaderboard(
+    State(state): State<AppState>,
+    _m: Merchant,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> ApiResult<Json<MerchantBoard>> {
+    let m = month(q)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let s = settings::load(&mut conn, "").await?;
+    let top = if s.leaderboard_top > 0 {
+        s.leaderboard_top
+    } else {
+        leaderboard::DEFAULT_SHOWN
+    };
+    let ranking = leaderboard::ranking(&mut conn, &m, top).await?;
+    let rewards = leaderboard::rewards(&mut conn, &m).await?;
+    Ok(Json(MerchantBoard {
+        month: m,
+        ranking,
+        rewards,
+    }))
+}
+
 // --- documentation
+
+fn with_desc(mut v: Value, d: &str) -> Value {
+    v["description"] = json!(d);
+    v
+}
 
 fn doc_settings() -> Value {
     let rate = json!({"type": "string", "pattern": RATE_PATTERN,
@@ -271,7 +503,19 @@ fn doc_settings() -> Value {
                       "description": "one rate per level, level 1 first; their sum at most 1 (else COMMISSION_RATES_INVALID)"},
             "selfPurchase": {"type": "boolean", "description": "a promoter's own purchase earns them level-1 commission"},
             "bindingDays": or_null(range(1, MAX_BINDING_DAYS)),
-            "frozenDays": range(0, MAX_FROZEN_DAYS)
+            "frozenDays": range(0, MAX_FROZEN_DAYS),
+            "withdrawMin": with_desc(range(MIN_WITHDRAW_FEN, MAX_WITHDRAW_FEN),
+                "the smallest withdrawal (fen; default 100); omitted: the default"),
+            "withdrawDailyCap": with_desc(range(MIN_WITHDRAW_FEN, MAX_DAILY_CAP_FEN),
+                "the most one promoter may withdraw per Beijing day (fen; default 100000); below withdrawMin is WITHDRAW_LIMITS_INVALID"),
+            "reviewAbove": with_desc(range(0, MAX_WITHDRAW_FEN),
+                "withdrawals above this wait for the merchant's review (fen; default 50000)"),
+            "leaderboardTop": with_desc(range(0, MAX_LEADERBOARD_TOP),
+                "how many promoters the month end rewards (default 10; 0: none)"),
+            "leaderboardCash": with_desc(range(0, MAX_LEADERBOARD_CASH_FEN),
+                "cash credited to each rewarded promoter's balance (fen; default 0)"),
+            "leaderboardCouponTemplateId": or_null(with_desc(range(1, i64::MAX),
+                "a coupon template given to each rewarded promoter"))
         }),
     )
 }
@@ -286,6 +530,15 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/merchant/promoters/{id}/decide") => {
             obj(&["approve"], json!({"approve": {"type": "boolean"}}))
         }
+        ("post", "/api/distribution/withdrawals") => obj(
+            &["amount"],
+            json!({"amount": with_desc(range(MIN_WITHDRAW_FEN, MAX_WITHDRAW_FEN),
+                "fen; at least the merchant's withdrawMin (WITHDRAW_BELOW_MIN), within the balance (WITHDRAW_INSUFFICIENT) and the day's cap (WITHDRAW_DAILY_CAP)")}),
+        ),
+        ("post", "/api/merchant/withdrawals/{id}/reject") => obj(
+            &["reason"],
+            json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
+        ),
         _ => return None,
     })
 }
@@ -298,8 +551,26 @@ pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
         ]
     };
     Some(match (method, path) {
-        ("get", "/api/distribution/orders") | ("get", "/api/merchant/promoters/{id}/ledger") => {
-            page()
+        ("get", "/api/distribution/orders")
+        | ("get", "/api/merchant/promoters/{id}/ledger")
+        | ("get", "/api/distribution/withdrawals") => page(),
+        ("get", "/api/distribution/leaderboard")
+        | ("get", "/api/merchant/distribution/leaderboard") => {
+            vec![q(
+                "month",
+                json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
+                       "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
+                false,
+            )]
+        }
+        ("get", "/api/merchant/withdrawals") => {
+            let mut p = vec![q(
+                "state",
+                json!({"type": "string", "enum": WITHDRAWAL_STATES, "description": "empty: every state"}),
+                false,
+            )];
+            p.extend(page());
+            p
         }
         ("get", "/api/merchant/promoters") => {
             let mut p = vec![q(
@@ -326,6 +597,16 @@ pub fn success(method: &str, path: &str) -> Option<Vec<(&'static str, Option<Val
         (_, "/api/merchant/distribution/settings") => one("DistributionSettings"),
         ("get", "/api/merchant/promoters") => one("PromoterPage"),
         ("get", "/api/merchant/promoters/{id}/ledger") => one("CommissionLedger"),
+        ("post", "/api/distribution/withdrawals") => {
+            vec![("201", Some(schema_ref("WithdrawalCreated")))]
+        }
+        ("get", "/api/distribution/withdrawals") | ("get", "/api/merchant/withdrawals") => {
+            one("WithdrawalPage")
+        }
+        ("post", "/api/merchant/withdrawals/{id}/approve")
+        | ("post", "/api/merchant/withdrawals/{id}/reject") => one("Withdrawal"),
+        ("get", "/api/distribution/leaderboard") => one("Leaderboard"),
+        ("get", "/api/merchant/distribution/leaderboard") => one("MerchantLeaderboard"),
         _ => return None,
     })
 }
@@ -339,9 +620,12 @@ pub fn components() -> serde_json::Map<String, Value> {
             "total": int(), "hasMore": {"type": "boolean"}}})
     };
     let state = json!({"enum": ["PENDING", "FROZEN", "AVAILABLE", "WITHDRAWN"]});
-    let balances = json!({"type": "object", "required": ["pending", "frozen", "available", "withdrawn"], "properties": {
+    let balances = json!({"type": "object", "required": ["pending", "frozen", "available", "withdrawing", "withdrawn"], "properties": {
         "pending": fen("paid, not received"), "frozen": fen("received, within the after-sales window and the frozen days"),
-        "available": fen("Σ available entries, reversals included (may be negative)"), "withdrawn": fen("paid out")}});
+        "available": fen("the withdrawable balance: available entries (reversals included, so it may be negative) and cash rewards, less withdrawals not returned"),
+        "withdrawing": fen("withdrawals under review or being transferred"),
+        "withdrawn": fen("withdrawals paid out")}});
+    let wstate = json!({"enum": WITHDRAWAL_STATES[..11]});
     let v = json!({
         "DistributionSettings": doc_settings(),
         "Binding": {"type": "object", "required": ["bound", "outcome"], "properties": {
@@ -365,7 +649,33 @@ pub fn components() -> serde_json::Map<String, Value> {
             "amount": fen("earned (positive) or reversed (negative)"), "status": state,
             "createdAt": int(), "availableAt": or_null(int())}},
         "CommissionLedger": {"type": "object", "required": ["promoterId", "balances", "entries"], "properties": {
-            "promoterId": int(), "balances": balances, "entries": page("CommissionEntry")}}
+            "promoterId": int(), "balances": balances, "entries": page("CommissionEntry")}},
+        "Withdrawal": {"type": "object", "required": ["id", "promoterId", "amount", "outBillNo", "state", "createdAt"], "properties": {
+            "id": int(), "promoterId": int(), "nickname": {"type": "string"}, "amount": fen("withdrawn"),
+            "outBillNo": {"type": "string", "description": "the 商家转账 bill's merchant number (idempotency key)"},
+            "state": wstate,
+            "packageInfo": or_null(json!({"type": "string", "description": "for wx.requestMerchantTransfer while WAIT_USER_CONFIRM"})),
+            "failReason": or_null(json!({"type": "string"})),
+            "createdAt": int(), "updatedAt": int(), "finishedAt": or_null(int())}},
+        "WithdrawalPage": page("Withdrawal"),
+        "WithdrawalCreated": {"type": "object", "required": ["withdrawal"], "properties": {
+            "withdrawal": schema_ref("Withdrawal"),
+            "transfer": or_null(json!({"type": "object", "required": ["mchId", "appId", "package"],
+                "description": "wx.requestMerchantTransfer({mchId, appId, package}); null while under review or waiting for WeChat Pay",
+                "properties": {"mchId": {"type": "string"}, "appId": {"type": "string"}, "package": {"type": "string"}}}))}},
+        "Leaderboard": {"type": "object", "required": ["month", "rewarded", "items"], "properties": {
+            "month": {"type": "string", "pattern": MONTH_PATTERN}, "rewarded": int(),
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+                "rank": int(), "nickname": {"type": "string", "description": "masked"},
+                "sales": fen("commissionable sales in the month"), "me": {"type": "boolean"}}}}}},
+        "MerchantLeaderboard": {"type": "object", "required": ["month", "ranking", "rewards"], "properties": {
+            "month": {"type": "string", "pattern": MONTH_PATTERN},
+            "ranking": {"type": "array", "items": {"type": "object", "properties": {
+                "rank": int(), "promoterId": int(), "nickname": {"type": "string"}, "sales": fen("commissionable sales")}}},
+            "rewards": {"type": "array", "items": {"type": "object", "properties": {
+                "month": {"type": "string"}, "rank": int(), "promoterId": int(), "nickname": {"type": "string"},
+                "sales": fen("commissionable sales"), "cash": fen("credited to the balance"),
+                "couponId": or_null(int()), "createdAt": int()}}}}}
     });
     match v {
         Value::Object(m) => m,

@@ -321,10 +321,29 @@ impl From<crate::distribution::DistributionError> for ApiError {
             DistributionError::PromoterState => {
                 ApiError::conflict(Code::PromoterState, Code::PromoterState.message())
             }
+            DistributionError::NotPromoter => {
+                ApiError::conflict(Code::NotPromoter, Code::NotPromoter.message())
+            }
+            DistributionError::BelowMinimum { min } => {
+                ApiError::with_details(Code::WithdrawBelowMin, json!({"min": min}))
+            }
+            DistributionError::Insufficient { available } => {
+                ApiError::with_details(Code::WithdrawInsufficient, json!({"available": available}))
+            }
+            DistributionError::DailyCap { cap, left } => {
+                ApiError::with_details(Code::WithdrawDailyCap, json!({"cap": cap, "left": left}))
+            }
+            DistributionError::WithdrawalState => {
+                ApiError::conflict(Code::WithdrawalState, Code::WithdrawalState.message())
+            }
             DistributionError::Invalid(field, why) => ApiError::invalid(field, why),
             DistributionError::Rates(why) => ApiError::with_details(
                 Code::CommissionRatesInvalid,
                 json!({"field": "rates", "reason": why}),
+            ),
+            DistributionError::Limits(why) => ApiError::with_details(
+                Code::WithdrawLimitsInvalid,
+                json!({"field": "withdrawDailyCap", "reason": why}),
             ),
             DistributionError::NotFound(what) => ApiError::NotFound(what),
             DistributionError::Rule(r) => ApiError::Rule(r),

@@ -415,7 +415,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         ("put", "/api/addresses/{id}")
         | ("get", "/api/addresses/{id}")
         | ("post", "/api/addresses/{id}/default") => one("Address"),
-        ("post", "/api/pay/notify") | ("post", "/api/pay/refund-notify") => {
+        ("post", "/api/pay/notify")
+        | ("post", "/api/pay/refund-notify")
+        | ("post", "/api/pay/transfer-notify") => {
             vec![("204", None)]
         }
         ("post", "/api/events") => vec![(

@@ -12,12 +12,13 @@ use axum::Json;
 use serde_json::json;
 
 use crate::db;
+use crate::distribution::withdrawals::{self, BillReject};
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiPath, AuthUser};
 use crate::http::{Access, Api};
 use crate::payments::{self, PayResponse, Reject};
 use crate::state::AppState;
-use crate::wechat::pay::client::{NotifyError, RefundInfo, Transaction};
+use crate::wechat::pay::client::{NotifyError, RefundInfo, Transaction, TransferBill};
 use crate::wechat::pay::NotifyHeaders;
 
 pub fn routes(api: Api) -> Api {
@@ -38,6 +39,12 @@ pub fn routes(api: Api) -> Api {
         Access::Public,
         "WeChat Pay refund notification (REFUND.SUCCESS / ABNORMAL / CLOSED)",
         refund_notify,
+    )
+    .post(
+        "/api/pay/transfer-notify",
+        Access::Public,
+        "WeChat Pay 商家转账 notification (MCHTRANSFER.BILL.FINISHED): a withdrawal's bill ended",
+        transfer_notify,
     )
 }
 
@@ -123,5 +130,32 @@ async fn refund_notify(State(state): State<AppState>, headers: HeaderMap, body: 
     match payments::apply_refund_notice(&state, &info, db::now()).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => rejected(e),
+    }
+}
+
+async fn transfer_notify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let plain = match open(&state, &headers, &body, "MCHTRANSFER.", "mch_payment") {
+        Ok(Some(p)) => p,
+        Ok(None) => return StatusCode::NO_CONTENT.into_response(),
+        Err(e) => return refused(e),
+    };
+    let bill: TransferBill = match serde_json::from_slice(&plain) {
+        Ok(b) => b,
+        Err(e) => return refused(NotifyError::Malformed(e.to_string())),
+    };
+    match withdrawals::apply_bill(&state, &bill, db::now()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "transfer notification not applied");
+            match e {
+                BillReject::Db(_) => fail(500, "系统繁忙"),
+                BillReject::Unknown => fail(404, &e.to_string()),
+                BillReject::Mismatch(_) => fail(400, &e.to_string()),
+            }
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! notification never came (by query), confirm receipt N days after shipping,
 //! send refunds not sent yet, remind of expiring coupons, return unaccepted
 //! coupon gifts to their givers, make frozen commission available on time,
-//! send the outbox.
+//! follow withdrawals' transfer bills (create again, query, cancel when
+//! unconfirmed), reward last month's leaderboard, send the outbox.
 
 pub mod expiry;
 
@@ -75,6 +76,19 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
             .await
             .map(drop)
             .map_err(anyhow::Error::from),
+    );
+    check(
+        "withdrawals_sync",
+        crate::distribution::withdrawals::sync(state, now)
+            .await
+            .map(drop),
+    );
+    check(
+        "leaderboard_rewards",
+        crate::distribution::leaderboard::month_end(&state.db, now)
+            .await
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!("{e}")),
     );
     check(
         "send_outbox",

@@ -14,7 +14,7 @@ use crate::helpers::*;
 
 const PRODUCT: i64 = 1;
 
-async fn settings(app: &TestApp, body: Value) -> (u16, Value) {
+pub(crate) async fn settings(app: &TestApp, body: Value) -> (u16, Value) {
     app.merchant(
         Method::PUT,
         "/api/merchant/distribution/settings",
@@ -35,7 +35,7 @@ async fn enable(app: &TestApp, rates: &[&str]) {
 }
 
 /// A shopper: (session token, user id).
-async fn shopper(app: &TestApp, code: &str) -> (String, i64) {
+pub(crate) async fn shopper(app: &TestApp, code: &str) -> (String, i64) {
     let (s, v) = app
         .post("/api/auth/login", None, json!({"code": code}))
         .await;
@@ -47,7 +47,7 @@ async fn shopper(app: &TestApp, code: &str) -> (String, i64) {
 }
 
 /// An approved promoter (everyone mode) and their product share token.
-async fn promoter(app: &TestApp, code: &str) -> (String, i64, String) {
+pub(crate) async fn promoter(app: &TestApp, code: &str) -> (String, i64, String) {
     let (t, id) = shopper(app, code).await;
     let (s, v) = app
         .post("/api/distribution/promoter", Some(&t), json!({}))
@@ -64,7 +64,7 @@ async fn promoter(app: &TestApp, code: &str) -> (String, i64, String) {
     (t, id, v["token"].as_str().unwrap().to_string())
 }
 
-async fn bind(app: &TestApp, t: &str, share: &str) -> Value {
+pub(crate) async fn bind(app: &TestApp, t: &str, share: &str) -> Value {
     let (s, v) = app
         .post("/api/distribution/bind", Some(t), json!({"share": share}))
         .await;
@@ -77,7 +77,7 @@ async fn bindings(app: &TestApp) -> i64 {
 }
 
 /// Σ commission rows of `promoter` (reversals included), and of an order.
-async fn earned(app: &TestApp, promoter: i64) -> i64 {
+pub(crate) async fn earned(app: &TestApp, promoter: i64) -> i64 {
     count(
         app,
         &format!("SELECT COALESCE(CAST(SUM(amount) AS BIGINT), 0) FROM commissions WHERE promoter_id = '{promoter}'"),

@@ -19,6 +19,7 @@ mod checkout;
 mod concurrency;
 mod coupon_center;
 mod distribution;
+mod distribution_payouts;
 mod faults;
 mod flash;
 mod flash_crash;

@@ -133,6 +133,34 @@ pub struct RefundInfo {
     pub amount: RefundAmount,
 }
 
+/// A 商家转账 transfer bill, as the create answer, the query and the
+/// `MCHTRANSFER.BILL.FINISHED` notification carry it. States: ACCEPTED,
+/// PROCESSING, WAIT_USER_CONFIRM, TRANSFERING, SUCCESS, FAIL, CANCELING,
+/// CANCELLED.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferBill {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mch_id: Option<String>,
+    pub out_bill_no: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_bill_no: Option<String>,
+    pub state: String,
+    /// Fen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_amount: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_reason: Option<String>,
+    /// What `wx.requestMerchantTransfer` takes as `package` (create answer only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_info: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+}
+
 /// A notification's envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
@@ -156,6 +184,9 @@ pub struct PayClient {
     api_v3_key: String,
     pub notify_url: String,
     pub refund_notify_url: String,
+    /// Where 商家转账 results are sent: the payment notify URL's sibling
+    /// `transfer-notify`.
+    pub transfer_notify_url: String,
     /// The `PUB_KEY_ID_…` sent as `Wechatpay-Serial` on every request.
     pub public_key_id: Option<String>,
 }
@@ -192,6 +223,10 @@ impl PayClient {
             signer,
             verifier,
             api_v3_key: api_v3_key.to_string(),
+            transfer_notify_url: match notify_url.rsplit_once('/') {
+                Some((base, _)) => format!("{base}/transfer-notify"),
+                None => notify_url.clone(),
+            },
             notify_url,
             refund_notify_url,
             public_key_id: None,
@@ -371,6 +406,68 @@ impl PayClient {
             )
             .await?
             .ok_or_else(|| PayError::Decode("empty refund query answer".into()))?;
+        serde_json::from_value(v).map_err(|e| PayError::Decode(e.to_string()))
+    }
+
+    /// 商家转账 (user-confirm mode): create the transfer bill for `amount`
+    /// fen to `openid`; idempotent by `out_bill_no`. The answer's
+    /// `package_info` goes to `wx.requestMerchantTransfer`.
+    pub async fn create_transfer(
+        &self,
+        out_bill_no: &str,
+        openid: &str,
+        amount: i64,
+        remark: &str,
+    ) -> Result<TransferBill, PayError> {
+        let body = json!({
+            "appid": self.appid,
+            "out_bill_no": out_bill_no,
+            "transfer_scene_id": "1000",
+            "openid": openid,
+            "transfer_amount": amount,
+            "transfer_remark": remark,
+            "notify_url": self.transfer_notify_url,
+            "user_recv_perception": "现金奖励",
+            "transfer_scene_report_infos": [
+                {"info_type": "活动名称", "info_content": "分销推广"},
+                {"info_type": "奖励说明", "info_content": "推广佣金提现"}
+            ],
+        });
+        let v = self
+            .call(
+                Method::POST,
+                "/v3/fund-app/mch-transfer/transfer-bills",
+                Some(&body),
+            )
+            .await?
+            .ok_or_else(|| PayError::Decode("empty transfer answer".into()))?;
+        serde_json::from_value(v).map_err(|e| PayError::Decode(e.to_string()))
+    }
+
+    pub async fn query_transfer(&self, out_bill_no: &str) -> Result<TransferBill, PayError> {
+        let v = self
+            .call(
+                Method::GET,
+                &format!("/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}"),
+                None,
+            )
+            .await?
+            .ok_or_else(|| PayError::Decode("empty transfer query answer".into()))?;
+        serde_json::from_value(v).map_err(|e| PayError::Decode(e.to_string()))
+    }
+
+    /// Cancel a bill the user has not confirmed (CANCELING, then CANCELLED).
+    pub async fn cancel_transfer(&self, out_bill_no: &str) -> Result<TransferBill, PayError> {
+        let v = self
+            .call(
+                Method::POST,
+                &format!(
+                    "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel"
+                ),
+                None,
+            )
+            .await?
+            .ok_or_else(|| PayError::Decode("empty transfer cancel answer".into()))?;
         serde_json::from_value(v).map_err(|e| PayError::Decode(e.to_string()))
     }
 }

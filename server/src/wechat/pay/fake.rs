@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use x509_cert::der::Decode;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
-use super::client::{Payer, RefundAmount, RefundInfo, Transaction, TxAmount};
+use super::client::{Payer, RefundAmount, RefundInfo, Transaction, TransferBill, TxAmount};
 use super::decrypt;
 use super::keys::DemoPayKeys;
 use super::sign::{parse_authorization, request_message, RsaSigner};
@@ -81,6 +81,14 @@ pub struct FakeRefund {
     pub notify_url: String,
 }
 
+/// A 商家转账 bill the fake holds.
+#[derive(Debug, Clone)]
+pub struct FakeBill {
+    pub bill: TransferBill,
+    pub appid: String,
+    pub notify_url: String,
+}
+
 pub struct FakePay {
     keys: DemoPayKeys,
     appid: String,
@@ -92,6 +100,11 @@ pub struct FakePay {
     seq: AtomicU64,
     pub orders: Mutex<BTreeMap<String, FakeOrder>>,
     pub refunds: Mutex<BTreeMap<String, FakeRefund>>,
+    /// 商家转账 bills by out_bill_no.
+    pub bills: Mutex<BTreeMap<String, FakeBill>>,
+    /// When set, creating a transfer bill answers 403 with this code (such
+    /// as NOT_ENOUGH, the merchant's balance short).
+    pub transfer_error: Mutex<Option<String>>,
     /// Send REFUND.SUCCESS by itself shortly after a refund is accepted.
     pub auto_refund_notify: AtomicBool,
     /// Requests whose merchant signature did not verify.
@@ -178,6 +191,8 @@ impl FakePay {
             seq: AtomicU64::new(1),
             orders: Mutex::new(BTreeMap::new()),
             refunds: Mutex::new(BTreeMap::new()),
+            bills: Mutex::new(BTreeMap::new()),
+            transfer_error: Mutex::new(None),
             auto_refund_notify: AtomicBool::new(true),
             rejected_requests: AtomicU64::new(0),
             unsigned_errors: AtomicBool::new(false),
@@ -436,6 +451,86 @@ impl FakePay {
         Some(r.clone())
     }
 
+    pub fn bill(&self, out_bill_no: &str) -> Option<FakeBill> {
+        self.bills.lock().ok()?.get(out_bill_no).cloned()
+    }
+
+    /// Move a bill to `state` (SUCCESS / FAIL / CANCELLED / …) unless it has
+    /// ended already; answers the bill as it is now.
+    pub fn set_bill_state(
+        &self,
+        out_bill_no: &str,
+        state: &str,
+        fail_reason: Option<&str>,
+    ) -> Option<FakeBill> {
+        let mut bills = self.bills.lock().ok()?;
+        let b = bills.get_mut(out_bill_no)?;
+        if !matches!(b.bill.state.as_str(), "SUCCESS" | "FAIL" | "CANCELLED") {
+            b.bill.state = state.to_string();
+            b.bill.fail_reason = fail_reason.map(str::to_string);
+            b.bill.update_time = Some("2025-01-02T12:00:00+08:00".into());
+        }
+        Some(b.clone())
+    }
+
+    /// Send `MCHTRANSFER.BILL.FINISHED` with the bill as it is now (or
+    /// what `tamper` makes of it; `Tamper::Amount` changes transfer_amount).
+    pub async fn notify_transfer(
+        &self,
+        out_bill_no: &str,
+        key: KeyMode,
+        tamper: Tamper,
+    ) -> (u16, String) {
+        let Some(b) = self.bill(out_bill_no) else {
+            return (0, "no such fake bill".into());
+        };
+        let mut bill = b.bill.clone();
+        bill.package_info = None;
+        let mut plain = serde_json::to_value(&bill).expect("bill json");
+        let tamper = match tamper {
+            Tamper::Amount(a) => {
+                plain["transfer_amount"] = json!(a);
+                Tamper::None
+            }
+            Tamper::Mchid(m) => {
+                plain["mch_id"] = json!(m);
+                Tamper::None
+            }
+            t => t,
+        };
+        let (h, body) = self.build_notification(
+            "MCHTRANSFER.BILL.FINISHED",
+            "mch_payment",
+            plain,
+            key,
+            &tamper,
+        );
+        self.post(&b.notify_url, h, body).await
+    }
+
+    /// The promoter confirms receipt (what `wx.requestMerchantTransfer`
+    /// leads to): SUCCESS, then the notification.
+    pub async fn confirm_transfer(&self, out_bill_no: &str) -> (u16, String) {
+        if self.set_bill_state(out_bill_no, "SUCCESS", None).is_none() {
+            return (0, "no such fake bill".into());
+        }
+        self.notify_transfer(out_bill_no, KeyMode::PublicKey, Tamper::None)
+            .await
+    }
+
+    /// The transfer fails at WeChat Pay (e.g. the user's 零钱 is restricted):
+    /// FAIL with a reason, then the notification.
+    pub async fn fail_transfer(&self, out_bill_no: &str, reason: &str) -> (u16, String) {
+        if self
+            .set_bill_state(out_bill_no, "FAIL", Some(reason))
+            .is_none()
+        {
+            return (0, "no such fake bill".into());
+        }
+        self.notify_transfer(out_bill_no, KeyMode::PublicKey, Tamper::None)
+            .await
+    }
+
     /// Check the merchant's `Authorization` over this exact request.
     fn authorised(&self, method: &str, path_query: &str, headers: &HeaderMap, body: &[u8]) -> bool {
         if !headers.contains_key("wechatpay-serial") {
@@ -474,11 +569,24 @@ pub fn router(pay: Arc<FakePay>) -> Router {
         .route("/v3/pay/transactions/out-trade-no/{no}/close", post(close))
         .route("/v3/refund/domestic/refunds", post(refund))
         .route("/v3/refund/domestic/refunds/{no}", get(query_refund))
+        .route(
+            "/v3/fund-app/mch-transfer/transfer-bills",
+            post(create_bill),
+        )
+        .route(
+            "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{no}",
+            get(query_bill),
+        )
+        .route(
+            "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{no}/cancel",
+            post(cancel_bill),
+        )
         .layer(axum::middleware::from_fn_with_state(
             pay.clone(),
             sign_answers,
         ))
         .route("/fake/pay/confirm", post(confirm))
+        .route("/fake/pay/transfer/confirm", post(confirm_bill))
         .with_state(pay)
 }
 
@@ -733,6 +841,157 @@ async fn confirm(State(pay): State<Arc<FakePay>>, body: Bytes) -> Response {
     (
         StatusCode::OK,
         axum::Json(json!({"outTradeNo": no, "notifyStatus": status, "notifyAnswer": answer})),
+    )
+        .into_response()
+}
+
+fn bill_json(b: &TransferBill, with_package: bool) -> String {
+    let mut b = b.clone();
+    if !with_package {
+        b.package_info = None;
+    }
+    serde_json::to_string(&b).expect("json")
+}
+
+/// 商家转账: create a bill (user-confirm mode: WAIT_USER_CONFIRM with a
+/// `package_info`), idempotent by out_bill_no.
+async fn create_bill(
+    State(pay): State<Arc<FakePay>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !pay.authorised("POST", &path_query(&uri), &headers, &body) {
+        return fail(&pay, StatusCode::UNAUTHORIZED, "SIGN_ERROR", "签名错误");
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return fail(&pay, StatusCode::BAD_REQUEST, "PARAM_ERROR", "参数错误");
+    };
+    let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    if s("appid") != pay.appid {
+        return fail(
+            &pay,
+            StatusCode::BAD_REQUEST,
+            "APPID_MCHID_NOT_MATCH",
+            "appid和mch_id不匹配",
+        );
+    }
+    let amount = v["transfer_amount"].as_i64().unwrap_or(0);
+    let (no, openid) = (s("out_bill_no"), s("openid"));
+    if amount < 10
+        || no.is_empty()
+        || openid.is_empty()
+        || s("notify_url").is_empty()
+        || s("transfer_scene_id").is_empty()
+    {
+        return fail(&pay, StatusCode::BAD_REQUEST, "PARAM_ERROR", "参数错误");
+    }
+    let mut bills = pay.bills.lock().expect("fake bills");
+    if let Some(b) = bills.get(&no) {
+        if b.bill.transfer_amount != Some(amount) || b.bill.openid.as_deref() != Some(&openid) {
+            return fail(
+                &pay,
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR",
+                "商户单号重复，参数不一致",
+            );
+        }
+        let answer = bill_json(&b.bill, true);
+        return to_json_response(StatusCode::OK, answer, &pay);
+    }
+    if let Some(code) = pay.transfer_error.lock().expect("fake").clone() {
+        return fail(&pay, StatusCode::FORBIDDEN, &code, "商户运营账户资金不足");
+    }
+    let bill = TransferBill {
+        mch_id: Some(pay.keys.mchid.clone()),
+        out_bill_no: no.clone(),
+        transfer_bill_no: Some(format!("1330{:018}", pay.next())),
+        state: "WAIT_USER_CONFIRM".into(),
+        transfer_amount: Some(amount),
+        openid: Some(openid),
+        fail_reason: None,
+        package_info: Some(format!("ABBQO+oYAAABAAAAAAAk{}", nonce())),
+        create_time: Some("2025-01-01T12:00:00+08:00".into()),
+        update_time: Some("2025-01-01T12:00:00+08:00".into()),
+    };
+    let answer = bill_json(&bill, true);
+    bills.insert(
+        no,
+        FakeBill {
+            bill,
+            appid: s("appid"),
+            notify_url: s("notify_url"),
+        },
+    );
+    to_json_response(StatusCode::OK, answer, &pay)
+}
+
+async fn query_bill(
+    State(pay): State<Arc<FakePay>>,
+    Path(no): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if !pay.authorised("GET", &path_query(&uri), &headers, b"") {
+        return fail(&pay, StatusCode::UNAUTHORIZED, "SIGN_ERROR", "签名错误");
+    }
+    match pay.bill(&no) {
+        Some(b) => to_json_response(StatusCode::OK, bill_json(&b.bill, false), &pay),
+        None => fail(&pay, StatusCode::NOT_FOUND, "NOT_FOUND", "记录不存在"),
+    }
+}
+
+/// Cancel a bill the user has not confirmed: CANCELLED at once (WeChat
+/// passes through CANCELING).
+async fn cancel_bill(
+    State(pay): State<Arc<FakePay>>,
+    Path(no): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !pay.authorised("POST", &path_query(&uri), &headers, &body) {
+        return fail(&pay, StatusCode::UNAUTHORIZED, "SIGN_ERROR", "签名错误");
+    }
+    let Some(b) = pay.bill(&no) else {
+        return fail(&pay, StatusCode::NOT_FOUND, "NOT_FOUND", "记录不存在");
+    };
+    if !matches!(
+        b.bill.state.as_str(),
+        "ACCEPTED" | "PROCESSING" | "WAIT_USER_CONFIRM" | "CANCELLED"
+    ) {
+        return fail(
+            &pay,
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            "当前状态不支持撤销",
+        );
+    }
+    let b = pay
+        .set_bill_state(&no, "CANCELLED", Some("商户撤销"))
+        .unwrap_or(b);
+    to_json_response(StatusCode::OK, bill_json(&b.bill, false), &pay)
+}
+
+/// The demo's stand-in for `wx.requestMerchantTransfer`: `{"packageInfo"}`
+/// (or `{"outBillNo"}`) confirms that bill and sends its notification.
+async fn confirm_bill(State(pay): State<Arc<FakePay>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let package = v["packageInfo"].as_str().unwrap_or("").to_string();
+    let no = v["outBillNo"].as_str().map(str::to_string).or_else(|| {
+        pay.bills.lock().ok().and_then(|m| {
+            m.values()
+                .find(|b| b.bill.package_info.as_deref() == Some(package.as_str()))
+                .map(|b| b.bill.out_bill_no.clone())
+        })
+    });
+    let Some(no) = no else {
+        return (StatusCode::NOT_FOUND, "no such bill").into_response();
+    };
+    let (status, answer) = pay.confirm_transfer(&no).await;
+    (
+        StatusCode::OK,
+        axum::Json(json!({"outBillNo": no, "notifyStatus": status, "notifyAnswer": answer})),
     )
         .into_response()
 }
