@@ -31,6 +31,9 @@ pub const ENTRY_POINTS: &[&str] = &[
     "giftEligibility",
     "flashState",
     "flashBuckets",
+    "memberSegment",
+    "campaignDecision",
+    "beijingWeekSlot",
 ];
 
 fn parse<T: DeserializeOwned>(v: Value) -> Result<T> {
@@ -87,6 +90,9 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
         "giftEligibility" => out(crate::gift_eligibility(&parse(input)?)?),
         "flashState" => out(crate::flash_state(&parse(input)?)?),
         "flashBuckets" => out(crate::flash_buckets(&parse(input)?)?),
+        "memberSegment" => out(crate::member_segment(&parse(input)?)?),
+        "campaignDecision" => out(crate::campaign_decision(&parse(input)?)?),
+        "beijingWeekSlot" => out(crate::beijing_week_slot(&parse(input)?)?),
         other => Err(RuleError::invalid(
             "fn",
             format!("unknown entry point {other}"),

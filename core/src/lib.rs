@@ -27,6 +27,7 @@ pub mod points;
 pub mod promotion;
 pub mod quote;
 pub mod refund;
+pub mod segments;
 pub mod shipping;
 pub mod signin;
 
@@ -57,6 +58,10 @@ pub use quote::{
     ShopRules, ThresholdBase,
 };
 pub use refund::{refund, OrderSnapshot, RefundInput, RefundQuote};
+pub use segments::{
+    beijing_week_slot, campaign_decision, member_segment, CampaignDecision, CampaignInput,
+    MemberSegment, SegmentInput, WeekSlotInput,
+};
 pub use shipping::{
     late_compensation, Delivery, LateCompensation, LateDeliveryInput, ShippingRules,
 };

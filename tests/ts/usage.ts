@@ -3,7 +3,7 @@
 // the @ts-expect-error lines prove that wrong shapes are rejected (a declaration
 // that fell back to `any` would make them fail). Run by tests/js/types.test.js.
 import * as rules from "../../wasm/pkg/node/mall_rules_wasm";
-import type { QuoteInput, Quote, RuleError, Coupon, OrderSnapshot, Fen, FlashPhase } from "../../wasm/pkg/node/mall_rules_wasm";
+import type { QuoteInput, Quote, RuleError, Coupon, OrderSnapshot, Fen, FlashPhase, Segment, Decision } from "../../wasm/pkg/node/mall_rules_wasm";
 
 const coupon: Coupon = {
   couponId: "c1",
@@ -48,6 +48,10 @@ const flash = rules.flashState({ startsAt: 100, endsAt: 200, now: 150, unitsLeft
 const retryMs: number | null = flash.retryAfterMs;
 const mayAttempt: boolean = flash.mayAttempt && flash.phase === "selling";
 const bucketSizes: number[] = rules.flashBuckets({ stock: 1000, buckets: 16 });
+const member = { userId: "u1", registeredAt: 0, lastOrderAt: 1767225600 - 40 * 86400, recentOrders: 1, level: 2, tags: ["vip"] };
+const segment: Segment = rules.memberSegment({ now: 1767225600, member }).segment;
+const decision: Decision = rules.campaignDecision({ now: 1767225600, campaignId: "wed", member, audience: { segments: ["atRisk"], noOrderDays: 7 }, caps: { perWeek: 2 }, holdoutBps: 1000 }).decision;
+const wednesday: number = rules.beijingWeekSlot({ now: 1767225600, weekday: 3 });
 const check = rules.validateCart(input).invalid.map((i) => i.error.message);
 const best = rules.bestCoupons(input).applied.map((a) => a.couponId);
 const levels = rules.commission({ rule: { rates: ["0.1", "0.05"] }, promoters: ["p1", "p2"], order: snapshot }).shares.map((s) => s.amount);
@@ -68,5 +72,7 @@ const badKind: Coupon = { ...coupon, kind: { kind: "cashback", amount: 1 } };
 const badPayable: string = q.payable;
 // @ts-expect-error a flash sale's phase is one of six names
 const badPhase: FlashPhase = "waiting";
+// @ts-expect-error a segment is one of five names
+const badSegment: Segment = "vip";
 
-export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, streak, giftUntil, retryMs, mayAttempt, bucketSizes, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable, badPhase };
+export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, streak, giftUntil, retryMs, mayAttempt, bucketSizes, segment, decision, wednesday, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable, badPhase, badSegment };

@@ -213,3 +213,30 @@ pub fn flash_buckets(
     let i: mall_core::FlashBucketsInput = input(input_)?;
     output(mall_core::flash_buckets(&i))
 }
+
+/// A member's segment (new / highFrequency / active / atRisk / dormant) at `now`.
+#[wasm_bindgen(js_name = memberSegment, unchecked_return_type = "MemberSegment")]
+pub fn member_segment(
+    #[wasm_bindgen(unchecked_param_type = "SegmentInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::SegmentInput = input(input_)?;
+    output(mall_core::member_segment(&i))
+}
+
+/// Whether a member receives a campaign now: audience, holdout, caps.
+#[wasm_bindgen(js_name = campaignDecision, unchecked_return_type = "CampaignDecision")]
+pub fn campaign_decision(
+    #[wasm_bindgen(unchecked_param_type = "CampaignInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::CampaignInput = input(input_)?;
+    output(mall_core::campaign_decision(&i))
+}
+
+/// The latest start of a weekly Beijing-time slot at or before `now` (unix seconds).
+#[wasm_bindgen(js_name = beijingWeekSlot, unchecked_return_type = "UnixSeconds")]
+pub fn beijing_week_slot(
+    #[wasm_bindgen(unchecked_param_type = "WeekSlotInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::WeekSlotInput = input(input_)?;
+    output(mall_core::beijing_week_slot(&i))
+}

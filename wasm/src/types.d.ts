@@ -647,3 +647,81 @@ export interface FlashBucketsInput {
   /** 1–64 */
   buckets: number;
 }
+
+/** RFM segments (issue 16): by recency, then frequency. */
+export type Segment = "new" | "highFrequency" | "active" | "atRisk" | "dormant";
+
+export interface SegmentRules {
+  /** Registered within this many days without an order: new (default 30). */
+  newDays?: number;
+  /** Ordered within this many days: active (default 30). */
+  activeDays?: number;
+  /** No order for more than this many days: dormant (default 90; more than activeDays). */
+  dormantDays?: number;
+  /** The window recentOrders counts (default 90). */
+  frequencyWindowDays?: number;
+  /** Active with at least this many recent orders: highFrequency (default 5). */
+  highFrequencyOrders?: number;
+}
+
+export interface MemberSnapshot {
+  userId: string;
+  registeredAt: UnixSeconds;
+  lastOrderAt?: UnixSeconds | null;
+  /** Paid orders within the frequency window. */
+  recentOrders?: number;
+  /** The member level's index (0 = lowest). */
+  level?: number;
+  tags?: string[];
+}
+
+export interface SegmentInput {
+  now: UnixSeconds;
+  member: MemberSnapshot;
+  rules?: SegmentRules;
+}
+
+export interface MemberSegment {
+  segment: Segment;
+  /** Whole days since the last order; null: never ordered. */
+  daysSinceOrder: number | null;
+}
+
+export interface Audience {
+  segments?: Segment[];
+  minLevel?: number | null;
+  /** At least one of these tags. */
+  tags?: string[];
+  /** No order for at least this many days (never ordered counts). */
+  noOrderDays?: number | null;
+}
+
+export interface CampaignInput {
+  now: UnixSeconds;
+  campaignId: string;
+  member: MemberSnapshot;
+  rules?: SegmentRules;
+  audience?: Audience;
+  caps?: { perCampaign?: number | null; perWeek?: number | null };
+  sentByCampaign?: number;
+  sentThisWeek?: number;
+  /** Held-out share in basis points, 0–5000. */
+  holdoutBps?: number;
+}
+
+export type Decision = "send" | "notInAudience" | "holdout" | "campaignCapReached" | "weeklyCapReached";
+
+export interface CampaignDecision {
+  decision: Decision;
+  segment: Segment;
+  /** The member's stable place in 0..10000 for this campaign. */
+  bucket: number;
+}
+
+export interface WeekSlotInput {
+  now: UnixSeconds;
+  /** 1 = Monday … 7 = Sunday, Beijing time. */
+  weekday: number;
+  hour?: number;
+  minute?: number;
+}
