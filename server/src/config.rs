@@ -212,7 +212,7 @@ impl Config {
             clock_start: None,
             uploads_dir: std::env::temp_dir().join(format!("mall-uploads-{}", random_token(6))),
             code_env_version: "release".into(),
-            flash: crate::flash::FlashConfig::defaults(8),
+            flash: crate::flash::FlashConfig::defaults(),
             session_cache_ms: 1000,
         }
     }
@@ -291,7 +291,7 @@ impl Config {
             default_db_connections(&database_url),
         )?;
         let flash = {
-            let d = crate::flash::FlashConfig::defaults(db_max_connections);
+            let d = crate::flash::FlashConfig::defaults();
             crate::flash::FlashConfig {
                 max_in_flight: env_parse("MALL_FLASH_MAX_IN_FLIGHT", d.max_in_flight)?,
                 rate_per_sec: env_parse("MALL_FLASH_RATE", d.rate_per_sec)?,

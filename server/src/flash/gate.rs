@@ -543,7 +543,7 @@ mod tests {
             user_per_sec: 1,
             recheck_ms: 60_000,
             activity_ttl_ms: 60_000,
-            ..FlashConfig::defaults(1)
+            ..FlashConfig::defaults()
         }
     }
 
