@@ -22,7 +22,7 @@ mod common;
 use common::process::{
     cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, ServerProcess,
 };
-use common::{merchant, post, wait_healthy};
+use common::{pay_at_fake, post, unlimited_stock, wait_healthy};
 use serde_json::json;
 
 const SKU: i64 = 19; // seeded, list price only
@@ -134,16 +134,7 @@ async fn checkout(
         .context("prepay id")?
         .to_string();
     let t0 = Instant::now();
-    let (st, c) = post(
-        http,
-        &format!("{}/fake/pay/confirm", s.fake),
-        None,
-        &json!({"prepayId": prepay}),
-    )
-    .await?;
-    if st != 200 || c["notifyStatus"] != 204 {
-        bail!("pay {st}: {c}");
-    }
+    pay_at_fake(http, s, &prepay).await?;
     step("pay+notify", t0);
     Ok(())
 }
@@ -167,14 +158,7 @@ async fn main() -> anyhow::Result<()> {
         .pool_max_idle_per_host(a.workers * 2)
         .build()?;
     wait_healthy(&http, &server.base).await;
-    merchant(
-        &http,
-        &server,
-        reqwest::Method::PUT,
-        &format!("/api/merchant/skus/{SKU}/stock"),
-        json!({"stock": 1_000_000_000}),
-    )
-    .await?;
+    unlimited_stock(&http, &server, SKU).await?;
     let pid = server.pid;
     let fake_pid = server.fake_child.as_ref().map(Child::id);
     let measure_from = Instant::now() + Duration::from_secs(a.warmup);

@@ -30,7 +30,7 @@ mod common;
 use common::process::{
     cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, ServerProcess,
 };
-use common::{merchant, post, wait_healthy};
+use common::{merchant, pay_at_fake, post, unlimited_stock, wait_healthy};
 
 const SKU: i64 = 19; // seeded, list price only, in no activity
 
@@ -237,17 +237,7 @@ async fn pay(
         .as_str()
         .and_then(|x| x.strip_prefix("prepay_id="))
         .with_context(|| format!("prepay {st}: {p}"))?;
-    let (st, c) = post(
-        http,
-        &format!("{}/fake/pay/confirm", s.fake),
-        None,
-        &json!({ "prepayId": prepay }),
-    )
-    .await?;
-    if st != 200 || c["notifyStatus"] != 204 {
-        bail!("pay {st}: {c}");
-    }
-    Ok(())
+    pay_at_fake(http, s, prepay).await
 }
 
 /// The sale as the database holds it.
@@ -406,14 +396,7 @@ async fn main() -> anyhow::Result<()> {
     };
 
     // The merchant's sale: `units` of the SKU, 1 per shopper, running now.
-    merchant(
-        &http,
-        &server,
-        reqwest::Method::PUT,
-        &format!("/api/merchant/skus/{SKU}/stock"),
-        json!({"stock": 1_000_000_000}),
-    )
-    .await?;
+    unlimited_stock(&http, &server, SKU).await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64;

@@ -57,3 +57,40 @@ pub async fn merchant(
     }
     Ok(v)
 }
+
+/// Give a SKU more stock than any run can sell (the merchant's stock call).
+pub async fn unlimited_stock(
+    http: &reqwest::Client,
+    s: &ServerProcess,
+    sku: i64,
+) -> anyhow::Result<()> {
+    merchant(
+        http,
+        s,
+        reqwest::Method::PUT,
+        &format!("/api/merchant/skus/{sku}/stock"),
+        serde_json::json!({"stock": 1_000_000_000}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Pay a prepay at the fake WeChat Pay (what `wx.requestPayment` leads to);
+/// fails unless the server answered the signed notification with 204.
+pub async fn pay_at_fake(
+    http: &reqwest::Client,
+    s: &ServerProcess,
+    prepay_id: &str,
+) -> anyhow::Result<()> {
+    let (st, c) = post(
+        http,
+        &format!("{}/fake/pay/confirm", s.fake),
+        None,
+        &serde_json::json!({ "prepayId": prepay_id }),
+    )
+    .await?;
+    if st != 200 || c["notifyStatus"] != 204 {
+        bail!("pay {st}: {c}");
+    }
+    Ok(())
+}
