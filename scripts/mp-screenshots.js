@@ -288,6 +288,16 @@ async function main() {
       ['my-coupons', 'pkg-activity/my-coupons/index', {}, async (p) => { await tap(p, `#gift-${s.giftable}`); }],
       ['signin', 'pkg-activity/signin/index', {}, async (p) => { await tap(p, '#signin'); }],
       ['flash', 'pkg-activity/flash/index', { id: 'flash-earbuds' }],
+      // 推广中心 of an approved promoter (distribution on, everyone mode): 生成海报, 提现
+      ['promoter', 'pkg-activity/promoter/index', {}, null, async () => {
+        await e2e.httpJson(server.base, 'PUT', '/api/merchant/distribution/settings', {
+          headers: { 'x-merchant-token': server.secrets().merchantToken },
+          body: { enabled: true, mode: 'everyone', levels: 2, rates: ['0.1', '0.05'], selfPurchase: false, bindingDays: null, frozenDays: 7 },
+        });
+        const demo = e2e.client(server.base);
+        await demo.login('demo');
+        await demo.post('/api/distribution/promoter', {});
+      }],
       // the friend opening the shopper's gift card (last: the phone stays signed in as the friend)
       ['gift', 'pkg-activity/gift/index', { token: s.giftToken }, null, async () => {
         require(path.join(MP, 'lib', 'api.js')).clearSession();

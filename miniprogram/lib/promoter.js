@@ -1,5 +1,6 @@
 // 推广中心 words and figures: the earnings by ledger state, a withdrawal's
-// state as the promoter reads it, the amount typed in yuan read as fen.
+// state as the promoter reads it, the amount typed in yuan read as fen, and
+// the promoter's poster (drawn by lib/share.js).
 'use strict';
 var money = require('./money.js');
 
@@ -42,4 +43,23 @@ function fenOf(text) {
   return fen > 0 ? fen : null;
 }
 
-module.exports = { withdrawalText: withdrawalText, commissionText: commissionText, earnings: earnings, fenOf: fenOf };
+/** `小明` → `小**`, `a` → `*`, '' → '' (as the server masks names). */
+function mask(nickname) {
+  var chars = Array.from(String(nickname || '').trim());
+  if (!chars.length) return '';
+  return chars.length > 1 ? chars[0] + '**' : '*';
+}
+
+var HEADLINE = '精选好物，扫码进店逛逛';
+
+/**
+ * The promoter's poster, for lib/share.js's posterOps: the shop's name on
+ * the panel, a headline, the promoter's masked nickname with 邀请你 (邀请你
+ * alone without a nickname) and the 小程序码 of their shop share token, whose
+ * landing binds new shoppers to them.
+ */
+function poster(shopName, nickname, token) {
+  return { heading: shopName, title: HEADLINE, sharer: mask(nickname), invite: '邀请你来逛逛', token: token };
+}
+
+module.exports = { withdrawalText: withdrawalText, commissionText: commissionText, earnings: earnings, fenOf: fenOf, mask: mask, poster: poster, HEADLINE: HEADLINE };

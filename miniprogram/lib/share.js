@@ -8,8 +8,9 @@ var api = require('./api.js');
 var config = require('../config.js');
 
 /**
- * {id, share} for a page of `kind` ('product' | 'group' | 'bargain') from its query. A
- * code's scene is a share token: the server says what it opens.
+ * {id, share} for a page of `kind` ('product' | 'group' | 'bargain' | 'shop':
+ * the home page, id 0) from its query. A code's scene is a share token: the
+ * server says what it opens.
  */
 function landing(q, kind) {
   q = q || {};
@@ -54,21 +55,26 @@ function wrap(text, perLine, lines) {
 
 /**
  * The poster as drawing operations on a 750 × 1100 canvas:
- * p = {image, title, priceText, listPriceText, note, token, sharer, invite}
- * (invite: what the sharer asks, 邀你一起拼 unless given).
+ * p = {image, heading, title, priceText, listPriceText, note, token, sharer, invite}
+ * (no image: a red panel with `heading` on it; invite: what the sharer asks,
+ * 邀你一起拼 unless given, shown alone when there is no sharer).
  */
 function posterOps(p) {
-  var ops = [
-    { op: 'rect', x: 0, y: 0, w: WIDTH, h: HEIGHT, color: '#ffffff' },
-    { op: 'image', src: p.image, x: 40, y: 40, w: 670, h: 670 },
-  ];
+  var ops = [{ op: 'rect', x: 0, y: 0, w: WIDTH, h: HEIGHT, color: '#ffffff' }];
+  if (p.image) ops.push({ op: 'image', src: p.image, x: 40, y: 40, w: 670, h: 670 });
+  else {
+    ops.push({ op: 'rect', x: 40, y: 40, w: 670, h: 670, color: '#e93323' });
+    wrap(p.heading, 11, 2).forEach(function (line, i) {
+      ops.push({ op: 'text', text: line, x: 80, y: 340 + i * 72, size: 56, color: '#ffffff' });
+    });
+  }
   wrap(p.title, 18, 2).forEach(function (line, i) {
     ops.push({ op: 'text', text: line, x: 40, y: 770 + i * 44, size: 32, color: '#333333' });
   });
-  ops.push({ op: 'text', text: p.priceText, x: 40, y: 910, size: 52, color: '#e93323' });
+  if (p.priceText) ops.push({ op: 'text', text: p.priceText, x: 40, y: 910, size: 52, color: '#e93323' });
   if (p.listPriceText) ops.push({ op: 'text', text: p.listPriceText, x: 40, y: 960, size: 26, color: '#999999', strike: true });
   if (p.note) ops.push({ op: 'text', text: p.note, x: 40, y: 1010, size: 30, color: '#e93323' });
-  if (p.sharer) ops.push({ op: 'text', text: p.sharer + ' ' + (p.invite || '邀你一起拼'), x: 40, y: 1060, size: 24, color: '#666666' });
+  if (p.sharer || p.invite) ops.push({ op: 'text', text: (p.sharer ? p.sharer + ' ' : '') + (p.invite || '邀你一起拼'), x: 40, y: 1060, size: 24, color: '#666666' });
   ops.push({ op: 'image', src: codeUrl(p.token), x: 520, y: 830, w: 190, h: 190 });
   ops.push({ op: 'text', text: '长按识别小程序码', x: 520, y: 1060, size: 22, color: '#999999' });
   return ops;

@@ -84,6 +84,10 @@ pub struct PayConfig {
     /// Default: `http://<bind address>/api/pay/notify` (and `/api/pay/refund-notify`).
     pub notify_url: Option<String>,
     pub refund_notify_url: Option<String>,
+    /// Where 商家转账 results go (`WECHATPAY_TRANSFER_NOTIFY_URL`, optional).
+    /// Default: the notify URL's sibling, its last segment replaced by
+    /// `transfer-notify`.
+    pub transfer_notify_url: Option<String>,
     /// `Fake` serves WeChat Pay from the fake WeChat API; else e.g. `https://api.mch.weixin.qq.com`.
     pub api: WeChatApi,
     /// WeChat's side of the demo keys, for the fake.
@@ -101,6 +105,7 @@ impl PayConfig {
             api_v3_key: keys.api_v3_key.clone(),
             notify_url: None,
             refund_notify_url: None,
+            transfer_notify_url: None,
             fake_keys: (api == WeChatApi::Fake).then_some(keys),
             api,
         }
@@ -355,14 +360,21 @@ impl Config {
 
 /// A real merchant's notification URLs are the public `https://` addresses
 /// WeChat Pay calls (it refuses anything else); the loopback defaults of the
-/// demo would never receive a payment.
+/// demo would never receive a payment. The transfer URL is optional (its
+/// default derives from the payment one) but, when set, held to the same rule.
 fn check_notify_urls(pay: &PayConfig) -> anyhow::Result<()> {
-    for (var, url) in [
-        ("WECHATPAY_NOTIFY_URL", &pay.notify_url),
-        ("WECHATPAY_REFUND_NOTIFY_URL", &pay.refund_notify_url),
+    for (var, url, required) in [
+        ("WECHATPAY_NOTIFY_URL", &pay.notify_url, true),
+        ("WECHATPAY_REFUND_NOTIFY_URL", &pay.refund_notify_url, true),
+        (
+            "WECHATPAY_TRANSFER_NOTIFY_URL",
+            &pay.transfer_notify_url,
+            false,
+        ),
     ] {
         match url {
-            None => bail!("{var} is required with WECHATPAY_MCHID: the public https:// URL WeChat Pay notifies"),
+            None if required => bail!("{var} is required with WECHATPAY_MCHID: the public https:// URL WeChat Pay notifies"),
+            None => {}
             Some(u) if !u.starts_with("https://") => {
                 bail!("{var} must be an https:// URL (WeChat Pay only notifies https), not {u}")
             }
@@ -419,6 +431,7 @@ fn pay_from_env(demo: Option<crate::wechat::pay::keys::DemoPayKeys>) -> anyhow::
                 api_v3_key: need("WECHATPAY_API_V3_KEY")?,
                 notify_url: None,
                 refund_notify_url: None,
+                transfer_notify_url: None,
                 api,
                 fake_keys: None,
             }
@@ -430,6 +443,7 @@ fn pay_from_env(demo: Option<crate::wechat::pay::keys::DemoPayKeys>) -> anyhow::
     };
     pay.notify_url = env("WECHATPAY_NOTIFY_URL");
     pay.refund_notify_url = env("WECHATPAY_REFUND_NOTIFY_URL");
+    pay.transfer_notify_url = env("WECHATPAY_TRANSFER_NOTIFY_URL");
     if env("WECHATPAY_MCHID").is_some() {
         check_notify_urls(&pay)?;
     }
@@ -579,5 +593,54 @@ mod tests {
         assert!(err.contains("must be an https:// URL"), "{err}");
         pay.notify_url = Some("https://shop.example.com/api/pay/notify".into());
         check_notify_urls(&pay).unwrap();
+    }
+
+    /// WECHATPAY_TRANSFER_NOTIFY_URL is optional; when set it is https:// like
+    /// the others, and the pay client sends it instead of the derived one.
+    #[test]
+    #[cfg(feature = "demo")]
+    fn the_transfer_notification_url_is_optional_https_and_replaces_the_derived_one() {
+        let mut pay = PayConfig::demo(
+            crate::wechat::pay::keys::DemoPayKeys::for_tests(),
+            WeChatApi::Fake,
+        );
+        pay.notify_url = Some("https://shop.example.com/api/pay/notify".into());
+        pay.refund_notify_url = Some("https://shop.example.com/api/pay/refund-notify".into());
+        check_notify_urls(&pay).unwrap();
+        pay.transfer_notify_url = Some("http://payouts.example.com/transfer".into());
+        let err = check_notify_urls(&pay).unwrap_err().to_string();
+        assert!(
+            err.contains("WECHATPAY_TRANSFER_NOTIFY_URL must be an https:// URL"),
+            "{err}"
+        );
+        pay.transfer_notify_url = Some("https://payouts.example.com/transfer".into());
+        check_notify_urls(&pay).unwrap();
+
+        let client = |transfer: Option<String>| {
+            let keys = crate::wechat::pay::keys::DemoPayKeys::for_tests();
+            crate::wechat::pay::client::PayClient::new(
+                "https://api.mch.weixin.qq.com".into(),
+                "wxappid",
+                crate::wechat::pay::sign::MerchantSigner::new(
+                    &keys.mchid,
+                    &keys.merchant_serial,
+                    &keys.merchant_key_pem,
+                )
+                .unwrap(),
+                crate::wechat::pay::verify::PlatformVerifier::new(),
+                &keys.api_v3_key,
+                "https://shop.example.com/api/pay/notify".into(),
+                "https://shop.example.com/api/pay/refund-notify".into(),
+            )
+            .with_transfer_notify_url(transfer)
+        };
+        assert_eq!(
+            client(None).transfer_notify_url,
+            "https://shop.example.com/api/pay/transfer-notify"
+        );
+        assert_eq!(
+            client(pay.transfer_notify_url.clone()).transfer_notify_url,
+            "https://payouts.example.com/transfer"
+        );
     }
 }

@@ -206,6 +206,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
                 .clone()
                 .unwrap_or_else(|| format!("http://{addr}/api/pay/refund-notify")),
         )
+        .with_transfer_notify_url(p.transfer_notify_url.clone())
         .with_public_key_id(p.public_key.as_ref().map(|(id, _)| id.clone()))
     };
     let media = Arc::new(media::LocalStore {

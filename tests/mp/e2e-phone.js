@@ -12,9 +12,10 @@ const config = require('../../miniprogram/config.js');
 const store = require('../../miniprogram/lib/store.js');
 const pay = require('../../miniprogram/lib/pay.js');
 
-function create(server) {
-  const admin = e2e.client(server.base);
-  const phone = { bridge: null };
+function create(first, opts = {}) {
+  let server = first;
+  let admin = e2e.client(server.base);
+  const phone = { bridge: null, server };
 
   /** A call as the merchant (the merchant token acts as the owner). */
   phone.merchant = function (method, p, body) {
@@ -41,6 +42,28 @@ function create(server) {
         else o.fail({ errMsg: `requestPayment:fail ${r.status}` });
       }, (e) => o.fail({ errMsg: `requestPayment:fail ${e.message}` }));
     });
+    // 商家转账's confirm sheet: the payee confirms the bill (its package) at
+    // the fake WeChat Pay, which then notifies the server; success once it has.
+    wx.requestMerchantTransfer = jest.fn((o) => {
+      e2e.httpJson(server.fakeWeChat(), 'POST', '/fake/pay/transfer/confirm', { body: { packageInfo: o.package } }).then((r) => {
+        if (r.status === 200) o.success({ errMsg: 'requestMerchantTransfer:ok' });
+        else o.fail({ errMsg: `requestMerchantTransfer:fail ${r.status}` });
+      }, (e) => o.fail({ errMsg: `requestMerchantTransfer:fail ${e.message}` }));
+    });
+  };
+
+  /**
+   * The same shop restarted on its data dir (database, secrets) with `env`
+   * added, e.g. MALL_CLOCK_START (demo builds only) to run its clock days
+   * later; the pages and the merchant's calls follow it to its new port.
+   * Sessions are the new process's to check: sign in again with phone.as.
+   */
+  phone.restart = async function (env) {
+    await server.stop({ keepData: true });
+    server = await e2e.startServer(Object.assign({}, opts, { dataDir: server.dataDir, env: Object.assign({}, opts.env, env) }));
+    config.baseURL = server.base;
+    admin = e2e.client(server.base);
+    phone.server = server;
   };
 
   phone.open = (rel, query) => phone.bridge.open(rel, query);
@@ -90,8 +113,7 @@ function create(server) {
 async function start(opts) {
   const server = await e2e.startServer(opts);
   config.baseURL = server.base;
-  const phone = create(server);
-  phone.server = server;
+  const phone = create(server, opts);
   h.installWasm();
   await h.rules();
   return phone;

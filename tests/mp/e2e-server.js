@@ -72,12 +72,14 @@ function httpJson(base, method, urlPath, { body, token, headers } = {}) {
 
 /**
  * Starts the server; resolves {base, port, dataDir, pid, stop(), log()}.
- * stop() kills exactly this process (by its pid) and removes the data dir.
+ * stop() kills exactly this process (by its pid) and removes the data dir,
+ * unless stop({ keepData: true }): then startServer({ dataDir }) starts the
+ * same shop again (its database and secrets) on a new port.
  */
 async function startServer(opts = {}) {
   const bin = serverBin();
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mall-e2e-'));
+  const dataDir = opts.dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'mall-e2e-'));
   const env = Object.assign({}, process.env, {
     MALL_BIND: `127.0.0.1:${port}`,
     MALL_DATA_DIR: dataDir,
@@ -104,9 +106,9 @@ async function startServer(opts = {}) {
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
 
-  const stop = () => new Promise((resolve) => {
+  const stop = (o = {}) => new Promise((resolve) => {
     const done = () => {
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!o.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
       resolve();
     };
     if (exited || child.exitCode !== null) return done();

@@ -193,12 +193,7 @@ describe('sharing: landing from a card or a 小程序码, and the poster', () =>
       'GET /api/groups/{id}': () => groupView({ myOrderId: 9, canJoin: false, joinRefusal: 'GROUP_ALREADY_JOINED' }),
       'POST /api/share': () => ({ status: 201, body: { token: 'mine123', path: 'pkg-activity/group/index?id=41&share=mine123' } }),
     });
-    const drawn = [];
-    const ctx = { fillRect: (...a) => drawn.push(['rect', ...a]), fillText: (t) => drawn.push(['text', t]), drawImage: (img) => drawn.push(['image', img.src]), measureText: () => ({ width: 10 }) };
-    const canvas = { getContext: () => ctx, createImage: () => { const img = {}; Object.defineProperty(img, 'src', { set(v) { img._src = v; setTimeout(() => img.onload(), 0); }, get() { return img._src; } }); return img; } };
-    wx.createSelectorQuery = () => ({ in: () => ({ select: () => ({ fields: () => ({ exec: (cb) => cb([{ node: canvas }]) }) }) }) });
-    wx.canvasToTempFilePath = jest.fn((o) => o.success({ tempFilePath: 'tmp/poster.png' }));
-    wx.saveImageToPhotosAlbum = jest.fn((o) => o.success({}));
+    const drawn = h.posterCanvas('tmp/poster.png');
     const page = await h.openPage('pkg-activity/group/index', { id: '41' });
     await page.instance.onPoster();
     expect(drawn.filter((d) => d[0] === 'image').map((d) => d[1])).toEqual(['https://img.example.com/tee-b.jpg', expect.stringMatching(/\/api\/share\/mine123\/code$/)]);

@@ -150,4 +150,20 @@ function expectTexts(comp, expected) {
   expect(actual).toEqual(expected);
 }
 
-module.exports = { MP, installWasm, rules, mockServer, flush, openPage, text, texts, tap, resetSession, clone, simulate, pageSuite, lastToast, expectTexts };
+/**
+ * The poster's `<canvas type="2d">` and the album, mocked for lib/share.js's
+ * drawPoster: returns what gets drawn, in order (['rect', x, y, w, h],
+ * ['text', text], ['image', src]; images load at once); the saved file is
+ * `file`.
+ */
+function posterCanvas(file = 'tmp/poster.png') {
+  const drawn = [];
+  const ctx = { fillRect: (...a) => drawn.push(['rect', ...a]), fillText: (t) => drawn.push(['text', t]), drawImage: (img) => drawn.push(['image', img.src]), measureText: () => ({ width: 10 }) };
+  const canvas = { getContext: () => ctx, createImage: () => { const img = {}; Object.defineProperty(img, 'src', { set(v) { img._src = v; setTimeout(() => img.onload(), 0); }, get() { return img._src; } }); return img; } };
+  wx.createSelectorQuery = () => ({ in: () => ({ select: () => ({ fields: () => ({ exec: (cb) => cb([{ node: canvas }]) }) }) }) });
+  wx.canvasToTempFilePath = jest.fn((o) => o.success({ tempFilePath: file }));
+  wx.saveImageToPhotosAlbum = jest.fn((o) => o.success({}));
+  return drawn;
+}
+
+module.exports = { MP, installWasm, rules, mockServer, flush, openPage, text, texts, tap, resetSession, clone, simulate, pageSuite, lastToast, expectTexts, posterCanvas };

@@ -123,3 +123,92 @@ describe('推广中心 page', () => {
     expect(h.text(applied, '#status')).toBe('申请审核中');
   });
 });
+
+describe('the promoter\'s poster', () => {
+  const shareLib = require('../../miniprogram/lib/share.js');
+  const config = require('../../miniprogram/config.js');
+
+  test('its ops: the shop\'s name, the headline, the masked nickname with 邀请你 (alone without one) and the code of the token', () => {
+    expect(['小明', '王小二', 'a', '', null, ' 张 '].map(lib.mask)).toEqual(['小**', '王**', '*', '', '', '*']);
+    const ops = shareLib.posterOps(lib.poster('微商城', '小明', 'shopTok1'));
+    const texts = ops.filter((o) => o.op === 'text').map((o) => o.text);
+    expect(texts).toEqual(['微商城', lib.HEADLINE, '小** 邀请你来逛逛', '长按识别小程序码']);
+    expect(texts.join('')).not.toContain('小明');
+    // no picture: a red panel carries the shop's name
+    expect(ops.filter((o) => o.op === 'image').map((o) => o.src)).toEqual([expect.stringMatching(/\/api\/share\/shopTok1\/code$/)]);
+    expect(ops[1]).toEqual(expect.objectContaining({ op: 'rect', color: '#e93323' }));
+    const anonymous = shareLib.posterOps(lib.poster('微商城', '', 'shopTok1')).filter((o) => o.op === 'text').map((o) => o.text);
+    expect(anonymous).toContain('邀请你来逛逛');
+    // the product posters keep their picture, price and default invite
+    const product = shareLib.posterOps({ image: 'img', title: 't', priceText: '¥1.00', token: 'p', sharer: '阿强' });
+    expect(product[1]).toEqual(expect.objectContaining({ op: 'image', src: 'img' }));
+    expect(product.filter((o) => o.op === 'text').map((o) => o.text)).toEqual(['t', '¥1.00', '阿强 邀你一起拼', '长按识别小程序码']);
+  });
+
+  test('an approved promoter taps 生成海报: the shop token (asked once) and its code are painted and saved', async () => {
+    const log = h.mockServer(lists({
+      'GET /api/distribution/center': () => center('approved'),
+      'POST /api/share': () => ({ status: 201, body: { token: 'shopTok1', path: 'pages/home/index?share=shopTok1&ch=poster' } }),
+    }));
+    const drawn = h.posterCanvas('tmp/promoter.png');
+    const page = await h.openPage('pkg-activity/promoter/index');
+    expect(h.text(page, '#poster-btn')).toBe('生成海报');
+    await page.instance.onPoster();
+    expect(log.filter((r) => r.path === '/api/share').map((r) => r.data)).toEqual([{ kind: 'shop', channel: 'poster' }]);
+    expect(drawn.filter((d) => d[0] === 'image').map((d) => d[1])).toEqual([expect.stringMatching(/\/api\/share\/shopTok1\/code$/)]);
+    expect(drawn.filter((d) => d[0] === 'text').map((d) => d[1])).toEqual([config.shopName, lib.HEADLINE, '小** 邀请你来逛逛', '长按识别小程序码']);
+    expect(wx.saveImageToPhotosAlbum).toHaveBeenCalledWith(expect.objectContaining({ filePath: 'tmp/promoter.png' }));
+    expect(h.lastToast()).toBe('海报已保存到相册');
+    expect(page.data.posterOpen).toBe(false);
+    await page.instance.onPoster();
+    expect(log.filter((r) => r.path === '/api/share').length).toBe(1);
+  });
+
+  test('only an approved promoter sees 生成海报', async () => {
+    for (const status of [null, 'applied', 'rejected']) {
+      const log = h.mockServer(lists({ 'GET /api/distribution/center': () => center(status) }));
+      const page = await h.openPage('pkg-activity/promoter/index');
+      expect(page.querySelector('#poster-btn')).toBeFalsy();
+      await page.instance.onPoster();
+      expect(log.some((r) => r.path === '/api/share')).toBe(false);
+    }
+  });
+});
+
+describe('landing on the home page through a promoter\'s poster', () => {
+  const home = { now: 1, shop: { name: '微商城' }, banners: [], categories: [], flashSale: null, recommended: { items: [], page: 1, pageSize: 10, total: 0, hasMore: false } };
+  const routes = (extra) => Object.assign({
+    'GET /api/home': () => home,
+    'GET /api/categories': () => [],
+    'GET /api/products': () => ({ items: [], page: 1, pageSize: 10, total: 0, hasMore: false }),
+  }, extra);
+
+  test('a scanned code (scene = the shop token) binds through /api/distribution/bind; a card\'s ?share= too; a plain open does not', async () => {
+    let log = h.mockServer(routes({
+      'GET /api/share/{token}': (req) => ({ token: req.params[0], kind: 'shop', target: '', channel: 'poster', sharerNickname: '小明', path: '' }),
+      'POST /api/distribution/bind': () => ({ bound: true, outcome: 'BOUND', promoterId: 7 }),
+    }));
+    await h.openPage('pages/home/index', { scene: encodeURIComponent('shop~Tok1') });
+    await h.flush();
+    expect(log.filter((r) => r.path === '/api/distribution/bind').map((r) => r.data)).toEqual([{ share: 'shop~Tok1' }]);
+
+    log = h.mockServer(routes({ 'POST /api/distribution/bind': () => ({ bound: false, outcome: 'ALREADY_BOUND', promoterId: 7 }) }));
+    await h.openPage('pages/home/index', { share: 'shopTok2', ch: 'poster' });
+    await h.flush();
+    expect(log.filter((r) => r.path === '/api/distribution/bind').map((r) => r.data)).toEqual([{ share: 'shopTok2' }]);
+
+    log = h.mockServer(routes({
+      'GET /api/share/{token}': () => ({ token: 'pTok', kind: 'product', target: '1', channel: 'share', sharerNickname: '小明', path: '' }),
+    }));
+    const page = await h.openPage('pages/home/index', { scene: 'pTok' });
+    await h.flush();
+    // a product's code is not the shop's: no binding, the home page still shows
+    expect(log.some((r) => r.path === '/api/distribution/bind')).toBe(false);
+    expect(log.some((r) => r.path === '/api/products')).toBe(true);
+    expect(page.data.hasMore).toBe(false);
+    log = h.mockServer(routes({}));
+    await h.openPage('pages/home/index');
+    await h.flush();
+    expect(log.some((r) => r.path.startsWith('/api/share') || r.path === '/api/distribution/bind')).toBe(false);
+  });
+});

@@ -1,6 +1,9 @@
 // 首页: banners, three core categories, the flash-sale strip with a countdown
-// (from server time), and the recommended list with paging.
+// (from server time), and the recommended list with paging. Opened from a
+// promoter's poster (the shop's share token: ?share=… or a code's scene),
+// it tells the server, which binds a new shopper to the promoter (分销).
 var api = require('../../lib/api.js');
+var share = require('../../lib/share.js');
 var money = require('../../lib/money.js');
 var util = require('../../lib/util.js');
 var config = require('../../config.js');
@@ -19,9 +22,11 @@ Component({
   },
 
   methods: {
-    onLoad: function () {
+    onLoad: function (q) {
       this._page = 0;
       this._timer = null;
+      // Nothing waits for the landing, and a stale token shows nothing.
+      if (q && (q.share || q.scene)) share.landing(q, 'shop').catch(function () { return null; });
       return this.refresh();
     },
 

@@ -4,7 +4,12 @@
 // 商家转账: the server debits the balance and creates the bill; the promoter
 // confirms it in wx.requestMerchantTransfer; the history shows where it is
 // (a failed or cancelled one says the amount went back to the balance).
+// 生成海报: the shop's name, the promoter's masked nickname and the 小程序码
+// of their shop share token (the home page; landing there binds new
+// shoppers to them), painted and saved by lib/share.js.
 var api = require('../../lib/api.js');
+var config = require('../../config.js');
+var share = require('../../lib/share.js');
 var money = require('../../lib/money.js');
 var util = require('../../lib/util.js');
 var lib = require('../../lib/promoter.js');
@@ -22,6 +27,7 @@ Component({
     orders: [],
     board: null,
     submitting: false,
+    posterOpen: false,
   },
 
   methods: {
@@ -31,6 +37,7 @@ Component({
       var self = this;
       return api.get('/api/distribution/center').then(function (c) {
         var status = c.promoter ? c.promoter.status : '';
+        self._nickname = c.promoter ? c.promoter.nickname : '';
         self.setData({
           loading: false,
           closed: false,
@@ -80,6 +87,17 @@ Component({
       return api.post('/api/distribution/promoter', {}).then(function (p) {
         wx.showToast({ title: p.status === 'approved' ? '已成为推广员' : '申请已提交', icon: 'none' });
         return self.load();
+      }, api.showError);
+    },
+
+    // The shop share token (the same one each time), then the poster.
+    onPoster: function () {
+      var self = this;
+      if (this.data.status !== 'approved' || this.data.posterOpen) return null;
+      var token = this._shopToken ? Promise.resolve(this._shopToken)
+        : api.post('/api/share', { kind: 'shop', channel: 'poster' }).then(function (s) { self._shopToken = s.token; return s.token; });
+      return token.then(function (t) {
+        return share.savePoster(self, share.posterOps(lib.poster(config.shopName, self._nickname, t)));
       }, api.showError);
     },
 

@@ -1,5 +1,6 @@
-//! Share tokens for shoppers: the token for sharing a product, a group or a
-//! bargain (the same token each time), what a token opens, and its 小程序码.
+//! Share tokens for shoppers: the token for sharing a product, a group, a
+//! bargain or the shop's home page (the same token each time), what a token
+//! opens, and its 小程序码.
 //! Coupon gifts carry their own token (`/api/gifts/{token}`). Each route's
 //! documentation is here too.
 
@@ -25,7 +26,7 @@ pub fn routes(api: Api) -> Api {
     api.post(
         "/api/share",
         Access::User,
-        "The shopper's share token for a product, a group or a bargain (the same token each time), with the page it opens",
+        "The shopper's share token for a product, a group, a bargain (targetId required) or the shop's home page (kind shop, no targetId: a promoter's poster) — the same token each time —, with the page it opens",
         create_share,
     )
     .get(
@@ -46,7 +47,9 @@ pub fn routes(api: Api) -> Api {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewShare {
     kind: Kind,
-    target_id: i64,
+    /// Required for a product, group or bargain; none for the shop.
+    #[serde(default)]
+    target_id: Option<i64>,
     #[serde(default)]
     channel: Option<String>,
 }
@@ -64,7 +67,25 @@ async fn create_share(
     user: AuthUser,
     ApiJson(b): ApiJson<NewShare>,
 ) -> ApiResult<(StatusCode, Json<ShareToken>)> {
-    input::range("targetId", b.target_id, 1, i64::MAX)?;
+    let target_id = match (b.kind.has_target(), b.target_id) {
+        (true, Some(id)) => {
+            input::range("targetId", id, 1, i64::MAX)?;
+            id
+        }
+        (true, None) => {
+            return Err(ApiError::invalid(
+                "targetId",
+                format!("required for kind {}", b.kind.as_str()),
+            ))
+        }
+        (false, None) => 0,
+        (false, Some(_)) => {
+            return Err(ApiError::invalid(
+                "targetId",
+                format!("none for kind {}", b.kind.as_str()),
+            ))
+        }
+    };
     let channel = match b.channel {
         Some(c) if crate::events::is_channel(&c) => c,
         Some(_) => {
@@ -76,10 +97,14 @@ async fn create_share(
         None => "share".to_string(),
     };
     let mut conn = state.db.pool.acquire().await?;
-    if !share::shareable(&mut conn, b.kind, b.target_id).await? {
+    if !share::shareable(&mut conn, b.kind, target_id).await? {
         return Err(ApiError::NotFound(b.kind.as_str()));
     }
-    let target = b.target_id.to_string();
+    let target = if b.kind.has_target() {
+        target_id.to_string()
+    } else {
+        String::new()
+    };
     let token = share::token_for(
         &mut conn,
         user.user_id,
@@ -157,12 +182,26 @@ fn doc_kind() -> Value {
 
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
     match (method, path) {
-        ("post", "/api/share") => Some(obj(
-            &["kind", "targetId"],
-            json!({"kind": doc_kind(), "targetId": range(1, i64::MAX),
-                   "channel": or_null(json!({"type": "string", "pattern": CHANNEL_PATTERN,
-                       "description": "our channel parameter `ch` (default share)"}))}),
-        )),
+        ("post", "/api/share") => {
+            let mut body = obj(
+                &["kind"],
+                json!({"kind": doc_kind(), "targetId": or_null(range(1, i64::MAX)),
+                       "channel": or_null(json!({"type": "string", "pattern": CHANNEL_PATTERN,
+                           "description": "our channel parameter `ch` (default share)"}))}),
+            );
+            // A product, group or bargain names its id; the shop none.
+            let targeted: Vec<&str> = Kind::ALL
+                .into_iter()
+                .filter(|k| k.has_target())
+                .map(Kind::as_str)
+                .collect();
+            body["oneOf"] = json!([
+                {"required": ["targetId"], "properties": {"kind": {"enum": targeted},
+                    "targetId": range(1, i64::MAX)}},
+                {"properties": {"kind": {"const": Kind::Shop.as_str()}, "targetId": {"type": "null"}}}
+            ]);
+            Some(body)
+        }
         _ => None,
     }
 }
@@ -179,13 +218,14 @@ pub fn success(method: &str, path: &str) -> Option<Vec<(&'static str, Option<Val
 }
 
 pub fn components() -> serde_json::Map<String, Value> {
-    let path =
-        json!({"type": "string", "description": "page?id=<target>&share=<token>&ch=<channel>"});
+    let path = json!({"type": "string",
+        "description": "page?id=<target>&share=<token>&ch=<channel> (the shop: page?share=<token>&ch=<channel>)"});
     let v = json!({
         "ShareToken": {"type": "object", "required": ["token", "path"], "properties": {
             "token": {"type": "string", "pattern": TOKEN_PATTERN}, "path": path}},
         "Shared": {"type": "object", "required": ["token", "kind", "target", "channel", "sharerNickname", "path"], "properties": {
-            "token": {"type": "string"}, "kind": doc_kind(), "target": {"type": "string"},
+            "token": {"type": "string"}, "kind": doc_kind(),
+            "target": {"type": "string", "description": "the id shared (\"\" for the shop)"},
             "channel": {"type": "string"}, "sharerNickname": {"type": "string"}, "path": path}}
     });
     match v {

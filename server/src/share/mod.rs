@@ -1,5 +1,5 @@
-//! Share tokens: every shareable thing (a product, a group, a bargain, a
-//! coupon gift) gets a token that records who shared it and through which
+//! Share tokens: every shareable thing (a product, a group, a bargain, the
+//! shop itself, a coupon gift) gets a token that records who shared it and through which
 //! channel. It fits WeChat's `scene` (≤ 32 characters of
 //! `0-9A-Za-z!#$&'()*+,/:;=?@-._~`, no `%`), so the same token rides in a
 //! share card's query and in a mini-program code. One token per (kind,
@@ -22,17 +22,27 @@ pub enum Kind {
     Product,
     Group,
     Bargain,
+    /// The shop's home page (no target): a promoter's poster, whose code
+    /// binds the shoppers who scan it to the promoter.
+    Shop,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Product, Kind::Group, Kind::Bargain];
+    pub const ALL: [Kind; 4] = [Kind::Product, Kind::Group, Kind::Bargain, Kind::Shop];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Product => "product",
             Kind::Group => "group",
             Kind::Bargain => "bargain",
+            Kind::Shop => "shop",
         }
+    }
+
+    /// Whether it names a target (a product, group or bargain id); the shop
+    /// has none (its target is stored as "").
+    pub fn has_target(self) -> bool {
+        self != Kind::Shop
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
@@ -45,13 +55,19 @@ impl Kind {
             Kind::Product => "pages/product/index",
             Kind::Group => "pkg-activity/group/index",
             Kind::Bargain => "pkg-activity/bargain/index",
+            Kind::Shop => "pages/home/index",
         }
     }
 
-    /// A share card's path: the page with the target, the token and our
-    /// channel parameter `ch` (which the mini-program reports with its events).
+    /// A share card's path: the page with the target (none for the shop),
+    /// the token and our channel parameter `ch` (which the mini-program
+    /// reports with its events).
     pub fn path(self, target: &str, token: &str, channel: &str) -> String {
-        format!("{}?id={target}&share={token}&ch={channel}", self.page())
+        if self.has_target() {
+            format!("{}?id={target}&share={token}&ch={channel}", self.page())
+        } else {
+            format!("{}?share={token}&ch={channel}", self.page())
+        }
     }
 }
 
@@ -75,9 +91,11 @@ fn new_token() -> String {
 }
 
 /// Whether `id` is a `kind` one can share: a product on the shelf, a group
-/// that has opened (its leader paid), any bargain.
+/// that has opened (its leader paid), any bargain; the shop always (its id
+/// is not read).
 pub async fn shareable(conn: &mut AnyConnection, kind: Kind, id: i64) -> sqlx::Result<bool> {
     let sql = match kind {
+        Kind::Shop => return Ok(true),
         Kind::Product => "SELECT COUNT(*) FROM products WHERE id = $1 AND on_shelf = 1",
         Kind::Group => {
             "SELECT COUNT(*) FROM buy_groups WHERE id = $1 AND status <> 'pending' AND status <> 'cancelled'"
@@ -240,7 +258,20 @@ mod tests {
         let pages = crate::testing::mini_program_pages();
         for kind in Kind::ALL {
             assert!(pages.iter().any(|p| p == kind.page()), "{}", kind.page());
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
+    }
+
+    #[test]
+    fn the_shop_opens_the_home_page_without_an_id() {
+        assert_eq!(
+            Kind::Shop.path("", "Tok", "poster"),
+            "pages/home/index?share=Tok&ch=poster"
+        );
+        assert_eq!(
+            Kind::Product.path("3", "Tok", "share"),
+            "pages/product/index?id=3&share=Tok&ch=share"
+        );
     }
 
     #[test]

@@ -754,3 +754,76 @@ async fn a_reversal_while_frozen_moves_with_its_order() {
         assert_eq!(l["balances"]["frozen"], 0, "{l}");
     }
 }
+
+/// A promoter's poster shares the shop itself (kind shop, no target): the
+/// token opens the home page, its 小程序码 is made for that page, and a new
+/// shopper landing through it is bound to the promoter. A product share
+/// still needs its id and the shop takes none (400 INVALID_INPUT, as the
+/// OpenAPI document says).
+#[tokio::test]
+async fn a_promoters_shop_share_opens_the_home_page_and_binds_who_lands() {
+    let app = spawn_app().await;
+    enable(&app, &["0.1"]).await;
+    let (ta, a, _) = promoter(&app, "shop-a").await;
+    let (s, v) = app
+        .post(
+            "/api/share",
+            Some(&ta),
+            json!({"kind": "shop", "channel": "poster"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let token = v["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        v["path"],
+        format!("pages/home/index?share={token}&ch=poster")
+    );
+    // The same token again, also with an explicit null target.
+    let (s, again) = app
+        .post(
+            "/api/share",
+            Some(&ta),
+            json!({"kind": "shop", "targetId": null, "channel": "poster"}),
+        )
+        .await;
+    assert_eq!((s, &again["token"]), (201, &v["token"]), "{again}");
+    let (s, opened) = app.get(&format!("/api/share/{token}"), None).await;
+    assert_eq!(s, 200, "{opened}");
+    assert_eq!(
+        (opened["kind"].as_str(), opened["target"].as_str()),
+        (Some("shop"), Some(""))
+    );
+    let res = app
+        .http
+        .get(format!("{}/api/share/{token}/code", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    let (tb, _) = shopper(&app, "shop-b").await;
+    let v = bind(&app, &tb, &token).await;
+    assert_eq!(
+        (v["outcome"].as_str(), v["promoterId"].as_i64()),
+        (Some("BOUND"), Some(a)),
+        "{v}"
+    );
+
+    for (body, field) in [
+        (json!({"kind": "shop", "targetId": 1}), "targetId"),
+        (json!({"kind": "product"}), "targetId"),
+        (json!({"kind": "product", "targetId": null}), "targetId"),
+        (json!({"kind": "shop", "target": 1}), ""),
+    ] {
+        let (s, e) = app.post("/api/share", Some(&ta), body.clone()).await;
+        assert_eq!(
+            (s, e["code"].as_str()),
+            (400, Some("INVALID_INPUT")),
+            "{body} {e}"
+        );
+        if !field.is_empty() {
+            assert!(e.to_string().contains(field), "{body} {e}");
+        }
+    }
+}

@@ -184,8 +184,8 @@ pub struct PayClient {
     api_v3_key: String,
     pub notify_url: String,
     pub refund_notify_url: String,
-    /// Where 商家转账 results are sent: the payment notify URL's sibling
-    /// `transfer-notify`.
+    /// Where 商家转账 results are sent: `WECHATPAY_TRANSFER_NOTIFY_URL`, else
+    /// the payment notify URL's sibling `transfer-notify`.
     pub transfer_notify_url: String,
     /// The `PUB_KEY_ID_…` sent as `Wechatpay-Serial` on every request.
     pub public_key_id: Option<String>,
@@ -231,6 +231,15 @@ impl PayClient {
             refund_notify_url,
             public_key_id: None,
         }
+    }
+
+    /// Send 商家转账 results to `url` (`WECHATPAY_TRANSFER_NOTIFY_URL`)
+    /// instead of the notify URL's sibling; None keeps that default.
+    pub fn with_transfer_notify_url(mut self, url: Option<String>) -> PayClient {
+        if let Some(url) = url {
+            self.transfer_notify_url = url;
+        }
+        self
     }
 
     /// Name the WeChat Pay public key on every request (`Wechatpay-Serial`).
