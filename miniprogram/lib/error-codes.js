@@ -85,6 +85,7 @@ module.exports = {
   BARGAIN_CLOSED: { status: 409, message: '该砍价已下单，无需再砍' },
   BARGAIN_RISKY: { status: 403, message: '当前账号存在安全风险，暂不能助力' },
   FLASH_QUEUED: { status: 429, message: '排队中，请稍候自动重试' },
+  FLASH_BUY_NOW_ONLY: { status: 422, message: '秒杀商品请直接抢购，不能加入购物车' },
   DISTRIBUTION_DISABLED: { status: 409, message: '分销功能未开启' },
   PROMOTER_STATE: { status: 409, message: '该申请已处理，请刷新' },
   COMMISSION_RATES_INVALID: { status: 422, message: '佣金比例应每级一个，且合计不超过100%' },

@@ -175,6 +175,17 @@ test('product → cart → checkout → order: every total the pages show is the
   await tap(buds, '#spec-0-0'); // 月光白: the running flash sale
   expect(h.text(buds, '#activity')).toContain('耳机限时秒杀');
   expect(h.text(buds, '#price')).toBe('¥299.00');
+  // a running flash sale is bought now, never through the cart: no request made
+  const addsBefore = bridge.log.filter((r) => r.path === '/api/cart/items').length;
+  await tap(buds, '#add-to-cart');
+  expect(wx.showToast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '秒杀商品请直接抢购' }));
+  expect(bridge.log.filter((r) => r.path === '/api/cart/items').length).toBe(addsBefore);
+  // the server refuses it too, with the code the page would show
+  const refused = await shopper.post('/api/cart/items', { skuId: buds.data.sku.id, quantity: 1, activityId: 'flash-earbuds' }).catch((e) => e);
+  expect(refused.status).toBe(422);
+  expect(refused.body.code).toBe('FLASH_BUY_NOW_ONLY');
+  await tap(buds, '#spec-0-1'); // 深空黑: no sale, list price, into the cart
+  expect(h.text(buds, '#price')).toBe('¥399.00');
   await tap(buds, '#add-to-cart');
 
   const nuts = await open('pages/product/index', { id: productId('每日坚果礼盒') });
@@ -184,7 +195,7 @@ test('product → cart → checkout → order: every total the pages show is the
 
   const adds = bridge.log.filter((r) => r.method === 'POST' && r.path === '/api/cart/items');
   expect(adds.map((r) => r.status)).toEqual([200, 200, 200]);
-  expect(adds[1].data.activityId).toBe('flash-earbuds');
+  expect(adds[1].data.activityId).toBeNull();
   let serverCart = await shopper.get('/api/cart');
   expect(serverCart.items.map((i) => i.title)).toEqual(expect.arrayContaining(['纯棉圆领短袖T恤', '降噪真无线蓝牙耳机', '每日坚果礼盒']));
   const line = (title) => serverCart.items.find((i) => i.title === title).id;
@@ -198,10 +209,10 @@ test('product → cart → checkout → order: every total the pages show is the
   expect(quoteSpy).toHaveBeenCalled();
   serverCart = await expectCartMatchesServer(cart);
   expect(serverCart.quote.payable).toBeGreaterThan(0);
-  // member price on the T-shirt, flash price on the earbuds, both from the core
+  // member price on the T-shirt from the core; the earbuds at list price
   expect(h.text(cart, `#line-${teeLine}`)).toContain('会员价');
-  expect(h.text(cart, `#line-${budsLine}`)).toContain('秒杀价');
-  expect(h.text(cart, `#line-${budsLine}`)).toContain('¥299.00');
+  expect(h.text(cart, `#line-${budsLine}`)).not.toContain('秒杀价');
+  expect(h.text(cart, `#line-${budsLine}`)).toContain('¥399.00');
 
   // quantity +1 on the T-shirt: re-quoted on the phone, saved, still the server's total
   const before = h.text(cart, '#total');

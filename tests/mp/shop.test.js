@@ -191,6 +191,11 @@ describe('product detail', () => {
     await h.tap(page, '#spec-0-1');
     await h.tap(page, '#spec-1-1');
     await h.tap(page, '#spec-1-0');
+    // 加入购物车 on the flash-sale SKU: bought now only, nothing sent
+    const adds = log.filter((r) => r.path === '/api/cart/items').length;
+    await h.tap(page, '#add-to-cart');
+    expect(wx.showToast).toHaveBeenLastCalledWith(expect.objectContaining({ title: '秒杀商品请直接抢购' }));
+    expect(log.filter((r) => r.path === '/api/cart/items').length).toBe(adds);
     await h.tap(page, '#buy-now');
     expect(store.buyNow).toEqual([expect.objectContaining({ skuId: 108, quantity: 2, activityId: 'flash-tee', title: '男士纯棉短袖T恤', specs: ['黑色', 'M'] })]);
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pkg-order/checkout/index?mode=buynow' });

@@ -289,6 +289,13 @@ Component({
     onAddToCart: function () {
       var item = this.chosenItem();
       if (!item) return null;
+      // A running flash sale is bought now (the server refuses it in the cart:
+      // FLASH_BUY_NOW_ONLY), so its admission gate sees every buyer.
+      var act = this.data.activity;
+      if (item.activityId && act && act.flashSale) {
+        wx.showToast({ title: '秒杀商品请直接抢购', icon: 'none' });
+        return null;
+      }
       var self = this;
       return api.post('/api/cart/items', item).then(function () {
         track.track('add_to_cart', { productId: self._id, skuId: item.skuId, qty: item.quantity });

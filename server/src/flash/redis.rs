@@ -5,6 +5,11 @@
 //! Redis granted reaches the database, where the order still takes the units
 //! with its conditional UPDATE (the database stays the truth).
 //!
+//! While any claim is pending, a shopper Redis cannot serve is told 排队中
+//! (retry), not 已抢光: a pending order that fails gives its units back, and
+//! the shoppers still asking take them, so no unit is shown sold out that
+//! never became an order.
+//!
 //! Every claim is resolved exactly once in the database by its id
 //! (`flash_claims`, primary key): **applied** in the order's transaction, or
 //! **void** (the order failed, or its request died); only the one that wins
@@ -32,6 +37,11 @@ use crate::db::Db;
 /// request died between Redis and the database).
 pub const VOID_AFTER_MS: u64 = 10_000;
 
+/// How long a shopper refused while other claims are in flight waits before
+/// asking again (their orders take milliseconds; a dead one is void after
+/// [`VOID_AFTER_MS`]).
+pub const PENDING_RETRY_MS: u64 = 200;
+
 const CLAIM: &str = r#"
 -- KEYS: users, pending, ver, seeded, intents, stock:<sku>...
 -- ARGV: now, startsAt, endsAt, user, limit (0: none), claimId, nowMs, lines, qty...
@@ -48,7 +58,12 @@ if limit > 0 then
 end
 for i = 6, #KEYS do
   local left = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if left < tonumber(ARGV[i + 3]) then return {'soldOut', tostring(i - 5), tostring(left)} end
+  if left < tonumber(ARGV[i + 3]) then
+    -- Claims in flight may still give units back (an order that fails is
+    -- voided): 排队中, not 已抢光, until none is pending.
+    if redis.call('HLEN', KEYS[2]) > 0 then return {'pending'} end
+    return {'soldOut', tostring(i - 5), tostring(left)}
+  end
 end
 for i = 6, #KEYS do redis.call('DECRBY', KEYS[i], ARGV[i + 3]) end
 redis.call('HINCRBY', KEYS[1], ARGV[4], total)
@@ -259,6 +274,9 @@ impl RedisStock {
                     already: at(1),
                 })
             }
+            Some("pending") => Claimed::Refused(Refusal::Queued {
+                retry_after_ms: PENDING_RETRY_MS,
+            }),
             Some("soldOut") => {
                 let sku = lines
                     .get(at(1).saturating_sub(1) as usize)

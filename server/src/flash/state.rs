@@ -8,6 +8,22 @@ use sqlx::AnyConnection;
 
 use super::FlashGate;
 
+/// Which of `ids` are flash-sale activities (whatever their window).
+pub async fn flash_sale_ids(conn: &mut AnyConnection, ids: &[&str]) -> sqlx::Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM activities WHERE kind = 'flashSale' AND id IN ({})",
+        crate::db::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_scalar(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(conn).await
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlashSale {

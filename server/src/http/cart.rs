@@ -5,12 +5,14 @@ use axum::Json;
 use mall_core::cart::MAX_LINE_QUANTITY;
 use mall_core::{Money, Quote, QuoteOptions, RuleError};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::cart;
 use crate::cart::core_line;
 use crate::catalog;
 use crate::catalog::pricing;
 use crate::db;
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath, AuthUser};
 use crate::http::input;
@@ -142,6 +144,16 @@ async fn add_item(
         input::line("activityId", a, 0, input::MAX_KEY)?;
     }
     let activity = req.activity_id.as_deref().filter(|a| !a.is_empty());
+    // A flash sale's units are bought now, through its admission; a cart
+    // line would bypass it.
+    if let Some(a) = activity {
+        if state.flash.window(&state.db, a).await?.is_some() {
+            return Err(ApiError::with_details(
+                Code::FlashBuyNowOnly,
+                json!({"activityId": a}),
+            ));
+        }
+    }
     // One upsert in a write transaction (its commit is where a full disk
     // shows). When nothing changed, say why: no such SKU, or too many on the
     // line.

@@ -127,6 +127,9 @@ async fn place_order(
         .map(|h| (h.activity_id.clone(), h.claim.clone()))
         .collect();
     let result = place::place(&state, user.user_id, &req).await;
+    if let (Err(e), false) = (&result, held.is_empty()) {
+        tracing::warn!(error = %e, claims = held.len(), "flash sale: an order with granted claims failed; its units go back");
+    }
     if let Some(r) = state.flash.redis() {
         flash::buy::settle(r, &state.db, &held, user.user_id, result.is_ok(), db::now()).await;
     }

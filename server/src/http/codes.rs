@@ -132,6 +132,7 @@ registry! {
 
     // --- 秒杀 flash sales
     FlashQueued = "FLASH_QUEUED", TOO_MANY_REQUESTS, "排队中，请稍候自动重试";
+    FlashBuyNowOnly = "FLASH_BUY_NOW_ONLY", UNPROCESSABLE_ENTITY, "秒杀商品请直接抢购，不能加入购物车";
 
     // --- 分销 distribution
     DistributionDisabled = "DISTRIBUTION_DISABLED", CONFLICT, "分销功能未开启";

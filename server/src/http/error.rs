@@ -232,6 +232,13 @@ impl From<crate::orders::place::CheckoutError> for ApiError {
             CheckoutError::GroupItem(reason) => {
                 ApiError::with_details(Code::GroupItemInvalid, json!({"reason": reason}))
             }
+            CheckoutError::FlashInCart {
+                line_id,
+                activity_id,
+            } => ApiError::with_details(
+                Code::FlashBuyNowOnly,
+                json!({"lineId": line_id, "activityId": activity_id}),
+            ),
             CheckoutError::NotFound(what) => ApiError::NotFound(what),
             CheckoutError::Rule(r) => ApiError::Rule(r),
             CheckoutError::Line(body) => ApiError::RuleBody(body),

@@ -39,6 +39,13 @@ pub enum CheckoutError {
     /// `group` with something other than one buy-now item in an activity.
     #[error("group buy: {0}")]
     GroupItem(&'static str),
+    /// A cart line in a flash sale: flash-sale units are bought now, through
+    /// the sale's admission (`flash::gate`), never from the cart.
+    #[error("flash-sale line {line_id} in the cart")]
+    FlashInCart {
+        line_id: String,
+        activity_id: String,
+    },
     /// The quote differs from the one the shopper confirmed.
     #[error("price changed")]
     PriceChanged(Box<mall_core::Quote>),
@@ -251,6 +258,9 @@ pub async fn prepare(
             true,
         ),
     };
+    if from_cart {
+        refuse_flash_lines(&mut *conn, &lines).await?;
+    }
     if let Some(g) = &req.group {
         if from_cart {
             return Err(CheckoutError::GroupItem("a group buy is one buy-now item"));
@@ -509,6 +519,32 @@ pub async fn place_in_tx(
         .into());
     }
     Ok(Placed::New(order_id))
+}
+
+/// A cart holding a flash-sale line (put there before such lines were
+/// refused, or before its activity became a flash sale) is not checked out:
+/// the sale's units go through its admission, which a cart would bypass.
+async fn refuse_flash_lines(
+    conn: &mut sqlx::AnyConnection,
+    lines: &[CartLine],
+) -> Result<(), CheckoutError> {
+    let in_activity: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l.selected)
+        .filter_map(|l| Some((l.line_id.as_str(), l.activity_id.as_deref()?)))
+        .collect();
+    if in_activity.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = in_activity.iter().map(|l| l.1).collect();
+    let flash = crate::flash::state::flash_sale_ids(conn, &ids).await?;
+    match in_activity.iter().find(|l| flash.iter().any(|f| f == l.1)) {
+        Some((line_id, activity_id)) => Err(CheckoutError::FlashInCart {
+            line_id: line_id.to_string(),
+            activity_id: activity_id.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The checkout's quote (and the core input it priced) for the shopper.

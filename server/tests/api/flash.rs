@@ -296,3 +296,78 @@ async fn a_retry_mark_on_an_ordinary_order_is_never_queued() {
     ids.dedup();
     assert_eq!(ids.len(), 1);
 }
+
+/// The cart would bypass the sale's admission: a flash-sale item is bought
+/// now. Adding one is refused; a cart that holds one from before is not
+/// checked out (the line is named), and without it the cart checks out.
+#[tokio::test]
+async fn a_flash_sale_item_is_bought_now_never_from_the_cart() {
+    let app = spawn_app().await;
+    let t = app.login("cart-flash").await;
+    let (s, v) = app
+        .post(
+            "/api/cart/items",
+            Some(&t),
+            json!({"skuId": EARBUDS_WHITE, "quantity": 1, "activityId": SALE}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("FLASH_BUY_NOW_ONLY")),
+        "{v}"
+    );
+    assert_eq!(v["details"]["activityId"], SALE);
+    let (_, cart) = app.get("/api/cart", Some(&t)).await;
+    assert_eq!(cart["items"].as_array().map(Vec::len), Some(0), "{cart}");
+    // The same SKU at its ordinary price goes in the cart.
+    let (s, v) = app
+        .post(
+            "/api/cart/items",
+            Some(&t),
+            json!({"skuId": EARBUDS_WHITE, "quantity": 1}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // A line put in the cart before the rule: the checkout names it.
+    app.exec(&format!(
+        "UPDATE cart_items SET activity_id = '{SALE}' WHERE sku_id = {EARBUDS_WHITE}"
+    ))
+    .await;
+    let (s, v) = app
+        .post(
+            "/api/checkout/quote",
+            Some(&t),
+            json!({"delivery": pickup()}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("FLASH_BUY_NOW_ONLY")),
+        "{v}"
+    );
+    assert_eq!(v["details"]["activityId"], SALE);
+    assert!(v["details"]["lineId"].is_string(), "{v}");
+    let before = quota(&app).await;
+    let (s, v) = app
+        .post(
+            "/api/orders",
+            Some(&t),
+            json!({"delivery": pickup(), "fingerprint": "x", "idempotencyKey": "cart-flash-1"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("FLASH_BUY_NOW_ONLY")),
+        "{v}"
+    );
+    assert_eq!(quota(&app).await, before);
+    app.exec("UPDATE cart_items SET activity_id = ''").await;
+    let (s, v) = app
+        .post(
+            "/api/checkout/quote",
+            Some(&t),
+            json!({"delivery": pickup()}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
