@@ -95,7 +95,7 @@ function login() {
     loginPromise = wxLogin()
       .then(function (code) { return raw('POST', '/api/auth/login', { code: code }); })
       .then(function (res) {
-        session = { token: res.token, expiresAt: res.expiresAt, userId: res.userId };
+        session = { token: res.token, expiresAt: res.expiresAt, userId: res.userId, subscribe: res.subscribe || null };
         try { wx.setStorageSync(TOKEN_KEY, session); } catch (e) { /* ignore */ }
         loginPromise = null;
         return session;
@@ -150,6 +150,8 @@ module.exports = {
   request: request,
   login: login,
   isLoggedIn: function () { return !!loadSession(); },
+  /** The session's subscription templates per moment (from the login answer), or null. */
+  subscribeTemplates: function () { var s = loadSession(); return (s && s.subscribe) || null; },
   clearSession: clearSession,
   showError: showError,
   ApiError: ApiError,

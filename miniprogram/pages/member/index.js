@@ -5,6 +5,7 @@
 var api = require('../../lib/api.js');
 var money = require('../../lib/money.js');
 var coupon = require('../../lib/coupon.js');
+var subscribe = require('../../lib/subscribe.js');
 
 var SHORTCUTS = [
   { tab: 'unpaid', name: '待付款' },
@@ -15,7 +16,7 @@ var SHORTCUTS = [
 ];
 
 Component({
-  data: { profile: null, shortcuts: SHORTCUTS, coupons: [], showCoupons: false, loading: true },
+  data: { profile: null, shortcuts: SHORTCUTS, coupons: [], showCoupons: false, loading: true, subscribeText: '发货、退款、优惠券到期' },
   methods: {
     onLoad: function () {},
     onShow: function () { return this.load(); },
@@ -72,6 +73,17 @@ Component({
     },
     onBargains: function () {
       wx.navigateTo({ url: '/pkg-activity/bargains/index' });
+    },
+    // 消息提醒: asks for the shipping, refund and coupon-expiry messages (each
+    // acceptance is one message; WeChat asks again the next time).
+    onSubscribe: function () {
+      var self = this;
+      var ids = (api.subscribeTemplates() || {}).member || [];
+      return subscribe.ask('member').then(function (answer) {
+        var on = subscribe.accepted(answer, ids);
+        if (on) self.setData({ subscribeText: '已开启' });
+        wx.showToast({ title: on ? '已开启提醒' : '未开启提醒', icon: on ? 'success' : 'none' });
+      });
     },
     // 签到, 领券中心, 我的优惠券: data-url names the page.
     onEntry: function (e) {

@@ -5,6 +5,7 @@
 // fields: 已领取 (cap reached), 已抢光, 今日已领完; claimable ones come first,
 // the shopper's own last. Refusals show the registry's message for their code.
 var api = require('../../lib/api.js');
+var subscribe = require('../../lib/subscribe.js');
 var coupon = require('../../lib/coupon.js');
 var errors = require('../../lib/errors.js');
 var track = require('../../lib/track.js');
@@ -79,6 +80,7 @@ Component({
       var id = e.currentTarget.dataset.id;
       if (this._busy) return null;
       this._busy = true;
+      subscribe.ask('coupon'); // the reminder before it expires; never waited on
       // The same id until an answer arrives: a retry claims nothing more.
       var rid = this._rids[id] || (this._rids[id] = util.idempotencyKey());
       return api.post('/api/coupons/' + id + '/claim', { requestId: rid }).then(function () {

@@ -5,6 +5,7 @@
 // A placed order goes straight to payment (lib/pay.js), then to its detail
 // page, which shows the status the server has (paid, or still 待付款).
 var api = require('../../lib/api.js');
+var subscribe = require('../../lib/subscribe.js');
 var flash = require('../../lib/flash.js');
 var track = require('../../lib/track.js');
 var pay = require('../../lib/pay.js');
@@ -366,6 +367,9 @@ Component({
 
     submit: function (fingerprint) {
       var self = this;
+      // 订阅消息 asked in the 提交订单 tap, while the order is placed; the
+      // payment sheet opens once the shopper answered.
+      var asked = subscribe.ask('pay');
       var body = this.body();
       body.fingerprint = fingerprint;
       body.idempotencyKey = this._key;
@@ -387,7 +391,7 @@ Component({
           wx.redirectTo({ url: result === 'paid' ? url : url + '&pay=' + result });
           return order;
         };
-        return pay.payOrder(order.id).then(function (r) {
+        return asked.then(function () { return pay.payOrder(order.id); }).then(function (r) {
           if (r.result === 'paid') wx.showToast({ title: r.message, icon: 'success' });
           return open(r.result);
         }, function (e) {

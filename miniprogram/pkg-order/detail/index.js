@@ -7,6 +7,7 @@
 // 评价 per line of a completed order (1–5 stars, text ≤ 500: POST
 // /api/orders/{id}/lines/{lineId}/review), 已评价 once the server says `reviewed`.
 var api = require('../../lib/api.js');
+var subscribe = require('../../lib/subscribe.js');
 var pay = require('../../lib/pay.js');
 var aftersale = require('../../lib/aftersale.js');
 var money = require('../../lib/money.js');
@@ -123,7 +124,8 @@ Component({
       if (this.data.paying) return null;
       var self = this;
       this.setData({ paying: true, payMessage: '' });
-      return pay.payOrder(this._id).then(function (r) {
+      // 订阅消息 asked in the tap, answered before the payment sheet opens
+      return subscribe.ask('pay').then(function () { return pay.payOrder(self._id); }).then(function (r) {
         self.setData({ paying: false, payMessage: r.result === 'paid' ? '' : r.message });
         if (r.result === 'paid') wx.showToast({ title: r.message, icon: 'success' });
         else wx.showToast({ title: r.message, icon: 'none' });
@@ -286,6 +288,7 @@ Component({
         return null;
       }
       var self = this;
+      subscribe.ask('afterSale'); // its result message; never waited on
       this.setData({ 'form.submitting': true });
       return api.post('/api/orders/' + this._id + '/after-sales', {
         kind: f.kind,

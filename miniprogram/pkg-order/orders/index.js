@@ -1,6 +1,7 @@
 // 我的订单: status tabs, paged, with the actions the server allows; 去支付 on
 // unpaid orders; the 售后 tab lists the shopper's after-sales requests.
 var api = require('../../lib/api.js');
+var subscribe = require('../../lib/subscribe.js');
 var pay = require('../../lib/pay.js');
 var aftersale = require('../../lib/aftersale.js');
 var money = require('../../lib/money.js');
@@ -109,7 +110,7 @@ Component({
       if (this.data.paying) return null;
       var self = this;
       this.setData({ paying: id });
-      return pay.payOrder(id).then(function (r) {
+      return subscribe.ask('pay').then(function () { return pay.payOrder(id); }).then(function (r) {
         self.setData({ paying: 0 });
         wx.showToast({ title: r.message, icon: r.result === 'paid' ? 'success' : 'none' });
         return self.reload();

@@ -211,6 +211,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "withdrawals_leaderboard",
         include_str!("../../migrations/sqlite/0016_withdrawals_leaderboard.sql"),
     ),
+    (
+        17,
+        "subscribe_consent",
+        include_str!("../../migrations/sqlite/0017_subscribe_consent.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -292,6 +297,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "withdrawals_leaderboard",
         include_str!("../../migrations/postgres/0016_withdrawals_leaderboard.sql"),
+    ),
+    (
+        17,
+        "subscribe_consent",
+        include_str!("../../migrations/postgres/0017_subscribe_consent.sql"),
     ),
 ];
 

@@ -49,6 +49,9 @@ pub struct LoginResponse {
     pub token: String,
     pub expires_at: i64,
     pub user_id: i64,
+    /// The shop's subscription-message templates to ask for at each moment
+    /// (`crate::notify::consent::moments`), so the phone can ask inside a tap.
+    pub subscribe: std::collections::BTreeMap<&'static str, Vec<String>>,
 }
 
 async fn login(
@@ -109,6 +112,7 @@ async fn login(
         token,
         expires_at,
         user_id,
+        subscribe: crate::notify::consent::moments(&state.config.templates),
     }))
 }
 

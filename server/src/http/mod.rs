@@ -34,6 +34,7 @@ pub mod search;
 pub mod serve;
 pub mod share;
 pub mod signin;
+pub mod subscriptions;
 
 use std::time::Instant;
 
@@ -172,6 +173,7 @@ pub fn api() -> Api {
     let api = coupon_center::routes(api.tag("coupons"));
     let api = gifts::routes(api.tag("gifts"));
     let api = signin::routes(api.tag("signin"));
+    let api = subscriptions::routes(api.tag("subscriptions"));
     let api = distribution::routes(api.tag("distribution"));
     let api = events::routes(api.tag("events"));
     let api = merchant::routes(api.tag("merchant"));

@@ -173,6 +173,9 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if let Some(b) = super::share::request_body(method, path) {
         return Some(b);
     }
+    if let Some(b) = super::subscriptions::request_body(method, path) {
+        return Some(b);
+    }
     if let Some(b) = super::distribution::request_body(method, path) {
         return Some(b);
     }
@@ -341,6 +344,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         return s;
     }
     if let Some(s) = super::share::success(method, path) {
+        return s;
+    }
+    if let Some(s) = super::subscriptions::success(method, path) {
         return s;
     }
     if let Some(s) = super::flash::success(method, path) {
@@ -526,7 +532,9 @@ fn components() -> Value {
                 "recommended": {"$ref": "#/components/schemas/ProductPage"}
             }
         },
-        "Session": o("our session token", json!({"token": {"type": "string"}, "expiresAt": int(), "userId": int()})),
+        "Session": o("our session token", json!({"token": {"type": "string"}, "expiresAt": int(), "userId": int(),
+            "subscribe": {"type": "object", "description": "subscription-message template ids to ask for at each moment (pay, afterSale, coupon, member): see /api/subscriptions",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}}}})),
         "Member": o("profile, level, growth, points, points debt, coupon counts", json!({"points": int(), "pointsDebt": int(), "member": {"type": "object"}, "coupons": {"type": "object"}})),
         "Address": {
             "type": "object",
@@ -549,6 +557,7 @@ fn components() -> Value {
         m.extend(review_components());
         m.extend(super::groups::components());
         m.extend(super::share::components());
+        m.extend(super::subscriptions::components());
         m.extend(super::flash::components());
         m.extend(super::distribution::components());
         m.extend(social_components());

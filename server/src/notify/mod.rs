@@ -4,8 +4,10 @@
 //! transaction ([`outbox::enqueue`]); [`outbox::send_due`] claims due rows
 //! before sending (one conditional UPDATE: `FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL, the writer lock on SQLite), so several server instances never
-//! send the same message twice, and retries with backoff.
+//! send the same message twice, and retries with backoff. A message is sent
+//! only against a credit of the shopper's consent ([`consent`]).
 
+pub mod consent;
 pub mod message;
 pub mod outbox;
 

@@ -1,10 +1,13 @@
 //! The outbox of subscription messages: queued in the state change's
 //! transaction, claimed, sent through the WeChat API, retried with
 //! exponential backoff (at most [`MAX_ATTEMPTS`]); a shopper who refused
-//! (43101) is not asked again.
+//! (43101) is not asked again. Nothing is sent without the shopper's consent:
+//! a credit of [`super::consent`] is taken first, else the row ends
+//! `no_consent`.
 
 use sqlx::AnyConnection;
 
+use super::consent;
 use super::message::Message;
 use crate::config::random_token;
 use crate::db::ClaimOutcome;
@@ -52,9 +55,11 @@ pub struct SendReport {
     pub refused: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Not sent: the shopper holds no acceptance of the template.
+    pub no_consent: usize,
 }
 
-type Claimed = (i64, String, String, String, String, i64);
+type Claimed = (i64, i64, String, String, String, String, i64);
 
 /// Take the due rows for this sender: one conditional UPDATE, so two
 /// instances claiming at once take disjoint rows.
@@ -64,7 +69,7 @@ async fn claim(state: &AppState, now: i64, token: &str) -> anyhow::Result<Vec<Cl
         .claim_due("outbox", token, now + CLAIM_LEASE_SECS, now, BATCH)
         .await?;
     let rows: Vec<Claimed> = sqlx::query_as(
-        "SELECT o.id, u.openid, o.template_id, o.page, o.data, o.attempts FROM outbox o
+        "SELECT o.id, o.user_id, u.openid, o.template_id, o.page, o.data, o.attempts FROM outbox o
          JOIN users u ON u.id = o.user_id WHERE o.claim = $1 AND o.status = 'sending' ORDER BY o.id",
     )
     .bind(token)
@@ -79,28 +84,50 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> 
     let token = random_token(12);
     let due = claim(state, now, &token).await?;
     let mut report = SendReport::default();
-    for (id, openid, template_id, page, data, attempts) in due {
+    for (id, user_id, openid, template_id, page, data, attempts) in due {
+        let mut conn = state.db.write_conn().await?;
+        if !consent::take(&mut conn, user_id, &template_id, now).await? {
+            report.no_consent += 1;
+            let outcome = ClaimOutcome {
+                status: "no_consent",
+                next_attempt_at: now,
+                error: None,
+                done: false,
+            };
+            drop(conn);
+            state
+                .db
+                .settle_claim("outbox", "sent_at", id, &token, outcome, now)
+                .await?;
+            continue;
+        }
+        drop(conn);
         let msg = SubscribeMessage {
             touser: openid,
-            template_id,
+            template_id: template_id.clone(),
             page: Some(page),
             data: serde_json::from_str(&data)?,
         };
-        let (status, next, error) = match state.wechat.send_subscribe_message(&msg).await {
+        let sent = state.wechat.send_subscribe_message(&msg).await;
+        let mut conn = state.db.write_conn().await?;
+        let (status, next, error) = match sent {
             Ok(()) => {
                 report.sent += 1;
                 ("sent", now, None)
             }
             Err(e) if e.errcode() == 43101 => {
                 report.refused += 1;
+                consent::clear(&mut conn, user_id, &template_id, now).await?;
                 ("refused", now, Some(e.to_string()))
             }
             Err(e) if attempts + 1 >= MAX_ATTEMPTS => {
                 report.failed += 1;
+                consent::give_back(&mut conn, user_id, &template_id, now).await?;
                 ("failed", now, Some(e.to_string()))
             }
             Err(e) => {
                 report.retrying += 1;
+                consent::give_back(&mut conn, user_id, &template_id, now).await?;
                 (
                     "pending",
                     now + 30 * (1 << attempts.min(10)),
@@ -108,6 +135,7 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> 
                 )
             }
         };
+        drop(conn);
         let outcome = ClaimOutcome {
             status,
             next_attempt_at: next,

@@ -17,6 +17,9 @@ async fn two_instances() -> (TestApp, mall_server::Server) {
     (first, second)
 }
 
+/// 150 messages queued for a shopper who accepted the template 100 times:
+/// four senders on two instances send exactly 100 (each credit spent once),
+/// none twice, and the other 50 end `no_consent`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_send_each_message_once() {
     let (app, other) = two_instances().await;
@@ -44,6 +47,17 @@ async fn two_instances_send_each_message_once() {
         .await
         .unwrap();
     }
+    const CREDITS: i64 = 100;
+    sqlx::query(
+        "INSERT INTO subscribe_credits (user_id, template_id, credits, accepted, rejected, updated_at)
+         VALUES ($1, 'tmpl-coupon-expiring', $2, $2, 0, $3)",
+    )
+    .bind(uid)
+    .bind(CREDITS)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
     drop(conn);
     let states = [app.server.state.clone(), other.state.clone()];
     for round in 0..3 {
@@ -73,19 +87,29 @@ async fn two_instances_send_each_message_once() {
         .chain(other.fake_wechat.as_ref().unwrap().sent_messages())
         .map(|m| m.data.to_string())
         .collect();
-    assert_eq!(
-        sent.len() as i64,
-        N,
-        "every message sent exactly once in all"
-    );
+    assert_eq!(sent.len() as i64, CREDITS, "one message per credit in all");
     sent.sort();
     sent.dedup();
-    assert_eq!(sent.len() as i64, N, "no message sent twice");
-    let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
-        .fetch_one(&app.server.state.db.pool)
+    assert_eq!(sent.len() as i64, CREDITS, "no message sent twice");
+    let pool = &app.server.state.db.pool;
+    let by_status: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        by_status,
+        [
+            ("no_consent".to_string(), N - CREDITS),
+            ("sent".to_string(), CREDITS)
+        ]
+    );
+    let left: i64 = sqlx::query_scalar("SELECT credits FROM subscribe_credits WHERE user_id = $1")
+        .bind(uid)
+        .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(unsent, 0);
+    assert_eq!(left, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -36,3 +36,4 @@ mod reviews;
 mod shipping;
 mod signin;
 mod stats;
+mod subscriptions;

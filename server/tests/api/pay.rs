@@ -648,6 +648,18 @@ async fn subscription_messages_are_sent_retried_and_not_retried_after_a_refusal(
     let t2 = app.login("msg-refuser").await;
     let fake_wx = app.server.fake_wechat.as_ref().unwrap();
     fake_wx.refuse(&mall_server::wechat::fake::openid_for_code("msg-refuser"));
+    // Both accepted the paid message when they tapped 支付 (the refuser's
+    // WeChat settings then refuse it: 43101).
+    for t in [&t1, &t2] {
+        let (s, v) = app
+            .post(
+                "/api/subscriptions",
+                Some(t),
+                json!({"results": {"tmpl-order-paid": "accept"}}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
     let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
     let (a, no_a, _) = place(&app, &t1, body.clone(), "m1").await;
     let (b, no_b, _) = place(&app, &t2, body, "m2").await;
