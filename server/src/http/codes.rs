@@ -145,6 +145,9 @@ registry! {
     WithdrawalState = "WITHDRAWAL_STATE", CONFLICT, "该提现已处理，请刷新";
     WithdrawLimitsInvalid = "WITHDRAW_LIMITS_INVALID", UNPROCESSABLE_ENTITY, "每日提现额度不能低于最低提现金额";
 
+    // --- 订阅消息 consent
+    SubscribeTemplateUnknown = "SUBSCRIBE_TEMPLATE_UNKNOWN", UNPROCESSABLE_ENTITY, "消息提醒已更新，请重新进入小程序后再试";
+
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";
     StaffBadCredentials = "STAFF_BAD_CREDENTIALS", UNAUTHORIZED, "用户名或密码错误";

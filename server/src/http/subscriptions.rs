@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::db;
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, AuthUser};
 use crate::http::schema::{obj, schema_ref};
@@ -75,9 +76,11 @@ fn parse(templates: &BTreeMap<String, String>, b: Answers) -> ApiResult<Vec<(Str
         .into_iter()
         .map(|(template, word)| {
             if template.is_empty() || !templates.values().any(|t| *t == template) {
-                return Err(ApiError::invalid(
-                    format!("results.{}", template.chars().take(64).collect::<String>()),
-                    "not a template of this shop (GET /api/subscriptions lists them)",
+                // A template the shop no longer uses (or never did): the
+                // phone holds an old list.
+                return Err(ApiError::with_details(
+                    Code::SubscribeTemplateUnknown,
+                    json!({"templateId": template.chars().take(64).collect::<String>()}),
                 ));
             }
             let answer = Answer::parse(&word).ok_or_else(|| {
@@ -112,6 +115,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             &["results"],
             json!({"results": {"type": "object", "minProperties": 1, "maxProperties": MAX_PER_ASK,
                 "description": "wx.requestSubscribeMessage's result without errMsg: a configured template id → the shopper's answer",
+                "propertyNames": {"minLength": 1, "maxLength": 64},
                 "additionalProperties": {"enum": ["accept", "reject", "ban", "filter"]}}}),
         )),
         _ => None,

@@ -146,13 +146,16 @@ async fn bad_answers_are_refused_and_change_nothing() {
     let t = app.login("bad-answers").await;
     let four = json!({"tmpl-order-paid": "accept", "tmpl-order-shipped": "accept",
                       "tmpl-refund-result": "accept", "tmpl-group-result": "accept"});
+    let (s, v) = answer(&app, &t, json!({"tmpl-someone-else": "accept"})).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("SUBSCRIBE_TEMPLATE_UNKNOWN")),
+        "{v}"
+    );
+    assert_eq!(v["details"]["templateId"], "tmpl-someone-else");
     for (body, field) in [
         (json!({}), "results"),
         (four, "results"),
-        (
-            json!({"tmpl-someone-else": "accept"}),
-            "results.tmpl-someone-else",
-        ),
         (json!({"tmpl-order-paid": "yes"}), "results.tmpl-order-paid"),
     ] {
         let (s, v) = answer(&app, &t, body).await;
