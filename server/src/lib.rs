@@ -20,6 +20,7 @@ pub mod http;
 pub mod jobs;
 pub mod marketing;
 pub mod media;
+pub mod member_campaigns;
 pub mod members;
 pub mod notify;
 pub mod orders;

@@ -216,6 +216,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "subscribe_consent",
         include_str!("../../migrations/sqlite/0017_subscribe_consent.sql"),
     ),
+    (
+        18,
+        "member_campaigns",
+        include_str!("../../migrations/sqlite/0018_member_campaigns.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -302,6 +307,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "subscribe_consent",
         include_str!("../../migrations/postgres/0017_subscribe_consent.sql"),
+    ),
+    (
+        18,
+        "member_campaigns",
+        include_str!("../../migrations/postgres/0018_member_campaigns.sql"),
     ),
 ];
 

@@ -4,7 +4,8 @@
 //! send refunds not sent yet, remind of expiring coupons, return unaccepted
 //! coupon gifts to their givers, make frozen commission available on time,
 //! follow withdrawals' transfer bills (create again, query, cancel when
-//! unconfirmed), reward last month's leaderboard, send the outbox.
+//! unconfirmed), reward last month's leaderboard, run the member campaigns
+//! (周三会员日, dormant recall, …), send the outbox.
 
 pub mod expiry;
 
@@ -89,6 +90,12 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
             .await
             .map(drop)
             .map_err(|e| anyhow::anyhow!("{e}")),
+    );
+    check(
+        "member_campaigns",
+        crate::member_campaigns::run::run_due(&state.db, now)
+            .await
+            .map(drop),
     );
     check(
         "send_outbox",

@@ -28,6 +28,7 @@ mod gifts;
 mod groups;
 mod hardening;
 mod member;
+mod member_campaigns;
 mod meta;
 mod orders;
 mod pay;

@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod exports;
 pub mod groups;
 pub mod marketing;
+pub mod member_campaigns;
 pub mod members;
 pub mod openapi;
 pub mod orders;
@@ -55,6 +56,7 @@ pub fn routes(api: Api) -> Api {
     let api = marketing::routes(api.tag("admin-marketing"));
     let api = groups::routes(api.tag("admin-marketing"));
     let api = bargains::routes(api.tag("admin-bargains"));
+    let api = member_campaigns::routes(api.tag("admin-member-campaigns"));
     settings::routes(api.tag("admin-settings"))
 }
 

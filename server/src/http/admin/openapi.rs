@@ -104,6 +104,7 @@ fn product() -> Value {
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if let Some(b) = super::members::request_body(method, path)
         .or_else(|| super::delivery::request_body(method, path))
+        .or_else(|| super::member_campaigns::request_body(method, path))
     {
         return Some(b);
     }

@@ -1,0 +1,89 @@
+//! Member snapshots for the campaign decision, read from the orders in pages
+//! of members: registration, the last paid order, paid orders within the
+//! frequency window, and the level's index in the shop's member program.
+
+use mall_core::segments::{MemberSnapshot, SegmentRules};
+use mall_core::MemberProgram;
+use sqlx::AnyConnection;
+
+/// Members read per page.
+pub const PAGE: i64 = 500;
+
+/// The level index of a growth value: 0 for the lowest level (or none), 1
+/// for the next, … in the order of the program's `minGrowth`.
+pub fn level_index(program: &MemberProgram, growth: i64) -> u64 {
+    let Some(level) = mall_core::member::level_for(program, u64::try_from(growth).unwrap_or(0))
+    else {
+        return 0;
+    };
+    let mut mins: Vec<u64> = program.levels.iter().map(|l| l.min_growth).collect();
+    mins.sort_unstable();
+    mins.dedup();
+    mins.iter()
+        .position(|m| *m == level.min_growth)
+        .unwrap_or(0) as u64
+}
+
+/// One page of members with `id > after`, as snapshots at `now`; with the
+/// user id and the slot a dormancy trigger would use (the last paid order).
+pub async fn page(
+    conn: &mut AnyConnection,
+    program: &MemberProgram,
+    rules: &SegmentRules,
+    after: i64,
+    now: i64,
+) -> sqlx::Result<Vec<(i64, MemberSnapshot)>> {
+    let window_start = now - i64::try_from(rules.frequency_window_days).unwrap_or(0) * 86_400;
+    let rows: Vec<(i64, i64, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT u.id, u.created_at, u.growth,
+                (SELECT MAX(o.paid_at) FROM orders o WHERE o.user_id = u.id AND o.paid_at IS NOT NULL AND o.paid_at <= $2),
+                (SELECT COUNT(*) FROM orders o WHERE o.user_id = u.id AND o.paid_at IS NOT NULL
+                    AND o.paid_at > $3 AND o.paid_at <= $2)
+         FROM users u WHERE u.id > $1 ORDER BY u.id LIMIT $4",
+    )
+    .bind(after)
+    .bind(now)
+    .bind(window_start)
+    .bind(PAGE)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, created_at, growth, last, recent)| {
+            (
+                id,
+                MemberSnapshot {
+                    user_id: id.to_string(),
+                    registered_at: created_at,
+                    last_order_at: last,
+                    recent_orders: u64::try_from(recent).unwrap_or(0),
+                    level: level_index(program, growth),
+                    tags: Vec::new(),
+                },
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_level_index_follows_min_growth() {
+        let program: MemberProgram = serde_json::from_value(serde_json::json!({
+            "levels": [
+                {"levelId": "gold", "name": "黄金", "minGrowth": 2000, "discountRate": "0.95", "pointsMultiplier": "1"},
+                {"levelId": "normal", "name": "普通", "minGrowth": 0, "discountRate": "1", "pointsMultiplier": "1"},
+                {"levelId": "silver", "name": "白银", "minGrowth": 500, "discountRate": "0.98", "pointsMultiplier": "1"}
+            ],
+            "growthPerYuan": "1", "pointsPerYuan": "1"
+        }))
+        .unwrap();
+        assert_eq!(level_index(&program, 0), 0);
+        assert_eq!(level_index(&program, 499), 0);
+        assert_eq!(level_index(&program, 500), 1);
+        assert_eq!(level_index(&program, 2500), 2);
+        assert_eq!(level_index(&MemberProgram::default(), 9999), 0);
+    }
+}

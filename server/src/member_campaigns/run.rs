@@ -1,0 +1,328 @@
+//! The campaign job and its dry run. Every member is decided by the core;
+//! a decision to send or hold out is recorded once per (campaign, member,
+//! slot) by the unique key, the weekly cap across campaigns is taken with one
+//! conditional UPDATE, and the coupon is granted in the same transaction, so
+//! a run repeated, or racing on another instance, acts once per member.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mall_core::segments::{Decision, SegmentRules};
+use mall_core::{CampaignInput, MemberProgram, WeekSlotInput};
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use super::{members, Campaign, Trigger, SLOT_GRACE_SECS};
+use crate::db::Db;
+
+/// A campaign is run by one instance at most once per this many seconds
+/// (claimed with a conditional UPDATE); runs are idempotent in any case.
+pub const RUN_EVERY_SECS: i64 = 600;
+
+/// What one run (or dry run) of a campaign decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub campaign_id: String,
+    /// The weekly slot acted on (none: per-member dormancy slots).
+    pub slot: Option<i64>,
+    /// Members who receive it (the dry run: would receive it).
+    pub sent: u64,
+    pub held_out: u64,
+    pub not_in_audience: u64,
+    pub campaign_cap_reached: u64,
+    pub weekly_cap_reached: u64,
+    /// Already acted on for this slot (an earlier run).
+    pub already: u64,
+    /// The coupon ran out (the run stops; it goes on once there are more).
+    pub out_of_coupons: u64,
+}
+
+/// The Beijing week (its Monday 00:00) of `now`: the weekly cap's key.
+pub fn week_of(now: i64) -> anyhow::Result<i64> {
+    Ok(mall_core::beijing_week_slot(&WeekSlotInput {
+        now,
+        weekday: 1,
+        hour: 0,
+        minute: 0,
+    })?)
+}
+
+/// The weekly slot a campaign acts on at `now`: the latest start, while
+/// within the grace; for a dry run, else the next one.
+fn weekly_slot(c: &Campaign, now: i64, preview: bool) -> anyhow::Result<Option<i64>> {
+    let Trigger::Weekly {
+        weekday,
+        hour,
+        minute,
+    } = c.trigger
+    else {
+        return Ok(None);
+    };
+    let last = mall_core::beijing_week_slot(&WeekSlotInput {
+        now,
+        weekday,
+        hour,
+        minute,
+    })?;
+    Ok(if now - last < SLOT_GRACE_SECS {
+        Some(last)
+    } else if preview {
+        Some(last + 7 * 86_400)
+    } else {
+        None
+    })
+}
+
+struct Ctx<'a> {
+    campaign: &'a Campaign,
+    program: MemberProgram,
+    rules: SegmentRules,
+    slot: Option<i64>,
+    week: i64,
+    now: i64,
+}
+
+/// Earlier decisions of this campaign for a page of members: the slots acted
+/// on, sends per member, and this week's sends across campaigns.
+#[derive(Default)]
+struct Seen {
+    acted: BTreeSet<(i64, i64)>,
+    sent: BTreeMap<i64, u64>,
+    week: BTreeMap<i64, u64>,
+}
+
+async fn seen(conn: &mut AnyConnection, ctx: &Ctx<'_>, lo: i64, hi: i64) -> sqlx::Result<Seen> {
+    let mut s = Seen::default();
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT user_id, slot, decision FROM member_campaign_sends
+         WHERE campaign_id = $1 AND user_id >= $2 AND user_id <= $3",
+    )
+    .bind(&ctx.campaign.id)
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (user, slot, decision) in rows {
+        s.acted.insert((user, slot));
+        if decision == "send" {
+            *s.sent.entry(user).or_default() += 1;
+        }
+    }
+    let weekly: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, sends FROM member_campaign_weekly WHERE week = $1 AND user_id >= $2 AND user_id <= $3",
+    )
+    .bind(ctx.week)
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut *conn)
+    .await?;
+    s.week = weekly
+        .into_iter()
+        .map(|(u, n)| (u, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    Ok(s)
+}
+
+enum Recorded {
+    Done,
+    Already,
+    WeeklyCap,
+    OutOfCoupons,
+}
+
+/// Record one decision (send: with the weekly cap and the coupon) in one
+/// transaction.
+async fn record(
+    db: &Db,
+    ctx: &Ctx<'_>,
+    user: i64,
+    slot: i64,
+    send: bool,
+) -> anyhow::Result<Recorded> {
+    let c = ctx.campaign;
+    let mut tx = db.begin_write().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO member_campaign_sends (campaign_id, user_id, slot, decision, at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, user_id, slot) DO NOTHING",
+    )
+    .bind(&c.id)
+    .bind(user)
+    .bind(slot)
+    .bind(if send { "send" } else { "holdout" })
+    .bind(ctx.now)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(Recorded::Already);
+    }
+    if send {
+        sqlx::query(
+            "INSERT INTO member_campaign_weekly (user_id, week, sends) VALUES ($1, $2, 0)
+             ON CONFLICT (user_id, week) DO NOTHING",
+        )
+        .bind(user)
+        .bind(ctx.week)
+        .execute(&mut *tx)
+        .await?;
+        let cap = c
+            .caps
+            .per_week
+            .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let taken = sqlx::query(
+            "UPDATE member_campaign_weekly SET sends = sends + 1
+             WHERE user_id = $1 AND week = $2 AND sends < $3",
+        )
+        .bind(user)
+        .bind(ctx.week)
+        .bind(cap)
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(Recorded::WeeklyCap);
+        }
+        let template = c
+            .coupon_template_id
+            .ok_or_else(|| anyhow::anyhow!("campaign {} has no coupon", c.id))?;
+        let Some(coupon) = crate::coupons::grant::grant(&mut tx, user, template, ctx.now).await?
+        else {
+            tx.rollback().await?;
+            return Ok(Recorded::OutOfCoupons);
+        };
+        sqlx::query(
+            "UPDATE member_campaign_sends SET coupon_id = $1
+             WHERE campaign_id = $2 AND user_id = $3 AND slot = $4",
+        )
+        .bind(coupon)
+        .bind(&c.id)
+        .bind(user)
+        .bind(slot)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Recorded::Done)
+}
+
+/// Decide (and unless `dry`, act on) every member for one campaign at `now`.
+pub async fn run_campaign(
+    db: &Db,
+    campaign: &Campaign,
+    now: i64,
+    dry: bool,
+) -> anyhow::Result<Report> {
+    let mut conn = db.pool.acquire().await?;
+    let rules = crate::shop_rules::load(&mut conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let slot = weekly_slot(campaign, now, dry)?;
+    let mut report = Report {
+        campaign_id: campaign.id.clone(),
+        slot,
+        ..Report::default()
+    };
+    if matches!(campaign.trigger, Trigger::Weekly { .. }) && slot.is_none() {
+        return Ok(report);
+    }
+    let ctx = Ctx {
+        campaign,
+        program: rules.member,
+        rules: SegmentRules::default(),
+        slot,
+        week: week_of(now)?,
+        now,
+    };
+    let mut after = 0;
+    loop {
+        let page = members::page(&mut conn, &ctx.program, &ctx.rules, after, now).await?;
+        let (Some(first), Some(last)) = (page.first(), page.last()) else {
+            break;
+        };
+        let (lo, hi) = (first.0, last.0);
+        after = hi;
+        let seen = seen(&mut conn, &ctx, lo, hi).await?;
+        for (user, member) in page {
+            let member_slot = ctx.slot.unwrap_or(member.last_order_at.unwrap_or(0));
+            if seen.acted.contains(&(user, member_slot)) {
+                report.already += 1;
+                continue;
+            }
+            let d = mall_core::campaign_decision(&CampaignInput {
+                now,
+                campaign_id: campaign.id.clone(),
+                member,
+                rules: ctx.rules.clone(),
+                audience: campaign.audience.clone(),
+                caps: campaign.caps.clone(),
+                sent_by_campaign: seen.sent.get(&user).copied().unwrap_or(0),
+                sent_this_week: seen.week.get(&user).copied().unwrap_or(0),
+                holdout_bps: campaign.holdout_bps,
+            })?;
+            let send = match d.decision {
+                Decision::NotInAudience => {
+                    report.not_in_audience += 1;
+                    continue;
+                }
+                Decision::CampaignCapReached => {
+                    report.campaign_cap_reached += 1;
+                    continue;
+                }
+                Decision::WeeklyCapReached => {
+                    report.weekly_cap_reached += 1;
+                    continue;
+                }
+                Decision::Holdout => false,
+                Decision::Send => true,
+            };
+            if dry {
+                if send {
+                    report.sent += 1;
+                } else {
+                    report.held_out += 1;
+                }
+                continue;
+            }
+            match record(db, &ctx, user, member_slot, send).await? {
+                Recorded::Done if send => report.sent += 1,
+                Recorded::Done => report.held_out += 1,
+                Recorded::Already => report.already += 1,
+                Recorded::WeeklyCap => report.weekly_cap_reached += 1,
+                Recorded::OutOfCoupons => {
+                    report.out_of_coupons += 1;
+                    tracing::warn!(campaign = %campaign.id, "campaign coupon ran out; the run stops");
+                    return Ok(report);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The job: every enabled campaign this instance can claim for the current
+/// [`RUN_EVERY_SECS`] window is run.
+pub async fn run_due(db: &Db, now: i64) -> anyhow::Result<Vec<Report>> {
+    let campaigns = {
+        let mut conn = db.pool.acquire().await?;
+        super::list(&mut conn).await?
+    };
+    let mut reports = Vec::new();
+    for c in campaigns
+        .iter()
+        .filter(|c| c.enabled && c.coupon_template_id.is_some())
+    {
+        let claimed = sqlx::query(
+            "UPDATE member_campaigns SET last_run_at = $1
+             WHERE id = $2 AND enabled = 1 AND (last_run_at IS NULL OR last_run_at <= $3)",
+        )
+        .bind(now)
+        .bind(&c.id)
+        .bind(now - RUN_EVERY_SECS)
+        .execute(&mut *db.write_conn().await?)
+        .await?;
+        if claimed.rows_affected() == 1 {
+            reports.push(run_campaign(db, c, now, false).await?);
+        }
+    }
+    Ok(reports)
+}

@@ -1,0 +1,376 @@
+//! 会员营销: the member campaigns decided by the core and acted on once per
+//! (campaign, member, slot): 周三会员日 starts at 00:00 in Beijing while the
+//! server runs in UTC, two instances racing grant once, holdout members never
+//! receive, the dormant recall comes once per dormancy, the weekly cap holds
+//! across campaigns, the dry run counts what the job then does, and the
+//! effect is measured against the holdout.
+
+use std::sync::Arc;
+
+use mall_server::member_campaigns::{self, run};
+use serde_json::{json, Value};
+
+use crate::admin::owner;
+use crate::helpers::*;
+
+/// Wednesday 2026-12-09 00:00 +08:00 (= Tuesday 16:00 UTC).
+const WED: i64 = 1_796_140_800 + 7 * 86_400;
+const DAY: i64 = 86_400;
+
+async fn coupon(app: &TestApp, total: i64) -> i64 {
+    let c = owner(app).await;
+    let (s, t) = c
+        .post(
+            "/admin/api/marketing/coupons",
+            json!({"title": "满50减20", "kind": {"kind": "threshold", "threshold": 5000, "amount": 2000},
+                   "validDays": 7, "total": total, "perUserLimit": 1}),
+        )
+        .await;
+    assert_eq!(s, 201, "{t}");
+    t["id"].as_i64().unwrap()
+}
+
+async fn user_id(app: &TestApp, code: &str) -> i64 {
+    app.login(code).await;
+    sqlx::query_scalar("SELECT id FROM users WHERE openid = $1")
+        .bind(mall_server::wechat::fake::openid_for_code(code))
+        .fetch_one(&app.server.state.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn set_campaign(app: &TestApp, id: &str, body: Value) -> (u16, Value) {
+    owner(app)
+        .await
+        .put(&format!("/admin/api/member-campaigns/{id}"), body)
+        .await
+}
+
+async fn campaign(app: &TestApp, id: &str) -> member_campaigns::Campaign {
+    let mut conn = app.server.state.db.pool.acquire().await.unwrap();
+    member_campaigns::get(&mut conn, id).await.unwrap().unwrap()
+}
+
+/// A paid order of the shopper, then dated `at`.
+async fn paid_at(app: &TestApp, code: &str, key: &str, at: i64) {
+    let t = app.login(code).await;
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+    let (id, no, _) = place(app, &t, body, key).await;
+    pay_now(app, &t, id, &no).await;
+    app.exec(&format!("UPDATE orders SET paid_at = {at} WHERE id = {id}"))
+        .await;
+}
+
+fn held_out(campaign: &str, user: i64, bps: u64) -> bool {
+    mall_core::segments::holdout_bucket(campaign, &user.to_string()) < bps
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn member_day_starts_at_beijing_midnight_and_two_instances_grant_once() {
+    let app = spawn_with(|c| c.db_max_connections = 8).await;
+    let coupon = coupon(&app, 1000).await;
+    let mut silver = Vec::new();
+    for i in 0..40 {
+        silver.push(user_id(&app, &format!("silver-{i}")).await);
+    }
+    for i in 0..10 {
+        user_id(&app, &format!("plain-{i}")).await;
+    }
+    let ids: Vec<String> = silver.iter().map(|u| u.to_string()).collect();
+    app.exec(&format!(
+        "UPDATE users SET growth = 600 WHERE id IN ({})",
+        ids.join(",")
+    ))
+    .await;
+    // Anyone else (the seed's shoppers, the plain ones) is below 白银.
+    let others = count(&app, "SELECT COUNT(*) FROM users").await as u64 - 40;
+    app.exec(&format!(
+        "UPDATE users SET growth = 0 WHERE id NOT IN ({})",
+        ids.join(",")
+    ))
+    .await;
+    let (s, v) = set_campaign(
+        &app,
+        "memberDay",
+        json!({"enabled": true, "trigger": {"kind": "weekly", "weekday": 3, "hour": 0, "minute": 0},
+               "audience": {"minLevel": 1}, "caps": {"perWeek": 2}, "holdoutBps": 2000,
+               "couponTemplateId": coupon}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let c = campaign(&app, "memberDay").await;
+    let db = &app.server.state.db;
+
+    // Tuesday 23:59:59 in Beijing: last week's slot is past its day; nothing.
+    let r = run::run_campaign(db, &c, WED - 1, false).await.unwrap();
+    assert_eq!((r.slot, r.sent, r.held_out), (None, 0, 0), "{r:?}");
+
+    let expect_held = silver
+        .iter()
+        .filter(|u| held_out("memberDay", **u, 2000))
+        .count() as u64;
+    let dry = run::run_campaign(db, &c, WED + 60, true).await.unwrap();
+    assert_eq!(dry.slot, Some(WED));
+    assert_eq!(
+        (dry.sent, dry.held_out, dry.not_in_audience),
+        (40 - expect_held, expect_held, others)
+    );
+
+    // Wednesday 00:01 in Beijing, two instances, four runs at once.
+    let url = app.server.state.config.database_url.clone();
+    let mut config = mall_server::config::Config::for_tests(url);
+    config.db_max_connections = 8;
+    let other = mall_server::start(config).await.expect("second instance");
+    let states = [app.server.state.clone(), other.state.clone()];
+    let c = Arc::new(c);
+    let barrier = Arc::new(tokio::sync::Barrier::new(4));
+    let mut tasks = tokio::task::JoinSet::new();
+    for k in 0..4 {
+        let (state, c, barrier) = (states[k % 2].clone(), c.clone(), barrier.clone());
+        tasks.spawn(async move {
+            barrier.wait().await;
+            run::run_campaign(&state.db, &c, WED + 60, false)
+                .await
+                .unwrap()
+        });
+    }
+    let mut sent = 0;
+    let mut held = 0;
+    while let Some(r) = tasks.join_next().await {
+        let r = r.unwrap();
+        sent += r.sent;
+        held += r.held_out;
+    }
+    assert_eq!(
+        (sent, held),
+        (dry.sent, dry.held_out),
+        "the dry run said what the runs did"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM user_coupons WHERE template_id = {coupon}")
+        )
+        .await,
+        (40 - expect_held) as i64,
+        "one coupon per reached member, none twice"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM user_coupons c JOIN member_campaign_sends s ON s.user_id = c.user_id
+                 WHERE c.template_id = {coupon} AND s.decision = 'holdout'"
+            )
+        )
+        .await,
+        0,
+        "holdout members never receive"
+    );
+    // The job claims the campaign for its window: a second tick does nothing.
+    let first = run::run_due(db, WED + 120).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].sent, first[0].already), (0, 40));
+    assert!(run::run_due(db, WED + 180).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_dormant_recall_comes_once_per_dormancy_and_its_effect_is_measured() {
+    let app = spawn_app().await;
+    let coupon = coupon(&app, 100).await;
+    let now = mall_server::db::now();
+    let a = user_id(&app, "dormant-a").await;
+    let b = user_id(&app, "recent-b").await;
+    let c = user_id(&app, "never-c").await;
+    paid_at(&app, "dormant-a", "a1", now - 8 * DAY).await;
+    paid_at(&app, "recent-b", "b1", now - 3 * DAY).await;
+    app.exec(&format!(
+        "UPDATE users SET created_at = {} WHERE id = {c}",
+        now - 40 * DAY
+    ))
+    .await;
+    let (s, v) = set_campaign(
+        &app,
+        "dormantRecall",
+        json!({"enabled": true, "trigger": {"kind": "dormancy"},
+               "audience": {"noOrderDays": 7, "segments": ["active", "atRisk", "dormant"]},
+               "caps": {}, "holdoutBps": 0, "couponTemplateId": coupon}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let camp = campaign(&app, "dormantRecall").await;
+    let db = &app.server.state.db;
+    let r = run::run_campaign(db, &camp, now, false).await.unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+    let got = |u: i64| {
+        let app = &app;
+        async move {
+            count(
+                app,
+                &format!("SELECT COUNT(*) FROM user_coupons WHERE user_id = {u} AND template_id = {coupon}"),
+            )
+            .await
+        }
+    };
+    assert_eq!((got(a).await, got(b).await, got(c).await), (1, 0, 1));
+
+    // A day later: the same dormancy, nothing more.
+    let r = run::run_campaign(db, &camp, now + DAY, false)
+        .await
+        .unwrap();
+    assert_eq!((r.sent, r.already), (0, 2), "{r:?}");
+
+    // A comes back two days after the recall, then lapses again: a second
+    // recall; B, 13 days without an order by then, its first; C none.
+    paid_at(&app, "dormant-a", "a2", now + 2 * DAY).await;
+    let r = run::run_campaign(db, &camp, now + 10 * DAY, false)
+        .await
+        .unwrap();
+    assert_eq!(r.sent, 2, "{r:?}");
+    assert_eq!((got(a).await, got(b).await, got(c).await), (2, 1, 1));
+
+    // The effect: four recalls reached (A twice, B, C); A bought again within
+    // 7 days of the first.
+    let (s, list) = owner(&app).await.get("/admin/api/member-campaigns").await;
+    assert_eq!(s, 200, "{list}");
+    let e = &list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "dormantRecall")
+        .unwrap()["effect"];
+    assert_eq!(e["reached"]["members"], 4, "{e}");
+    assert_eq!(e["reached"]["buyers"], 1, "{e}");
+    assert_eq!(e["reached"]["orders"], 1, "{e}");
+    // A's order used the recall's 满50减20: ¥129.00 − ¥20.00
+    assert_eq!(e["reached"]["gmv"], 10900, "{e}");
+    assert_eq!(e["reached"]["repurchaseRate"], "25.00", "{e}");
+    assert_eq!(e["holdout"]["members"], 0, "{e}");
+    assert_eq!(e["incrementalRepurchase"], "0.00", "{e}");
+    assert_eq!(
+        (e["couponsGranted"].as_i64(), e["couponsUsed"].as_i64()),
+        (Some(4), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn the_weekly_cap_holds_across_campaigns() {
+    let app = spawn_app().await;
+    let coupon = coupon(&app, 100).await;
+    let u = user_id(&app, "capped").await;
+    app.exec(&format!(
+        "UPDATE users SET growth = 600, created_at = {} WHERE id = {u}",
+        WED - 60 * DAY
+    ))
+    .await;
+    // The seed's shoppers: below 白银 and registered this week (new, no recall).
+    app.exec(&format!(
+        "UPDATE users SET growth = 0, created_at = {WED} WHERE id <> {u}"
+    ))
+    .await;
+    for (id, body) in [
+        (
+            "memberDay",
+            json!({"enabled": true, "trigger": {"kind": "weekly", "weekday": 3, "hour": 0, "minute": 0},
+            "audience": {"minLevel": 1}, "caps": {"perWeek": 1}, "holdoutBps": 0, "couponTemplateId": coupon}),
+        ),
+        (
+            "dormantRecall",
+            json!({"enabled": true, "trigger": {"kind": "dormancy"},
+            "audience": {"noOrderDays": 7, "segments": ["active", "atRisk", "dormant"]},
+            "caps": {"perWeek": 1}, "holdoutBps": 0, "couponTemplateId": coupon}),
+        ),
+    ] {
+        let (s, v) = set_campaign(&app, id, body).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let db = &app.server.state.db;
+    let day = run::run_campaign(db, &campaign(&app, "memberDay").await, WED + 60, false)
+        .await
+        .unwrap();
+    assert_eq!(day.sent, 1);
+    let recall = run::run_campaign(db, &campaign(&app, "dormantRecall").await, WED + 120, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (recall.sent, recall.weekly_cap_reached),
+        (0, 1),
+        "{recall:?}"
+    );
+    // Next Beijing week the recall may go.
+    let recall = run::run_campaign(
+        db,
+        &campaign(&app, "dormantRecall").await,
+        WED + 7 * DAY,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(recall.sent, 1, "{recall:?}");
+}
+
+#[tokio::test]
+async fn campaign_settings_are_bounded_audited_and_only_for_marketing_staff() {
+    let app = spawn_app().await;
+    let o = owner(&app).await;
+    let good = json!({"enabled": false, "trigger": {"kind": "weekly", "weekday": 3, "hour": 0, "minute": 0},
+        "audience": {"minLevel": 1}, "caps": {"perWeek": 2}, "holdoutBps": 1000, "couponTemplateId": null});
+    for (change, field) in [
+        (json!({"enabled": true}), "couponTemplateId"),
+        (
+            json!({"trigger": {"kind": "weekly", "weekday": 8, "hour": 0, "minute": 0}}),
+            "trigger",
+        ),
+        (json!({"holdoutBps": 6000}), "holdoutBps"),
+        (json!({"couponTemplateId": 99999}), "couponTemplateId"),
+        (
+            json!({"audience": {"noOrderDays": 4000}}),
+            "audience.noOrderDays",
+        ),
+    ] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (s, v) = o.put("/admin/api/member-campaigns/memberDay", body).await;
+        assert_eq!((s, v["code"].as_str()), (400, Some("INVALID_INPUT")), "{v}");
+        assert_eq!(v["details"]["field"], field, "{v}");
+    }
+    let (s, v) = o
+        .put(
+            "/admin/api/member-campaigns/memberDay",
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let (s, _) = o
+        .put("/admin/api/member-campaigns/nope", good.clone())
+        .await;
+    assert_eq!(s, 404);
+    let (s, v) = o
+        .put("/admin/api/member-campaigns/memberDay", good.clone())
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'member_campaign.update' AND target = 'memberDay'").await,
+        1
+    );
+    let (s, v) = o
+        .post(
+            "/admin/api/member-campaigns/memberDay/dry-run",
+            good.clone(),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["slot"].is_i64(), "{v}");
+    let (s, v) = o
+        .post(
+            "/admin/api/staff",
+            json!({"username": "svc", "name": "svc", "role": "service", "password": "password-123"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let svc = crate::admin::sign_in(&app, "svc", "password-123").await;
+    let (s, v) = svc.get("/admin/api/member-campaigns").await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("STAFF_FORBIDDEN")));
+}
