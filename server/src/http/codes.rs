@@ -148,6 +148,9 @@ registry! {
     // --- 订阅消息 consent
     SubscribeTemplateUnknown = "SUBSCRIBE_TEMPLATE_UNKNOWN", UNPROCESSABLE_ENTITY, "消息提醒已更新，请重新进入小程序后再试";
 
+    // --- 会员营销 member campaigns
+    CampaignCouponInvalid = "CAMPAIGN_COUPON_INVALID", UNPROCESSABLE_ENTITY, "请先为活动选择一张有效的优惠券";
+
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";
     StaffBadCredentials = "STAFF_BAD_CREDENTIALS", UNAUTHORIZED, "用户名或密码错误";

@@ -123,6 +123,9 @@ pub struct Change {
 pub enum CampaignError {
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
+    /// Switched on without a coupon, or a coupon that does not exist.
+    #[error("coupon: {0}")]
+    Coupon(&'static str),
     #[error("campaign not found")]
     NotFound,
     #[error(transparent)]
@@ -166,10 +169,7 @@ pub fn check(c: &Change) -> Result<(), CampaignError> {
         ));
     }
     if c.enabled && c.coupon_template_id.is_none() {
-        return Err(invalid(
-            "couponTemplateId",
-            "choose the coupon to grant first",
-        ));
+        return Err(CampaignError::Coupon("choose the coupon to grant first"));
     }
     if c.audience.tags.len() > 20 {
         return Err(invalid("audience.tags", "at most 20 tags"));
@@ -216,7 +216,7 @@ pub async fn update(
                 .fetch_optional(&mut *conn)
                 .await?;
         if exists.is_none() {
-            return Err(invalid("couponTemplateId", "no such coupon"));
+            return Err(CampaignError::Coupon("no such coupon"));
         }
     }
     let r = sqlx::query(
@@ -277,7 +277,7 @@ mod tests {
         );
         let mut c = change();
         c.coupon_template_id = None;
-        assert!(check(&c).is_err());
+        assert!(matches!(check(&c), Err(CampaignError::Coupon(_))));
         c.enabled = false;
         assert!(
             check(&c).is_ok(),

@@ -315,14 +315,25 @@ async fn campaign_settings_are_bounded_audited_and_only_for_marketing_staff() {
     let o = owner(&app).await;
     let good = json!({"enabled": false, "trigger": {"kind": "weekly", "weekday": 3, "hour": 0, "minute": 0},
         "audience": {"minLevel": 1}, "caps": {"perWeek": 2}, "holdoutBps": 1000, "couponTemplateId": null});
+    for change in [json!({"enabled": true}), json!({"couponTemplateId": 99999})] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (s, v) = o.put("/admin/api/member-campaigns/memberDay", body).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (422, Some("CAMPAIGN_COUPON_INVALID")),
+            "{v}"
+        );
+        assert_eq!(v["details"]["field"], "couponTemplateId", "{v}");
+    }
     for (change, field) in [
-        (json!({"enabled": true}), "couponTemplateId"),
         (
             json!({"trigger": {"kind": "weekly", "weekday": 8, "hour": 0, "minute": 0}}),
             "trigger",
         ),
         (json!({"holdoutBps": 6000}), "holdoutBps"),
-        (json!({"couponTemplateId": 99999}), "couponTemplateId"),
         (
             json!({"audience": {"noOrderDays": 4000}}),
             "audience.noOrderDays",

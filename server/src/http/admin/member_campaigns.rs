@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{page, Staff};
+use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::input;
@@ -56,6 +57,10 @@ struct WithEffect {
 fn map_err(e: CampaignError) -> ApiError {
     match e {
         CampaignError::Invalid { field, reason } => ApiError::invalid(field, reason),
+        CampaignError::Coupon(reason) => ApiError::with_details(
+            Code::CampaignCouponInvalid,
+            json!({"field": "couponTemplateId", "reason": reason}),
+        ),
         CampaignError::NotFound => ApiError::NotFound("campaign"),
         CampaignError::Other(e) => ApiError::Internal(e),
     }

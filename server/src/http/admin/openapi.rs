@@ -289,6 +289,11 @@ pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         | ("post", "/admin/api/bargains") => vec![("201", object())],
         ("post", "/admin/api/exports/orders") => vec![("202", object())],
         ("post", "/admin/api/uploads") => vec![("201", object())],
+        ("get", "/admin/api/member-campaigns") => vec![(
+            "200",
+            Some(json!({"type": "array", "items": {"type": "object",
+                "required": ["id", "title", "enabled", "trigger", "audience", "caps", "holdoutBps", "effect"]}})),
+        )],
         ("get", "/admin/api/exports/{id}/file") => vec![(
             "200",
             Some(json!({"type": "string", "description": "text/csv; charset=utf-8, with a BOM"})),
