@@ -292,6 +292,29 @@ async fn a_withdrawal_under_review_is_decided_in_the_console_once() {
     assert_eq!(approved[0]["before"]["state"], "REVIEWING");
     assert_eq!(approved[0]["after"]["state"], "WAIT_USER_CONFIRM");
     assert_eq!(audited(&c, "withdrawal.reject").await.len(), 1);
+    // Approved while WeChat Pay does not answer: approved all the same (the
+    // job sends the bill again), and so in the audit log.
+    let (_, v) = app
+        .post(
+            "/api/distribution/withdrawals",
+            Some(&t),
+            json!({"amount": 1500}),
+        )
+        .await;
+    let third = v["withdrawal"]["id"].as_i64().unwrap();
+    let pay = fake(&app);
+    *pay.transfer_error.lock().unwrap() = Some("SYSTEM_ERROR".into());
+    pay.unsigned_errors
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let (s, v) = c.post(&path(third, "approve"), json!({})).await;
+    assert_eq!((s, v["state"].as_str()), (200, Some("CREATING")), "{v}");
+    let (_, page) = c
+        .get("/admin/api/distribution/withdrawals?state=CREATING")
+        .await;
+    assert_eq!(page["items"][0]["id"], third, "{page}");
+    let approved = audited(&c, "withdrawal.approve").await;
+    assert_eq!(approved.len(), 2, "{approved:?}");
+    assert_eq!(approved[0]["after"]["state"], "CREATING");
     let (s, board) = c.get("/admin/api/distribution/leaderboard").await;
     assert_eq!(s, 200, "{board}");
     assert!(board["ranking"].as_array().unwrap().is_empty(), "{board}");

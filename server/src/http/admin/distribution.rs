@@ -16,6 +16,7 @@ use crate::distribution::ledger::{self, Ledger};
 use crate::distribution::promoters::{self, Promoter};
 use crate::distribution::settings::{self, Settings};
 use crate::distribution::withdrawals::{self, Withdrawal};
+use crate::distribution::DistributionError;
 use crate::http::distribution::{
     doc_settings, month, promoter_status, withdrawal_state, Decision, MonthQuery, RejectBody,
     SettingsBody, MAX_REASON, WITHDRAWAL_STATES,
@@ -216,31 +217,43 @@ async fn list_withdrawals(
     ))
 }
 
-/// Record a decided withdrawal (it was under review before).
-async fn audit_withdrawal(
+/// The withdrawal now (404 when there is none).
+async fn current(state: &AppState, id: i64) -> ApiResult<Withdrawal> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(withdrawals::get(&mut conn, id).await?)
+}
+
+/// Audit this caller's decision, even when what followed it failed (an
+/// approval whose bill WeChat Pay did not take yet stays approved, and the
+/// job sends the bill again); a decision refused (not under review) is not
+/// one. Then answer `result`.
+async fn decided(
     state: &AppState,
     who: &Who,
     action: &str,
-    before: &Withdrawal,
-    after: &Withdrawal,
-) -> ApiResult<()> {
-    let mut conn = state.db.pool.acquire().await?;
-    audit::record(
-        &mut conn,
-        who,
-        action,
-        &format!("withdrawal:{}", after.id),
-        Some(&value(before)),
-        Some(&value(after)),
-        db::now(),
-    )
-    .await?;
-    Ok(())
-}
-
-async fn under_review(state: &AppState, id: i64) -> ApiResult<Withdrawal> {
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(withdrawals::get(&mut conn, id).await?)
+    before: Withdrawal,
+    result: Result<Withdrawal, DistributionError>,
+) -> ApiResult<Json<Withdrawal>> {
+    let after = current(state, before.id).await?;
+    let made = match &result {
+        Ok(_) => true,
+        Err(DistributionError::WithdrawalState | DistributionError::NotFound(_)) => false,
+        Err(_) => after.state != before.state,
+    };
+    if made {
+        let mut conn = state.db.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            who,
+            action,
+            &format!("withdrawal:{}", before.id),
+            Some(&value(&before)),
+            Some(&value(&after)),
+            db::now(),
+        )
+        .await?;
+    }
+    Ok(Json(result?))
 }
 
 async fn approve_withdrawal(
@@ -248,10 +261,9 @@ async fn approve_withdrawal(
     who: Who,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Withdrawal>> {
-    let before = under_review(&state, id).await?;
-    let w = withdrawals::approve(&state, id, db::now()).await?;
-    audit_withdrawal(&state, &who, "withdrawal.approve", &before, &w).await?;
-    Ok(Json(w))
+    let before = current(&state, id).await?;
+    let r = withdrawals::approve(&state, id, db::now()).await;
+    decided(&state, &who, "withdrawal.approve", before, r).await
 }
 
 async fn reject_withdrawal(
@@ -261,10 +273,9 @@ async fn reject_withdrawal(
     ApiJson(b): ApiJson<RejectBody>,
 ) -> ApiResult<Json<Withdrawal>> {
     let reason = b.reason()?;
-    let before = under_review(&state, id).await?;
-    let w = withdrawals::reject(&state, id, reason, db::now()).await?;
-    audit_withdrawal(&state, &who, "withdrawal.reject", &before, &w).await?;
-    Ok(Json(w))
+    let before = current(&state, id).await?;
+    let r = withdrawals::reject(&state, id, reason, db::now()).await;
+    decided(&state, &who, "withdrawal.reject", before, r).await
 }
 
 async fn board(
