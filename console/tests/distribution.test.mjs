@@ -4,9 +4,9 @@
 // leaderboard; once December has begun the month-end job grants the ¥600.00
 // cash reward and the promoter withdraws it, above the ¥500.00 review
 // threshold. Then, in the page: 设置 refuses rates adding up to more than 1
-// beside the field and saves the approval mode with two levels; a shopper's
-// application is approved in 推广员; the withdrawal is approved in 提现; 排行榜
-// shows November's ranking and reward.
+// beside the field and saves the approval mode with two levels; in 推广员 one
+// shopper's application is approved and another's rejected; the withdrawal is
+// approved in 提现; 排行榜 shows November's ranking and reward.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -115,9 +115,11 @@ test('设置 refuses rates adding up to more than 1 beside the field, then saves
   assert.equal(audit.items.filter((e) => e.action === 'distribution.settings').length, 2);
 }));
 
-test('推广员: a shopper applies and the owner approves the application', (t) => guard(t, async () => {
+test('推广员: two shoppers apply; the owner approves one and rejects the other', (t) => guard(t, async () => {
   const [applicant, id] = await shopper('dist-applicant', '想推广的小王');
   assert.equal((await applicant('POST', '/api/distribution/promoter', {})).status, 'applied');
+  const [other, otherId] = await shopper('dist-other', '路过的小李');
+  assert.equal((await other('POST', '/api/distribution/promoter', {})).status, 'applied');
   await page.click(tid('dist-tab-promoters'));
   await page.locator(tid('promoter-filter-applied')).click();
   await page.locator(tid(`promoter-row-${id}`)).waitFor();
@@ -132,6 +134,12 @@ test('推广员: a shopper applies and the owner approves the application', (t) 
   assert.equal(await text(`promoter-status-${id}`), '已通过');
   assert.equal(await page.locator(tid(`promoter-approve-${id}`)).count(), 0);
   assert.equal((await applicant('GET', '/api/distribution/center')).promoter.status, 'approved');
+  await page.click(tid(`promoter-reject-${otherId}`));
+  await page.locator('.el-message-box').getByText('路过的小李').waitFor();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await page.locator('.el-message--success').filter({ hasText: '已拒绝' }).waitFor();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.trim() === '已拒绝', tid(`promoter-status-${otherId}`));
+  assert.equal((await other('GET', '/api/distribution/center')).promoter.status, 'rejected');
   // The promoter's ledger: November's commission, pending until received.
   await page.click(tid(`promoter-ledger-${promoterId}`));
   await page.locator(tid('ledger-pending')).waitFor();
