@@ -1,4 +1,4 @@
-// 分销: the shop's clock starts 25 s before 2026-12-01 00:00 Beijing
+// 分销: the shop's clock starts 35 s before 2026-12-01 00:00 Beijing
 // (MALL_CLOCK_START). Before the month ends a promoter's link brings a new
 // buyer whose ¥129.00 order is paid, so the promoter tops November's
 // leaderboard; once December has begun the month-end job grants the ¥600.00
@@ -14,7 +14,7 @@ import {
 } from './harness.mjs';
 
 const DECEMBER = Date.parse('2026-12-01T00:00:00+08:00') / 1000;
-const LEAD = 25;
+const LEAD = 35;
 const NUTS_750G = 15; // list price ¥129.00
 const PRODUCT = 1;
 const PICKUP = { kind: 'pickup', storeId: 'store-1' };
