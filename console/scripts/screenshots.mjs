@@ -2,7 +2,8 @@
 // in Debian's chromium against the real server on a fresh demo database with
 // a few orders, an after-sales request, a stock alert, funnel events and a
 // group buy with groups in several states (营销 → 拼团 and its dialog) and a
-// bargain activity (营销 → 砍价 and its dialog).
+// bargain activity (营销 → 砍价 and its dialog), and promoters with sales
+// through their links and an application waiting (分销).
 //
 //   bash scripts/build-console.sh && cargo build -p mall-server --features demo --bin mall-server
 //   cd console && node scripts/screenshots.mjs
@@ -79,6 +80,33 @@ try {
     },
   })).data;
 
+  // 分销: two promoters whose links brought paid orders this month, then the
+  // approval mode with one application waiting.
+  const distribution = (body) => http(server.base, 'PUT', '/admin/api/distribution/settings', {
+    headers, body: { enabled: true, levels: 2, rates: ['0.1', '0.05'], selfPurchase: false, bindingDays: 30, frozenDays: 7, leaderboardCash: 10000, ...body },
+  });
+  await distribution({ mode: 'everyone' });
+  const shopper = async (code, nickname) => {
+    const { data: login } = await http(server.base, 'POST', '/api/auth/login', { body: { code, nickname } });
+    const auth = { authorization: `Bearer ${login.token}` };
+    return (method, path, body) => http(server.base, method, path, { body, headers: auth }).then((r) => r.data);
+  };
+  for (const [code, nickname, buyers] of [['shot-promoter-1', '推广达人', 3], ['shot-promoter-2', '小红书达人', 1]]) {
+    const promoter = await shopper(code, nickname);
+    await promoter('POST', '/api/distribution/promoter', {});
+    const share = await promoter('POST', '/api/share', { kind: 'product', targetId: 1 });
+    for (let i = 0; i < buyers; i++) {
+      const buyer = await shopper(`${code}-buyer-${i}`, `顾客${i + 1}`);
+      await buyer('POST', '/api/distribution/bind', { share: share.token });
+      const body = { items: [{ skuId: 13, quantity: 1 }], delivery: { kind: 'pickup', storeId: 'store-1' } };
+      const quote = await buyer('POST', '/api/checkout/quote', body);
+      const order = await buyer('POST', '/api/orders', { ...body, fingerprint: quote.fingerprint, idempotencyKey: randomUUID() });
+      await merchant.post(`/api/merchant/orders/${order.id}/mark-paid`);
+    }
+  }
+  await distribution({ mode: 'approval' });
+  await (await shopper('shot-applicant', '想推广的小王'))('POST', '/api/distribution/promoter', {});
+
   const shots = [
     ['login', '/admin/login', null],
     ['overview', '/admin/overview', '[data-testid="kpi-gmv"]'],
@@ -97,6 +125,9 @@ try {
       await page.click('[data-testid="bargain-edit-' + bargain.id + '"]');
       await page.locator('[data-testid="bargain-dialog"]').waitFor();
     }],
+    ['distribution', '/admin/distribution', '[data-testid="promoter-table"] .el-table__row'],
+    ['distribution-leaderboard', '/admin/distribution?tab=leaderboard', '[data-testid="rank-1"]'],
+    ['distribution-settings', '/admin/distribution?tab=settings', '[data-testid="dist-save"]'],
     ['members', '/admin/members', null],
     ['delivery', '/admin/delivery', null],
     ['data', '/admin/data', null],

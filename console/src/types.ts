@@ -4,7 +4,7 @@
 export type Role = 'owner' | 'operator' | 'service' | 'finance';
 export type PageKey =
   | 'overview' | 'products' | 'orders' | 'afterSales' | 'marketing'
-  | 'members' | 'delivery' | 'data' | 'settings';
+  | 'distribution' | 'members' | 'delivery' | 'data' | 'settings';
 
 export interface StaffMember { id: number; username: string; name: string; role: Role }
 export interface Session { staff: StaffMember; csrfToken: string; pages: PageKey[] }

@@ -39,7 +39,7 @@ test('the owner signs in, lands where they wanted, sees every page', async (t) =
     await fill(page, 'login-password', OWNER_PASSWORD);
     await page.click(tid('login-submit'));
     await page.waitForURL(/\/admin\/overview/);
-    for (const key of ['overview', 'products', 'orders', 'afterSales', 'marketing', 'members', 'delivery', 'data', 'settings']) {
+    for (const key of ['overview', 'products', 'orders', 'afterSales', 'marketing', 'distribution', 'members', 'delivery', 'data', 'settings']) {
       await page.locator(tid(`menu-${key}`)).waitFor();
     }
     await page.locator(tid('overview')).waitFor(); // its figures: overview.test.mjs

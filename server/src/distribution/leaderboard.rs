@@ -202,6 +202,35 @@ pub async fn rewards(
     Ok(out)
 }
 
+/// The merchant's view of a month: the ranking (as many as are rewarded,
+/// or [`DEFAULT_SHOWN`] when none are) and the rewards granted for it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MerchantBoard {
+    pub month: String,
+    pub ranking: Vec<Rank>,
+    pub rewards: Vec<Reward>,
+}
+
+pub async fn merchant_board(
+    conn: &mut AnyConnection,
+    month: String,
+) -> Result<MerchantBoard, DistributionError> {
+    let s = super::settings::load(&mut *conn, "").await?;
+    let top = if s.leaderboard_top > 0 {
+        s.leaderboard_top
+    } else {
+        DEFAULT_SHOWN
+    };
+    let ranking = ranking(&mut *conn, &month, top).await?;
+    let rewards = rewards(&mut *conn, &month).await?;
+    Ok(MerchantBoard {
+        month,
+        ranking,
+        rewards,
+    })
+}
+
 /// Grant `month`'s rewards (exactly once; see the module). Returns how many
 /// this call granted.
 pub async fn grant(db: &Db, month: &str, now: i64) -> Result<usize, DistributionError> {

@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use mall_core::Ratio;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::db;
 use crate::distribution::binding::{self, Bind};
 use crate::distribution::center::{self, Center, PromotedOrder};
-use crate::distribution::leaderboard::{self, Board, Rank, Reward, MONTH_PATTERN};
+use crate::distribution::leaderboard::{self, Board, MerchantBoard, MONTH_PATTERN};
 use crate::distribution::ledger::{self, Ledger};
 use crate::distribution::promoters::{self, Promoter, PromoterStatus};
 use crate::distribution::settings::{
@@ -186,7 +186,7 @@ async fn get_settings(State(state): State<AppState>, _m: Merchant) -> ApiResult<
 /// against the documented pattern before they are parsed.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SettingsBody {
+pub(crate) struct SettingsBody {
     enabled: bool,
     mode: Mode,
     levels: i64,
@@ -222,8 +222,9 @@ fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Er
 }
 
 impl SettingsBody {
-    /// Omitted payout and leaderboard fields take their defaults.
-    fn parse(self) -> ApiResult<Settings> {
+    /// Omitted payout and leaderboard fields take their defaults; every
+    /// bound checked (`Settings::check`).
+    pub(crate) fn parse(self) -> ApiResult<Settings> {
         let d = Settings::default();
         let mut rates = Vec::with_capacity(self.rates.len());
         for r in &self.rates {
@@ -235,7 +236,7 @@ impl SettingsBody {
             }
             rates.push(r.parse::<Ratio>().map_err(ApiError::Rule)?);
         }
-        Ok(Settings {
+        let s = Settings {
             enabled: self.enabled,
             mode: self.mode,
             levels: self.levels,
@@ -249,7 +250,9 @@ impl SettingsBody {
             leaderboard_top: self.leaderboard_top.unwrap_or(d.leaderboard_top),
             leaderboard_cash: self.leaderboard_cash.unwrap_or(d.leaderboard_cash),
             leaderboard_coupon_template_id: self.leaderboard_coupon_template_id,
-        })
+        };
+        s.check()?;
+        Ok(s)
     }
 }
 
@@ -259,7 +262,6 @@ async fn put_settings(
     ApiJson(b): ApiJson<SettingsBody>,
 ) -> ApiResult<Json<Settings>> {
     let s = b.parse()?;
-    s.check()?;
     let mut conn = state.db.begin_write().await?;
     let r = settings::save(&mut conn, &s).await;
     db::finish(conn, r).await?;
@@ -279,22 +281,26 @@ async fn list_promoters(
     _m: Merchant,
     ApiQuery(q): ApiQuery<PromotersQuery>,
 ) -> ApiResult<Json<Page<Promoter>>> {
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(
-            PromoterStatus::parse(s)
-                .ok_or_else(|| ApiError::invalid("status", "applied, approved or rejected"))?,
-        ),
-    };
+    let status = promoter_status(q.status.as_deref())?;
     let paging = input::paging(q.page, q.page_size)?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(promoters::list(&mut conn, status, paging).await?))
 }
 
+/// A promoter status filter: empty or none is every status.
+pub(crate) fn promoter_status(s: Option<&str>) -> ApiResult<Option<PromoterStatus>> {
+    match s {
+        None | Some("") => Ok(None),
+        Some(s) => PromoterStatus::parse(s)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("status", "applied, approved or rejected")),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Decision {
-    approve: bool,
+pub(crate) struct Decision {
+    pub(crate) approve: bool,
 }
 
 async fn decide(
@@ -351,11 +357,12 @@ async fn my_withdrawals(
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MonthQuery {
+pub(crate) struct MonthQuery {
     month: Option<String>,
 }
 
-fn month(q: MonthQuery) -> ApiResult<String> {
+/// The month asked for (the current Beijing month when omitted).
+pub(crate) fn month(q: MonthQuery) -> ApiResult<String> {
     match q.month {
         None => Ok(leaderboard::month_of(db::now())),
         Some(m) if leaderboard::bounds(&m).is_some() && m.starts_with("20") => Ok(m),
@@ -381,7 +388,7 @@ struct WithdrawalsQuery {
     page_size: Option<i64>,
 }
 
-const WITHDRAWAL_STATES: [&str; 12] = [
+pub(crate) const WITHDRAWAL_STATES: [&str; 12] = [
     "REVIEWING",
     "CREATING",
     "ACCEPTED",
@@ -396,15 +403,21 @@ const WITHDRAWAL_STATES: [&str; 12] = [
     "",
 ];
 
+/// A withdrawal state filter: empty or none is every state.
+pub(crate) fn withdrawal_state(s: Option<String>) -> ApiResult<String> {
+    let st = s.unwrap_or_default();
+    if !WITHDRAWAL_STATES.contains(&st.as_str()) {
+        return Err(ApiError::invalid("state", "a withdrawal state"));
+    }
+    Ok(st)
+}
+
 async fn list_withdrawals(
     State(state): State<AppState>,
     _m: Merchant,
     ApiQuery(q): ApiQuery<WithdrawalsQuery>,
 ) -> ApiResult<Json<Page<Withdrawal>>> {
-    let st = q.state.unwrap_or_default();
-    if !WITHDRAWAL_STATES.contains(&st.as_str()) {
-        return Err(ApiError::invalid("state", "a withdrawal state"));
-    }
+    let st = withdrawal_state(q.state)?;
     let paging = input::paging(q.page, q.page_size)?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(
@@ -422,8 +435,19 @@ async fn approve_withdrawal(
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RejectBody {
+pub(crate) struct RejectBody {
     reason: String,
+}
+
+impl RejectBody {
+    /// The reason, 1 to [`MAX_REASON`] characters.
+    pub(crate) fn reason(&self) -> ApiResult<&str> {
+        let n = self.reason.chars().count();
+        if !(1..=MAX_REASON).contains(&n) {
+            return Err(ApiError::invalid("reason", "1 to 100 characters"));
+        }
+        Ok(&self.reason)
+    }
 }
 
 async fn reject_withdrawal(
@@ -432,24 +456,12 @@ async fn reject_withdrawal(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<RejectBody>,
 ) -> ApiResult<Json<Withdrawal>> {
-    let n = b.reason.chars().count();
-    if !(1..=MAX_REASON).contains(&n) {
-        return Err(ApiError::invalid("reason", "1 to 100 characters"));
-    }
     Ok(Json(
-        withdrawals::reject(&state, id, &b.reason, db::now()).await?,
+        withdrawals::reject(&state, id, b.reason()?, db::now()).await?,
     ))
 }
 
-const MAX_REASON: usize = 100;
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MerchantBoard {
-    month: String,
-    ranking: Vec<Rank>,
-    rewards: Vec<Reward>,
-}
+pub(crate) const MAX_REASON: usize = 100;
 
 async fn merchant_leaderboard(
     State(state): State<AppState>,
@@ -458,19 +470,7 @@ async fn merchant_leaderboard(
 ) -> ApiResult<Json<MerchantBoard>> {
     let m = month(q)?;
     let mut conn = state.db.pool.acquire().await?;
-    let s = settings::load(&mut conn, "").await?;
-    let top = if s.leaderboard_top > 0 {
-        s.leaderboard_top
-    } else {
-        leaderboard::DEFAULT_SHOWN
-    };
-    let ranking = leaderboard::ranking(&mut conn, &m, top).await?;
-    let rewards = leaderboard::rewards(&mut conn, &m).await?;
-    Ok(Json(MerchantBoard {
-        month: m,
-        ranking,
-        rewards,
-    }))
+    Ok(Json(leaderboard::merchant_board(&mut conn, m).await?))
 }
 
 // --- documentation
@@ -480,7 +480,7 @@ fn with_desc(mut v: Value, d: &str) -> Value {
     v
 }
 
-fn doc_settings() -> Value {
+pub(crate) fn doc_settings() -> Value {
     let rate = json!({"type": "string", "pattern": RATE_PATTERN,
                       "description": "a decimal in [0, 1] with at most 4 places (\"0.10\" = 10%)"});
     obj(

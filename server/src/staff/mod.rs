@@ -26,7 +26,7 @@ pub const SESSION_TTL_SECS: i64 = 12 * 3600;
 pub enum Role {
     /// 店主: everything.
     Owner,
-    /// 运营: products, marketing, members, delivery, data.
+    /// 运营: products, marketing, distribution, members, delivery, data.
     Operator,
     /// 客服: orders and after-sales.
     Service,
@@ -69,6 +69,8 @@ pub enum Page {
     Orders,
     AfterSales,
     Marketing,
+    /// 分销: settings, promoters, withdrawals' review, the leaderboard.
+    Distribution,
     Members,
     Delivery,
     Data,
@@ -76,12 +78,13 @@ pub enum Page {
 }
 
 impl Page {
-    pub const ALL: [Page; 9] = [
+    pub const ALL: [Page; 10] = [
         Page::Overview,
         Page::Products,
         Page::Orders,
         Page::AfterSales,
         Page::Marketing,
+        Page::Distribution,
         Page::Members,
         Page::Delivery,
         Page::Data,
@@ -93,7 +96,11 @@ impl Page {
         use Role::*;
         match self {
             Page::Overview => &[Owner, Operator, Service, Finance],
-            Page::Products | Page::Marketing | Page::Members | Page::Delivery => &[Owner, Operator],
+            Page::Products
+            | Page::Marketing
+            | Page::Distribution
+            | Page::Members
+            | Page::Delivery => &[Owner, Operator],
             Page::Orders | Page::AfterSales => &[Owner, Service, Finance],
             Page::Data => &[Owner, Operator, Finance],
             Page::Settings => &[Owner],
@@ -111,6 +118,7 @@ impl Page {
             Page::Orders => "orders",
             Page::AfterSales => "afterSales",
             Page::Marketing => "marketing",
+            Page::Distribution => "distribution",
             Page::Members => "members",
             Page::Delivery => "delivery",
             Page::Data => "data",

@@ -8,6 +8,7 @@ mod instances;
 mod access;
 mod addresses;
 mod admin;
+mod admin_distribution;
 mod admin_marketing;
 mod admin_members;
 mod admin_orders;

@@ -9,6 +9,7 @@
 pub mod after_sales;
 pub mod bargains;
 pub mod delivery;
+pub mod distribution;
 pub mod exports;
 pub mod groups;
 pub mod marketing;
@@ -57,6 +58,7 @@ pub fn routes(api: Api) -> Api {
     let api = groups::routes(api.tag("admin-marketing"));
     let api = bargains::routes(api.tag("admin-bargains"));
     let api = member_campaigns::routes(api.tag("admin-member-campaigns"));
+    let api = distribution::routes(api.tag("admin-distribution"));
     settings::routes(api.tag("admin-settings"))
 }
 
@@ -74,7 +76,18 @@ pub mod page {
             impl PageMarker for $name { const PAGE: Page = Page::$name; }
         )*};
     }
-    pages!(Overview, Products, Orders, AfterSales, Marketing, Members, Delivery, Data, Settings);
+    pages!(
+        Overview,
+        Products,
+        Orders,
+        AfterSales,
+        Marketing,
+        Distribution,
+        Members,
+        Delivery,
+        Data,
+        Settings
+    );
 }
 
 /// A signed-in staff member allowed on page `P`.

@@ -105,6 +105,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if let Some(b) = super::members::request_body(method, path)
         .or_else(|| super::delivery::request_body(method, path))
         .or_else(|| super::member_campaigns::request_body(method, path))
+        .or_else(|| super::distribution::request_body(method, path))
     {
         return Some(b);
     }
@@ -212,6 +213,7 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
     };
     if let Some(p) = super::members::query_params(method, path)
         .or_else(|| super::groups::query_params(method, path))
+        .or_else(|| super::distribution::query_params(method, path))
     {
         return p;
     }
@@ -280,6 +282,9 @@ pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
     let object = || Some(json!({"type": "object"}));
     if super::marketing::creates(method, path) {
         return vec![("201", object())];
+    }
+    if let Some(s) = super::distribution::success(method, path) {
+        return s;
     }
     match (method, path) {
         ("post", "/admin/api/logout") => vec![("204", None)],

@@ -1,0 +1,354 @@
+//! 分销: the distribution settings, promoters and their applications, a
+//! promoter's ledger, withdrawals under review and the month's leaderboard.
+//! The parsing and bounds are the merchant API's (`crate::http::distribution`,
+//! the same helpers and schema); the work is `crate::distribution`'s. Every
+//! write is audited.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{page, Staff};
+use crate::db;
+use crate::distribution::leaderboard::{self, MerchantBoard, MONTH_PATTERN};
+use crate::distribution::ledger::{self, Ledger};
+use crate::distribution::promoters::{self, Promoter};
+use crate::distribution::settings::{self, Settings};
+use crate::distribution::withdrawals::{self, Withdrawal};
+use crate::distribution::DistributionError;
+use crate::http::distribution::{
+    doc_settings, month, promoter_status, withdrawal_state, Decision, MonthQuery, RejectBody,
+    SettingsBody, MAX_REASON, WITHDRAWAL_STATES,
+};
+use crate::http::error::ApiResult;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::schema::{obj, q, range, schema_ref};
+use crate::http::{input, Access, Api};
+use crate::paging::Page;
+use crate::staff::audit;
+use crate::staff::Page as ConsolePage;
+use crate::state::AppState;
+
+type Who = Staff<page::Distribution>;
+
+pub fn routes(api: Api) -> Api {
+    let p = Access::Staff(ConsolePage::Distribution);
+    api.get(
+        "/admin/api/distribution/settings",
+        p,
+        "Distribution settings (defaults, switched off, until saved)",
+        get_settings,
+    )
+    .put(
+        "/admin/api/distribution/settings",
+        p,
+        "Save the distribution settings: mode, 1 or 2 levels (3+ is TOO_MANY_COMMISSION_LEVELS), rates, self-purchase, binding and frozen days, payouts, leaderboard (audited)",
+        put_settings,
+    )
+    .get(
+        "/admin/api/distribution/promoters",
+        p,
+        "Promoters and applications, newest first, optionally of one status",
+        list_promoters,
+    )
+    .post(
+        "/admin/api/distribution/promoters/{id}/decide",
+        p,
+        "Approve or reject an application (PROMOTER_STATE when it is not applied; audited)",
+        decide,
+    )
+    .get(
+        "/admin/api/distribution/promoters/{id}/ledger",
+        p,
+        "A promoter's commission ledger, newest first, with the sums per state",
+        promoter_ledger,
+    )
+    .get(
+        "/admin/api/distribution/withdrawals",
+        p,
+        "Withdrawals, newest first, optionally in one state (REVIEWING: waiting for review)",
+        list_withdrawals,
+    )
+    .post(
+        "/admin/api/distribution/withdrawals/{id}/approve",
+        p,
+        "Approve a withdrawal under review: its transfer bill is created (WITHDRAWAL_STATE when not under review; audited)",
+        approve_withdrawal,
+    )
+    .post(
+        "/admin/api/distribution/withdrawals/{id}/reject",
+        p,
+        "Reject a withdrawal under review: the amount returns to the balance (WITHDRAWAL_STATE when not under review; audited)",
+        reject_withdrawal,
+    )
+    .get(
+        "/admin/api/distribution/leaderboard",
+        p,
+        "A month's ranking (Beijing time) and the rewards granted for it",
+        board,
+    )
+}
+
+fn value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+async fn get_settings(State(state): State<AppState>, _s: Who) -> ApiResult<Json<Settings>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(settings::load(&mut conn, "").await?))
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    who: Who,
+    ApiJson(b): ApiJson<SettingsBody>,
+) -> ApiResult<Json<Settings>> {
+    let s = b.parse()?;
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        let lock = state.db.for_update();
+        let before = settings::load(&mut tx, lock).await?;
+        settings::save(&mut tx, &s).await?;
+        audit::record(
+            &mut tx,
+            &who,
+            "distribution.settings",
+            "distribution-settings",
+            Some(&value(&before)),
+            Some(&value(&s)),
+            db::now(),
+        )
+        .await?;
+        ApiResult::Ok(())
+    }
+    .await;
+    db::finish(tx, r).await?;
+    Ok(Json(s))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PromotersQuery {
+    status: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+async fn list_promoters(
+    State(state): State<AppState>,
+    _s: Who,
+    ApiQuery(q): ApiQuery<PromotersQuery>,
+) -> ApiResult<Json<Page<Promoter>>> {
+    let status = promoter_status(q.status.as_deref())?;
+    let paging = input::paging(q.page, q.page_size)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(promoters::list(&mut conn, status, paging).await?))
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    who: Who,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(d): ApiJson<Decision>,
+) -> ApiResult<Json<Promoter>> {
+    let mut tx = state.db.begin_write().await?;
+    let r = async {
+        let now = db::now();
+        let p = promoters::decide(&mut tx, id, d.approve, now).await?;
+        let action = if d.approve {
+            "promoter.approve"
+        } else {
+            "promoter.reject"
+        };
+        let before = json!({"userId": id, "status": "applied"});
+        audit::record(
+            &mut tx,
+            &who,
+            action,
+            &format!("promoter:{id}"),
+            Some(&before),
+            Some(&value(&p)),
+            now,
+        )
+        .await?;
+        ApiResult::Ok(p)
+    }
+    .await;
+    Ok(Json(db::finish(tx, r).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PageQuery {
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+async fn promoter_ledger(
+    State(state): State<AppState>,
+    _s: Who,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Ledger>> {
+    let paging = input::paging(q.page, q.page_size)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(ledger::ledger(&mut conn, id, paging).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WithdrawalsQuery {
+    state: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+async fn list_withdrawals(
+    State(state): State<AppState>,
+    _s: Who,
+    ApiQuery(q): ApiQuery<WithdrawalsQuery>,
+) -> ApiResult<Json<Page<Withdrawal>>> {
+    let st = withdrawal_state(q.state)?;
+    let paging = input::paging(q.page, q.page_size)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        withdrawals::list(&mut conn, None, Some(&st), paging).await?,
+    ))
+}
+
+/// The withdrawal now (404 when there is none).
+async fn current(state: &AppState, id: i64) -> ApiResult<Withdrawal> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(withdrawals::get(&mut conn, id).await?)
+}
+
+/// Audit this caller's decision, even when what followed it failed (an
+/// approval whose bill WeChat Pay did not take yet stays approved, and the
+/// job sends the bill again); a decision refused (not under review) is not
+/// one. Then answer `result`.
+async fn decided(
+    state: &AppState,
+    who: &Who,
+    action: &str,
+    before: Withdrawal,
+    result: Result<Withdrawal, DistributionError>,
+) -> ApiResult<Json<Withdrawal>> {
+    let after = current(state, before.id).await?;
+    let made = match &result {
+        Ok(_) => true,
+        Err(DistributionError::WithdrawalState | DistributionError::NotFound(_)) => false,
+        Err(_) => after.state != before.state,
+    };
+    if made {
+        let mut conn = state.db.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            who,
+            action,
+            &format!("withdrawal:{}", before.id),
+            Some(&value(&before)),
+            Some(&value(&after)),
+            db::now(),
+        )
+        .await?;
+    }
+    Ok(Json(result?))
+}
+
+async fn approve_withdrawal(
+    State(state): State<AppState>,
+    who: Who,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Withdrawal>> {
+    let before = current(&state, id).await?;
+    let r = withdrawals::approve(&state, id, db::now()).await;
+    decided(&state, &who, "withdrawal.approve", before, r).await
+}
+
+async fn reject_withdrawal(
+    State(state): State<AppState>,
+    who: Who,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RejectBody>,
+) -> ApiResult<Json<Withdrawal>> {
+    let reason = b.reason()?;
+    let before = current(&state, id).await?;
+    let r = withdrawals::reject(&state, id, reason, db::now()).await;
+    decided(&state, &who, "withdrawal.reject", before, r).await
+}
+
+async fn board(
+    State(state): State<AppState>,
+    _s: Who,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> ApiResult<Json<MerchantBoard>> {
+    let m = month(q)?;
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(leaderboard::merchant_board(&mut conn, m).await?))
+}
+
+// --- documentation (the merchant API's schemas and bounds)
+
+pub fn request_body(method: &str, path: &str) -> Option<Value> {
+    Some(match (method, path) {
+        ("put", "/admin/api/distribution/settings") => doc_settings(),
+        ("post", "/admin/api/distribution/promoters/{id}/decide") => {
+            obj(&["approve"], json!({"approve": {"type": "boolean"}}))
+        }
+        ("post", "/admin/api/distribution/withdrawals/{id}/reject") => obj(
+            &["reason"],
+            json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
+        ),
+        _ => return None,
+    })
+}
+
+pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
+    let page = || {
+        vec![
+            q("page", range(1, input::MAX_PAGE), false),
+            q("pageSize", range(1, input::MAX_PAGE_SIZE), false),
+        ]
+    };
+    let filter = |name: &str, values: Vec<&str>| {
+        let mut p = vec![q(
+            name,
+            json!({"type": "string", "enum": values, "description": "empty: every one"}),
+            false,
+        )];
+        p.extend(page());
+        p
+    };
+    Some(match (method, path) {
+        ("get", "/admin/api/distribution/promoters") => {
+            filter("status", vec!["applied", "approved", "rejected", ""])
+        }
+        ("get", "/admin/api/distribution/promoters/{id}/ledger") => page(),
+        ("get", "/admin/api/distribution/withdrawals") => {
+            filter("state", WITHDRAWAL_STATES.to_vec())
+        }
+        ("get", "/admin/api/distribution/leaderboard") => vec![q(
+            "month",
+            json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
+                   "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
+            false,
+        )],
+        _ => return None,
+    })
+}
+
+pub fn success(method: &str, path: &str) -> Option<Vec<(&'static str, Option<Value>)>> {
+    let one = |c: &str| Some(vec![("200", Some(schema_ref(c)))]);
+    match (method, path) {
+        (_, "/admin/api/distribution/settings") => one("DistributionSettings"),
+        ("get", "/admin/api/distribution/promoters") => one("PromoterPage"),
+        ("post", "/admin/api/distribution/promoters/{id}/decide") => one("Promoter"),
+        ("get", "/admin/api/distribution/promoters/{id}/ledger") => one("CommissionLedger"),
+        ("get", "/admin/api/distribution/withdrawals") => one("WithdrawalPage"),
+        ("post", "/admin/api/distribution/withdrawals/{id}/approve")
+        | ("post", "/admin/api/distribution/withdrawals/{id}/reject") => one("Withdrawal"),
+        ("get", "/admin/api/distribution/leaderboard") => one("MerchantLeaderboard"),
+        _ => None,
+    }
+}
