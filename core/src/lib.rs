@@ -26,6 +26,7 @@ pub mod money;
 pub mod points;
 pub mod promotion;
 pub mod quote;
+pub mod recommend;
 pub mod refund;
 pub mod segments;
 pub mod shipping;
@@ -56,6 +57,10 @@ pub use points::{PointsChoice, PointsRule, PointsUse};
 pub use quote::{
     best_coupons, quote, validate_cart, Buyer, CouponChoice, Quote, QuoteInput, QuoteOptions,
     ShopRules, ThresholdBase,
+};
+pub use recommend::{
+    best_sellers, item_similarity, recommend, search_suggestions, BestSellersInput, RecommendInput,
+    Recommendations, SimilarityInput, SimilarityTable, SuggestInput,
 };
 pub use refund::{refund, OrderSnapshot, RefundInput, RefundQuote};
 pub use segments::{

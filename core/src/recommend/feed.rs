@@ -1,0 +1,489 @@
+//! One shopper's recommendations for a slot, and a channel's best sellers.
+//!
+//! Seeds are the shopper's products, each weighted by its events
+//! `weight(kind) × 2^(−age / halfLife)`; on the product page the product on
+//! screen, and below the cart the cart's products, are seeds as if bought now.
+//! The strongest `maxSeeds` seeds lend their neighbours: a candidate scores
+//! `Σ seed weight × similarity`, and its reason is the seed that gave most.
+//! Candidates that may not be shown are dropped, the rest are ranked by score
+//! (ties by product id), and the channel's best sellers fill the list up.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::similarity::{EventWeights, Neighbours};
+use super::{check_half_life, check_id, decay_q32, EventKind, DAY, ONE_Q32, PPM};
+use crate::error::{Result, RuleError};
+
+/// At most 100 recommendations per call.
+pub const MAX_COUNT: u64 = 100;
+/// At most 10,000 events of one shopper per call.
+pub const MAX_HISTORY: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Slot {
+    /// 为你推荐 on the home page.
+    Home,
+    /// 猜你喜欢 on a product page: never the product on screen.
+    Product,
+    /// 猜你喜欢 below the cart: never what is in the cart.
+    Cart,
+    /// Below the search results.
+    Search,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShopperEvent {
+    pub product_id: String,
+    pub kind: EventKind,
+    pub at: i64,
+}
+
+/// A product's state now; a product not listed is never recommended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProductState {
+    pub product_id: String,
+    pub category_id: String,
+    pub on_shelf: bool,
+    /// Every SKU of the product is out of stock.
+    pub sold_out: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecommendRules {
+    /// A shopper's event this old counts half (default 7 days).
+    #[serde(default = "seven_days")]
+    pub half_life_seconds: u64,
+    /// Bought within this many days: not shown again unless consumable (default 30; 0: no such rule).
+    #[serde(default = "thirty")]
+    pub bought_within_days: u64,
+    /// The strongest seeds used (default 20, 1 to 200).
+    #[serde(default = "twenty")]
+    pub max_seeds: u64,
+    #[serde(default)]
+    pub weights: EventWeights,
+}
+
+fn seven_days() -> u64 {
+    7 * 86_400
+}
+fn thirty() -> u64 {
+    30
+}
+fn twenty() -> u64 {
+    20
+}
+fn ten() -> u64 {
+    10
+}
+
+impl Default for RecommendRules {
+    fn default() -> Self {
+        RecommendRules {
+            half_life_seconds: seven_days(),
+            bought_within_days: 30,
+            max_seeds: 20,
+            weights: EventWeights::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecommendInput {
+    pub now: i64,
+    pub slot: Slot,
+    /// How many to return (default 10, 1 to 100).
+    #[serde(default = "ten")]
+    pub count: u64,
+    /// The shopper's own views and purchases (empty: new or anonymous).
+    #[serde(default)]
+    pub history: Vec<ShopperEvent>,
+    /// The product on screen (slot `product`; required there, ignored elsewhere).
+    #[serde(default)]
+    pub current_product_id: Option<String>,
+    /// The cart's products (slot `cart`; ignored elsewhere).
+    #[serde(default)]
+    pub cart_product_ids: Vec<String>,
+    /// Every product that may be shown, sorted by product id, each once.
+    pub products: Vec<ProductState>,
+    /// The similarity table (`itemSimilarity`'s rows, sorted by product id);
+    /// only the seeds' rows are read.
+    #[serde(default)]
+    pub similar: Vec<Neighbours>,
+    /// The shopper's channel's best sellers, best first.
+    #[serde(default)]
+    pub best_sellers: Vec<String>,
+    /// Categories whose products may be bought again and again.
+    #[serde(default)]
+    pub consumable_categories: Vec<String>,
+    #[serde(default)]
+    pub rules: RecommendRules,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReasonKind {
+    Viewed,
+    Bought,
+    BestSeller,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reason {
+    pub kind: ReasonKind,
+    /// The seed product (none for a best seller).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
+    /// `because you viewed <id>`, `because you bought <id>` or `best seller`.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    pub product_id: String,
+    /// Σ seed weight × similarity (ppm × weight units); 0 for a best seller.
+    pub score: u64,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendations {
+    pub items: Vec<Recommendation>,
+}
+
+struct Seed<'a> {
+    id: &'a str,
+    weight: u64,
+    bought: bool,
+    last_bought: Option<i64>,
+}
+
+fn check_sorted<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut last: Option<&str> = None;
+    for id in ids {
+        check_id(field, id)?;
+        if last.is_some_and(|l| l >= id) {
+            return Err(RuleError::invalid(
+                field,
+                "must be sorted by product id, each once",
+            ));
+        }
+        last = Some(id);
+    }
+    Ok(())
+}
+
+fn check(i: &RecommendInput) -> Result<()> {
+    if !(1..=MAX_COUNT).contains(&i.count) {
+        return Err(RuleError::invalid("count", "1 to 100"));
+    }
+    let r = &i.rules;
+    check_half_life("rules.halfLifeSeconds", r.half_life_seconds)?;
+    r.weights.check("rules.weights")?;
+    if r.bought_within_days > super::MAX_HALF_LIFE / 86_400 {
+        return Err(RuleError::invalid(
+            "rules.boughtWithinDays",
+            "0 to 3650 days",
+        ));
+    }
+    if !(1..=200).contains(&r.max_seeds) {
+        return Err(RuleError::invalid("rules.maxSeeds", "1 to 200"));
+    }
+    if i.history.len() > MAX_HISTORY {
+        return Err(RuleError::invalid("history", "at most 10,000 events"));
+    }
+    for e in &i.history {
+        check_id("history.productId", &e.product_id)?;
+    }
+    if i.cart_product_ids.len() > 1_000 || i.best_sellers.len() > 1_000 {
+        return Err(RuleError::invalid(
+            "bestSellers",
+            "at most 1,000 best sellers and 1,000 cart products",
+        ));
+    }
+    for id in i.cart_product_ids.iter().chain(&i.best_sellers) {
+        check_id("productId", id)?;
+    }
+    for c in &i.consumable_categories {
+        check_id("consumableCategories", c)?;
+    }
+    match (&i.slot, &i.current_product_id) {
+        (Slot::Product, None) => {
+            return Err(RuleError::invalid(
+                "currentProductId",
+                "required on the product slot",
+            ))
+        }
+        (_, Some(id)) => check_id("currentProductId", id)?,
+        _ => {}
+    }
+    check_sorted("products", i.products.iter().map(|p| p.product_id.as_str()))?;
+    for p in &i.products {
+        check_id("products.categoryId", &p.category_id)?;
+    }
+    check_sorted("similar", i.similar.iter().map(|n| n.product_id.as_str()))?;
+    Ok(())
+}
+
+/// The shopper's products as seeds, strongest first (ties by product id).
+fn seeds(i: &RecommendInput) -> Vec<Seed<'_>> {
+    let w = &i.rules.weights;
+    let hl = i.rules.half_life_seconds;
+    let mut by_id: BTreeMap<&str, Seed<'_>> = BTreeMap::new();
+    fn add<'a>(
+        by_id: &mut BTreeMap<&'a str, Seed<'a>>,
+        id: &'a str,
+        weight: u64,
+        bought_at: Option<i64>,
+    ) {
+        let s = by_id.entry(id).or_insert(Seed {
+            id,
+            weight: 0,
+            bought: false,
+            last_bought: None,
+        });
+        s.weight = s.weight.saturating_add(weight);
+        if let Some(at) = bought_at {
+            s.bought = true;
+            s.last_bought = Some(s.last_bought.map_or(at, |l| l.max(at)));
+        }
+    }
+    for e in &i.history {
+        let bought = (e.kind == EventKind::Purchase).then_some(e.at);
+        add(
+            &mut by_id,
+            &e.product_id,
+            w.of(e.kind) * decay_q32(i.now, e.at, hl),
+            bought,
+        );
+    }
+    // What the shopper looks at now counts as much as a fresh purchase.
+    let now_weight = w.purchase * ONE_Q32;
+    match i.slot {
+        Slot::Product => {
+            if let Some(id) = &i.current_product_id {
+                add(&mut by_id, id, now_weight, None);
+            }
+        }
+        Slot::Cart => {
+            for id in &i.cart_product_ids {
+                add(&mut by_id, id, now_weight, None);
+            }
+        }
+        Slot::Home | Slot::Search => {}
+    }
+    let mut all: Vec<Seed<'_>> = by_id.into_values().collect();
+    all.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.id.cmp(b.id)));
+    all
+}
+
+/// What may not be shown to this shopper in this slot, besides the products' states.
+struct Exclusions<'a> {
+    /// Bought within the rule's days, sorted.
+    just_bought: Vec<&'a str>,
+    /// The product on screen or the cart's products, sorted.
+    slot: Vec<&'a str>,
+}
+
+fn exclusions<'a>(i: &'a RecommendInput, seeds: &[Seed<'a>]) -> Exclusions<'a> {
+    let horizon = i128::from(i.now) - i128::from(i.rules.bought_within_days) * i128::from(DAY);
+    let mut just_bought: Vec<&str> = seeds
+        .iter()
+        .filter(|s| {
+            i.rules.bought_within_days > 0
+                && s.last_bought.is_some_and(|at| i128::from(at) > horizon)
+        })
+        .map(|s| s.id)
+        .collect();
+    just_bought.sort_unstable();
+    let mut slot: Vec<&str> = match i.slot {
+        Slot::Product => i.current_product_id.as_deref().into_iter().collect(),
+        Slot::Cart => i.cart_product_ids.iter().map(String::as_str).collect(),
+        Slot::Home | Slot::Search => Vec::new(),
+    };
+    slot.sort_unstable();
+    Exclusions { just_bought, slot }
+}
+
+/// Whether `id` may be shown: listed, on shelf, not sold out, not just bought
+/// (unless its category is consumable), not excluded by the slot.
+fn allowed(i: &RecommendInput, x: &Exclusions<'_>, id: &str) -> bool {
+    let Ok(k) = i
+        .products
+        .binary_search_by(|p| p.product_id.as_str().cmp(id))
+    else {
+        return false;
+    };
+    let p = &i.products[k];
+    if !p.on_shelf || p.sold_out || x.slot.binary_search(&id).is_ok() {
+        return false;
+    }
+    x.just_bought.binary_search(&id).is_err() || i.consumable_categories.contains(&p.category_id)
+}
+
+fn reason(kind: ReasonKind, product_id: Option<&str>) -> Reason {
+    let text = match (kind, product_id) {
+        (ReasonKind::Viewed, Some(p)) => format!("because you viewed {p}"),
+        (ReasonKind::Bought, Some(p)) => format!("because you bought {p}"),
+        _ => "best seller".to_string(),
+    };
+    Reason {
+        kind,
+        product_id: product_id.map(str::to_string),
+        text,
+    }
+}
+
+/// The shopper's recommendations for the slot.
+pub fn recommend(i: &RecommendInput) -> Result<Recommendations> {
+    check(i)?;
+    let all_seeds = seeds(i);
+    let excluded = exclusions(i, &all_seeds);
+    let max_seeds = usize::try_from(i.rules.max_seeds).unwrap_or(usize::MAX);
+    // candidate -> (score, best contribution, its seed's index)
+    let mut cands: BTreeMap<&str, (u128, u128, usize)> = BTreeMap::new();
+    for (k, seed) in all_seeds.iter().enumerate().take(max_seeds) {
+        let Ok(row) = i
+            .similar
+            .binary_search_by(|n| n.product_id.as_str().cmp(seed.id))
+        else {
+            continue;
+        };
+        for n in &i.similar[row].neighbours {
+            let c = u128::from(seed.weight) * u128::from(n.score.min(PPM));
+            let e = cands.entry(n.product_id.as_str()).or_insert((0, 0, k));
+            e.0 = e.0.saturating_add(c);
+            // Seeds come strongest first: on equal contributions the first wins.
+            if c > e.1 {
+                e.1 = c;
+                e.2 = k;
+            }
+        }
+    }
+    let mut ranked: Vec<(&str, u128, usize)> = cands
+        .into_iter()
+        .filter(|(id, _)| allowed(i, &excluded, id))
+        .map(|(id, (score, _, k))| (id, score, k))
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let count = usize::try_from(i.count).unwrap_or(usize::MAX);
+    ranked.truncate(count);
+    let mut items: Vec<Recommendation> = ranked
+        .into_iter()
+        .map(|(id, score, k)| {
+            let seed = &all_seeds[k];
+            let kind = if seed.bought {
+                ReasonKind::Bought
+            } else {
+                ReasonKind::Viewed
+            };
+            Recommendation {
+                product_id: id.to_string(),
+                score: u64::try_from(score >> 32).unwrap_or(u64::MAX),
+                reason: reason(kind, Some(seed.id)),
+            }
+        })
+        .collect();
+    for id in &i.best_sellers {
+        if items.len() >= count {
+            break;
+        }
+        if items.iter().all(|r| &r.product_id != id) && allowed(i, &excluded, id) {
+            items.push(Recommendation {
+                product_id: id.clone(),
+                score: 0,
+                reason: reason(ReasonKind::BestSeller, None),
+            });
+        }
+    }
+    Ok(Recommendations { items })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderLine {
+    pub product_id: String,
+    /// The channel the order came from (e.g. `miniprogram`, `h5`, `live`).
+    pub channel: String,
+    pub quantity: u64,
+    /// When it was paid (unix seconds).
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BestSellersInput {
+    pub now: i64,
+    pub channel: String,
+    /// Paid lines within this many days before `now` count (default 30, 1 to 3650).
+    #[serde(default = "thirty")]
+    pub window_days: u64,
+    /// How many to return (default 100, 1 to 1000).
+    #[serde(default = "hundred")]
+    pub count: u64,
+    pub lines: Vec<OrderLine>,
+}
+
+fn hundred() -> u64 {
+    100
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BestSellers {
+    /// Most units first; equal units by product id.
+    pub items: Vec<BestSeller>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BestSeller {
+    pub product_id: String,
+    pub units: u64,
+}
+
+/// The channel's best sellers: units paid within the window, most first.
+pub fn best_sellers(i: &BestSellersInput) -> Result<BestSellers> {
+    check_id("channel", &i.channel)?;
+    if !(1..=3_650).contains(&i.window_days) {
+        return Err(RuleError::invalid("windowDays", "1 to 3650 days"));
+    }
+    if !(1..=1_000).contains(&i.count) {
+        return Err(RuleError::invalid("count", "1 to 1000"));
+    }
+    if i.lines.len() > super::similarity::MAX_EVENTS {
+        return Err(RuleError::invalid("lines", "at most 10,000,000"));
+    }
+    let from = i128::from(i.now) - i128::from(i.window_days) * i128::from(DAY);
+    let mut units: BTreeMap<&str, u64> = BTreeMap::new();
+    for l in &i.lines {
+        check_id("lines.productId", &l.product_id)?;
+        check_id("lines.channel", &l.channel)?;
+        let at = i128::from(l.at);
+        if l.channel == i.channel && at > from && at <= i128::from(i.now) {
+            let u = units.entry(&l.product_id).or_insert(0);
+            *u = u.saturating_add(l.quantity);
+        }
+    }
+    let mut ranked: Vec<(&str, u64)> = units.into_iter().filter(|(_, u)| *u > 0).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked.truncate(usize::try_from(i.count).unwrap_or(usize::MAX));
+    Ok(BestSellers {
+        items: ranked
+            .into_iter()
+            .map(|(p, units)| BestSeller {
+                product_id: p.to_string(),
+                units,
+            })
+            .collect(),
+    })
+}
