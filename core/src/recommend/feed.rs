@@ -18,6 +18,8 @@ use crate::error::{Result, RuleError};
 
 /// At most 100 recommendations per call.
 pub const MAX_COUNT: u64 = 100;
+/// Scores and units stop at 2^53 − 1, as JavaScript holds them exactly.
+pub const MAX_SAFE: u64 = (1 << 53) - 1;
 /// At most 10,000 events of one shopper per call.
 pub const MAX_HISTORY: usize = 10_000;
 
@@ -149,7 +151,7 @@ pub struct Reason {
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
     pub product_id: String,
-    /// Σ seed weight × similarity (ppm × weight units); 0 for a best seller.
+    /// Σ seed weight × similarity (ppm × event weight, at most 2^53 − 1); 0 for a best seller.
     pub score: u64,
     pub reason: Reason,
 }
@@ -231,6 +233,15 @@ fn check(i: &RecommendInput) -> Result<()> {
         check_id("products.categoryId", &p.category_id)?;
     }
     check_sorted("similar", i.similar.iter().map(|n| n.product_id.as_str()))?;
+    if i.similar
+        .iter()
+        .any(|n| n.neighbours.len() > super::similarity::MAX_TOP_K as usize)
+    {
+        return Err(RuleError::invalid(
+            "similar.neighbours",
+            "at most 200 per product",
+        ));
+    }
     Ok(())
 }
 
@@ -388,7 +399,7 @@ pub fn recommend(i: &RecommendInput) -> Result<Recommendations> {
             };
             Recommendation {
                 product_id: id.to_string(),
-                score: u64::try_from(score >> 32).unwrap_or(u64::MAX),
+                score: u64::try_from(score >> 32).map_or(MAX_SAFE, |s| s.min(MAX_SAFE)),
                 reason: reason(kind, Some(seed.id)),
             }
         })
@@ -482,7 +493,7 @@ pub fn best_sellers(i: &BestSellersInput) -> Result<BestSellers> {
             .into_iter()
             .map(|(p, units)| BestSeller {
                 product_id: p.to_string(),
-                units,
+                units: units.min(MAX_SAFE),
             })
             .collect(),
     })
