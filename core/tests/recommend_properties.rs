@@ -4,9 +4,10 @@
 //! on the order its inputs arrive in.
 
 use mall_core::recommend::{
-    item_similarity, recommend, search_suggestions, Event, EventKind, EventWeights, Neighbour,
-    Neighbours, ProductState, ReasonKind, RecommendInput, RecommendRules, SearchQuery, SearchTerm,
-    ShopperEvent, SimilarityInput, Slot, SuggestInput, SuggestionSource,
+    item_similarity, recommend, recommend_for, search_suggestions, Event, EventKind, EventWeights,
+    Neighbour, Neighbours, ProductState, ReasonKind, RecommendInput, RecommendRules, RecommendShop,
+    SearchQuery, SearchTerm, ShopModel, ShopperEvent, ShopperRequest, SimilarityInput, Slot,
+    SuggestInput, SuggestionSource,
 };
 use proptest::prelude::*;
 
@@ -68,44 +69,48 @@ prop_compose! {
             })
             .collect();
         RecommendInput {
-            now: NOW,
-            slot,
-            count,
-            history: history
-                .into_iter()
-                .map(|(k, kind, days)| ShopperEvent { product_id: id(k), kind, at: NOW - days * DAY })
-                .collect(),
-            current_product_id: Some(id(current)),
-            cart_product_ids: cart.into_iter().map(id).collect(),
-            products,
-            similar,
-            best_sellers: best.into_iter().map(id).collect(),
-            consumable_categories: consumable.into_iter().map(|c| format!("c{c}")).collect(),
-            rules: RecommendRules { bought_within_days: within, ..RecommendRules::default() },
+            shop: RecommendShop {
+                products,
+                similar,
+                best_sellers: best.into_iter().map(id).collect(),
+                consumable_categories: consumable.into_iter().map(|c| format!("c{c}")).collect(),
+                rules: RecommendRules { bought_within_days: within, ..RecommendRules::default() },
+            },
+            shopper: ShopperRequest {
+                now: NOW,
+                slot,
+                count,
+                history: history
+                    .into_iter()
+                    .map(|(k, kind, days)| ShopperEvent { product_id: id(k), kind, at: NOW - days * DAY })
+                    .collect(),
+                current_product_id: Some(id(current)),
+                cart_product_ids: cart.into_iter().map(id).collect(),
+            },
         }
     }
 }
 
 /// Whether the rules allow `product` in this input's list.
 fn may_show(i: &RecommendInput, product: &str) -> bool {
-    let Some(p) = i.products.iter().find(|p| p.product_id == product) else {
+    let Some(p) = i.shop.products.iter().find(|p| p.product_id == product) else {
         return false;
     };
-    let just_bought = i.rules.bought_within_days > 0
-        && i.history.iter().any(|e| {
+    let just_bought = i.shop.rules.bought_within_days > 0
+        && i.shopper.history.iter().any(|e| {
             e.product_id == product
                 && e.kind == EventKind::Purchase
-                && e.at > NOW - i.rules.bought_within_days as i64 * DAY
+                && e.at > NOW - i.shop.rules.bought_within_days as i64 * DAY
         });
-    let slot_ok = match i.slot {
-        Slot::Product => i.current_product_id.as_deref() != Some(product),
-        Slot::Cart => !i.cart_product_ids.iter().any(|c| c == product),
+    let slot_ok = match i.shopper.slot {
+        Slot::Product => i.shopper.current_product_id.as_deref() != Some(product),
+        Slot::Cart => !i.shopper.cart_product_ids.iter().any(|c| c == product),
         _ => true,
     };
     p.on_shelf
         && !p.sold_out
         && slot_ok
-        && (!just_bought || i.consumable_categories.contains(&p.category_id))
+        && (!just_bought || i.shop.consumable_categories.contains(&p.category_id))
 }
 
 proptest! {
@@ -117,21 +122,21 @@ proptest! {
     #[test]
     fn a_list_holds_only_showable_products_once_each_and_at_most_count(i in input()) {
         let items = recommend(&i).unwrap().items;
-        prop_assert!(items.len() as u64 <= i.count);
+        prop_assert!(items.len() as u64 <= i.shopper.count);
         for (k, r) in items.iter().enumerate() {
             prop_assert!(may_show(&i, &r.product_id), "{} may not be shown", r.product_id);
             prop_assert!(items[..k].iter().all(|o| o.product_id != r.product_id), "{} twice", r.product_id);
             match r.reason.kind {
                 ReasonKind::BestSeller => {
                     prop_assert_eq!(r.score, 0);
-                    prop_assert!(i.best_sellers.contains(&r.product_id));
+                    prop_assert!(i.shop.best_sellers.contains(&r.product_id));
                     prop_assert_eq!(r.reason.text.as_str(), "best seller");
                 }
                 kind => {
                     let seed = r.reason.product_id.clone().unwrap();
                     let verb = if kind == ReasonKind::Bought { "bought" } else { "viewed" };
                     prop_assert_eq!(r.reason.text.clone(), format!("because you {verb} {seed}"));
-                    let row = i.similar.iter().find(|n| n.product_id == seed).unwrap();
+                    let row = i.shop.similar.iter().find(|n| n.product_id == seed).unwrap();
                     prop_assert!(row.neighbours.iter().any(|n| n.product_id == r.product_id));
                 }
             }
@@ -145,20 +150,26 @@ proptest! {
     }
 
     #[test]
+    fn a_shop_model_checked_once_answers_as_the_whole_input(i in input()) {
+        let model = ShopModel::new(i.shop.clone()).unwrap();
+        prop_assert_eq!(recommend_for(&model, &i.shopper).unwrap(), recommend(&i).unwrap());
+    }
+
+    #[test]
     fn the_history_order_does_not_change_the_list(i in input()) {
         let mut reversed = i.clone();
-        reversed.history.reverse();
-        reversed.cart_product_ids.reverse();
+        reversed.shopper.history.reverse();
+        reversed.shopper.cart_product_ids.reverse();
         prop_assert_eq!(recommend(&i).unwrap(), recommend(&reversed).unwrap());
     }
 
     #[test]
     fn the_list_fills_up_when_enough_products_may_be_shown(i in input()) {
         let items = recommend(&i).unwrap().items;
-        let mut showable: Vec<&String> = i.best_sellers.iter().filter(|b| may_show(&i, b)).collect();
+        let mut showable: Vec<&String> = i.shop.best_sellers.iter().filter(|b| may_show(&i, b)).collect();
         showable.sort();
         showable.dedup();
-        prop_assert!(items.len() >= showable.len().min(i.count as usize));
+        prop_assert!(items.len() >= showable.len().min(i.shopper.count as usize));
     }
 
     #[test]

@@ -53,7 +53,7 @@ const segment: Segment = rules.memberSegment({ now: 1767225600, member }).segmen
 const decision: Decision = rules.campaignDecision({ now: 1767225600, campaignId: "wed", member, audience: { segments: ["atRisk"], noOrderDays: 7 }, caps: { perWeek: 2 }, holdoutBps: 1000 }).decision;
 const wednesday: number = rules.beijingWeekSlot({ now: 1767225600, weekday: 3 });
 const table = rules.itemSimilarity({ now: 1767225600, events: [{ userId: "u1", productId: "p1", kind: "view", at: 1767225000 }] });
-const picks = rules.recommend({ now: 1767225600, slot: "product", currentProductId: "p1", products: [{ productId: "p2", categoryId: "c1", onShelf: true, soldOut: false }], similar: table.products, bestSellers: ["p2"] });
+const picks = rules.recommend({ shop: { products: [{ productId: "p2", categoryId: "c1", onShelf: true, soldOut: false }], similar: table.products, bestSellers: ["p2"] }, shopper: { now: 1767225600, slot: "product", currentProductId: "p1" } });
 const reasons: string[] = picks.items.map((r) => r.reason.text);
 const reasonKind: ReasonKind = picks.items[0].reason.kind;
 const sellers: string[] = rules.bestSellers({ now: 1767225600, channel: "miniprogram", lines: [] }).items.map((b) => b.productId);

@@ -799,7 +799,20 @@ export interface RecommendRules {
   weights?: EventWeights;
 }
 
-export interface RecommendInput {
+/** The shop's side: the same for every shopper until the job recomputes it. */
+export interface RecommendShop {
+  /** Sorted by product id, each once; a product not listed is never shown. */
+  products: ProductState[];
+  /** Sorted by product id, at most 200 neighbours each. */
+  similar?: Neighbours[];
+  /** The shopper's channel's best sellers, best first (at most 1000). */
+  bestSellers?: string[];
+  consumableCategories?: string[];
+  rules?: RecommendRules;
+}
+
+/** The shopper's side. */
+export interface ShopperRequest {
   now: UnixSeconds;
   slot: Slot;
   /** 1–100 (default 10). */
@@ -808,13 +821,11 @@ export interface RecommendInput {
   /** Required on the product slot. */
   currentProductId?: string | null;
   cartProductIds?: string[];
-  /** Sorted by product id, each once; a product not listed is never shown. */
-  products: ProductState[];
-  /** Sorted by product id. */
-  similar?: Neighbours[];
-  bestSellers?: string[];
-  consumableCategories?: string[];
-  rules?: RecommendRules;
+}
+
+export interface RecommendInput {
+  shop: RecommendShop;
+  shopper: ShopperRequest;
 }
 
 export type ReasonKind = "viewed" | "bought" | "bestSeller";

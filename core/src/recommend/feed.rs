@@ -95,9 +95,31 @@ impl Default for RecommendRules {
     }
 }
 
+/// The shop's side of a recommendation: the same for every shopper until the
+/// job recomputes it. Checked once by [`ShopModel::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RecommendInput {
+pub struct RecommendShop {
+    /// Every product that may be shown, sorted by product id, each once.
+    pub products: Vec<ProductState>,
+    /// The similarity table (`itemSimilarity`'s rows, sorted by product id, at
+    /// most 200 neighbours each); only the seeds' rows are read.
+    #[serde(default)]
+    pub similar: Vec<Neighbours>,
+    /// The shopper's channel's best sellers, best first (at most 1,000).
+    #[serde(default)]
+    pub best_sellers: Vec<String>,
+    /// Categories whose products may be bought again and again.
+    #[serde(default)]
+    pub consumable_categories: Vec<String>,
+    #[serde(default)]
+    pub rules: RecommendRules,
+}
+
+/// The shopper's side: who asks, where, and what they did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShopperRequest {
     pub now: i64,
     pub slot: Slot,
     /// How many to return (default 10, 1 to 100).
@@ -112,20 +134,30 @@ pub struct RecommendInput {
     /// The cart's products (slot `cart`; ignored elsewhere).
     #[serde(default)]
     pub cart_product_ids: Vec<String>,
-    /// Every product that may be shown, sorted by product id, each once.
-    pub products: Vec<ProductState>,
-    /// The similarity table (`itemSimilarity`'s rows, sorted by product id);
-    /// only the seeds' rows are read.
-    #[serde(default)]
-    pub similar: Vec<Neighbours>,
-    /// The shopper's channel's best sellers, best first.
-    #[serde(default)]
-    pub best_sellers: Vec<String>,
-    /// Categories whose products may be bought again and again.
-    #[serde(default)]
-    pub consumable_categories: Vec<String>,
-    #[serde(default)]
-    pub rules: RecommendRules,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecommendInput {
+    pub shop: RecommendShop,
+    pub shopper: ShopperRequest,
+}
+
+/// A checked [`RecommendShop`]: sorted, bounded, valid ids. The server builds
+/// it once per refresh of the table and shares it between requests, so a call
+/// only checks the shopper's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopModel(RecommendShop);
+
+impl ShopModel {
+    pub fn new(shop: RecommendShop) -> Result<ShopModel> {
+        check_shop(&shop)?;
+        Ok(ShopModel(shop))
+    }
+
+    pub fn shop(&self) -> &RecommendShop {
+        &self.0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,11 +216,8 @@ fn check_sorted<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> Result<(
     Ok(())
 }
 
-fn check(i: &RecommendInput) -> Result<()> {
-    if !(1..=MAX_COUNT).contains(&i.count) {
-        return Err(RuleError::invalid("count", "1 to 100"));
-    }
-    let r = &i.rules;
+fn check_shop(shop: &RecommendShop) -> Result<()> {
+    let r = &shop.rules;
     check_half_life("rules.halfLifeSeconds", r.half_life_seconds)?;
     r.weights.check("rules.weights")?;
     if r.bought_within_days > super::MAX_HALF_LIFE / 86_400 {
@@ -200,23 +229,61 @@ fn check(i: &RecommendInput) -> Result<()> {
     if !(1..=200).contains(&r.max_seeds) {
         return Err(RuleError::invalid("rules.maxSeeds", "1 to 200"));
     }
+    if shop.best_sellers.len() > 1_000 {
+        return Err(RuleError::invalid("bestSellers", "at most 1,000"));
+    }
+    for id in &shop.best_sellers {
+        check_id("bestSellers", id)?;
+    }
+    for c in &shop.consumable_categories {
+        check_id("consumableCategories", c)?;
+    }
+    check_sorted(
+        "products",
+        shop.products.iter().map(|p| p.product_id.as_str()),
+    )?;
+    for p in &shop.products {
+        check_id("products.categoryId", &p.category_id)?;
+    }
+    check_sorted(
+        "similar",
+        shop.similar.iter().map(|n| n.product_id.as_str()),
+    )?;
+    for row in &shop.similar {
+        if row.neighbours.len() > super::similarity::MAX_TOP_K as usize {
+            return Err(RuleError::invalid(
+                "similar.neighbours",
+                "at most 200 per product",
+            ));
+        }
+        for n in &row.neighbours {
+            check_id("similar.neighbours.productId", &n.product_id)?;
+            if n.score > PPM {
+                return Err(RuleError::invalid(
+                    "similar.neighbours.score",
+                    "0 to 1,000,000 parts per million",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_shopper(i: &ShopperRequest) -> Result<()> {
+    if !(1..=MAX_COUNT).contains(&i.count) {
+        return Err(RuleError::invalid("count", "1 to 100"));
+    }
     if i.history.len() > MAX_HISTORY {
         return Err(RuleError::invalid("history", "at most 10,000 events"));
     }
     for e in &i.history {
         check_id("history.productId", &e.product_id)?;
     }
-    if i.cart_product_ids.len() > 1_000 || i.best_sellers.len() > 1_000 {
-        return Err(RuleError::invalid(
-            "bestSellers",
-            "at most 1,000 best sellers and 1,000 cart products",
-        ));
+    if i.cart_product_ids.len() > 1_000 {
+        return Err(RuleError::invalid("cartProductIds", "at most 1,000"));
     }
-    for id in i.cart_product_ids.iter().chain(&i.best_sellers) {
-        check_id("productId", id)?;
-    }
-    for c in &i.consumable_categories {
-        check_id("consumableCategories", c)?;
+    for id in &i.cart_product_ids {
+        check_id("cartProductIds", id)?;
     }
     match (&i.slot, &i.current_product_id) {
         (Slot::Product, None) => {
@@ -228,27 +295,13 @@ fn check(i: &RecommendInput) -> Result<()> {
         (_, Some(id)) => check_id("currentProductId", id)?,
         _ => {}
     }
-    check_sorted("products", i.products.iter().map(|p| p.product_id.as_str()))?;
-    for p in &i.products {
-        check_id("products.categoryId", &p.category_id)?;
-    }
-    check_sorted("similar", i.similar.iter().map(|n| n.product_id.as_str()))?;
-    if i.similar
-        .iter()
-        .any(|n| n.neighbours.len() > super::similarity::MAX_TOP_K as usize)
-    {
-        return Err(RuleError::invalid(
-            "similar.neighbours",
-            "at most 200 per product",
-        ));
-    }
     Ok(())
 }
 
 /// The shopper's products as seeds, strongest first (ties by product id).
-fn seeds(i: &RecommendInput) -> Vec<Seed<'_>> {
-    let w = &i.rules.weights;
-    let hl = i.rules.half_life_seconds;
+fn seeds<'a>(shop: &RecommendShop, i: &'a ShopperRequest) -> Vec<Seed<'a>> {
+    let w = &shop.rules.weights;
+    let hl = shop.rules.half_life_seconds;
     let mut by_id: BTreeMap<&str, Seed<'_>> = BTreeMap::new();
     fn add<'a>(
         by_id: &mut BTreeMap<&'a str, Seed<'a>>,
@@ -305,14 +358,16 @@ struct Exclusions<'a> {
     slot: Vec<&'a str>,
 }
 
-fn exclusions<'a>(i: &'a RecommendInput, seeds: &[Seed<'a>]) -> Exclusions<'a> {
-    let horizon = i128::from(i.now) - i128::from(i.rules.bought_within_days) * i128::from(DAY);
+fn exclusions<'a>(
+    shop: &RecommendShop,
+    i: &'a ShopperRequest,
+    seeds: &[Seed<'a>],
+) -> Exclusions<'a> {
+    let within = shop.rules.bought_within_days;
+    let horizon = i128::from(i.now) - i128::from(within) * i128::from(DAY);
     let mut just_bought: Vec<&str> = seeds
         .iter()
-        .filter(|s| {
-            i.rules.bought_within_days > 0
-                && s.last_bought.is_some_and(|at| i128::from(at) > horizon)
-        })
+        .filter(|s| within > 0 && s.last_bought.is_some_and(|at| i128::from(at) > horizon))
         .map(|s| s.id)
         .collect();
     just_bought.sort_unstable();
@@ -327,18 +382,18 @@ fn exclusions<'a>(i: &'a RecommendInput, seeds: &[Seed<'a>]) -> Exclusions<'a> {
 
 /// Whether `id` may be shown: listed, on shelf, not sold out, not just bought
 /// (unless its category is consumable), not excluded by the slot.
-fn allowed(i: &RecommendInput, x: &Exclusions<'_>, id: &str) -> bool {
-    let Ok(k) = i
+fn allowed(shop: &RecommendShop, x: &Exclusions<'_>, id: &str) -> bool {
+    let Ok(k) = shop
         .products
         .binary_search_by(|p| p.product_id.as_str().cmp(id))
     else {
         return false;
     };
-    let p = &i.products[k];
+    let p = &shop.products[k];
     if !p.on_shelf || p.sold_out || x.slot.binary_search(&id).is_ok() {
         return false;
     }
-    x.just_bought.binary_search(&id).is_err() || i.consumable_categories.contains(&p.category_id)
+    x.just_bought.binary_search(&id).is_err() || shop.consumable_categories.contains(&p.category_id)
 }
 
 fn reason(kind: ReasonKind, product_id: Option<&str>) -> Reason {
@@ -356,20 +411,30 @@ fn reason(kind: ReasonKind, product_id: Option<&str>) -> Reason {
 
 /// The shopper's recommendations for the slot.
 pub fn recommend(i: &RecommendInput) -> Result<Recommendations> {
-    check(i)?;
-    let all_seeds = seeds(i);
-    let excluded = exclusions(i, &all_seeds);
-    let max_seeds = usize::try_from(i.rules.max_seeds).unwrap_or(usize::MAX);
+    check_shop(&i.shop)?;
+    recommend_checked(&i.shop, &i.shopper)
+}
+
+/// The shopper's recommendations from a shop model checked once.
+pub fn recommend_for(model: &ShopModel, shopper: &ShopperRequest) -> Result<Recommendations> {
+    recommend_checked(model.shop(), shopper)
+}
+
+fn recommend_checked(shop: &RecommendShop, i: &ShopperRequest) -> Result<Recommendations> {
+    check_shopper(i)?;
+    let all_seeds = seeds(shop, i);
+    let excluded = exclusions(shop, i, &all_seeds);
+    let max_seeds = usize::try_from(shop.rules.max_seeds).unwrap_or(usize::MAX);
     // candidate -> (score, best contribution, its seed's index)
     let mut cands: BTreeMap<&str, (u128, u128, usize)> = BTreeMap::new();
     for (k, seed) in all_seeds.iter().enumerate().take(max_seeds) {
-        let Ok(row) = i
+        let Ok(row) = shop
             .similar
             .binary_search_by(|n| n.product_id.as_str().cmp(seed.id))
         else {
             continue;
         };
-        for n in &i.similar[row].neighbours {
+        for n in &shop.similar[row].neighbours {
             let c = u128::from(seed.weight) * u128::from(n.score.min(PPM));
             let e = cands.entry(n.product_id.as_str()).or_insert((0, 0, k));
             e.0 = e.0.saturating_add(c);
@@ -382,7 +447,7 @@ pub fn recommend(i: &RecommendInput) -> Result<Recommendations> {
     }
     let mut ranked: Vec<(&str, u128, usize)> = cands
         .into_iter()
-        .filter(|(id, _)| allowed(i, &excluded, id))
+        .filter(|(id, _)| allowed(shop, &excluded, id))
         .map(|(id, (score, _, k))| (id, score, k))
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -404,11 +469,11 @@ pub fn recommend(i: &RecommendInput) -> Result<Recommendations> {
             }
         })
         .collect();
-    for id in &i.best_sellers {
+    for id in &shop.best_sellers {
         if items.len() >= count {
             break;
         }
-        if items.iter().all(|r| &r.product_id != id) && allowed(i, &excluded, id) {
+        if items.iter().all(|r| &r.product_id != id) && allowed(shop, &excluded, id) {
             items.push(Recommendation {
                 product_id: id.clone(),
                 score: 0,
@@ -417,84 +482,4 @@ pub fn recommend(i: &RecommendInput) -> Result<Recommendations> {
         }
     }
     Ok(Recommendations { items })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OrderLine {
-    pub product_id: String,
-    /// The channel the order came from (e.g. `miniprogram`, `h5`, `live`).
-    pub channel: String,
-    pub quantity: u64,
-    /// When it was paid (unix seconds).
-    pub at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BestSellersInput {
-    pub now: i64,
-    pub channel: String,
-    /// Paid lines within this many days before `now` count (default 30, 1 to 3650).
-    #[serde(default = "thirty")]
-    pub window_days: u64,
-    /// How many to return (default 100, 1 to 1000).
-    #[serde(default = "hundred")]
-    pub count: u64,
-    pub lines: Vec<OrderLine>,
-}
-
-fn hundred() -> u64 {
-    100
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BestSellers {
-    /// Most units first; equal units by product id.
-    pub items: Vec<BestSeller>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BestSeller {
-    pub product_id: String,
-    pub units: u64,
-}
-
-/// The channel's best sellers: units paid within the window, most first.
-pub fn best_sellers(i: &BestSellersInput) -> Result<BestSellers> {
-    check_id("channel", &i.channel)?;
-    if !(1..=3_650).contains(&i.window_days) {
-        return Err(RuleError::invalid("windowDays", "1 to 3650 days"));
-    }
-    if !(1..=1_000).contains(&i.count) {
-        return Err(RuleError::invalid("count", "1 to 1000"));
-    }
-    if i.lines.len() > super::similarity::MAX_EVENTS {
-        return Err(RuleError::invalid("lines", "at most 10,000,000"));
-    }
-    let from = i128::from(i.now) - i128::from(i.window_days) * i128::from(DAY);
-    let mut units: BTreeMap<&str, u64> = BTreeMap::new();
-    for l in &i.lines {
-        check_id("lines.productId", &l.product_id)?;
-        check_id("lines.channel", &l.channel)?;
-        let at = i128::from(l.at);
-        if l.channel == i.channel && at > from && at <= i128::from(i.now) {
-            let u = units.entry(&l.product_id).or_insert(0);
-            *u = u.saturating_add(l.quantity);
-        }
-    }
-    let mut ranked: Vec<(&str, u64)> = units.into_iter().filter(|(_, u)| *u > 0).collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    ranked.truncate(usize::try_from(i.count).unwrap_or(usize::MAX));
-    Ok(BestSellers {
-        items: ranked
-            .into_iter()
-            .map(|(p, units)| BestSeller {
-                product_id: p.to_string(),
-                units: units.min(MAX_SAFE),
-            })
-            .collect(),
-    })
 }

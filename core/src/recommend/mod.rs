@@ -19,6 +19,7 @@
 //! integer constants. No floats (the workspace denies float arithmetic).
 //! Ties are broken by id, ascending.
 
+mod best;
 mod feed;
 mod search;
 mod similarity;
@@ -27,10 +28,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, RuleError};
 
+pub use best::{best_sellers, BestSeller, BestSellers, BestSellersInput, OrderLine};
 pub use feed::{
-    best_sellers, recommend, BestSeller, BestSellers, BestSellersInput, OrderLine, ProductState,
-    Reason, ReasonKind, RecommendInput, RecommendRules, Recommendation, Recommendations,
-    ShopperEvent, Slot,
+    recommend, recommend_for, ProductState, Reason, ReasonKind, RecommendInput, RecommendRules,
+    RecommendShop, Recommendation, Recommendations, ShopModel, ShopperEvent, ShopperRequest, Slot,
 };
 pub use search::{
     search_suggestions, SearchQuery, SearchTerm, SuggestInput, Suggestion, SuggestionSource,
