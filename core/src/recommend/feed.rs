@@ -1,12 +1,12 @@
-//! One shopper's recommendations for a slot, and a channel's best sellers.
+//! One shopper's recommendations for a slot.
 //!
 //! Seeds are the shopper's products, each weighted by its events
 //! `weight(kind) × 2^(−age / halfLife)`; on the product page the product on
 //! screen, and below the cart the cart's products, are seeds as if bought now.
 //! The strongest `maxSeeds` seeds lend their neighbours: a candidate scores
 //! `Σ seed weight × similarity`, and its reason is the seed that gave most.
-//! Candidates that may not be shown are dropped, the rest are ranked by score
-//! (ties by product id), and the channel's best sellers fill the list up.
+//! Candidates that score 0 or may not be shown are dropped, the rest are ranked
+//! by score (ties by product id), and the channel's best sellers fill the list up.
 
 use std::collections::BTreeMap;
 
@@ -447,7 +447,7 @@ fn recommend_checked(shop: &RecommendShop, i: &ShopperRequest) -> Result<Recomme
     }
     let mut ranked: Vec<(&str, u128, usize)> = cands
         .into_iter()
-        .filter(|(id, _)| allowed(shop, &excluded, id))
+        .filter(|(id, (score, _, _))| *score > 0 && allowed(shop, &excluded, id))
         .map(|(id, (score, _, k))| (id, score, k))
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
