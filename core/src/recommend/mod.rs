@@ -57,8 +57,9 @@ pub enum EventKind {
     Purchase,
 }
 
-/// `2^(−k/2^(i+1))` for k = 1, in Q32: the factor for bit i of a Q16 fraction.
-const HALF_ROOTS: [u128; 16] = [
+/// `2^(−2^−(i+1))` in Q32, rounded: the factor for binary digit i + 1 of the
+/// fraction of a half-life.
+const HALF_ROOTS: [u128; 32] = [
     3_037_000_500,
     3_611_622_603,
     3_938_502_376,
@@ -75,12 +76,28 @@ const HALF_ROOTS: [u128; 16] = [
     4_294_785_595,
     4_294_876_445,
     4_294_921_870,
+    4_294_944_583,
+    4_294_955_939,
+    4_294_961_618,
+    4_294_964_457,
+    4_294_965_876,
+    4_294_966_586,
+    4_294_966_941,
+    4_294_967_119,
+    4_294_967_207,
+    4_294_967_252,
+    4_294_967_274,
+    4_294_967_285,
+    4_294_967_290,
+    4_294_967_293,
+    4_294_967_295,
+    4_294_967_295,
 ];
 
 /// `2^(−age / halfLife)` in Q32 (2^32 = 1.0): whole half-lives are shifts, the
-/// rest is the fraction's 16 binary digits, each a multiplication by an exact
-/// constant rounded half up. An event in the future counts as now; one older
-/// than 32 half-lives counts 0.
+/// rest is the fraction's 32 binary digits, each a multiplication by an exact
+/// constant rounded half up (within 1 in 10^7 of the exact power). An event
+/// in the future counts as now; one older than 32 half-lives counts 0.
 pub fn decay_q32(now: i64, at: i64, half_life: u64) -> u64 {
     let age = (i128::from(now) - i128::from(at)).max(0);
     let hl = i128::from(half_life.max(1));
@@ -88,10 +105,10 @@ pub fn decay_q32(now: i64, at: i64, half_life: u64) -> u64 {
     if halvings >= 33 {
         return 0;
     }
-    let frac = ((age % hl) << 16) / hl;
+    let frac = ((age % hl) << 32) / hl;
     let mut r: u128 = u128::from(ONE_Q32);
     for (i, c) in HALF_ROOTS.iter().enumerate() {
-        if frac & (1 << (15 - i)) != 0 {
+        if frac & (1 << (31 - i)) != 0 {
             r = (r * c + (1 << 31)) >> 32;
         }
     }
@@ -149,6 +166,27 @@ mod tests {
             last = d;
         }
         assert_eq!(decay_q32(i64::MAX, i64::MIN, 1), 0);
+    }
+
+    #[test]
+    fn decay_is_within_a_ten_millionth_of_the_exact_power_of_two() {
+        // round(2^32 · 2^(−a/h)), computed in double precision elsewhere.
+        let exact: [(i64, u64, u64); 6] = [
+            (1, 3, 3_408_917_802),
+            (2, 3, 2_705_659_852),
+            (1, 10, 4_007_346_185),
+            (9, 10, 2_301_615_985),
+            (5, 7, 2_617_811_889),
+            (123_456, 1_000_000, 3_942_719_693),
+        ];
+        for (age, half_life, want) in exact {
+            let got = decay_q32(age, 0, half_life);
+            let tolerance = ONE_Q32 / 10_000_000;
+            assert!(
+                got.abs_diff(want) <= tolerance,
+                "{age}/{half_life}: {got} vs {want}"
+            );
+        }
     }
 
     #[test]
