@@ -13,7 +13,9 @@
 //! slot, 10 items, called at the start of the held-out session) is scored:
 //! hit rate@10 = held-out product among the 10; coverage = distinct products
 //! recommended / catalogue. The baseline is today's 为你推荐: the best sellers,
-//! through the same filters. Then the same at the latency scale:
+//! through the same filters. The product slot (猜你喜欢) is scored the same
+//! way on the page the held-out session landed on, when that page is not the
+//! held-out product. Then the same at the latency scale:
 //! 10,000 products and 100,000 shoppers, p50/p99 of the home-feed call timed
 //! over 10,000 shoppers with the similarity table precomputed. Between the two,
 //! the same history with other similarity settings (views as strong as
@@ -271,6 +273,9 @@ struct Outcome {
     returning: usize,
     returning_hits: usize,
     returning_baseline_hits: usize,
+    page: usize,
+    page_hits: usize,
+    page_baseline_hits: usize,
     nanos: Vec<u64>,
     train_events: usize,
     similarity_ms: u128,
@@ -292,12 +297,13 @@ fn run(p: &Params) -> Outcome {
     let hist = history(&mut rng, &c, p);
 
     // Hold out each shopper's last purchase with its whole session.
-    let held: Vec<Option<(usize, u32, i64)>> = hist
+    // (product, session, the session's start, the product it landed on)
+    let held: Vec<Option<(usize, u32, i64, usize)>> = hist
         .iter()
         .map(|evs| {
             let last = evs.iter().rev().find(|e| e.kind == EventKind::Purchase)?;
-            let start = evs.iter().find(|e| e.session == last.session)?.at;
-            Some((last.product, last.session, start))
+            let first = evs.iter().find(|e| e.session == last.session)?;
+            Some((last.product, last.session, first.at, first.product))
         })
         .collect();
     let training = |u: usize| {
@@ -398,13 +404,17 @@ fn run(p: &Params) -> Outcome {
         returning: 0,
         returning_hits: 0,
         returning_baseline_hits: 0,
+        page: 0,
+        page_hits: 0,
+        page_baseline_hits: 0,
         nanos: Vec::with_capacity(shoppers.len()),
         train_events,
         similarity_ms,
         model_us,
     };
     for &u in &shoppers {
-        let (target, _, at) = held[u].expect("held out");
+        let (target, _, at, landing) = held[u].expect("held out");
+        let landing = (landing != target).then(|| pid(landing));
         let target = pid(target);
         let shopper = ShopperRequest {
             now: at,
@@ -438,6 +448,20 @@ fn run(p: &Params) -> Outcome {
         for r in &recs.items {
             let k: usize = r.product_id[1..].parse().expect("id");
             seen[k] = true;
+        }
+        // 猜你喜欢 on the page the held-out session landed on, when that
+        // page is not the held-out product itself (never shown on its own page).
+        if let Some(landing) = landing {
+            let page = ShopperRequest {
+                slot: Slot::Product,
+                current_product_id: Some(landing),
+                ..shopper
+            };
+            let recs = recommend_for(&model, &page).expect("product page");
+            let base = recommend_for(&baseline, &page).expect("product page baseline");
+            o.page += 1;
+            o.page_hits += usize::from(recs.items.iter().any(|r| r.product_id == target));
+            o.page_baseline_hits += usize::from(base.items.iter().any(|r| r.product_id == target));
         }
         for r in &base.items {
             let k: usize = r.product_id[1..].parse().expect("id");
@@ -483,6 +507,12 @@ fn report(title: &str, p: &Params, o: &Outcome) {
         permille(o.baseline_hits, o.evaluated),
         permille(o.returning_hits, o.returning),
         permille(o.returning_baseline_hits, o.returning)
+    );
+    println!(
+        "   product page (猜你喜欢 on the page the held-out session landed on, {} shoppers whose held-out product is another): hit rate@10 {} vs {}",
+        o.page,
+        permille(o.page_hits, o.page),
+        permille(o.page_baseline_hits, o.page)
     );
     println!(
         "   coverage      recommender {:>6} | best sellers {:>6}   ({} and {} of {} products)",
