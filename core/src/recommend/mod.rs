@@ -9,7 +9,9 @@
 //!   views and purchases (recency-weighted), filled up with the channel's best
 //!   sellers; never off-shelf, sold out, unknown or just bought (consumable
 //!   categories excepted), never the product on screen or what is in the cart.
-//!   Each item carries the reason the merchant sees.
+//!   Each item carries the reason the merchant sees. The server checks the
+//!   shop's side once ([`ShopModel::new`]) and calls [`recommend_for`] per
+//!   request.
 //! - [`best_sellers`]: a channel's best sellers over a window of days.
 //! - [`search_suggestions`]: history first, then the preferred categories.
 //!
