@@ -3,7 +3,8 @@
 //! Prices, promotions, coupon stacking, cart validity, member levels, delivery,
 //! points, refunds, member segments and recommendations. No I/O, no clock, no
 //! randomness: `now`, ids and seeds are inputs, so the same input gives the same
-//! output natively on the server and as WebAssembly in the mini-program. The contract is docs/rules.md.
+//! output natively on the server and as WebAssembly in the mini-program. The
+//! contract is docs/rules.md.
 
 // `ok_or_else(|| RuleError::AmountOverflow)` is deliberate: `ok_or` builds the
 // error and runs its drop glue on every checked operation, which measured 11% of
