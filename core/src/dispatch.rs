@@ -34,6 +34,10 @@ pub const ENTRY_POINTS: &[&str] = &[
     "memberSegment",
     "campaignDecision",
     "beijingWeekSlot",
+    "itemSimilarity",
+    "recommend",
+    "bestSellers",
+    "searchSuggestions",
 ];
 
 fn parse<T: DeserializeOwned>(v: Value) -> Result<T> {
@@ -93,6 +97,10 @@ pub fn call(name: &str, input: Value) -> Result<Value> {
         "memberSegment" => out(crate::member_segment(&parse(input)?)?),
         "campaignDecision" => out(crate::campaign_decision(&parse(input)?)?),
         "beijingWeekSlot" => out(crate::beijing_week_slot(&parse(input)?)?),
+        "itemSimilarity" => out(crate::item_similarity(&parse(input)?)?),
+        "recommend" => out(crate::recommend(&parse(input)?)?),
+        "bestSellers" => out(crate::best_sellers(&parse(input)?)?),
+        "searchSuggestions" => out(crate::search_suggestions(&parse(input)?)?),
         other => Err(RuleError::invalid(
             "fn",
             format!("unknown entry point {other}"),

@@ -1,9 +1,10 @@
 //! mall-core: the shop's business rules in one pure crate.
 //!
 //! Prices, promotions, coupon stacking, cart validity, member levels, delivery,
-//! points and refunds. No I/O, no clock, no randomness: `now`, ids and seeds are
-//! inputs, so the same input gives the same output natively on the server and as
-//! WebAssembly in the mini-program. The contract is docs/rules.md.
+//! points, refunds, member segments and recommendations. No I/O, no clock, no
+//! randomness: `now`, ids and seeds are inputs, so the same input gives the same
+//! output natively on the server and as WebAssembly in the mini-program. The
+//! contract is docs/rules.md.
 
 // `ok_or_else(|| RuleError::AmountOverflow)` is deliberate: `ok_or` builds the
 // error and runs its drop glue on every checked operation, which measured 11% of
@@ -26,6 +27,7 @@ pub mod money;
 pub mod points;
 pub mod promotion;
 pub mod quote;
+pub mod recommend;
 pub mod refund;
 pub mod segments;
 pub mod shipping;
@@ -56,6 +58,11 @@ pub use points::{PointsChoice, PointsRule, PointsUse};
 pub use quote::{
     best_coupons, quote, validate_cart, Buyer, CouponChoice, Quote, QuoteInput, QuoteOptions,
     ShopRules, ThresholdBase,
+};
+pub use recommend::{
+    best_sellers, item_similarity, recommend, recommend_for, search_suggestions, BestSellersInput,
+    RecommendInput, RecommendShop, Recommendations, ShopModel, ShopperRequest, SimilarityInput,
+    SimilarityTable, SuggestInput,
 };
 pub use refund::{refund, OrderSnapshot, RefundInput, RefundQuote};
 pub use segments::{

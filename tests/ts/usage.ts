@@ -3,7 +3,7 @@
 // the @ts-expect-error lines prove that wrong shapes are rejected (a declaration
 // that fell back to `any` would make them fail). Run by tests/js/types.test.js.
 import * as rules from "../../wasm/pkg/node/mall_rules_wasm";
-import type { QuoteInput, Quote, RuleError, Coupon, OrderSnapshot, Fen, FlashPhase, Segment, Decision } from "../../wasm/pkg/node/mall_rules_wasm";
+import type { QuoteInput, Quote, RuleError, Coupon, OrderSnapshot, Fen, FlashPhase, Segment, Decision, Slot, ReasonKind } from "../../wasm/pkg/node/mall_rules_wasm";
 
 const coupon: Coupon = {
   couponId: "c1",
@@ -52,6 +52,12 @@ const member = { userId: "u1", registeredAt: 0, lastOrderAt: 1767225600 - 40 * 8
 const segment: Segment = rules.memberSegment({ now: 1767225600, member }).segment;
 const decision: Decision = rules.campaignDecision({ now: 1767225600, campaignId: "wed", member, audience: { segments: ["atRisk"], noOrderDays: 7 }, caps: { perWeek: 2 }, holdoutBps: 1000 }).decision;
 const wednesday: number = rules.beijingWeekSlot({ now: 1767225600, weekday: 3 });
+const table = rules.itemSimilarity({ now: 1767225600, events: [{ userId: "u1", productId: "p1", kind: "view", at: 1767225000 }] });
+const picks = rules.recommend({ shop: { products: [{ productId: "p2", categoryId: "c1", onShelf: true, soldOut: false }], similar: table.products, bestSellers: ["p2"] }, shopper: { now: 1767225600, slot: "product", currentProductId: "p1" } });
+const reasons: string[] = picks.items.map((r) => r.reason.text);
+const reasonKind: ReasonKind = picks.items[0].reason.kind;
+const sellers: string[] = rules.bestSellers({ now: 1767225600, channel: "miniprogram", lines: [] }).items.map((b) => b.productId);
+const suggestions: string[] = rules.searchSuggestions({ prefix: "连衣", history: [{ query: "连衣裙", at: 1767225000 }] }).map((s) => s.text);
 const check = rules.validateCart(input).invalid.map((i) => i.error.message);
 const best = rules.bestCoupons(input).applied.map((a) => a.couponId);
 const levels = rules.commission({ rule: { rates: ["0.1", "0.05"] }, promoters: ["p1", "p2"], order: snapshot }).shares.map((s) => s.amount);
@@ -74,5 +80,7 @@ const badPayable: string = q.payable;
 const badPhase: FlashPhase = "waiting";
 // @ts-expect-error a segment is one of five names
 const badSegment: Segment = "vip";
+// @ts-expect-error a recommendation slot is one of four names
+const badSlot: Slot = "banner";
 
-export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, streak, giftUntil, retryMs, mayAttempt, bucketSizes, segment, decision, wednesday, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable, badPhase, badSegment };
+export { payable, firstUnitPaid, reason, shippingFree, refunded, level, cuts, owed, needed, joinable, outcome, streak, giftUntil, retryMs, mayAttempt, bucketSizes, segment, decision, wednesday, reasons, reasonKind, sellers, suggestions, check, best, levels, back, onError, badPrice, badRate, badKind, badPayable, badPhase, badSegment, badSlot };

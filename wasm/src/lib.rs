@@ -240,3 +240,39 @@ pub fn beijing_week_slot(
     let i: mall_core::WeekSlotInput = input(input_)?;
     output(mall_core::beijing_week_slot(&i))
 }
+
+/// Each product's top-K neighbours from time-decayed co-views and co-purchases.
+#[wasm_bindgen(js_name = itemSimilarity, unchecked_return_type = "SimilarityTable")]
+pub fn item_similarity(
+    #[wasm_bindgen(unchecked_param_type = "SimilarityInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::SimilarityInput = input(input_)?;
+    output(mall_core::item_similarity(&i))
+}
+
+/// One shopper's recommendations for a slot, each with its reason.
+#[wasm_bindgen(unchecked_return_type = "Recommendations")]
+pub fn recommend(
+    #[wasm_bindgen(unchecked_param_type = "RecommendInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::RecommendInput = input(input_)?;
+    output(mall_core::recommend(&i))
+}
+
+/// A channel's best sellers over a window of days.
+#[wasm_bindgen(js_name = bestSellers, unchecked_return_type = "BestSellers")]
+pub fn best_sellers(
+    #[wasm_bindgen(unchecked_param_type = "BestSellersInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::BestSellersInput = input(input_)?;
+    output(mall_core::best_sellers(&i))
+}
+
+/// Search suggestions for a prefix: the shopper's history, then preferred categories.
+#[wasm_bindgen(js_name = searchSuggestions, unchecked_return_type = "Suggestion[]")]
+pub fn search_suggestions(
+    #[wasm_bindgen(unchecked_param_type = "SuggestInput")] input_: JsValue,
+) -> Result<JsValue, JsValue> {
+    let i: mall_core::SuggestInput = input(input_)?;
+    output(mall_core::search_suggestions(&i))
+}

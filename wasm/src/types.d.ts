@@ -725,3 +725,175 @@ export interface WeekSlotInput {
   hour?: number;
   minute?: number;
 }
+
+/** Recommendations (issue 16). Similarities are parts per million (0–1000000). */
+export type EventKind = "view" | "purchase";
+
+export interface EventWeights {
+  /** 1–100 (default 1). */
+  view?: number;
+  /** view–100 (default 5). */
+  purchase?: number;
+}
+
+export interface ShopEvent {
+  userId: string;
+  productId: string;
+  kind: EventKind;
+  at: UnixSeconds;
+}
+
+export interface SimilarityInput {
+  now: UnixSeconds;
+  /** Default 30 days. */
+  halfLifeSeconds?: number;
+  /** Neighbours per product, 1–200 (default 20). */
+  topK?: number;
+  weights?: EventWeights;
+  /** Cosine × n / (n + shrink), n = shoppers with both (default 2). */
+  shrink?: number;
+  /** A shopper's strongest products considered (default 200). */
+  maxProductsPerShopper?: number;
+  events: ShopEvent[];
+}
+
+export interface Neighbour {
+  productId: string;
+  /** Parts per million. */
+  score: number;
+}
+
+export interface Neighbours {
+  productId: string;
+  neighbours: Neighbour[];
+}
+
+export interface SimilarityTable {
+  /** By product id. */
+  products: Neighbours[];
+}
+
+/** home = 为你推荐; product = 猜你喜欢 on a product page; cart = below the cart. */
+export type Slot = "home" | "product" | "cart" | "search";
+
+export interface ShopperEvent {
+  productId: string;
+  kind: EventKind;
+  at: UnixSeconds;
+}
+
+export interface ProductState {
+  productId: string;
+  categoryId: string;
+  onShelf: boolean;
+  soldOut: boolean;
+}
+
+export interface RecommendRules {
+  /** Default 7 days. */
+  halfLifeSeconds?: number;
+  /** Not shown again within this many days of a purchase unless consumable (default 30; 0: off). */
+  boughtWithinDays?: number;
+  /** 1–200 (default 20). */
+  maxSeeds?: number;
+  weights?: EventWeights;
+}
+
+/** The shop's side: the same for every shopper until the job recomputes it. */
+export interface RecommendShop {
+  /** Sorted by product id, each once; a product not listed is never shown. */
+  products: ProductState[];
+  /** Sorted by product id, at most 200 neighbours each. */
+  similar?: Neighbours[];
+  /** The shopper's channel's best sellers, best first (at most 1000). */
+  bestSellers?: string[];
+  consumableCategories?: string[];
+  rules?: RecommendRules;
+}
+
+/** The shopper's side. */
+export interface ShopperRequest {
+  now: UnixSeconds;
+  slot: Slot;
+  /** 1–100 (default 10). */
+  count?: number;
+  history?: ShopperEvent[];
+  /** Required on the product slot. */
+  currentProductId?: string | null;
+  cartProductIds?: string[];
+}
+
+export interface RecommendInput {
+  shop: RecommendShop;
+  shopper: ShopperRequest;
+}
+
+export type ReasonKind = "viewed" | "bought" | "bestSeller";
+
+export interface Reason {
+  kind: ReasonKind;
+  /** The seed product; absent for a best seller. */
+  productId?: string;
+  /** "because you viewed p1", "because you bought p1" or "best seller". */
+  text: string;
+}
+
+export interface Recommendation {
+  productId: string;
+  /** 0 for a best seller. */
+  score: number;
+  reason: Reason;
+}
+
+export interface Recommendations {
+  items: Recommendation[];
+}
+
+export interface OrderLine {
+  productId: string;
+  channel: string;
+  quantity: number;
+  at: UnixSeconds;
+}
+
+export interface BestSellersInput {
+  now: UnixSeconds;
+  channel: string;
+  /** 1–3650 (default 30). */
+  windowDays?: number;
+  /** 1–1000 (default 100). */
+  count?: number;
+  lines: OrderLine[];
+}
+
+export interface BestSellers {
+  items: { productId: string; units: number }[];
+}
+
+export interface SearchQuery {
+  query: string;
+  at: UnixSeconds;
+}
+
+export interface SearchTerm {
+  text: string;
+  categoryId: string;
+  popularity?: number;
+}
+
+export interface SuggestInput {
+  prefix?: string;
+  history?: SearchQuery[];
+  /** Most preferred first. */
+  preferredCategories?: string[];
+  terms?: SearchTerm[];
+  /** 1–50 (default 10). */
+  count?: number;
+}
+
+export type SuggestionSource = "history" | "preferredCategory" | "popular";
+
+export interface Suggestion {
+  text: string;
+  source: SuggestionSource;
+}
