@@ -115,6 +115,8 @@ module.exports = {
   EVENT_BATCH_SIZE: { status: 400, message: '每次上报1到50个事件' },
   EVENT_UNKNOWN: { status: 400, message: '不支持的事件类型' },
   EVENT_INVALID: { status: 400, message: '事件数据有误' },
+  EVENT_REC_SLOT: { status: 422, message: '推荐位事件需带推荐位和商品' },
+  RECOMMEND_PRODUCT_REQUIRED: { status: 422, message: '请指定正在浏览的商品' },
   EXPORT_NOT_READY: { status: 409, message: '导出尚未完成，请稍候' },
   UPLOAD_NOT_IMAGE: { status: 422, message: '仅支持 PNG、JPEG、GIF、WebP 图片' },
   DATE_RANGE_INVALID: { status: 422, message: '日期有误，或结束日期早于开始日期' },

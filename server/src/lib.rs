@@ -26,6 +26,7 @@ pub mod notify;
 pub mod orders;
 pub mod paging;
 pub mod payments;
+pub mod recommend;
 pub mod refunds;
 pub mod reviews;
 pub mod share;
@@ -235,6 +236,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         keys: Arc::new(keys),
         wechat: Arc::new(wechat),
         pay: Arc::new(pay),
+        recs: Arc::new(recommend::Cache::new()),
     };
     let reconciler = reconciler.map(|redis| {
         let db = state.db.clone();

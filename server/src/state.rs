@@ -21,4 +21,6 @@ pub struct AppState {
     pub flash: Arc<crate::flash::FlashGate>,
     /// Recent session lookups (`members::sessions`).
     pub sessions: Arc<crate::members::sessions::SessionCache>,
+    /// This instance's copy of the recommendation model.
+    pub recs: Arc<crate::recommend::Cache>,
 }

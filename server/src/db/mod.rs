@@ -221,6 +221,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "member_campaigns",
         include_str!("../../migrations/sqlite/0018_member_campaigns.sql"),
     ),
+    (
+        19,
+        "recommend",
+        include_str!("../../migrations/sqlite/0019_recommend.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -312,6 +317,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "member_campaigns",
         include_str!("../../migrations/postgres/0018_member_campaigns.sql"),
+    ),
+    (
+        19,
+        "recommend",
+        include_str!("../../migrations/postgres/0019_recommend.sql"),
     ),
 ];
 

@@ -312,6 +312,10 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
             cat_ids.insert(*child, id);
         }
     }
+    // 食品 is bought again and again: recommended even just after a purchase.
+    sqlx::query("UPDATE categories SET consumable = 1 WHERE parent_id IS NULL AND name = '食品'")
+        .execute(&mut *tx)
+        .await?;
 
     let mut earbuds_white = 0;
     let mut earbuds = 0;

@@ -38,7 +38,7 @@ pub const MAX_AHEAD_SECS: i64 = 600;
 pub const MAX_TS_MS: i64 = 9_007_199_254_740_991;
 
 /// The event names the client may send.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 10] = [
     "app_show",
     "page_view",
     "product_view",
@@ -47,7 +47,13 @@ pub const NAMES: [&str; 8] = [
     "share",
     "coupon_claim",
     "search",
+    "rec_impression",
+    "rec_click",
 ];
+
+/// The recommendation slots a `rec_impression` / `rec_click` names
+/// (`props.slot`, required there with `props.productId`).
+pub const REC_SLOTS: [&str; 3] = ["home", "product", "cart"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
@@ -61,6 +67,11 @@ pub enum EventError {
         field: &'static str,
         reason: String,
     },
+    /// A schema-valid event whose props do not fit its name: a
+    /// recommendation event without `slot` or `productId`, or `slot` on
+    /// another event.
+    #[error("event {index}: {reason}")]
+    RecSlot { index: usize, reason: &'static str },
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -94,6 +105,7 @@ pub struct RawProps {
     pub qty: Option<i64>,
     pub page: Option<String>,
     pub keyword: Option<String>,
+    pub slot: Option<String>,
 }
 
 /// A checked event, ready to store.
@@ -109,7 +121,9 @@ pub struct Event {
     pub ch: String,
     pub product_id: Option<i64>,
     pub sku_id: Option<i64>,
-    /// The remaining props (`qty`, `page`, `keyword`) as JSON text.
+    /// The recommendation slot (`rec_impression`, `rec_click` only).
+    pub slot: Option<&'static str>,
+    /// The remaining props (`qty`, `page`, `keyword`, `slot`) as JSON text.
     pub props: String,
 }
 
@@ -238,6 +252,31 @@ pub fn validate(batch: Batch, received_at: i64) -> Result<Vec<Event>, EventError
             let k = text(k, MAX_KEYWORD).map_err(|r| invalid("props.keyword", &r))?;
             rest.insert("keyword", k.into());
         }
+        let slot = match &p.slot {
+            None => None,
+            Some(s) => Some(
+                *REC_SLOTS
+                    .iter()
+                    .find(|k| **k == s)
+                    .ok_or_else(|| invalid("props.slot", "home, product or cart"))?,
+            ),
+        };
+        let rec = name.starts_with("rec_");
+        if rec && (slot.is_none() || product_id.is_none()) {
+            return Err(EventError::RecSlot {
+                index,
+                reason: "rec_impression and rec_click need props.slot and props.productId",
+            });
+        }
+        if !rec && slot.is_some() {
+            return Err(EventError::RecSlot {
+                index,
+                reason: "props.slot is only for rec_impression and rec_click",
+            });
+        }
+        if let Some(s) = slot {
+            rest.insert("slot", s.into());
+        }
         out.push(Event {
             uuid: e.uuid.to_ascii_lowercase(),
             name,
@@ -248,6 +287,7 @@ pub fn validate(batch: Batch, received_at: i64) -> Result<Vec<Event>, EventError
             ch,
             product_id,
             sku_id,
+            slot,
             props: serde_json::to_string(&rest).unwrap_or_else(|_| "{}".into()),
         });
     }
@@ -360,6 +400,22 @@ pub async fn ingest(
         .await?;
         if done.rows_affected() == 0 {
             continue;
+        }
+        if let Some(slot) = e.slot {
+            let kind = if e.name == "rec_click" {
+                "click"
+            } else {
+                "impression"
+            };
+            sqlx::query(
+                "INSERT INTO rec_events (event_id, ts, slot, kind, session, product_id)
+                 SELECT id, ts, $2, $3, session, product_id FROM events WHERE event_uuid = $1",
+            )
+            .bind(&e.uuid)
+            .bind(slot)
+            .bind(kind)
+            .execute(&mut *tx)
+            .await?;
         }
         accepted += 1;
         sessions

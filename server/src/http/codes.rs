@@ -172,6 +172,8 @@ registry! {
     EventBatchSize = "EVENT_BATCH_SIZE", BAD_REQUEST, "每次上报1到50个事件";
     EventUnknown = "EVENT_UNKNOWN", BAD_REQUEST, "不支持的事件类型";
     EventInvalid = "EVENT_INVALID", BAD_REQUEST, "事件数据有误";
+    EventRecSlot = "EVENT_REC_SLOT", UNPROCESSABLE_ENTITY, "推荐位事件需带推荐位和商品";
+    RecommendProductRequired = "RECOMMEND_PRODUCT_REQUIRED", UNPROCESSABLE_ENTITY, "请指定正在浏览的商品";
     ExportNotReady = "EXPORT_NOT_READY", CONFLICT, "导出尚未完成，请稍候";
     UploadNotImage = "UPLOAD_NOT_IMAGE", UNPROCESSABLE_ENTITY, "仅支持 PNG、JPEG、GIF、WebP 图片";
     DateRangeInvalid = "DATE_RANGE_INVALID", UNPROCESSABLE_ENTITY, "日期有误，或结束日期早于开始日期";

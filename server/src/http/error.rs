@@ -514,6 +514,10 @@ impl From<crate::events::EventError> for ApiError {
                 Code::EventInvalid,
                 json!({"index": index, "field": field, "reason": reason}),
             ),
+            EventError::RecSlot { index, reason } => ApiError::with_details(
+                Code::EventRecSlot,
+                json!({"index": index, "reason": reason, "slots": crate::events::REC_SLOTS}),
+            ),
             EventError::Db(e) => ApiError::Internal(e.into()),
         }
     }

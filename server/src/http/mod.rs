@@ -28,6 +28,7 @@ pub mod merchant;
 pub mod openapi;
 pub mod orders;
 pub mod pay;
+pub mod recommend;
 pub mod reviews;
 pub mod schema;
 pub mod search;
@@ -159,6 +160,7 @@ pub fn api() -> Api {
     let api = catalog::routes(api.tag("catalog"));
     let api = reviews::routes(api.tag("reviews"));
     let api = search::routes(api.tag("search"));
+    let api = recommend::routes(api.tag("recommendations"));
     let api = cart::routes(api.tag("cart"));
     let api = addresses::routes(api.tag("addresses"));
     let api = checkout::routes(api.tag("checkout"));

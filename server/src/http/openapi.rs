@@ -132,7 +132,7 @@ fn banner_url() -> Value {
 fn events_body() -> Value {
     use crate::events::{
         MAX_BATCH, MAX_CH, MAX_ID, MAX_ID_NUMBER, MAX_KEYWORD, MAX_PAGE_PATH, MAX_QTY, MAX_SCENE,
-        MAX_TS_MS, NAMES,
+        MAX_TS_MS, NAMES, REC_SLOTS,
     };
     let hex = |n: usize| format!("[0-9A-Fa-f]{{{n}}}");
     let event = obj(
@@ -155,7 +155,9 @@ fn events_body() -> Value {
                 "skuId": or_null(range(1, MAX_ID_NUMBER)),
                 "qty": or_null(range(1, MAX_QTY)),
                 "page": or_null(line(0, MAX_PAGE_PATH)),
-                "keyword": or_null(line(0, MAX_KEYWORD))
+                "keyword": or_null(line(0, MAX_KEYWORD)),
+                "slot": or_null(json!({"enum": REC_SLOTS,
+                    "description": "the recommendation slot: required with productId on rec_impression and rec_click, and only there (else 422 EVENT_REC_SLOT)"}))
             }))
         }),
     );
@@ -267,6 +269,9 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
     if let Some(p) = super::distribution::query_params(method, path) {
         return p;
     }
+    if let Some(p) = super::recommend::query_params(method, path) {
+        return p;
+    }
     let page = || {
         vec![
             q("page", range(1, MAX_PAGE), false),
@@ -347,6 +352,9 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         return s;
     }
     if let Some(s) = super::subscriptions::success(method, path) {
+        return s;
+    }
+    if let Some(s) = super::recommend::success(method, path) {
         return s;
     }
     if let Some(s) = super::flash::success(method, path) {
@@ -559,6 +567,7 @@ fn components() -> Value {
         m.extend(super::share::components());
         m.extend(super::subscriptions::components());
         m.extend(super::flash::components());
+        m.extend(super::recommend::components());
         m.extend(super::distribution::components());
         m.extend(social_components());
     }

@@ -5,7 +5,8 @@
 //! coupon gifts to their givers, make frozen commission available on time,
 //! follow withdrawals' transfer bills (create again, query, cancel when
 //! unconfirmed), reward last month's leaderboard, run the member campaigns
-//! (周三会员日, dormant recall, …), send the outbox.
+//! (周三会员日, dormant recall, …), rebuild the recommendation model, send
+//! the outbox.
 
 pub mod expiry;
 
@@ -94,6 +95,12 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     check(
         "member_campaigns",
         crate::member_campaigns::run::run_due(&state.db, now)
+            .await
+            .map(drop),
+    );
+    check(
+        "recommend_model",
+        crate::recommend::model::rebuild_due(&state.db, &state.recs, now)
             .await
             .map(drop),
     );

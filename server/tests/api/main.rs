@@ -33,6 +33,7 @@ mod member_campaigns;
 mod meta;
 mod orders;
 mod pay;
+mod recommend;
 mod refunds;
 mod reviews;
 mod shipping;

@@ -253,7 +253,8 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
         | ("get", "/admin/api/stats/top-products")
         | ("get", "/admin/api/stats/channels")
         | ("get", "/admin/api/stats/order-types")
-        | ("get", "/admin/api/stats/repurchase") => {
+        | ("get", "/admin/api/stats/repurchase")
+        | ("get", "/admin/api/stats/rec-slots") => {
             let day = |what: &str| {
                 let mut d = date();
                 d["description"] = json!(format!(

@@ -60,6 +60,12 @@ pub fn routes(api: Api) -> Api {
         repurchase,
     )
     .get(
+        "/admin/api/stats/rec-slots",
+        Access::Staff(Page::Data),
+        "Each recommendation slot (home, product, cart): impressions, clicks, click-through, paid orders from clicks and conversion",
+        rec_slots,
+    )
+    .get(
         "/admin/api/stats/heatmap",
         Access::Staff(Page::Data),
         "Paid orders per Beijing weekday and hour over the last weeks, with the peak's facts sentence",
@@ -152,6 +158,15 @@ async fn order_types(
 ) -> ApiResult<Json<Value>> {
     let stats = SqlStats { db: &state.db };
     Ok(Json(json!({"items": stats.order_types(range(&q)?).await?})))
+}
+
+async fn rec_slots(
+    State(state): State<AppState>,
+    _s: Staff<page::Data>,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> ApiResult<Json<Value>> {
+    let items = crate::recommend::slots::figures(&state.db, range(&q)?).await?;
+    Ok(Json(json!({ "items": items })))
 }
 
 #[derive(Deserialize)]
