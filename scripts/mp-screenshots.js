@@ -125,6 +125,15 @@ async function tap(comp, selector) {
   await h.flush();
 }
 
+/** Hides everything before `selector` (and before each of its ancestors): the page as scrolled to it. */
+function focus(comp, selector) {
+  let el = comp.dom.querySelector(selector);
+  if (!el) throw new Error(`no element ${selector}`);
+  for (; el && el !== comp.dom; el = el.parentElement) {
+    for (let sib = el.previousElementSibling; sib; sib = sib.previousElementSibling) sib.style.display = 'none';
+  }
+}
+
 function chromium() {
   const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
   const bin = candidates.find((c) => fs.existsSync(c));
@@ -190,9 +199,24 @@ async function seed(server) {
   await shopper.call('POST', `/api/merchant/orders/${paid.id}/mark-paid`, {}, merchant);
   const unpaid = await place([{ skuId: sku(tee, '黑色/M'), quantity: 2 }, { skuId: sku(nuts, '1.5kg'), quantity: 1 }], '请尽快发货');
 
+  // 为你推荐 / 猜你喜欢: other shoppers viewed the T恤 with the earbuds or the
+  // nuts, the demo shopper viewed the T恤; the model is rebuilt now (the job: hourly)
+  const views = (client, session, ids) => client.post('/api/events', {
+    events: ids.map((id) => ({ uuid: require('crypto').randomUUID(), name: 'product_view', ts: Date.now(),
+      sessionId: session, visitorId: `v-${session}`, props: { productId: id } })),
+  });
+  for (let i = 0; i < 4; i++) {
+    const other = e2e.client(server.base);
+    await other.login(`browser-${i}`);
+    await views(other, `browse${i}`, [tee.id, i < 3 ? buds.id : nuts.id]);
+  }
+  await views(shopper, 'demo1', [tee.id]);
+  await shopper.call('POST', '/api/merchant/recommendations/rebuild', {}, merchant);
+
   // the cart
   await shopper.post('/api/cart/items', { skuId: sku(tee, '白色/L'), quantity: 2 });
-  await shopper.post('/api/cart/items', { skuId: sku(buds, '月光白'), quantity: 1, activityId: 'flash-earbuds' });
+  // (the 月光白 earbuds are in a flash sale: bought now, never in the cart)
+  await shopper.post('/api/cart/items', { skuId: sku(buds, '深空黑'), quantity: 1 });
   await shopper.post('/api/cart/items', { skuId: sku(nuts, '750g'), quantity: 1 });
   const c = await shopper.post('/api/cart/items', { skuId: sku(tea, '100g'), quantity: 1 });
   await shopper.patch(`/api/cart/items/${c.items.find((i) => i.skuId === sku(tea, '100g')).id}`, { selected: false });
@@ -244,7 +268,7 @@ async function seed(server) {
   await shopper.get(`/api/search?keyword=${encodeURIComponent('连衣裙')}`);
   const cats = await shopper.get('/api/categories');
   const menswear = cats.flatMap((x) => x.children || []).find((x) => x.name === '男装') || cats[0];
-  return { buds, unpaid, menswear, nuts, groupId, giftToken: gift.token, giftable: held[0].id, bargainId: bargain.id };
+  return { buds, tee, unpaid, menswear, nuts, groupId, giftToken: gift.token, giftable: held[0].id, bargainId: bargain.id };
 }
 
 async function main() {
@@ -266,6 +290,10 @@ async function main() {
 
     const shots = [
       ['home', 'pages/home/index'],
+      // 为你推荐 and 猜你喜欢 with their reasons: what is above them is hidden, as if scrolled down
+      // (the shopper signed in, as one who came back: the list is theirs)
+      ['home-recs', 'pages/home/index', {}, async (p) => focus(p, '.rec-list--recs'), async () => { await require(path.join(MP, 'lib', 'api.js')).login(); }],
+      ['product-recs', 'pages/product/index', { id: String(s.tee.id) }, async (p) => focus(p, '.rec-list--recs')],
       ['category', 'pages/category/index'],
       ['search', 'pages/search/index'],
       ['list', 'pages/list/index', { categoryId: String(s.menswear.id), title: s.menswear.name }],

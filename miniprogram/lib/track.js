@@ -16,7 +16,7 @@ var FLUSH_EVERY_MS = 5000;
 var MAX_BATCH = 50;
 var MAX_QUEUE = 500; // beyond this the oldest events are dropped
 var SESSION_IDLE_MS = 30 * 60 * 1000;
-var NAMES = ['app_show', 'page_view', 'product_view', 'add_to_cart', 'checkout_start', 'share', 'coupon_claim', 'search'];
+var NAMES = ['app_show', 'page_view', 'product_view', 'add_to_cart', 'checkout_start', 'share', 'coupon_claim', 'search', 'rec_impression', 'rec_click'];
 
 var queue = null;
 var timer = null;

@@ -9,6 +9,20 @@ const zlib = require('zlib');
 const simulate = require('miniprogram-simulate');
 
 const MP = path.resolve(__dirname, '..', '..', 'miniprogram');
+
+// miniprogram-simulate runs a page's or component's JS with require() and then
+// deletes it from require.cache so that Component() runs again for the next
+// page using it; Jest's module registry ignores that delete, so a component
+// shared by two pages (components/rec-list) would be registered only for the
+// first page loaded. Evaluate the file itself each time instead; the modules
+// it requires still come from Jest's registry, shared with the tests.
+require('miniprogram-simulate/src/utils').runJs = function runJs(filePath) {
+  const file = require.resolve(filePath);
+  const mod = { exports: {} };
+  const req = (p) => require(p.startsWith('.') ? path.resolve(path.dirname(file), p) : p);
+  // eslint-disable-next-line no-new-func
+  new Function('require', 'module', 'exports', fs.readFileSync(file, 'utf8'))(req, mod, mod.exports);
+};
 const LOADER = path.join(MP, 'lib', 'rules', 'index.js');
 
 /** The real generated loader + wasm, as the phone loads them (package path, .wasm.br). */

@@ -28,6 +28,7 @@ Component({
     couponHints: [],
     campaignHints: [],
     empty: false,
+    recsReload: 0,
   },
 
   methods: {
@@ -38,6 +39,9 @@ Component({
     },
 
     onShow: function () {
+      // 猜你喜欢 follows the cart: asked again on every return but the first.
+      if (this._shown) this.setData({ recsReload: this.data.recsReload + 1 });
+      this._shown = true;
       return this.load();
     },
 

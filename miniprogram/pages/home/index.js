@@ -19,6 +19,7 @@ Component({
     products: [],
     hasMore: true,
     loadingMore: false,
+    recsReload: 0,
   },
 
   methods: {
@@ -116,6 +117,7 @@ Component({
     onReachBottom: function () { return this.loadMore(); },
 
     onPullDownRefresh: function () {
+      this.setData({ recsReload: this.data.recsReload + 1 });
       return this.refresh().then(function () { wx.stopPullDownRefresh(); });
     },
 

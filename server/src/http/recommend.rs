@@ -11,10 +11,11 @@ use crate::db;
 use crate::events::{is_channel, MAX_CH, MAX_ID_NUMBER};
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiQuery, MaybeUser};
+use crate::http::extract::{ApiQuery, MaybeUser, Merchant};
 use crate::http::schema::{q, range, schema_ref};
 use crate::http::{Access, Api};
 use crate::recommend::feed::{self, Ask, FeedError, Item, MAX_COUNT};
+use crate::recommend::model;
 use crate::state::AppState;
 
 const PATH: &str = "/api/recommendations";
@@ -26,6 +27,25 @@ pub fn routes(api: Api) -> Api {
         "Recommendations for a slot (home 为你推荐, product 猜你喜欢, cart 猜你喜欢): from the shopper's recent views and purchases, else best sellers; never off the shelf, sold out, just bought (consumable categories excepted), the product on screen or what is in the cart; each with its reason",
         recommendations,
     )
+    .post(
+        REBUILD,
+        Access::Merchant,
+        "Rebuild the recommendation model now (the job does it hourly): after importing products or history",
+        rebuild,
+    )
+}
+
+const REBUILD: &str = "/api/merchant/recommendations/rebuild";
+
+async fn rebuild(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Value>> {
+    let built = model::rebuild(&state.db, db::now()).await?;
+    state.recs.invalidate().await;
+    Ok(Json(json!({
+        "version": built.version,
+        "views": built.views,
+        "purchases": built.purchases,
+        "productsWithNeighbours": built.products_with_neighbours,
+    })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,7 +158,18 @@ pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
 }
 
 pub fn success(method: &str, path: &str) -> Option<Vec<(&'static str, Option<Value>)>> {
-    ((method, path) == ("get", PATH)).then(|| vec![("200", Some(schema_ref("Recommendations")))])
+    match (method, path) {
+        ("get", PATH) => Some(vec![("200", Some(schema_ref("Recommendations")))]),
+        ("post", REBUILD) => Some(vec![(
+            "200",
+            Some(
+                json!({"type": "object", "required": ["version", "views", "purchases", "productsWithNeighbours"],
+                "properties": {"version": {"type": "integer"}, "views": {"type": "integer"}, "purchases": {"type": "integer"},
+                    "productsWithNeighbours": {"type": "integer"}}}),
+            ),
+        )]),
+        _ => None,
+    }
 }
 
 pub fn components() -> serde_json::Map<String, Value> {
@@ -154,7 +185,7 @@ pub fn components() -> serde_json::Map<String, Value> {
                     "reason": {"type": "object", "required": ["kind", "text"], "properties": {
                         "kind": {"enum": ["viewed", "bought", "bestSeller"]},
                         "productId": {"type": "integer", "description": "the product viewed or bought"},
-                        "text": {"type": "string", "description": "因为你看过「…」, 因为你买过「…」 or 热销好物"}}}
+                        "text": {"type": "string", "description": "因为你看过「…」, 因为你买过「…」, 看过此商品的人也喜欢, 和购物车里的「…」很配 or 热销好物"}}}
                 }}}
         }}
     });

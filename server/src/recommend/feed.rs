@@ -48,7 +48,8 @@ pub struct Reason {
     /// The product the shopper viewed or bought (none for a best seller).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_id: Option<i64>,
-    /// 因为你看过「…」 / 因为你买过「…」 / 热销好物.
+    /// 因为你看过「…」 / 因为你买过「…」 / 看过此商品的人也喜欢 (the product on
+    /// screen) / 和购物车里的「…」很配 (a product in the cart) / 热销好物.
     pub text: String,
 }
 
@@ -81,7 +82,7 @@ pub async fn feed(
     let Some(model) = loaded.model(&ask.channel) else {
         return Ok(Vec::new());
     };
-    let (history, cart) = match user {
+    let (history, cart): (Vec<ShopperEvent>, Vec<String>) = match user {
         Some(u) => shopper(&state.db, u, ask.slot, now).await?,
         None => (Vec::new(), Vec::new()),
     };
@@ -93,7 +94,7 @@ pub async fn feed(
             count: ask.count + SPARE,
             history,
             current_product_id: ask.product_id.map(|p| p.to_string()),
-            cart_product_ids: cart,
+            cart_product_ids: cart.clone(),
         },
     )
     .map_err(|e| match e {
@@ -118,14 +119,22 @@ pub async fn feed(
         let Some(card) = r.product_id.parse().ok().and_then(|id| cards.get(&id)) else {
             continue;
         };
-        let seed = r.reason.product_id.as_deref().and_then(|p| p.parse().ok());
-        let title = seed.and_then(|s| titles.get(&s));
+        let seed: Option<i64> = r.reason.product_id.as_deref().and_then(|p| p.parse().ok());
+        let title = seed.and_then(|s| titles.get(&s)).map(String::as_str);
+        let text = match seed {
+            Some(s) if ask.product_id == Some(s) => "看过此商品的人也喜欢".to_string(),
+            Some(s) if cart.contains(&s.to_string()) => match title {
+                Some(t) => format!("和购物车里的「{}」很配", short(t)),
+                None => "和购物车里的商品很配".to_string(),
+            },
+            _ => words(r.reason.kind, title),
+        };
         out.push(Item {
             product: card.clone(),
             reason: Reason {
                 kind: r.reason.kind,
                 product_id: seed,
-                text: words(r.reason.kind, title.map(String::as_str)),
+                text,
             },
         });
         if out.len() as u64 == ask.count {
@@ -135,15 +144,17 @@ pub async fn feed(
     Ok(out)
 }
 
-/// The reason in the shopper's words.
+/// A seed's title in a reason: its first [`TITLE_CHARS`] characters.
+fn short(t: &str) -> String {
+    let mut s: String = t.chars().take(TITLE_CHARS).collect();
+    if t.chars().count() > TITLE_CHARS {
+        s.push('…');
+    }
+    s
+}
+
+/// The reason in the shopper's words (a seed from their history).
 pub fn words(kind: ReasonKind, seed_title: Option<&str>) -> String {
-    let short = |t: &str| {
-        let mut s: String = t.chars().take(TITLE_CHARS).collect();
-        if t.chars().count() > TITLE_CHARS {
-            s.push('…');
-        }
-        s
-    };
     match (kind, seed_title) {
         (ReasonKind::Viewed, Some(t)) => format!("因为你看过「{}」", short(t)),
         (ReasonKind::Bought, Some(t)) => format!("因为你买过「{}」", short(t)),

@@ -63,12 +63,17 @@ fn ids(items: &[Value]) -> Vec<i64> {
     items.iter().map(|i| i["id"].as_i64().unwrap()).collect()
 }
 
-async fn rebuild(app: &TestApp) {
-    let state = &app.server.state;
-    model::rebuild(&state.db, mall_server::db::now())
-        .await
-        .unwrap();
-    state.recs.invalidate().await;
+/// What the merchant's rebuild does (the job: hourly).
+async fn rebuild(app: &TestApp) -> Value {
+    let (s, v) = app
+        .merchant(
+            reqwest::Method::POST,
+            "/api/merchant/recommendations/rebuild",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
 }
 
 #[tokio::test]
@@ -90,7 +95,15 @@ async fn a_shopper_sees_what_others_viewed_with_it_and_never_what_may_not_be_sho
         && i["reason"]["text"] == "热销好物"
         && i["reason"].get("productId").is_none()));
 
-    rebuild(&app).await;
+    let built = rebuild(&app).await;
+    assert_eq!(
+        (
+            &built["views"],
+            &built["purchases"],
+            &built["productsWithNeighbours"]
+        ),
+        (&json!(17), &json!(0), &json!(3))
+    );
     let home = recs(&app, Some(&x), "slot=home").await;
     assert_eq!(&ids(&home)[..2], &[SHIRT, DRESS], "{home:?}");
     assert_eq!(
@@ -115,6 +128,10 @@ async fn a_shopper_sees_what_others_viewed_with_it_and_never_what_may_not_be_sho
     .await;
     assert_eq!(&ids(&page)[..2], &[SHIRT, DRESS]);
     assert!(!ids(&page).contains(&TEE));
+    assert_eq!(
+        page[0]["reason"],
+        json!({"kind": "viewed", "productId": TEE, "text": "看过此商品的人也喜欢"})
+    );
 
     // Off the shelf, then sold out: gone at once (the cached states are 30 s old at most).
     app.exec(&format!(
@@ -150,6 +167,10 @@ async fn a_shopper_sees_what_others_viewed_with_it_and_never_what_may_not_be_sho
     assert_eq!(s, 200, "{v}");
     let cart = recs(&app, Some(&x), "slot=cart&count=30").await;
     assert_eq!(ids(&cart)[0], SHIRT);
+    assert_eq!(
+        cart[0]["reason"]["text"],
+        "和购物车里的「纯棉圆领短袖T恤」很配"
+    );
     assert!(!ids(&cart).contains(&TEE));
 
     // Just bought: the earbuds go; the jerky (食品, consumable in the seed) stays.
