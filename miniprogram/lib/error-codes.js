@@ -97,6 +97,7 @@ module.exports = {
   WITHDRAW_LIMITS_INVALID: { status: 422, message: '每日提现额度不能低于最低提现金额' },
   SUBSCRIBE_TEMPLATE_UNKNOWN: { status: 422, message: '消息提醒已更新，请重新进入小程序后再试' },
   CAMPAIGN_COUPON_INVALID: { status: 422, message: '请先为活动选择一张有效的优惠券' },
+  MEMBER_TAG_INVALID: { status: 422, message: '标签需为1到10个字，不含逗号，每位会员最多20个' },
   STAFF_UNAUTHORIZED: { status: 401, message: '请先登录管理后台' },
   STAFF_BAD_CREDENTIALS: { status: 401, message: '用户名或密码错误' },
   STAFF_LOCKED: { status: 429, message: '登录失败次数过多，账号已临时锁定，请稍后再试' },

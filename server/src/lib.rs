@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod marketing;
 pub mod media;
 pub mod member_campaigns;
+pub mod member_segments;
 pub mod members;
 pub mod notify;
 pub mod orders;

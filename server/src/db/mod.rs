@@ -226,6 +226,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "recommend",
         include_str!("../../migrations/sqlite/0019_recommend.sql"),
     ),
+    (
+        20,
+        "member_segments",
+        include_str!("../../migrations/sqlite/0020_member_segments.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -322,6 +327,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         19,
         "recommend",
         include_str!("../../migrations/postgres/0019_recommend.sql"),
+    ),
+    (
+        20,
+        "member_segments",
+        include_str!("../../migrations/postgres/0020_member_segments.sql"),
     ),
 ];
 

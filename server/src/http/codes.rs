@@ -150,6 +150,7 @@ registry! {
 
     // --- 会员营销 member campaigns
     CampaignCouponInvalid = "CAMPAIGN_COUPON_INVALID", UNPROCESSABLE_ENTITY, "请先为活动选择一张有效的优惠券";
+    MemberTagInvalid = "MEMBER_TAG_INVALID", UNPROCESSABLE_ENTITY, "标签需为1到10个字，不含逗号，每位会员最多20个";
 
     // --- the merchant console (staff, products, orders)
     StaffUnauthorized = "STAFF_UNAUTHORIZED", UNAUTHORIZED, "请先登录管理后台";

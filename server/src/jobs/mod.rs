@@ -93,6 +93,12 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}")),
     );
     check(
+        "member_segments",
+        crate::member_segments::recompute_due(&state.db, now)
+            .await
+            .map(drop),
+    );
+    check(
         "member_campaigns",
         crate::member_campaigns::run::run_due(&state.db, now)
             .await

@@ -1,6 +1,7 @@
 //! Member snapshots for the campaign decision, read from the orders in pages
 //! of members: registration, the last paid order, paid orders within the
-//! frequency window, and the level's index in the shop's member program.
+//! frequency window, the level's index in the shop's member program, and the
+//! merchant's tags.
 
 use mall_core::segments::{MemberSnapshot, SegmentRules};
 use mall_core::MemberProgram;
@@ -45,8 +46,10 @@ pub async fn page(
     .bind(now)
     .bind(window_start)
     .bind(PAGE)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut tags = crate::member_segments::tags::of(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|(id, created_at, growth, last, recent)| {
@@ -58,7 +61,7 @@ pub async fn page(
                     last_order_at: last,
                     recent_orders: u64::try_from(recent).unwrap_or(0),
                     level: level_index(program, growth),
-                    tags: Vec::new(),
+                    tags: tags.remove(&id).unwrap_or_default(),
                 },
             )
         })

@@ -27,6 +27,10 @@ pub struct Filter {
     pub keyword: Option<String>,
     /// A level id; `Some("none")` = below every level.
     pub level: Option<String>,
+    /// A segment name (`member_segments::NAMES`).
+    pub segment: Option<String>,
+    /// A tag the member carries.
+    pub tag: Option<String>,
     pub sort: Sort,
 }
 
@@ -54,6 +58,10 @@ pub struct MemberRow {
     /// When the member last placed an order (any status).
     pub last_order_at: Option<i64>,
     pub created_at: i64,
+    /// The segment the job last computed (none: not yet).
+    pub segment: Option<String>,
+    /// The merchant's tags.
+    pub tags: Vec<String>,
 }
 
 /// Growth values `[lo, hi)` whose level (by the core's rule) is `level`;
@@ -118,7 +126,21 @@ fn view(program: &MemberProgram, r: Row) -> MemberRow {
         order_count: r.7,
         last_order_at: r.8,
         created_at: r.9,
+        segment: None,
+        tags: Vec::new(),
     }
+}
+
+/// Fill the rows' segments and tags.
+async fn with_segments(conn: &mut AnyConnection, rows: &mut [MemberRow]) -> sqlx::Result<()> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut segments = crate::member_segments::of(conn, &ids).await?;
+    let mut tags = crate::member_segments::tags::of(conn, &ids).await?;
+    for r in rows {
+        r.segment = segments.remove(&r.id);
+        r.tags = tags.remove(&r.id).unwrap_or_default();
+    }
+    Ok(())
 }
 
 pub async fn list(
@@ -140,7 +162,11 @@ pub async fn list(
         },
     };
     let filter = "WHERE ($1 = '' OR LOWER(u.nickname) LIKE $1 ESCAPE '\\')
-           AND u.growth >= $2 AND u.growth < $3";
+           AND u.growth >= $2 AND u.growth < $3
+           AND ($4 = '' OR EXISTS (SELECT 1 FROM member_segments ms WHERE ms.user_id = u.id AND ms.segment = $4))
+           AND ($5 = '' OR EXISTS (SELECT 1 FROM member_tags mt WHERE mt.user_id = u.id AND mt.tag = $5))";
+    let segment = f.segment.as_deref().unwrap_or("");
+    let tag = f.tag.as_deref().unwrap_or("");
     let order = match f.sort {
         Sort::Newest => "u.id DESC",
         Sort::Spend => "COALESCE(s.spend, 0) DESC, u.id DESC",
@@ -152,19 +178,25 @@ pub async fn list(
     .bind(&kw)
     .bind(lo)
     .bind(hi)
+    .bind(segment)
+    .bind(tag)
     .fetch_one(&mut *conn)
     .await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} {filter} ORDER BY {order} LIMIT $4 OFFSET $5"
+        "{SELECT} {filter} ORDER BY {order} LIMIT $6 OFFSET $7"
     ))
     .bind(&kw)
     .bind(lo)
     .bind(hi)
+    .bind(segment)
+    .bind(tag)
     .bind(paging.page_size)
     .bind(paging.offset())
     .fetch_all(&mut *conn)
     .await?;
-    Ok((rows.into_iter().map(|r| view(program, r)).collect(), total))
+    let mut rows: Vec<MemberRow> = rows.into_iter().map(|r| view(program, r)).collect();
+    with_segments(conn, &mut rows).await?;
+    Ok((rows, total))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -198,6 +230,8 @@ pub struct MemberDetail {
     pub status: Option<mall_core::MemberStatus>,
     pub recent_orders: Vec<RecentOrder>,
     pub points_ledger: Vec<LedgerRow>,
+    /// The member's segment changes, latest first.
+    pub segment_history: Vec<crate::member_segments::HistoryEntry>,
 }
 
 pub const RECENT: i64 = 10;
@@ -215,7 +249,9 @@ pub async fn detail(
     let Some(row) = row else {
         return Ok(None);
     };
-    let member = view(program, row);
+    let mut member = view(program, row);
+    with_segments(conn, std::slice::from_mut(&mut member)).await?;
+    let segment_history = crate::member_segments::history(conn, id).await?;
     type OrderRow = (i64, String, String, i64, Option<i64>, i64, Option<i64>);
     let orders: Vec<OrderRow> = sqlx::query_as(
         "SELECT id, order_no, status, payable, paid_amount, created_at, paid_at
@@ -237,6 +273,7 @@ pub async fn detail(
     Ok(Some(MemberDetail {
         member,
         status,
+        segment_history,
         recent_orders: orders
             .into_iter()
             .map(|o| RecentOrder {

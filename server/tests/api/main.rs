@@ -30,6 +30,7 @@ mod groups;
 mod hardening;
 mod member;
 mod member_campaigns;
+mod member_segments;
 mod meta;
 mod orders;
 mod pay;

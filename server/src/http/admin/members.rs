@@ -58,7 +58,7 @@ pub fn routes(api: Api) -> Api {
     .get(
         "/admin/api/members",
         p,
-        "Members with level, growth, points, total spend, paid orders and last order; filters keyword and level",
+        "Members with level, segment, tags, growth, points, total spend, paid orders and last order; filters keyword, level, segment and tag",
         list,
     )
     .get(
@@ -244,6 +244,8 @@ struct ListQuery {
     q: Option<String>,
     level: Option<String>,
     sort: Option<String>,
+    segment: Option<String>,
+    tag: Option<String>,
 }
 
 async fn list(
@@ -270,11 +272,29 @@ async fn list(
         Some("lastOrder") => Sort::LastOrder,
         Some(_) => return Err(ApiError::invalid("sort", "newest, spend or lastOrder")),
     };
+    let segment = match q.segment.as_deref() {
+        None | Some("") => None,
+        Some(s) if crate::member_segments::NAMES.contains(&s) => Some(s.to_string()),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "segment",
+                "new, highFrequency, active, atRisk or dormant",
+            ))
+        }
+    };
+    let tag = q
+        .tag
+        .as_deref()
+        .map(|t| input::line("tag", t, 0, crate::member_segments::tags::MAX_TAG_CHARS))
+        .transpose()?
+        .filter(|t| !t.is_empty());
     let program = load_program(&state).await?;
     let mut conn = state.db.pool.acquire().await?;
     let filter = Filter {
         keyword,
         level,
+        segment,
+        tag,
         sort,
     };
     let (items, total) = roster::list(&mut conn, &program, &filter, &paging).await?;
@@ -368,6 +388,16 @@ pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
             q(
                 "sort",
                 json!({"enum": ["newest", "spend", "lastOrder"], "default": "newest"}),
+                false,
+            ),
+            q(
+                "segment",
+                json!({"enum": crate::member_segments::NAMES, "description": "members the segment job last put in this segment"}),
+                false,
+            ),
+            q(
+                "tag",
+                line(0, crate::member_segments::tags::MAX_TAG_CHARS),
                 false,
             ),
         ]),

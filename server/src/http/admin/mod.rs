@@ -14,6 +14,7 @@ pub mod exports;
 pub mod groups;
 pub mod marketing;
 pub mod member_campaigns;
+pub mod member_tags;
 pub mod members;
 pub mod openapi;
 pub mod orders;
@@ -58,6 +59,7 @@ pub fn routes(api: Api) -> Api {
     let api = groups::routes(api.tag("admin-marketing"));
     let api = bargains::routes(api.tag("admin-bargains"));
     let api = member_campaigns::routes(api.tag("admin-member-campaigns"));
+    let api = member_tags::routes(api.tag("admin-members"));
     let api = distribution::routes(api.tag("admin-distribution"));
     settings::routes(api.tag("admin-settings"))
 }

@@ -105,6 +105,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
     if let Some(b) = super::members::request_body(method, path)
         .or_else(|| super::delivery::request_body(method, path))
         .or_else(|| super::member_campaigns::request_body(method, path))
+        .or_else(|| super::member_tags::request_body(method, path))
         .or_else(|| super::distribution::request_body(method, path))
     {
         return Some(b);
@@ -285,6 +286,9 @@ pub fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         return vec![("201", object())];
     }
     if let Some(s) = super::distribution::success(method, path) {
+        return s;
+    }
+    if let Some(s) = super::member_tags::success(method, path) {
         return s;
     }
     match (method, path) {

@@ -1,0 +1,39 @@
+-- Member segments and tags (issue 16). Segments (new, highFrequency, active,
+-- atRisk, dormant) are the core's member_segment of each member, recomputed
+-- by a job; a change is recorded once in the history (the row is changed with
+-- a compare-and-set on the segment read, so two instances cannot both record
+-- it). Tags are the merchant's own labels, usable as campaign audiences.
+CREATE TABLE member_segments (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id),
+    segment TEXT NOT NULL,
+    -- when the member entered this segment (the job's clock)
+    since BIGINT NOT NULL,
+    computed_at BIGINT NOT NULL
+);
+CREATE INDEX member_segments_segment ON member_segments (segment, user_id);
+
+CREATE TABLE member_segment_history (
+    id BIGSERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    segment TEXT NOT NULL,
+    -- NULL: the first segment computed
+    previous TEXT,
+    at BIGINT NOT NULL
+);
+CREATE INDEX member_segment_history_user ON member_segment_history (user_id, id);
+
+CREATE TABLE member_tags (
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    tag TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, tag)
+);
+CREATE INDEX member_tags_tag ON member_tags (tag, user_id);
+
+-- Jobs run once per window on however many instances: one conditional
+-- UPDATE of claimed_at claims a run.
+CREATE TABLE job_runs (
+    name TEXT PRIMARY KEY,
+    claimed_at BIGINT NOT NULL
+);
+INSERT INTO job_runs (name, claimed_at) VALUES ('member_segments', 0);
