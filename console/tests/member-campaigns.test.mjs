@@ -95,6 +95,11 @@ test('the campaigns that ran show their effect against the holdout as the server
     assert.equal(await text(`mc-increment-${id}`), increment(e.incrementalRepurchase), id);
   }
   assert.equal(await text('mc-reached-gmv-memberDay'), yuan(paid.payable));
+  // The demo shopper (白银) is below the demo campaigns' 黄金: no campaign coupon in the wallet.
+  const demo = await shopper('demo');
+  const wallet = await demo('GET', '/api/member/coupons');
+  const granted = new Set(list.map((c) => c.couponTemplateId));
+  assert.deepEqual((Array.isArray(wallet) ? wallet : wallet.items).filter((c) => granted.has(c.templateId)), []);
   assert.equal(await text('mc-trigger-memberDay'), '每周三 00:00（北京时间）');
   assert.equal(await text('mc-audience-memberDay'), '黄金会员及以上');
   assert.equal(await text('mc-holdout-memberDay'), '10.00%');
