@@ -86,6 +86,7 @@ test('the campaigns that ran show their effect against the holdout as the server
   for (const { id, effect: e } of list) {
     for (const g of ['reached', 'holdout']) {
       assert.equal(await text(`mc-${g}-members-${id}`), String(e[g].members), `${id} ${g}`);
+      assert.equal(await text(`mc-${g}-buyers-${id}`), String(e[g].buyers), `${id} ${g}`);
       assert.equal(await text(`mc-${g}-orders-${id}`), String(e[g].orders), `${id} ${g}`);
       assert.equal(await text(`mc-${g}-gmv-${id}`), yuan(e[g].gmv), `${id} ${g}`);
       assert.equal(await text(`mc-${g}-rate-${id}`), `${e[g].repurchaseRate}%`, `${id} ${g}`);
