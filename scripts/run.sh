@@ -10,7 +10,8 @@
 # (sqlite://data/mall.db), MALL_DATA_DIR (data), WECHAT_API_BASE (fake, or e.g.
 # https://api.weixin.qq.com), WECHAT_APPID, WECHAT_SECRET, MALL_DATA_KEYS
 # (id:base64,...), MALL_DATA_KEY_ID, MALL_MERCHANT_TOKEN, MALL_ORDER_TTL_SECS
-# (1800), MALL_SESSION_TTL_SECS, MALL_SEED_DEMO (true), RUST_LOG.
+# (1800), MALL_SESSION_TTL_SECS, MALL_SEED_DEMO (true), MALL_DEMO_CAMPAIGNS (true:
+# the demo's member campaigns on, with demo members vip-1 … vip-10), RUST_LOG.
 # Secrets not given are generated once into data/secrets.json (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."

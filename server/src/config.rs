@@ -40,6 +40,10 @@ pub struct Config {
     pub order_ttl_secs: i64,
     pub expiry_sweep_secs: u64,
     pub seed_demo: bool,
+    /// The demo seed also switches the three member campaigns on, with their
+    /// member-only coupons and a few 黄金/钻石 demo members for them to reach
+    /// (`MALL_DEMO_CAMPAIGNS`, default on; off in the in-process tests).
+    pub demo_campaigns: bool,
     pub pay: PayConfig,
     /// Shipped orders are confirmed received after this many days.
     pub auto_confirm_days: i64,
@@ -206,6 +210,7 @@ impl Config {
             order_ttl_secs: 1800,
             expiry_sweep_secs: 30,
             seed_demo: true,
+            demo_campaigns: false,
             pay: PayConfig::demo(
                 crate::wechat::pay::keys::DemoPayKeys::for_tests(),
                 WeChatApi::Fake,
@@ -324,6 +329,7 @@ impl Config {
             order_ttl_secs: env_parse("MALL_ORDER_TTL_SECS", 1800)?,
             expiry_sweep_secs: env_parse("MALL_EXPIRY_SWEEP_SECS", 30)?,
             seed_demo: env_parse("MALL_SEED_DEMO", true)?,
+            demo_campaigns: env_parse("MALL_DEMO_CAMPAIGNS", true)?,
             pay: pay_from_env(demo_pay)?,
             auto_confirm_days: env_parse("MALL_AUTO_CONFIRM_DAYS", 7)?,
             jobs_every_secs: env_parse("MALL_JOBS_EVERY_SECS", 30)?,

@@ -135,6 +135,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         &config.database_url,
         config.db_max_connections,
         config.seed_demo,
+        config.demo_campaigns,
     )
     .await?;
     #[cfg(feature = "demo")]

@@ -871,7 +871,7 @@ async fn main() -> anyhow::Result<()> {
 async fn run(a: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     // 1. Seed: the server's own startup (migrations, demo catalog), then bulk.
     let t0 = Instant::now();
-    let db = mall_server::db::startup::open(url, 4, true).await?;
+    let db = mall_server::db::startup::open(url, 4, true, false).await?;
     let backend = format!("{:?}", db.backend).to_lowercase();
     let seeded = seed(&db, a).await?;
     let seed_time = t0.elapsed();

@@ -4,6 +4,7 @@
 //! Queries live with their capability (`orders`, `catalog`, `members`, …); this
 //! module keeps the pool, transactions, migrations, the startup lock and the seed.
 
+pub mod demo_campaigns;
 pub mod seed;
 pub mod startup;
 

@@ -2,7 +2,8 @@
 //! categories, products with multi-spec SKUs and images, member levels, a
 //! full-reduction campaign, a flash-sale price, points and shipping rules,
 //! claimable coupons, home-page banners, a few product reviews, and a demo
-//! shopper (login code `demo`) with a wallet.
+//! shopper (login code `demo`) with a wallet; optionally the member
+//! campaigns switched on, with demo members to reach.
 
 use mall_core::ShopRules;
 use serde_json::{json, Value};
@@ -275,7 +276,9 @@ async fn insert_id(conn: &mut AnyConnection, sql: &str, binds: Vec<Value>) -> sq
     q.fetch_one(conn).await
 }
 
-pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
+/// Seed the demo shop on an empty database (with `campaigns`, its member
+/// campaigns switched on: [`super::demo_campaigns`]).
+pub async fn seed_demo_if_empty(db: &Db, campaigns: bool) -> anyhow::Result<bool> {
     let mut tx = db.begin_write().await?;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM categories")
         .fetch_one(&mut *tx)
@@ -504,6 +507,9 @@ pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
             now - (REVIEWS.len() - i) as i64 * 3600,
         )
         .await?;
+    }
+    if campaigns {
+        super::demo_campaigns::seed(&mut tx, now).await?;
     }
     tx.commit().await?;
     tracing::info!("seeded the demo shop");

@@ -18,7 +18,14 @@ use super::{sqlite_path, Backend, Db};
 const STARTUP_LOCK_KEY: i64 = 0x6d61_6c6c;
 
 /// Connect, check the database is writable, migrate and (optionally) seed.
-pub async fn open(url: &str, max_connections: u32, seed_demo: bool) -> anyhow::Result<Db> {
+/// With `seed_demo`, an empty database gets the demo shop (and with
+/// `demo_campaigns`, its member campaigns switched on).
+pub async fn open(
+    url: &str,
+    max_connections: u32,
+    seed_demo: bool,
+    demo_campaigns: bool,
+) -> anyhow::Result<Db> {
     let _file_lock = match sqlite_path(url) {
         Some(path) => Some(lock_sqlite(&path).await?),
         None => None,
@@ -35,7 +42,7 @@ pub async fn open(url: &str, max_connections: u32, seed_demo: bool) -> anyhow::R
     check_writable(&db).await?;
     db.migrate().await?;
     if seed_demo {
-        super::seed::seed_demo_if_empty(&db).await?;
+        super::seed::seed_demo_if_empty(&db, demo_campaigns).await?;
     }
     if let Some(conn) = pg_lock {
         // Closing the session releases its advisory lock.

@@ -385,3 +385,83 @@ async fn campaign_settings_are_bounded_audited_and_only_for_marketing_staff() {
     let (s, v) = svc.get("/admin/api/member-campaigns").await;
     assert_eq!((s, v["code"].as_str()), (403, Some("STAFF_FORBIDDEN")));
 }
+
+/// The demo shop (`MALL_DEMO_CAMPAIGNS`, on for the binary): the three
+/// campaigns are on with member-only coupons (not in the coupon center); on
+/// the next Wednesday the job decides the ten 黄金/钻石 demo members for the
+/// member day and the recall, and never reaches the demo shopper (白银) or a
+/// new shopper, whose checkout must not change.
+#[tokio::test]
+async fn the_demo_shops_campaigns_reach_its_demo_members_only() {
+    let app = spawn_with(|c| c.demo_campaigns = true).await;
+    let demo = user_id(&app, "demo").await;
+    let fresh = user_id(&app, "fresh-shopper").await;
+    let (s, list) = owner(&app).await.get("/admin/api/member-campaigns").await;
+    assert_eq!(s, 200, "{list}");
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    let mut templates = Vec::new();
+    for c in list {
+        assert_eq!(c["enabled"], true, "{c}");
+        assert_eq!(c["audience"]["minLevel"], 2, "{c}");
+        templates.push(c["couponTemplateId"].as_i64().expect("a coupon"));
+    }
+    let token = app.login("demo").await;
+    let (s, center) = app.get("/api/coupons", Some(&token)).await;
+    assert_eq!(s, 200, "{center}");
+    assert!(
+        center
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| !templates.contains(&b["id"].as_i64().unwrap())),
+        "member-only coupons are not claimable: {center}"
+    );
+
+    let now = mall_server::db::now();
+    let wed = mall_core::beijing_week_slot(&mall_core::WeekSlotInput {
+        now,
+        weekday: 3,
+        hour: 0,
+        minute: 0,
+    })
+    .unwrap()
+        + 7 * DAY;
+    let users = count(&app, "SELECT COUNT(*) FROM users").await as u64;
+    let reports = run::run_due(&app.server.state.db, wed + 60).await.unwrap();
+    assert_eq!(reports.len(), 3, "{reports:?}");
+    for r in &reports {
+        let decided = r.sent + r.held_out;
+        match r.campaign_id.as_str() {
+            "memberDay" | "dormantRecall" => {
+                assert_eq!((decided, r.not_in_audience), (10, users - 10), "{r:?}")
+            }
+            _ => assert_eq!((r.slot, decided), (None, 0), "Friday's slot: {r:?}"),
+        }
+    }
+    let ids = templates
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM user_coupons WHERE user_id IN ({demo}, {fresh}) AND template_id IN ({ids})"
+            )
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM member_campaign_sends WHERE user_id IN ({demo}, {fresh})"
+            )
+        )
+        .await,
+        0
+    );
+}

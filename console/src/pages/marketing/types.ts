@@ -1,5 +1,6 @@
 // Shapes of /admin/api/marketing/* (docs/admin-api.md, 营销). Rules are the
 // core's own shapes (docs/rules.md); amounts integer fen, rates strings.
+import type { Audience, Caps, Trigger } from '../../memberCampaigns';
 
 export interface Scope { kind?: 'all' | 'categories' | 'skus'; ids?: string[]; excludeSkuIds?: string[]; excludeCategoryIds?: string[] }
 
@@ -79,4 +80,26 @@ export interface BargainActivity {
 export interface StreakBonus { day: number; points: number; growth: number }
 export interface SigninRule {
   enabled: boolean; pointsPerDay: number; growthPerDay: number; bonuses: StreakBonus[]; cycle: boolean;
+}
+
+/** 会员营销 (GET /admin/api/member-campaigns): a campaign with its effect against the holdout. */
+export interface MemberCampaignSettings {
+  enabled: boolean; trigger: Trigger; audience: Audience; caps: Caps;
+  /** Held out to measure the effect, basis points 0–5000. */
+  holdoutBps: number;
+  /** The coupon batch granted (null: the campaign cannot be switched on). */
+  couponTemplateId: number | null;
+}
+/** One group of members (reached or held out); `gmv` fen, `repurchaseRate` percent with 2 decimals. */
+export interface EffectGroup { members: number; buyers: number; orders: number; gmv: number; repurchaseRate: string }
+export interface CampaignEffect {
+  reached: EffectGroup; holdout: EffectGroup; couponsGranted: number; couponsUsed: number;
+  /** reached − holdout repurchase rate, percentage points ("3.25"). */
+  incrementalRepurchase: string;
+}
+export interface MemberCampaign extends MemberCampaignSettings { id: string; title: string; updatedAt: number; effect: CampaignEffect }
+/** POST /admin/api/member-campaigns/{id}/dry-run: what the settings would do now (or at the next weekly slot). */
+export interface DryRunReport {
+  campaignId: string; slot: number | null; sent: number; heldOut: number; notInAudience: number;
+  campaignCapReached: number; weeklyCapReached: number; already: number; outOfCoupons: number;
 }
