@@ -5,9 +5,9 @@
 
 use mall_core::recommend::{
     item_similarity, recommend, recommend_for, search_suggestions, Event, EventKind, EventWeights,
-    Neighbour, Neighbours, ProductState, ReasonKind, RecommendInput, RecommendRules, RecommendShop,
-    SearchQuery, SearchTerm, ShopModel, ShopperEvent, ShopperRequest, SimilarityInput, Slot,
-    SuggestInput, SuggestionSource,
+    Matching, Neighbour, Neighbours, ProductState, ReasonKind, RecommendInput, RecommendRules,
+    RecommendShop, SearchQuery, SearchTerm, ShopModel, ShopperEvent, ShopperRequest,
+    SimilarityInput, Slot, SuggestInput, SuggestionSource,
 };
 use proptest::prelude::*;
 
@@ -222,19 +222,26 @@ proptest! {
         prefix in prop::sample::select(vec!["", "a", "AB", "b", "z"]),
         preferred in prop::collection::vec(0..3usize, 0..3),
         count in 1..8u64,
+        contains in any::<bool>(),
     ) {
+        let matching = if contains { Matching::Contains } else { Matching::Prefix };
         let i = SuggestInput {
             prefix: prefix.to_string(),
             history: history.into_iter().map(|(q, at)| SearchQuery { query: q.to_string(), at }).collect(),
             preferred_categories: preferred.into_iter().map(|c| format!("c{c}")).collect(),
             terms: terms.into_iter().map(|(t, c, p)| SearchTerm { text: t.to_string(), category_id: format!("c{c}"), popularity: p }).collect(),
             count,
+            matching,
         };
         let out = search_suggestions(&i).unwrap();
         prop_assert!(out.len() as u64 <= count);
         let key = |s: &str| s.trim().to_lowercase();
         for (k, s) in out.iter().enumerate() {
-            prop_assert!(key(&s.text).starts_with(&key(&i.prefix)));
+            if contains {
+                prop_assert!(key(&s.text).contains(&key(&i.prefix)));
+            } else {
+                prop_assert!(key(&s.text).starts_with(&key(&i.prefix)));
+            }
             prop_assert!(out[..k].iter().all(|o| key(&o.text) != key(&s.text)));
             if k > 0 {
                 prop_assert!(out[k - 1].source <= s.source);

@@ -889,6 +889,8 @@ export interface SuggestInput {
   terms?: SearchTerm[];
   /** 1–50 (default 10). */
   count?: number;
+  /** "prefix" (default): texts starting with the prefix; "contains": texts holding it. */
+  matching?: "prefix" | "contains";
 }
 
 export type SuggestionSource = "history" | "preferredCategory" | "popular";

@@ -36,7 +36,8 @@ pub use feed::{
     RecommendShop, Recommendation, Recommendations, ShopModel, ShopperEvent, ShopperRequest, Slot,
 };
 pub use search::{
-    search_suggestions, SearchQuery, SearchTerm, SuggestInput, Suggestion, SuggestionSource,
+    search_suggestions, Matching, SearchQuery, SearchTerm, SuggestInput, Suggestion,
+    SuggestionSource,
 };
 pub use similarity::{
     item_similarity, Event, EventWeights, Neighbour, Neighbours, SimilarityInput, SimilarityTable,

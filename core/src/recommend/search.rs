@@ -2,7 +2,8 @@
 //! first), then the shop's terms in the shopper's preferred categories (in
 //! order of preference, then popularity), then the other terms by popularity.
 //! A suggestion matches when its text, trimmed and lower-cased, starts with
-//! the prefix trimmed and lower-cased; each text is suggested once.
+//! (or, with `matching: contains`, holds) the prefix trimmed and lower-cased;
+//! each text is suggested once.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,28 @@ pub struct SuggestInput {
     /// How many to return (default 10, 1 to 50).
     #[serde(default = "ten")]
     pub count: u64,
+    /// `prefix` (default): a text starting with what was typed; `contains`:
+    /// anywhere in it (a search box over Chinese titles, where the typed word
+    /// is rarely the title's start).
+    #[serde(default)]
+    pub matching: Matching,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Matching {
+    #[default]
+    Prefix,
+    Contains,
+}
+
+impl Matching {
+    fn hit(self, text: &str, typed: &str) -> bool {
+        match self {
+            Matching::Prefix => text.starts_with(typed),
+            Matching::Contains => text.contains(typed),
+        }
+    }
 }
 
 fn ten() -> u64 {
@@ -105,14 +128,14 @@ pub fn search_suggestions(i: &SuggestInput) -> Result<Vec<Suggestion>> {
         .history
         .iter()
         .map(|q| (q, key(&q.query)))
-        .filter(|(_, k)| k.starts_with(&prefix))
+        .filter(|(_, k)| i.matching.hit(k, &prefix))
         .collect();
     history.sort_by(|a, b| b.0.at.cmp(&a.0.at).then(a.1.cmp(&b.1)));
     let mut terms: Vec<(SuggestionSource, usize, u64, String, &str)> = i
         .terms
         .iter()
         .map(|t| (t, key(&t.text)))
-        .filter(|(_, k)| k.starts_with(&prefix))
+        .filter(|(_, k)| i.matching.hit(k, &prefix))
         .map(|(t, k)| {
             let rank = i
                 .preferred_categories

@@ -29,7 +29,7 @@ Component({
       }
       var seq = ++this._seq;
       this._timer = setTimeout(function () {
-        api.get('/api/search/suggest', { auth: 'none', query: { q: q.trim() } }).then(function (r) {
+        api.get('/api/search/suggest', { auth: 'optional', query: { q: q.trim() } }).then(function (r) {
           if (seq === self._seq) self.setData({ suggestions: r.suggestions });
         }, function () {});
       }, SUGGEST_DELAY);

@@ -5,5 +5,6 @@ pub mod manage;
 pub mod pricing;
 pub mod shop;
 pub mod store;
+pub mod suggest;
 
 pub use store::*;

@@ -686,23 +686,6 @@ pub async fn clear_history(conn: &mut AnyConnection, user_id: i64) -> sqlx::Resu
     Ok(())
 }
 
-/// Suggestions as the shopper types: product titles and known search terms
-/// containing the prefix, shortest first.
-pub async fn suggestions(conn: &mut AnyConnection, q: &str) -> sqlx::Result<Vec<String>> {
-    let pattern = crate::db::like_contains(q);
-    let mut titles: Vec<String> = sqlx::query_scalar(
-        "SELECT title FROM products WHERE on_shelf = 1 AND (LOWER(title) LIKE $1 ESCAPE '\\' OR LOWER(keywords) LIKE $1 ESCAPE '\\')
-         UNION SELECT keyword FROM search_terms WHERE LOWER(keyword) LIKE $1 ESCAPE '\\'",
-    )
-    .bind(pattern)
-    .fetch_all(conn)
-    .await?;
-    titles.sort_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(a.cmp(b)));
-    titles.dedup();
-    titles.truncate(10);
-    Ok(titles)
-}
-
 /// Whether a product exists and is on the shelf.
 pub async fn product_on_shelf(conn: &mut AnyConnection, product_id: i64) -> sqlx::Result<bool> {
     let found: Option<i64> =

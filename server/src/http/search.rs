@@ -25,8 +25,8 @@ pub fn routes(api: Api) -> Api {
     .get("/api/search/hot", Access::Public, "Hot search words", hot)
     .get(
         "/api/search/suggest",
-        Access::Public,
-        "Suggestions as the shopper types",
+        Access::OptionalUser,
+        "Suggestions as the shopper types: texts holding what was typed, the shopper's own searches first, then titles in the categories they view and buy most, then by popularity",
         suggest,
     )
     .get(
@@ -96,16 +96,18 @@ struct SuggestQuery {
 
 async fn suggest(
     State(state): State<AppState>,
+    user: MaybeUser,
     ApiQuery(q): ApiQuery<SuggestQuery>,
 ) -> ApiResult<Json<Value>> {
     if q.q.trim().is_empty() {
-        return Ok(Json(json!({"suggestions": []})));
+        return Ok(Json(json!({"suggestions": [], "items": []})));
     }
     let q = input::keyword("q", &q.q)?;
     let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(
-        json!({"suggestions": catalog::suggestions(&mut conn, &q).await?}),
-    ))
+    let items =
+        catalog::suggest::suggestions(&mut conn, user.0.map(|u| u.user_id), &q, db::now()).await?;
+    let texts: Vec<&str> = items.iter().map(|s| s.text.as_str()).collect();
+    Ok(Json(json!({"suggestions": texts, "items": items})))
 }
 
 async fn history(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Value>> {

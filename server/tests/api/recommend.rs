@@ -323,3 +323,57 @@ async fn impressions_clicks_and_orders_per_slot_reach_the_dashboard() {
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM rec_events").await, 5);
 }
+
+/// 搜索联想 personalised: the shopper's own searches first, then titles in
+/// the categories they look at, then by popularity.
+#[tokio::test]
+async fn suggestions_put_the_shoppers_searches_and_categories_first() {
+    let app = spawn_app().await;
+    let pos = |v: &Value, text: &str| {
+        v["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s == text)
+    };
+    const PHONE: &str = "星耀 5G 智能手机";
+    const BUDS: &str = "降噪真无线蓝牙耳机";
+    let q = "/api/search/suggest?q=%E6%9C%BA"; // 机
+    let (s, anon) = app.get(q, None).await;
+    assert_eq!(s, 200, "{anon}");
+    assert!(pos(&anon, BUDS) < pos(&anon, PHONE), "by sales: {anon}");
+    assert!(pos(&anon, PHONE).is_some());
+
+    let t = app.login("suggest-shopper").await;
+    views(&app, &t, "sq", 1, &[3, 3]).await; // the phone
+    let (_, v) = app.get(q, Some(&t)).await;
+    assert_eq!(pos(&v, PHONE), Some(0), "{v}");
+    assert_eq!(
+        v["items"][0],
+        json!({"text": PHONE, "source": "preferredCategory"})
+    );
+    assert!(pos(&v, BUDS).is_some());
+
+    let (s, _) = app
+        .get(
+            "/api/search?keyword=%E6%9C%BA%E6%A2%B0%E9%94%AE%E7%9B%98",
+            Some(&t),
+        ) // 机械键盘
+        .await;
+    assert_eq!(s, 200);
+    let (_, v) = app.get(q, Some(&t)).await;
+    assert_eq!(
+        v["items"][0],
+        json!({"text": "机械键盘", "source": "history"}),
+        "{v}"
+    );
+    assert_eq!(pos(&v, PHONE), Some(1), "{v}");
+    // Someone else: the search became one of the shop's words, by popularity only.
+    let (_, other) = app.get(q, None).await;
+    assert_eq!(other["items"][0], anon["items"][0]);
+    assert!(other["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["source"] == "popular"));
+}
