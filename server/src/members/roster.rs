@@ -232,6 +232,95 @@ pub struct MemberDetail {
     pub points_ledger: Vec<LedgerRow>,
     /// The member's segment changes, latest first.
     pub segment_history: Vec<crate::member_segments::HistoryEntry>,
+    pub profile: Profile,
+}
+
+/// What the member's behaviour says (the last [`PROFILE_DAYS`] days).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// Categories of the products viewed (1 each) and bought (5 each), most first (at most 5).
+    pub preferred_categories: Vec<PreferredCategory>,
+    /// The middle half of the unit prices paid (fen): the 25th and 75th
+    /// percentile of paid lines' unit prices, by units; none without purchases.
+    pub price_band: Option<(i64, i64)>,
+    /// Paid orders within the window.
+    pub paid_orders: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreferredCategory {
+    pub id: i64,
+    pub name: String,
+    pub weight: i64,
+}
+
+pub const PROFILE_DAYS: i64 = 180;
+
+async fn profile(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::Result<Profile> {
+    let since = now - PROFILE_DAYS * 86_400;
+    let cats: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT t.category_id, c.name, CAST(SUM(t.w) AS BIGINT) FROM (
+            SELECT p.category_id, 1 AS w FROM events e JOIN products p ON p.id = e.product_id
+            WHERE e.user_id = $1 AND e.ts >= $2 AND e.name = 'product_view'
+            UNION ALL
+            SELECT p.category_id, 5 AS w FROM orders o JOIN order_lines l ON l.order_id = o.id
+            JOIN products p ON p.id = l.product_id
+            WHERE o.user_id = $1 AND o.paid_at >= $2
+         ) t JOIN categories c ON c.id = t.category_id
+         GROUP BY t.category_id, c.name ORDER BY 3 DESC, t.category_id LIMIT 5",
+    )
+    .bind(id)
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut prices: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT l.unit_price, l.quantity FROM orders o JOIN order_lines l ON l.order_id = o.id
+         WHERE o.user_id = $1 AND o.paid_at >= $2",
+    )
+    .bind(id)
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?;
+    let paid_orders: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE user_id = $1 AND paid_at >= $2",
+    )
+    .bind(id)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    prices.sort_unstable();
+    Ok(Profile {
+        preferred_categories: cats
+            .into_iter()
+            .map(|(id, name, weight)| PreferredCategory { id, name, weight })
+            .collect(),
+        price_band: price_band(&prices),
+        paid_orders,
+    })
+}
+
+/// The unit prices at the 25th and 75th percentile of units (nearest rank),
+/// `prices` sorted by price.
+pub fn price_band(prices: &[(i64, i64)]) -> Option<(i64, i64)> {
+    let units: i64 = prices.iter().map(|p| p.1.max(0)).sum();
+    if units == 0 {
+        return None;
+    }
+    let at = |rank: i64| {
+        let mut seen = 0;
+        prices
+            .iter()
+            .find(|p| {
+                seen += p.1.max(0);
+                seen >= rank
+            })
+            .map_or(0, |p| p.0)
+    };
+    // nearest rank: ⌈q × n⌉, at least 1
+    let rank = |q_num: i64| ((q_num * units + 3) / 4).max(1);
+    Some((at(rank(1)), at(rank(3))))
 }
 
 pub const RECENT: i64 = 10;
@@ -252,6 +341,7 @@ pub async fn detail(
     let mut member = view(program, row);
     with_segments(conn, std::slice::from_mut(&mut member)).await?;
     let segment_history = crate::member_segments::history(conn, id).await?;
+    let profile = profile(conn, id, db::now()).await?;
     type OrderRow = (i64, String, String, i64, Option<i64>, i64, Option<i64>);
     let orders: Vec<OrderRow> = sqlx::query_as(
         "SELECT id, order_no, status, payable, paid_amount, created_at, paid_at
@@ -274,6 +364,7 @@ pub async fn detail(
         member,
         status,
         segment_history,
+        profile,
         recent_orders: orders
             .into_iter()
             .map(|o| RecentOrder {
@@ -297,4 +388,22 @@ pub async fn detail(
             })
             .collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::price_band;
+
+    #[test]
+    fn the_price_band_is_the_middle_half_of_units() {
+        assert_eq!(price_band(&[]), None);
+        assert_eq!(price_band(&[(5_900, 1)]), Some((5_900, 5_900)));
+        // units 1..=8 at 1000, 2000 (×2), 3000 (×4), 9000: ranks 2 and 6
+        let p = [(1_000, 1), (2_000, 2), (3_000, 4), (9_000, 1)];
+        assert_eq!(price_band(&p), Some((2_000, 3_000)));
+        assert_eq!(
+            price_band(&[(100, 1), (200, 1), (300, 1), (400, 1)]),
+            Some((100, 300))
+        );
+    }
 }

@@ -155,6 +155,16 @@ async fn segments_follow_the_orders_and_each_change_is_recorded_once() {
     assert_eq!(v["segmentHistory"][0]["segment"], "atRisk");
     assert_eq!(v["segmentHistory"][0]["previous"], "active");
     assert_eq!(v["segmentHistory"][1]["previous"], serde_json::Value::Null);
+    // The profile: one nuts order 10 days ago → 零食 (weight 5), its unit price both ends.
+    let unit = count(
+        &app,
+        &format!("SELECT l.unit_price FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.user_id = {active}"),
+    )
+    .await;
+    assert_eq!(v["profile"]["paidOrders"], 1);
+    assert_eq!(v["profile"]["priceBand"], json!([unit, unit]));
+    assert_eq!(v["profile"]["preferredCategories"][0]["name"], "零食");
+    assert_eq!(v["profile"]["preferredCategories"][0]["weight"], 5);
     let (s, v) = c.get("/admin/api/member-segments").await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v.as_array().unwrap().len(), 5);
