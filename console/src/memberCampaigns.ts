@@ -12,7 +12,13 @@ export const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周�
 
 export type Trigger =
   | { kind: 'weekly'; weekday: number; hour: number; minute: number }
-  | { kind: 'dormancy' };
+  | { kind: 'dormancy' }
+  | { kind: 'couponExpiry'; hoursBefore: number };
+
+/** Whether the campaign grants a coupon (优惠券到期提醒 sends a message instead). */
+export function grantsCoupon(t: Trigger): boolean {
+  return t.kind !== 'couponExpiry';
+}
 
 export interface Audience { segments: Segment[]; minLevel: number | null; tags: string[]; noOrderDays: number | null }
 export interface Caps { perCampaign: number | null; perWeek: number | null }
@@ -40,9 +46,10 @@ export function parsePercent(input: string): number | null {
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 
-/** `每周三 00:00（北京时间）` or `未下单满 7 天（每次沉睡一次）`. */
+/** `每周三 00:00（北京时间）`, `未下单满 7 天（每次沉睡一次）` or `优惠券到期前 24 小时（每张券一次）`. */
 export function triggerText(t: Trigger, noOrderDays: number | null): string {
   if (t.kind === 'weekly') return `每${WEEKDAYS[t.weekday - 1] ?? `周${t.weekday}`} ${two(t.hour)}:${two(t.minute)}（北京时间）`;
+  if (t.kind === 'couponExpiry') return `优惠券到期前 ${t.hoursBefore} 小时（每张券一次）`;
   return noOrderDays === null ? '沉睡时（每次沉睡一次）' : `未下单满 ${noOrderDays} 天（每次沉睡一次）`;
 }
 

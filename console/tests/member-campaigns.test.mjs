@@ -76,7 +76,9 @@ const increment = (pp) => (pp.startsWith('-') || pp === '0.00' ? `${pp}pp` : `+$
 test('the campaigns that ran show their effect against the holdout as the server measures it', (t) => guard(t, async () => {
   await page.locator(tid('mc-row-memberDay')).waitFor();
   const list = await owner.get('/member-campaigns');
-  assert.deepEqual(list.map((c) => [c.id, c.enabled]), [['dormantRecall', true], ['memberDay', true], ['newArrivals', true]]);
+  // 优惠券到期提醒 is a campaign too (a message, no coupon), on in every shop.
+  assert.deepEqual(list.map((c) => [c.id, c.enabled]), [['couponExpiry', true], ['dormantRecall', true], ['memberDay', true], ['newArrivals', true]]);
+  assert.equal(await text('mc-coupon-couponExpiry'), '订阅消息：优惠券到期提醒');
   const day = list.find((c) => c.id === 'memberDay').effect;
   assert.equal(day.reached.orders, 1, JSON.stringify(day));
   assert.equal(day.reached.gmv, paid.payable);

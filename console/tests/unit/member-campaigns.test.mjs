@@ -23,6 +23,9 @@ test('triggers, audiences and caps in words', () => {
   assert.equal(m.triggerText({ kind: 'weekly', weekday: 3, hour: 0, minute: 0 }, null), '每周三 00:00（北京时间）');
   assert.equal(m.triggerText({ kind: 'weekly', weekday: 5, hour: 10, minute: 5 }, null), '每周五 10:05（北京时间）');
   assert.equal(m.triggerText({ kind: 'dormancy' }, 7), '未下单满 7 天（每次沉睡一次）');
+  assert.equal(m.triggerText({ kind: 'couponExpiry', hoursBefore: 24 }, null), '优惠券到期前 24 小时（每张券一次）');
+  assert.equal(m.grantsCoupon({ kind: 'couponExpiry', hoursBefore: 24 }), false);
+  assert.equal(m.grantsCoupon({ kind: 'dormancy' }), true);
   const levels = m.levelNames([
     { name: '黄金', minGrowth: 2000 }, { name: '普通', minGrowth: 0 }, { name: '白银', minGrowth: 500 },
   ]);

@@ -37,3 +37,9 @@ CREATE TABLE job_runs (
     claimed_at INTEGER NOT NULL
 );
 INSERT INTO job_runs (name, claimed_at) VALUES ('member_segments', 0);
+
+-- 优惠券到期提醒 under the campaign model: a coupon 24 hours from expiry
+-- triggers the subscription message, once per coupon (the slot); on, as the
+-- reminder was before; the merchant may set an audience, caps or a holdout.
+INSERT INTO member_campaigns (id, title, enabled, trigger_spec, audience, caps, holdout_bps, updated_at) VALUES
+  ('couponExpiry', '优惠券到期提醒', 1, '{"kind":"couponExpiry","hoursBefore":24}', '{}', '{}', 0, 0);

@@ -57,7 +57,7 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     );
     check(
         "coupon_reminders",
-        crate::notify::outbox::coupon_reminders(state, now)
+        crate::member_campaigns::expiry::run_due(state, now)
             .await
             .map(drop),
     );

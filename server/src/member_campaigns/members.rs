@@ -34,20 +34,62 @@ pub async fn page(
     after: i64,
     now: i64,
 ) -> sqlx::Result<Vec<(i64, MemberSnapshot)>> {
+    snapshots(conn, program, rules, Which::After(after), now).await
+}
+
+/// These members' snapshots at `now` (unknown ids are left out), by id.
+pub async fn of_users(
+    conn: &mut AnyConnection,
+    program: &MemberProgram,
+    rules: &SegmentRules,
+    ids: &[i64],
+    now: i64,
+) -> sqlx::Result<Vec<(i64, MemberSnapshot)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    snapshots(conn, program, rules, Which::Ids(ids), now).await
+}
+
+enum Which<'a> {
+    After(i64),
+    Ids(&'a [i64]),
+}
+
+async fn snapshots(
+    conn: &mut AnyConnection,
+    program: &MemberProgram,
+    rules: &SegmentRules,
+    which: Which<'_>,
+    now: i64,
+) -> sqlx::Result<Vec<(i64, MemberSnapshot)>> {
     let window_start = now - i64::try_from(rules.frequency_window_days).unwrap_or(0) * 86_400;
-    let rows: Vec<(i64, i64, i64, Option<i64>, i64)> = sqlx::query_as(
+    let filter = match &which {
+        Which::After(_) => "u.id > $3 ORDER BY u.id LIMIT $4".to_string(),
+        Which::Ids(ids) => format!(
+            "u.id IN ({}) ORDER BY u.id",
+            crate::db::placeholders(3, ids.len())
+        ),
+    };
+    let sql = format!(
         "SELECT u.id, u.created_at, u.growth,
-                (SELECT MAX(o.paid_at) FROM orders o WHERE o.user_id = u.id AND o.paid_at IS NOT NULL AND o.paid_at <= $2),
+                (SELECT MAX(o.paid_at) FROM orders o WHERE o.user_id = u.id AND o.paid_at IS NOT NULL AND o.paid_at <= $1),
                 (SELECT COUNT(*) FROM orders o WHERE o.user_id = u.id AND o.paid_at IS NOT NULL
-                    AND o.paid_at > $3 AND o.paid_at <= $2)
-         FROM users u WHERE u.id > $1 ORDER BY u.id LIMIT $4",
-    )
-    .bind(after)
-    .bind(now)
-    .bind(window_start)
-    .bind(PAGE)
-    .fetch_all(&mut *conn)
-    .await?;
+                    AND o.paid_at > $2 AND o.paid_at <= $1)
+         FROM users u WHERE {filter}"
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, Option<i64>, i64)>(&sql)
+        .bind(now)
+        .bind(window_start);
+    match which {
+        Which::After(after) => q = q.bind(after).bind(PAGE),
+        Which::Ids(ids) => {
+            for id in ids {
+                q = q.bind(*id);
+            }
+        }
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut tags = crate::member_segments::tags::of(conn, &ids).await?;
     Ok(rows

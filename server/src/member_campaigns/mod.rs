@@ -14,8 +14,11 @@
 //!   orders, level index) read from the orders.
 //! - [`effect`]: reached vs holdout: coupons used, orders, GMV, repurchase and
 //!   its increment.
+//! - [`expiry`]: 优惠券到期提醒, the campaign whose trigger is a coupon about to
+//!   expire and whose action is a subscription message.
 
 pub mod effect;
+pub mod expiry;
 pub mod members;
 pub mod run;
 
@@ -38,6 +41,21 @@ pub enum Trigger {
     /// On every run, for members in the audience; a member's slot is their
     /// last paid order (0: never ordered), so once per dormancy.
     Dormancy,
+    /// A coupon in the member's wallet expires within this many hours (1 to
+    /// 168): the action is the 优惠券到期提醒 subscription message, not a
+    /// coupon; the slot is the coupon, so once per coupon ([`expiry`]).
+    #[serde(rename_all = "camelCase")]
+    CouponExpiry { hours_before: u64 },
+}
+
+/// The most hours before a coupon's expiry a reminder may come.
+pub const MAX_HOURS_BEFORE: u64 = 168;
+
+impl Trigger {
+    /// Whether the campaign grants a coupon (else it sends a reminder).
+    pub fn grants_coupon(&self) -> bool {
+        !matches!(self, Trigger::CouponExpiry { .. })
+    }
 }
 
 /// How long after a weekly slot's start the job still acts on it.
@@ -168,7 +186,12 @@ pub fn check(c: &Change) -> Result<(), CampaignError> {
             "0 to 5000 basis points (at most half)",
         ));
     }
-    if c.enabled && c.coupon_template_id.is_none() {
+    if let Trigger::CouponExpiry { hours_before } = c.trigger {
+        if !(1..=MAX_HOURS_BEFORE).contains(&hours_before) {
+            return Err(invalid("trigger.hoursBefore", "1 to 168 hours"));
+        }
+    }
+    if c.enabled && c.trigger.grants_coupon() && c.coupon_template_id.is_none() {
         return Err(CampaignError::Coupon("choose the coupon to grant first"));
     }
     if c.audience.tags.len() > 20 {

@@ -141,44 +141,12 @@ async fn record(
 ) -> anyhow::Result<Recorded> {
     let c = ctx.campaign;
     let mut tx = db.begin_write().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO member_campaign_sends (campaign_id, user_id, slot, decision, at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, user_id, slot) DO NOTHING",
-    )
-    .bind(&c.id)
-    .bind(user)
-    .bind(slot)
-    .bind(if send { "send" } else { "holdout" })
-    .bind(ctx.now)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() != 1 {
+    if !decide_once(&mut tx, &c.id, user, slot, send, ctx.now).await? {
         tx.rollback().await?;
         return Ok(Recorded::Already);
     }
     if send {
-        sqlx::query(
-            "INSERT INTO member_campaign_weekly (user_id, week, sends) VALUES ($1, $2, 0)
-             ON CONFLICT (user_id, week) DO NOTHING",
-        )
-        .bind(user)
-        .bind(ctx.week)
-        .execute(&mut *tx)
-        .await?;
-        let cap = c
-            .caps
-            .per_week
-            .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let taken = sqlx::query(
-            "UPDATE member_campaign_weekly SET sends = sends + 1
-             WHERE user_id = $1 AND week = $2 AND sends < $3",
-        )
-        .bind(user)
-        .bind(ctx.week)
-        .bind(cap)
-        .execute(&mut *tx)
-        .await?;
-        if taken.rows_affected() != 1 {
+        if !take_weekly(&mut tx, c, user, ctx.week).await? {
             tx.rollback().await?;
             return Ok(Recorded::WeeklyCap);
         }
@@ -205,6 +173,62 @@ async fn record(
     Ok(Recorded::Done)
 }
 
+/// Record the decision for (campaign, member, slot) unless one is recorded:
+/// false when it was (an earlier run or another instance).
+pub(super) async fn decide_once(
+    tx: &mut AnyConnection,
+    campaign_id: &str,
+    user: i64,
+    slot: i64,
+    send: bool,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO member_campaign_sends (campaign_id, user_id, slot, decision, at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, user_id, slot) DO NOTHING",
+    )
+    .bind(campaign_id)
+    .bind(user)
+    .bind(slot)
+    .bind(if send { "send" } else { "holdout" })
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// Count a send in the member's Beijing week across campaigns, within the
+/// campaign's weekly cap (one conditional UPDATE): false when the cap is reached.
+pub(super) async fn take_weekly(
+    tx: &mut AnyConnection,
+    c: &Campaign,
+    user: i64,
+    week: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "INSERT INTO member_campaign_weekly (user_id, week, sends) VALUES ($1, $2, 0)
+         ON CONFLICT (user_id, week) DO NOTHING",
+    )
+    .bind(user)
+    .bind(week)
+    .execute(&mut *tx)
+    .await?;
+    let cap = c
+        .caps
+        .per_week
+        .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let taken = sqlx::query(
+        "UPDATE member_campaign_weekly SET sends = sends + 1
+         WHERE user_id = $1 AND week = $2 AND sends < $3",
+    )
+    .bind(user)
+    .bind(week)
+    .bind(cap)
+    .execute(&mut *tx)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
 /// Decide (and unless `dry`, act on) every member for one campaign at `now`.
 pub async fn run_campaign(
     db: &Db,
@@ -212,6 +236,10 @@ pub async fn run_campaign(
     now: i64,
     dry: bool,
 ) -> anyhow::Result<Report> {
+    if !campaign.trigger.grants_coupon() {
+        anyhow::ensure!(dry, "a reminder campaign runs in expiry::run_due");
+        return super::expiry::dry_run(db, campaign, now).await;
+    }
     let mut conn = db.pool.acquire().await?;
     let rules = crate::shop_rules::load(&mut conn)
         .await
@@ -309,7 +337,7 @@ pub async fn run_due(db: &Db, now: i64) -> anyhow::Result<Vec<Report>> {
     let mut reports = Vec::new();
     for c in campaigns
         .iter()
-        .filter(|c| c.enabled && c.coupon_template_id.is_some())
+        .filter(|c| c.enabled && c.trigger.grants_coupon() && c.coupon_template_id.is_some())
     {
         let claimed = sqlx::query(
             "UPDATE member_campaigns SET last_run_at = $1

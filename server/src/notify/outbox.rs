@@ -149,29 +149,3 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> 
     }
     Ok(report)
 }
-
-/// Queue "coupon about to expire" for coupons that expire within a day.
-pub async fn coupon_reminders(state: &AppState, now: i64) -> anyhow::Result<usize> {
-    let due: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-        "SELECT c.id, c.user_id, t.title, c.valid_until FROM user_coupons c
-         JOIN coupon_templates t ON t.id = c.template_id
-         WHERE c.status = 'available' AND c.valid_until > $1 AND c.valid_until <= $2
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'coupon:' || CAST(c.id AS TEXT))
-         ORDER BY c.id LIMIT 500",
-    )
-    .bind(now)
-    .bind(now + 24 * 3600)
-    .fetch_all(&state.db.pool)
-    .await?;
-    let n = due.len();
-    let mut conn = state.db.pool.acquire().await?;
-    for (coupon_id, user_id, title, valid_until) in due {
-        let message = Message::CouponExpiring {
-            coupon_id,
-            title,
-            valid_until,
-        };
-        enqueue(&mut conn, &state.config.templates, user_id, &message, now).await?;
-    }
-    Ok(n)
-}

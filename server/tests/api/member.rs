@@ -174,19 +174,16 @@ async fn a_coupon_about_to_expire_is_reminded_once_and_used_or_reminded_ones_nev
     drop(conn);
 
     let state = &app.server.state;
-    assert_eq!(
-        mall_server::notify::outbox::coupon_reminders(state, now)
-            .await
-            .unwrap(),
-        1
-    );
+    // 优惠券到期提醒 is a member campaign (on, 24 hours before, no holdout).
+    let sent = |r: Vec<mall_server::member_campaigns::run::Report>| {
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].campaign_id, "couponExpiry");
+        r[0].sent
+    };
+    let reminders = mall_server::member_campaigns::expiry::run_due;
+    assert_eq!(sent(reminders(state, now).await.unwrap()), 1);
     // Again (the next tick): nothing new.
-    assert_eq!(
-        mall_server::notify::outbox::coupon_reminders(state, now + 60)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(sent(reminders(state, now + 60).await.unwrap()), 0);
     let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
         "SELECT dedupe_key, user_id, template_id, data FROM outbox WHERE event = 'couponExpiring' ORDER BY id",
     )

@@ -399,6 +399,15 @@ async fn the_demo_shops_campaigns_reach_its_demo_members_only() {
     let (s, list) = owner(&app).await.get("/admin/api/member-campaigns").await;
     assert_eq!(s, 200, "{list}");
     let list = list.as_array().unwrap();
+    // 优惠券到期提醒 is a campaign too: on everywhere, a message, no coupon.
+    let reminder = list.iter().find(|c| c["id"] == "couponExpiry").unwrap();
+    assert_eq!(reminder["enabled"], true);
+    assert_eq!(
+        reminder["trigger"],
+        json!({"kind": "couponExpiry", "hoursBefore": 24})
+    );
+    assert_eq!(reminder["couponTemplateId"], Value::Null);
+    let list: Vec<&Value> = list.iter().filter(|c| c["id"] != "couponExpiry").collect();
     assert_eq!(list.len(), 3);
     let mut templates = Vec::new();
     for c in list {
@@ -464,4 +473,109 @@ async fn the_demo_shops_campaigns_reach_its_demo_members_only() {
         .await,
         0
     );
+}
+
+/// 优惠券到期提醒 under the campaign model: each coupon due is decided once
+/// (four runs on two instances at once), held-out members get no message, the
+/// dry run counts what the job then does, and the next tick adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn coupon_expiry_reminders_go_once_per_coupon_and_never_to_the_holdout() {
+    let app = spawn_with(|c| c.db_max_connections = 8).await;
+    let now = mall_server::db::now();
+    let template = coupon(&app, 1000).await;
+    let mut users = Vec::new();
+    for i in 0..30 {
+        let code = format!("expiry-{i}");
+        let id = user_id(&app, &code).await;
+        let t = app.login(&code).await;
+        let (s, v) = app
+            .post(
+                &format!("/api/coupons/{template}/claim"),
+                Some(&t),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        users.push(id);
+    }
+    app.exec(&format!(
+        "UPDATE user_coupons SET valid_until = {} WHERE template_id = {template}",
+        now + 10 * 3_600
+    ))
+    .await;
+    let body = json!({"enabled": true, "trigger": {"kind": "couponExpiry", "hoursBefore": 24},
+                      "audience": {}, "caps": {}, "holdoutBps": 2000, "couponTemplateId": null});
+    let (s, v) = set_campaign(&app, "couponExpiry", body.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, bad) = set_campaign(
+        &app,
+        "couponExpiry",
+        json!({"enabled": true, "trigger": {"kind": "couponExpiry", "hoursBefore": 169},
+               "audience": {}, "caps": {}, "holdoutBps": 0, "couponTemplateId": null}),
+    )
+    .await;
+    assert_eq!(s, 400, "{bad}");
+    let held: Vec<i64> = users
+        .iter()
+        .copied()
+        .filter(|u| held_out("couponExpiry", *u, 2000))
+        .collect();
+    let (s, dry) = owner(&app)
+        .await
+        .post("/admin/api/member-campaigns/couponExpiry/dry-run", body)
+        .await;
+    assert_eq!(s, 200, "{dry}");
+    assert_eq!(dry["heldOut"], held.len() as i64, "{dry}");
+    assert_eq!(dry["sent"], (30 - held.len()) as i64, "{dry}");
+
+    let url = app.server.state.config.database_url.clone();
+    let mut config = mall_server::config::Config::for_tests(url);
+    config.db_max_connections = 8;
+    let other = mall_server::start(config).await.expect("second instance");
+    let states = [
+        app.server.state.clone(),
+        app.server.state.clone(),
+        other.state.clone(),
+        other.state.clone(),
+    ];
+    let runs: Vec<_> = states
+        .into_iter()
+        .map(|s| {
+            tokio::spawn(
+                async move { mall_server::member_campaigns::expiry::run_due(&s, now).await },
+            )
+        })
+        .collect();
+    for r in runs {
+        r.await.unwrap().unwrap();
+    }
+    let messages = count(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE event = 'couponExpiring'",
+    )
+    .await;
+    assert_eq!(messages, dry["sent"].as_i64().unwrap());
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM member_campaign_sends WHERE campaign_id = 'couponExpiry'"
+        )
+        .await,
+        30
+    );
+    for u in &held {
+        assert_eq!(
+            count(
+                &app,
+                &format!("SELECT COUNT(*) FROM outbox WHERE user_id = {u}")
+            )
+            .await,
+            0,
+            "held out {u}"
+        );
+    }
+    let again = mall_server::member_campaigns::expiry::run_due(&app.server.state, now + 60)
+        .await
+        .unwrap();
+    assert_eq!((again[0].sent, again[0].held_out), (0, 0));
 }
