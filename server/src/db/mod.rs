@@ -221,6 +221,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "member_campaigns",
         include_str!("../../migrations/sqlite/0018_member_campaigns.sql"),
     ),
+    (
+        20,
+        "orders_user_paid",
+        include_str!("../../migrations/sqlite/0020_orders_user_paid.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -312,6 +317,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "member_campaigns",
         include_str!("../../migrations/postgres/0018_member_campaigns.sql"),
+    ),
+    (
+        20,
+        "orders_user_paid",
+        include_str!("../../migrations/postgres/0020_orders_user_paid.sql"),
     ),
 ];
 
