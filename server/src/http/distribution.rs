@@ -14,7 +14,8 @@ use crate::db;
 use crate::distribution::binding::{self, Bind};
 use crate::distribution::center::{self, Center, PromotedOrder};
 use crate::distribution::leaderboard::{self, Board, MerchantBoard, MONTH_PATTERN};
-use crate::distribution::ledger::{self, Ledger};
+use crate::distribution::ledger::Ledger;
+use crate::distribution::merchant;
 use crate::distribution::promoters::{self, Promoter, PromoterStatus};
 use crate::distribution::settings::{
     self, Mode, Settings, MAX_BINDING_DAYS, MAX_DAILY_CAP_FEN, MAX_FROZEN_DAYS,
@@ -27,7 +28,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
 use crate::http::input;
 use crate::http::schema::{obj, or_null, q, range, schema_ref};
 use crate::http::{Access, Api};
-use crate::paging::Page;
+use crate::paging::{Page, Paging};
 use crate::share;
 use crate::state::AppState;
 
@@ -160,11 +161,18 @@ async fn center_summary(State(state): State<AppState>, user: AuthUser) -> ApiRes
     ))
 }
 
+/// A page of a list, nothing else.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     page: Option<i64>,
     page_size: Option<i64>,
+}
+
+impl PageQuery {
+    pub(crate) fn paging(&self) -> ApiResult<Paging> {
+        input::paging(self.page, self.page_size)
+    }
 }
 
 async fn promoted_orders(
@@ -172,14 +180,13 @@ async fn promoted_orders(
     user: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<PromotedOrder>>> {
-    let paging = input::paging(q.page, q.page_size)?;
+    let paging = q.paging()?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(center::orders(&mut conn, user.user_id, paging).await?))
 }
 
 async fn get_settings(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Settings>> {
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(settings::load(&mut conn, "").await?))
+    Ok(Json(merchant::settings(&state.db).await?))
 }
 
 /// The settings as the merchant sends them: the rates as text, checked
@@ -268,12 +275,27 @@ async fn put_settings(
     Ok(Json(s))
 }
 
+/// The promoters' list query (the merchant API's and the console's).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PromotersQuery {
+pub(crate) struct PromotersQuery {
     status: Option<String>,
     page: Option<i64>,
     page_size: Option<i64>,
+}
+
+impl PromotersQuery {
+    /// The status filter (empty or none: every status) and the page.
+    pub(crate) fn parse(self) -> ApiResult<(Option<PromoterStatus>, Paging)> {
+        let status = match self.status.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(
+                PromoterStatus::parse(s)
+                    .ok_or_else(|| ApiError::invalid("status", "applied, approved or rejected"))?,
+            ),
+        };
+        Ok((status, input::paging(self.page, self.page_size)?))
+    }
 }
 
 async fn list_promoters(
@@ -281,20 +303,8 @@ async fn list_promoters(
     _m: Merchant,
     ApiQuery(q): ApiQuery<PromotersQuery>,
 ) -> ApiResult<Json<Page<Promoter>>> {
-    let status = promoter_status(q.status.as_deref())?;
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(promoters::list(&mut conn, status, paging).await?))
-}
-
-/// A promoter status filter: empty or none is every status.
-pub(crate) fn promoter_status(s: Option<&str>) -> ApiResult<Option<PromoterStatus>> {
-    match s {
-        None | Some("") => Ok(None),
-        Some(s) => PromoterStatus::parse(s)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid("status", "applied, approved or rejected")),
-    }
+    let (status, paging) = q.parse()?;
+    Ok(Json(merchant::promoters(&state.db, status, paging).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -320,9 +330,7 @@ async fn promoter_ledger(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Ledger>> {
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(ledger::ledger(&mut conn, id, paging).await?))
+    Ok(Json(merchant::ledger(&state.db, id, q.paging()?).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -348,7 +356,7 @@ async fn my_withdrawals(
     user: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Withdrawal>>> {
-    let paging = input::paging(q.page, q.page_size)?;
+    let paging = q.paging()?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(
         withdrawals::list(&mut conn, Some(user.user_id), None, paging).await?,
@@ -380,12 +388,24 @@ async fn my_leaderboard(
     Ok(Json(leaderboard::board(&mut conn, user.user_id, &m).await?))
 }
 
+/// The withdrawals' list query (the merchant API's and the console's).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WithdrawalsQuery {
+pub(crate) struct WithdrawalsQuery {
     state: Option<String>,
     page: Option<i64>,
     page_size: Option<i64>,
+}
+
+impl WithdrawalsQuery {
+    /// The state filter (empty or none: every state) and the page.
+    pub(crate) fn parse(self) -> ApiResult<(String, Paging)> {
+        let st = self.state.unwrap_or_default();
+        if !WITHDRAWAL_STATES.contains(&st.as_str()) {
+            return Err(ApiError::invalid("state", "a withdrawal state"));
+        }
+        Ok((st, input::paging(self.page, self.page_size)?))
+    }
 }
 
 pub(crate) const WITHDRAWAL_STATES: [&str; 12] = [
@@ -403,26 +423,13 @@ pub(crate) const WITHDRAWAL_STATES: [&str; 12] = [
     "",
 ];
 
-/// A withdrawal state filter: empty or none is every state.
-pub(crate) fn withdrawal_state(s: Option<String>) -> ApiResult<String> {
-    let st = s.unwrap_or_default();
-    if !WITHDRAWAL_STATES.contains(&st.as_str()) {
-        return Err(ApiError::invalid("state", "a withdrawal state"));
-    }
-    Ok(st)
-}
-
 async fn list_withdrawals(
     State(state): State<AppState>,
     _m: Merchant,
     ApiQuery(q): ApiQuery<WithdrawalsQuery>,
 ) -> ApiResult<Json<Page<Withdrawal>>> {
-    let st = withdrawal_state(q.state)?;
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(
-        withdrawals::list(&mut conn, None, Some(&st), paging).await?,
-    ))
+    let (st, paging) = q.parse()?;
+    Ok(Json(merchant::withdrawals(&state.db, &st, paging).await?))
 }
 
 async fn approve_withdrawal(
@@ -468,9 +475,7 @@ async fn merchant_leaderboard(
     _m: Merchant,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<MerchantBoard>> {
-    let m = month(q)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(leaderboard::merchant_board(&mut conn, m).await?))
+    Ok(Json(merchant::board(&state.db, month(q)?).await?))
 }
 
 // --- documentation
