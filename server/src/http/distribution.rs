@@ -532,60 +532,74 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             json!({"share": crate::http::share::doc_token()}),
         ),
         ("put", "/api/merchant/distribution/settings") => doc_settings(),
-        ("post", "/api/merchant/promoters/{id}/decide") => {
-            obj(&["approve"], json!({"approve": {"type": "boolean"}}))
-        }
+        ("post", "/api/merchant/promoters/{id}/decide") => doc_decision(),
         ("post", "/api/distribution/withdrawals") => obj(
             &["amount"],
             json!({"amount": with_desc(range(MIN_WITHDRAW_FEN, MAX_WITHDRAW_FEN),
                 "fen; at least the merchant's withdrawMin (WITHDRAW_BELOW_MIN), within the balance (WITHDRAW_INSUFFICIENT) and the day's cap (WITHDRAW_DAILY_CAP)")}),
         ),
-        ("post", "/api/merchant/withdrawals/{id}/reject") => obj(
-            &["reason"],
-            json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
-        ),
+        ("post", "/api/merchant/withdrawals/{id}/reject") => doc_reject(),
         _ => return None,
     })
 }
 
+/// The body of a promoter application's decision.
+pub(crate) fn doc_decision() -> Value {
+    obj(&["approve"], json!({"approve": {"type": "boolean"}}))
+}
+
+/// The body of a withdrawal's rejection.
+pub(crate) fn doc_reject() -> Value {
+    obj(
+        &["reason"],
+        json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
+    )
+}
+
+/// `page` and `pageSize` ([`PageQuery`]).
+pub(crate) fn doc_page() -> Vec<Value> {
+    vec![
+        q("page", range(1, input::MAX_PAGE), false),
+        q("pageSize", range(1, input::MAX_PAGE_SIZE), false),
+    ]
+}
+
+/// A filter (`name`, one of `values`; empty: every one), then the page.
+pub(crate) fn doc_filtered_page(name: &str, values: &[&str], description: &str) -> Vec<Value> {
+    let mut p = vec![q(
+        name,
+        json!({"type": "string", "enum": values, "description": description}),
+        false,
+    )];
+    p.extend(doc_page());
+    p
+}
+
+/// The promoter status filter ([`PromotersQuery`]).
+pub(crate) const PROMOTER_STATUSES: [&str; 4] = ["applied", "approved", "rejected", ""];
+
+/// `month` ([`MonthQuery`]).
+pub(crate) fn doc_month() -> Vec<Value> {
+    vec![q(
+        "month",
+        json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
+               "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
+        false,
+    )]
+}
+
 pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
-    let page = || {
-        vec![
-            q("page", range(1, input::MAX_PAGE), false),
-            q("pageSize", range(1, input::MAX_PAGE_SIZE), false),
-        ]
-    };
     Some(match (method, path) {
         ("get", "/api/distribution/orders")
         | ("get", "/api/merchant/promoters/{id}/ledger")
-        | ("get", "/api/distribution/withdrawals") => page(),
+        | ("get", "/api/distribution/withdrawals") => doc_page(),
         ("get", "/api/distribution/leaderboard")
-        | ("get", "/api/merchant/distribution/leaderboard") => {
-            vec![q(
-                "month",
-                json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
-                       "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
-                false,
-            )]
-        }
+        | ("get", "/api/merchant/distribution/leaderboard") => doc_month(),
         ("get", "/api/merchant/withdrawals") => {
-            let mut p = vec![q(
-                "state",
-                json!({"type": "string", "enum": WITHDRAWAL_STATES, "description": "empty: every state"}),
-                false,
-            )];
-            p.extend(page());
-            p
+            doc_filtered_page("state", &WITHDRAWAL_STATES, "empty: every state")
         }
         ("get", "/api/merchant/promoters") => {
-            let mut p = vec![q(
-                "status",
-                json!({"type": "string", "enum": ["applied", "approved", "rejected", ""],
-                       "description": "empty: every status"}),
-                false,
-            )];
-            p.extend(page());
-            p
+            doc_filtered_page("status", &PROMOTER_STATUSES, "empty: every status")
         }
         _ => return None,
     })

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::{page, Staff};
 use crate::db;
-use crate::distribution::leaderboard::{MerchantBoard, MONTH_PATTERN};
+use crate::distribution::leaderboard::MerchantBoard;
 use crate::distribution::ledger::Ledger;
 use crate::distribution::merchant;
 use crate::distribution::promoters::{self, Promoter};
@@ -18,13 +18,14 @@ use crate::distribution::settings::{self, Settings};
 use crate::distribution::withdrawals::{self, Withdrawal};
 use crate::distribution::DistributionError;
 use crate::http::distribution::{
-    doc_settings, month, Decision, MonthQuery, PageQuery, PromotersQuery, RejectBody, SettingsBody,
-    WithdrawalsQuery, MAX_REASON, WITHDRAWAL_STATES,
+    doc_decision, doc_filtered_page, doc_month, doc_page, doc_reject, doc_settings, month,
+    Decision, MonthQuery, PageQuery, PromotersQuery, RejectBody, SettingsBody, WithdrawalsQuery,
+    PROMOTER_STATUSES, WITHDRAWAL_STATES,
 };
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::schema::{obj, q, range, schema_ref};
-use crate::http::{input, Access, Api};
+use crate::http::schema::schema_ref;
+use crate::http::{Access, Api};
 use crate::paging::Page;
 use crate::staff::audit;
 use crate::staff::Page as ConsolePage;
@@ -259,47 +260,22 @@ async fn board(
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
     Some(match (method, path) {
         ("put", "/admin/api/distribution/settings") => doc_settings(),
-        ("post", "/admin/api/distribution/promoters/{id}/decide") => {
-            obj(&["approve"], json!({"approve": {"type": "boolean"}}))
-        }
-        ("post", "/admin/api/distribution/withdrawals/{id}/reject") => obj(
-            &["reason"],
-            json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
-        ),
+        ("post", "/admin/api/distribution/promoters/{id}/decide") => doc_decision(),
+        ("post", "/admin/api/distribution/withdrawals/{id}/reject") => doc_reject(),
         _ => return None,
     })
 }
 
 pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
-    let page = || {
-        vec![
-            q("page", range(1, input::MAX_PAGE), false),
-            q("pageSize", range(1, input::MAX_PAGE_SIZE), false),
-        ]
-    };
-    let filter = |name: &str, values: Vec<&str>| {
-        let mut p = vec![q(
-            name,
-            json!({"type": "string", "enum": values, "description": "empty: every one"}),
-            false,
-        )];
-        p.extend(page());
-        p
-    };
     Some(match (method, path) {
         ("get", "/admin/api/distribution/promoters") => {
-            filter("status", vec!["applied", "approved", "rejected", ""])
+            doc_filtered_page("status", &PROMOTER_STATUSES, "empty: every one")
         }
-        ("get", "/admin/api/distribution/promoters/{id}/ledger") => page(),
+        ("get", "/admin/api/distribution/promoters/{id}/ledger") => doc_page(),
         ("get", "/admin/api/distribution/withdrawals") => {
-            filter("state", WITHDRAWAL_STATES.to_vec())
+            doc_filtered_page("state", &WITHDRAWAL_STATES, "empty: every one")
         }
-        ("get", "/admin/api/distribution/leaderboard") => vec![q(
-            "month",
-            json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
-                   "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
-            false,
-        )],
+        ("get", "/admin/api/distribution/leaderboard") => doc_month(),
         _ => return None,
     })
 }
