@@ -54,6 +54,7 @@ declare module 'vue' {
     ElTimeline: typeof import('element-plus/es')['ElTimeline']
     ElTimelineItem: typeof import('element-plus/es')['ElTimelineItem']
     Layout: typeof import('./components/Layout.vue')['default']
+    ListPager: typeof import('./components/ListPager.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     StockDialog: typeof import('./components/StockDialog.vue')['default']

@@ -10,7 +10,9 @@ var api = require('./api.js');
 
 /**
  * Ask for the moment's templates (call it inside a tap). Resolves with the
- * server's answer ({moments, credits}) once the shopper answered, else null.
+ * server's answer ({moments, credits}) once the shopper answered, with
+ * `accepted`: whether a credit is held for any template asked (see
+ * accepted()); else null.
  */
 function ask(moment) {
   var all = api.subscribeTemplates();
@@ -25,7 +27,10 @@ function ask(moment) {
           if (typeof res[id] === 'string') results[id] = res[id];
         });
         if (!Object.keys(results).length) return resolve(null);
-        api.post('/api/subscriptions', { results: results }).then(resolve, function () { resolve(null); });
+        api.post('/api/subscriptions', { results: results }).then(function (answer) {
+          if (answer) answer.accepted = accepted(answer, ids);
+          resolve(answer);
+        }, function () { resolve(null); });
       },
       fail: function () { resolve(null); },
     });

@@ -145,3 +145,30 @@ test('我的 → 消息提醒: accepted says 已开启; all declined says so and
   expect(h.lastToast()).toBe('已开启提醒');
   expect(h.text(page, '#subscribe-state')).toBe('已开启 ›');
 });
+
+test('ask reports whether a credit is held for the templates asked; 消息提醒 reads the templates once a tap', async () => {
+  const api = require('../../miniprogram/lib/api.js');
+  h.mockServer({
+    'POST /api/auth/login': login,
+    'GET /api/member': () => ({
+      userId: 7, nickname: '小明', avatar: '', phone: '', points: 0, pointsDebt: 0,
+      member: { growth: 0, level: null, next: null }, coupons: { available: 0, used: 0, expired: 0 },
+    }),
+    'GET /api/member/coupons': () => [],
+    'POST /api/subscriptions': (req) => credits(req.data.results),
+  });
+  await api.login();
+  dialog({ 'tmpl-refund': 'accept' }, []);
+  expect((await subscribe.ask('afterSale')).accepted).toBe(true);
+  dialog({ 'tmpl-expiring': 'reject' }, []);
+  expect((await subscribe.ask('coupon')).accepted).toBe(false);
+
+  const page = await h.openPage('pages/member/index');
+  const read = jest.spyOn(api, 'subscribeTemplates');
+  dialog({ 'tmpl-shipped': 'accept', 'tmpl-refund': 'reject', 'tmpl-expiring': 'reject' }, []);
+  await h.tap(page, '#subscribe');
+  await h.flush(10);
+  expect(read).toHaveBeenCalledTimes(1);
+  expect(h.lastToast()).toBe('已开启提醒');
+  read.mockRestore();
+});

@@ -78,9 +78,8 @@ Component({
     // acceptance is one message; WeChat asks again the next time).
     onSubscribe: function () {
       var self = this;
-      var ids = (api.subscribeTemplates() || {}).member || [];
       return subscribe.ask('member').then(function (answer) {
-        var on = subscribe.accepted(answer, ids);
+        var on = !!(answer && answer.accepted);
         if (on) self.setData({ subscribeText: '已开启' });
         wx.showToast({ title: on ? '已开启提醒' : '未开启提醒', icon: on ? 'success' : 'none' });
       });

@@ -523,36 +523,6 @@ impl Db {
         Ok(tx)
     }
 
-    /// Record what became of a row this sender claimed ([`Db::claim_due`]):
-    /// its new status, when it is due again and the last error; `done_column`
-    /// (e.g. `sent_at`) is stamped when `outcome.done`. Conditional on the
-    /// claim still being this sender's.
-    pub async fn settle_claim(
-        &self,
-        table: &'static str,
-        done_column: &'static str,
-        id: i64,
-        token: &str,
-        outcome: ClaimOutcome<'_>,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!(
-            "UPDATE {table} SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
-                 {done_column} = CASE WHEN $4 = 1 THEN $5 ELSE {done_column} END, claim = NULL
-             WHERE id = $6 AND status = 'sending' AND claim = $7"
-        ))
-        .bind(outcome.status)
-        .bind(outcome.next_attempt_at)
-        .bind(outcome.error)
-        .bind(flag(outcome.done))
-        .bind(now)
-        .bind(id)
-        .bind(token)
-        .execute(&mut *self.write_conn().await?)
-        .await?;
-        Ok(())
-    }
-
     /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL (rows another instance is
     /// claiming are passed over); nothing on SQLite (one writer at a time).
     pub fn skip_locked(&self) -> &'static str {
@@ -563,7 +533,38 @@ impl Db {
     }
 }
 
-/// What became of one claimed queue row (see [`Db::settle_claim`]).
+/// Record what became of a row this sender claimed ([`Db::claim_due`]):
+/// its new status, when it is due again and the last error; `done_column`
+/// (e.g. `sent_at`) is stamped when `outcome.done`. Conditional on the claim
+/// still being this sender's. On a write connection ([`Db::write_conn`]), or
+/// inside a write transaction with the other writes that go with the outcome.
+pub async fn settle_claim(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    done_column: &'static str,
+    id: i64,
+    token: &str,
+    outcome: ClaimOutcome<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
+             {done_column} = CASE WHEN $4 = 1 THEN $5 ELSE {done_column} END, claim = NULL
+         WHERE id = $6 AND status = 'sending' AND claim = $7"
+    ))
+    .bind(outcome.status)
+    .bind(outcome.next_attempt_at)
+    .bind(outcome.error)
+    .bind(flag(outcome.done))
+    .bind(now)
+    .bind(id)
+    .bind(token)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What became of one claimed queue row (see [`settle_claim`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimOutcome<'a> {
     pub status: &'a str,

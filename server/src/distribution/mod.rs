@@ -16,12 +16,15 @@
 //! * `account`: the withdrawable balance, debited by one conditional UPDATE.
 //! * `withdrawals`: payouts through WeChat Pay's 商家转账 (user-confirm mode).
 //! * `leaderboard`: the Beijing-month ranking and its month-end rewards.
+//! * `merchant`: the merchant's reads (settings, promoters, a ledger,
+//!   withdrawals, the leaderboard), for the merchant API and the console.
 
 pub mod account;
 pub mod binding;
 pub mod center;
 pub mod leaderboard;
 pub mod ledger;
+pub mod merchant;
 pub mod promoters;
 pub mod settings;
 pub mod withdrawals;

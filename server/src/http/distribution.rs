@@ -14,7 +14,8 @@ use crate::db;
 use crate::distribution::binding::{self, Bind};
 use crate::distribution::center::{self, Center, PromotedOrder};
 use crate::distribution::leaderboard::{self, Board, MerchantBoard, MONTH_PATTERN};
-use crate::distribution::ledger::{self, Ledger};
+use crate::distribution::ledger::Ledger;
+use crate::distribution::merchant;
 use crate::distribution::promoters::{self, Promoter, PromoterStatus};
 use crate::distribution::settings::{
     self, Mode, Settings, MAX_BINDING_DAYS, MAX_DAILY_CAP_FEN, MAX_FROZEN_DAYS,
@@ -27,7 +28,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Merchant};
 use crate::http::input;
 use crate::http::schema::{obj, or_null, q, range, schema_ref};
 use crate::http::{Access, Api};
-use crate::paging::Page;
+use crate::paging::{Page, Paging};
 use crate::share;
 use crate::state::AppState;
 
@@ -160,11 +161,18 @@ async fn center_summary(State(state): State<AppState>, user: AuthUser) -> ApiRes
     ))
 }
 
+/// A page of a list, nothing else.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     page: Option<i64>,
     page_size: Option<i64>,
+}
+
+impl PageQuery {
+    pub(crate) fn paging(&self) -> ApiResult<Paging> {
+        input::paging(self.page, self.page_size)
+    }
 }
 
 async fn promoted_orders(
@@ -172,14 +180,13 @@ async fn promoted_orders(
     user: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<PromotedOrder>>> {
-    let paging = input::paging(q.page, q.page_size)?;
+    let paging = q.paging()?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(center::orders(&mut conn, user.user_id, paging).await?))
 }
 
 async fn get_settings(State(state): State<AppState>, _m: Merchant) -> ApiResult<Json<Settings>> {
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(settings::load(&mut conn, "").await?))
+    Ok(Json(merchant::settings(&state.db).await?))
 }
 
 /// The settings as the merchant sends them: the rates as text, checked
@@ -268,12 +275,27 @@ async fn put_settings(
     Ok(Json(s))
 }
 
+/// The promoters' list query (the merchant API's and the console's).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PromotersQuery {
+pub(crate) struct PromotersQuery {
     status: Option<String>,
     page: Option<i64>,
     page_size: Option<i64>,
+}
+
+impl PromotersQuery {
+    /// The status filter (empty or none: every status) and the page.
+    pub(crate) fn parse(self) -> ApiResult<(Option<PromoterStatus>, Paging)> {
+        let status = match self.status.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(
+                PromoterStatus::parse(s)
+                    .ok_or_else(|| ApiError::invalid("status", "applied, approved or rejected"))?,
+            ),
+        };
+        Ok((status, input::paging(self.page, self.page_size)?))
+    }
 }
 
 async fn list_promoters(
@@ -281,20 +303,8 @@ async fn list_promoters(
     _m: Merchant,
     ApiQuery(q): ApiQuery<PromotersQuery>,
 ) -> ApiResult<Json<Page<Promoter>>> {
-    let status = promoter_status(q.status.as_deref())?;
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(promoters::list(&mut conn, status, paging).await?))
-}
-
-/// A promoter status filter: empty or none is every status.
-pub(crate) fn promoter_status(s: Option<&str>) -> ApiResult<Option<PromoterStatus>> {
-    match s {
-        None | Some("") => Ok(None),
-        Some(s) => PromoterStatus::parse(s)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid("status", "applied, approved or rejected")),
-    }
+    let (status, paging) = q.parse()?;
+    Ok(Json(merchant::promoters(&state.db, status, paging).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -320,9 +330,7 @@ async fn promoter_ledger(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Ledger>> {
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(ledger::ledger(&mut conn, id, paging).await?))
+    Ok(Json(merchant::ledger(&state.db, id, q.paging()?).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -348,7 +356,7 @@ async fn my_withdrawals(
     user: AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Withdrawal>>> {
-    let paging = input::paging(q.page, q.page_size)?;
+    let paging = q.paging()?;
     let mut conn = state.db.pool.acquire().await?;
     Ok(Json(
         withdrawals::list(&mut conn, Some(user.user_id), None, paging).await?,
@@ -380,12 +388,24 @@ async fn my_leaderboard(
     Ok(Json(leaderboard::board(&mut conn, user.user_id, &m).await?))
 }
 
+/// The withdrawals' list query (the merchant API's and the console's).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WithdrawalsQuery {
+pub(crate) struct WithdrawalsQuery {
     state: Option<String>,
     page: Option<i64>,
     page_size: Option<i64>,
+}
+
+impl WithdrawalsQuery {
+    /// The state filter (empty or none: every state) and the page.
+    pub(crate) fn parse(self) -> ApiResult<(String, Paging)> {
+        let st = self.state.unwrap_or_default();
+        if !WITHDRAWAL_STATES.contains(&st.as_str()) {
+            return Err(ApiError::invalid("state", "a withdrawal state"));
+        }
+        Ok((st, input::paging(self.page, self.page_size)?))
+    }
 }
 
 pub(crate) const WITHDRAWAL_STATES: [&str; 12] = [
@@ -403,26 +423,13 @@ pub(crate) const WITHDRAWAL_STATES: [&str; 12] = [
     "",
 ];
 
-/// A withdrawal state filter: empty or none is every state.
-pub(crate) fn withdrawal_state(s: Option<String>) -> ApiResult<String> {
-    let st = s.unwrap_or_default();
-    if !WITHDRAWAL_STATES.contains(&st.as_str()) {
-        return Err(ApiError::invalid("state", "a withdrawal state"));
-    }
-    Ok(st)
-}
-
 async fn list_withdrawals(
     State(state): State<AppState>,
     _m: Merchant,
     ApiQuery(q): ApiQuery<WithdrawalsQuery>,
 ) -> ApiResult<Json<Page<Withdrawal>>> {
-    let st = withdrawal_state(q.state)?;
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(
-        withdrawals::list(&mut conn, None, Some(&st), paging).await?,
-    ))
+    let (st, paging) = q.parse()?;
+    Ok(Json(merchant::withdrawals(&state.db, &st, paging).await?))
 }
 
 async fn approve_withdrawal(
@@ -468,9 +475,7 @@ async fn merchant_leaderboard(
     _m: Merchant,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<MerchantBoard>> {
-    let m = month(q)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(leaderboard::merchant_board(&mut conn, m).await?))
+    Ok(Json(merchant::board(&state.db, month(q)?).await?))
 }
 
 // --- documentation
@@ -527,60 +532,74 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
             json!({"share": crate::http::share::doc_token()}),
         ),
         ("put", "/api/merchant/distribution/settings") => doc_settings(),
-        ("post", "/api/merchant/promoters/{id}/decide") => {
-            obj(&["approve"], json!({"approve": {"type": "boolean"}}))
-        }
+        ("post", "/api/merchant/promoters/{id}/decide") => doc_decision(),
         ("post", "/api/distribution/withdrawals") => obj(
             &["amount"],
             json!({"amount": with_desc(range(MIN_WITHDRAW_FEN, MAX_WITHDRAW_FEN),
                 "fen; at least the merchant's withdrawMin (WITHDRAW_BELOW_MIN), within the balance (WITHDRAW_INSUFFICIENT) and the day's cap (WITHDRAW_DAILY_CAP)")}),
         ),
-        ("post", "/api/merchant/withdrawals/{id}/reject") => obj(
-            &["reason"],
-            json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
-        ),
+        ("post", "/api/merchant/withdrawals/{id}/reject") => doc_reject(),
         _ => return None,
     })
 }
 
+/// The body of a promoter application's decision.
+pub(crate) fn doc_decision() -> Value {
+    obj(&["approve"], json!({"approve": {"type": "boolean"}}))
+}
+
+/// The body of a withdrawal's rejection.
+pub(crate) fn doc_reject() -> Value {
+    obj(
+        &["reason"],
+        json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
+    )
+}
+
+/// `page` and `pageSize` ([`PageQuery`]).
+pub(crate) fn doc_page() -> Vec<Value> {
+    vec![
+        q("page", range(1, input::MAX_PAGE), false),
+        q("pageSize", range(1, input::MAX_PAGE_SIZE), false),
+    ]
+}
+
+/// A filter (`name`, one of `values`; empty: every one), then the page.
+pub(crate) fn doc_filtered_page(name: &str, values: &[&str], description: &str) -> Vec<Value> {
+    let mut p = vec![q(
+        name,
+        json!({"type": "string", "enum": values, "description": description}),
+        false,
+    )];
+    p.extend(doc_page());
+    p
+}
+
+/// The promoter status filter ([`PromotersQuery`]).
+pub(crate) const PROMOTER_STATUSES: [&str; 4] = ["applied", "approved", "rejected", ""];
+
+/// `month` ([`MonthQuery`]).
+pub(crate) fn doc_month() -> Vec<Value> {
+    vec![q(
+        "month",
+        json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
+               "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
+        false,
+    )]
+}
+
 pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
-    let page = || {
-        vec![
-            q("page", range(1, input::MAX_PAGE), false),
-            q("pageSize", range(1, input::MAX_PAGE_SIZE), false),
-        ]
-    };
     Some(match (method, path) {
         ("get", "/api/distribution/orders")
         | ("get", "/api/merchant/promoters/{id}/ledger")
-        | ("get", "/api/distribution/withdrawals") => page(),
+        | ("get", "/api/distribution/withdrawals") => doc_page(),
         ("get", "/api/distribution/leaderboard")
-        | ("get", "/api/merchant/distribution/leaderboard") => {
-            vec![q(
-                "month",
-                json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
-                       "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
-                false,
-            )]
-        }
+        | ("get", "/api/merchant/distribution/leaderboard") => doc_month(),
         ("get", "/api/merchant/withdrawals") => {
-            let mut p = vec![q(
-                "state",
-                json!({"type": "string", "enum": WITHDRAWAL_STATES, "description": "empty: every state"}),
-                false,
-            )];
-            p.extend(page());
-            p
+            doc_filtered_page("state", &WITHDRAWAL_STATES, "empty: every state")
         }
         ("get", "/api/merchant/promoters") => {
-            let mut p = vec![q(
-                "status",
-                json!({"type": "string", "enum": ["applied", "approved", "rejected", ""],
-                       "description": "empty: every status"}),
-                false,
-            )];
-            p.extend(page());
-            p
+            doc_filtered_page("status", &PROMOTER_STATUSES, "empty: every status")
         }
         _ => return None,
     })

@@ -166,6 +166,16 @@ fn invalid(field: &str, reason: &str) -> CampaignError {
 /// Check a change with the core's own bounds (the same decision input the
 /// job builds), and that an enabled campaign has a coupon to grant.
 pub fn check(c: &Change) -> Result<(), CampaignError> {
+    check_as(c, c.enabled)
+}
+
+/// [`check`] for settings proposed to the dry run: the same bounds, whether
+/// or not a coupon is chosen yet (as if switched off).
+pub fn check_proposed(c: &Change) -> Result<(), CampaignError> {
+    check_as(c, false)
+}
+
+fn check_as(c: &Change, enabled: bool) -> Result<(), CampaignError> {
     if let Trigger::Weekly {
         weekday,
         hour,
@@ -191,7 +201,7 @@ pub fn check(c: &Change) -> Result<(), CampaignError> {
             return Err(invalid("trigger.hoursBefore", "1 to 168 hours"));
         }
     }
-    if c.enabled && c.trigger.grants_coupon() && c.coupon_template_id.is_none() {
+    if enabled && c.trigger.grants_coupon() && c.coupon_template_id.is_none() {
         return Err(CampaignError::Coupon("choose the coupon to grant first"));
     }
     if c.audience.tags.len() > 20 {
@@ -310,6 +320,18 @@ mod tests {
         c.audience.no_order_days = Some(4000);
         assert!(
             matches!(check(&c), Err(CampaignError::Invalid { ref field, .. }) if field == "audience.noOrderDays")
+        );
+    }
+
+    #[test]
+    fn proposed_settings_are_checked_as_if_switched_off() {
+        let mut c = change();
+        c.coupon_template_id = None;
+        assert!(check_proposed(&c).is_ok(), "no coupon chosen yet");
+        assert!(matches!(check(&c), Err(CampaignError::Coupon(_))));
+        c.holdout_bps = 5001;
+        assert!(
+            matches!(check_proposed(&c), Err(CampaignError::Invalid { ref field, .. }) if field == "holdoutBps")
         );
     }
 

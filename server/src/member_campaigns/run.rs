@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mall_core::segments::{Decision, SegmentRules};
-use mall_core::{CampaignInput, MemberProgram, WeekSlotInput};
+use mall_core::segments::{Decision, MemberSnapshot, SegmentRules};
+use mall_core::{CampaignInput, WeekSlotInput};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
@@ -75,7 +75,6 @@ fn weekly_slot(c: &Campaign, now: i64, preview: bool) -> anyhow::Result<Option<i
 
 struct Ctx<'a> {
     campaign: &'a Campaign,
-    program: MemberProgram,
     rules: SegmentRules,
     slot: Option<i64>,
     week: i64,
@@ -240,106 +239,154 @@ pub async fn run_campaign(
         anyhow::ensure!(dry, "a reminder campaign runs in expiry::run_due");
         return super::expiry::dry_run(db, campaign, now).await;
     }
+    let mut reports = run_campaigns(db, &[campaign], now, dry).await?;
+    Ok(reports.pop().unwrap_or_default())
+}
+
+/// One campaign in a run: its context, its report so far, and whether it
+/// stopped (no slot due, or the coupon ran out).
+struct Running<'a> {
+    ctx: Ctx<'a>,
+    report: Report,
+    stopped: bool,
+}
+
+/// Decide (and unless `dry`, act on) every member for each campaign at
+/// `now`, reading the member pages once for all of them. On each page the
+/// campaigns act in the given order, each reading its earlier decisions (and
+/// the week's sends across campaigns) after the ones before it acted, so a
+/// member is decided as if the campaigns ran one after another.
+pub async fn run_campaigns(
+    db: &Db,
+    campaigns: &[&Campaign],
+    now: i64,
+    dry: bool,
+) -> anyhow::Result<Vec<Report>> {
     let mut conn = db.pool.acquire().await?;
     let rules = crate::shop_rules::load(&mut conn)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let slot = weekly_slot(campaign, now, dry)?;
-    let mut report = Report {
-        campaign_id: campaign.id.clone(),
-        slot,
-        ..Report::default()
-    };
-    if matches!(campaign.trigger, Trigger::Weekly { .. }) && slot.is_none() {
-        return Ok(report);
+    let week = week_of(now)?;
+    let mut running = Vec::with_capacity(campaigns.len());
+    for &campaign in campaigns {
+        let slot = weekly_slot(campaign, now, dry)?;
+        running.push(Running {
+            stopped: matches!(campaign.trigger, Trigger::Weekly { .. }) && slot.is_none(),
+            report: Report {
+                campaign_id: campaign.id.clone(),
+                slot,
+                ..Report::default()
+            },
+            ctx: Ctx {
+                campaign,
+                rules: SegmentRules::default(),
+                slot,
+                week,
+                now,
+            },
+        });
     }
-    let ctx = Ctx {
-        campaign,
-        program: rules.member,
-        rules: SegmentRules::default(),
-        slot,
-        week: week_of(now)?,
-        now,
-    };
+    let segment_rules = SegmentRules::default();
     let mut after = 0;
-    loop {
-        let page = members::page(&mut conn, &ctx.program, &ctx.rules, after, now).await?;
+    while running.iter().any(|r| !r.stopped) {
+        let page = members::page(&mut conn, &rules.member, &segment_rules, after, now).await?;
         let (Some(first), Some(last)) = (page.first(), page.last()) else {
             break;
         };
         let (lo, hi) = (first.0, last.0);
         after = hi;
-        let seen = seen(&mut conn, &ctx, lo, hi).await?;
-        for (user, member) in page {
-            let member_slot = ctx.slot.unwrap_or(member.last_order_at.unwrap_or(0));
-            if seen.acted.contains(&(user, member_slot)) {
-                report.already += 1;
+        for r in running.iter_mut().filter(|r| !r.stopped) {
+            r.stopped =
+                decide_page(db, &mut conn, &r.ctx, &mut r.report, &page, (lo, hi), dry).await?;
+        }
+    }
+    Ok(running.into_iter().map(|r| r.report).collect())
+}
+
+/// Decide one campaign for one page of members; true when the campaign
+/// stops (its coupon ran out).
+async fn decide_page(
+    db: &Db,
+    conn: &mut AnyConnection,
+    ctx: &Ctx<'_>,
+    report: &mut Report,
+    page: &[(i64, MemberSnapshot)],
+    (lo, hi): (i64, i64),
+    dry: bool,
+) -> anyhow::Result<bool> {
+    let campaign = ctx.campaign;
+    let seen = seen(conn, ctx, lo, hi).await?;
+    for (user, member) in page {
+        let user = *user;
+        let member_slot = ctx.slot.unwrap_or(member.last_order_at.unwrap_or(0));
+        if seen.acted.contains(&(user, member_slot)) {
+            report.already += 1;
+            continue;
+        }
+        let d = mall_core::campaign_decision(&CampaignInput {
+            now: ctx.now,
+            campaign_id: campaign.id.clone(),
+            member: member.clone(),
+            rules: ctx.rules.clone(),
+            audience: campaign.audience.clone(),
+            caps: campaign.caps.clone(),
+            sent_by_campaign: seen.sent.get(&user).copied().unwrap_or(0),
+            sent_this_week: seen.week.get(&user).copied().unwrap_or(0),
+            holdout_bps: campaign.holdout_bps,
+        })?;
+        let send = match d.decision {
+            Decision::NotInAudience => {
+                report.not_in_audience += 1;
                 continue;
             }
-            let d = mall_core::campaign_decision(&CampaignInput {
-                now,
-                campaign_id: campaign.id.clone(),
-                member,
-                rules: ctx.rules.clone(),
-                audience: campaign.audience.clone(),
-                caps: campaign.caps.clone(),
-                sent_by_campaign: seen.sent.get(&user).copied().unwrap_or(0),
-                sent_this_week: seen.week.get(&user).copied().unwrap_or(0),
-                holdout_bps: campaign.holdout_bps,
-            })?;
-            let send = match d.decision {
-                Decision::NotInAudience => {
-                    report.not_in_audience += 1;
-                    continue;
-                }
-                Decision::CampaignCapReached => {
-                    report.campaign_cap_reached += 1;
-                    continue;
-                }
-                Decision::WeeklyCapReached => {
-                    report.weekly_cap_reached += 1;
-                    continue;
-                }
-                Decision::Holdout => false,
-                Decision::Send => true,
-            };
-            if dry {
-                if send {
-                    report.sent += 1;
-                } else {
-                    report.held_out += 1;
-                }
+            Decision::CampaignCapReached => {
+                report.campaign_cap_reached += 1;
                 continue;
             }
-            match record(db, &ctx, user, member_slot, send).await? {
-                Recorded::Done if send => report.sent += 1,
-                Recorded::Done => report.held_out += 1,
-                Recorded::Already => report.already += 1,
-                Recorded::WeeklyCap => report.weekly_cap_reached += 1,
-                Recorded::OutOfCoupons => {
-                    report.out_of_coupons += 1;
-                    tracing::warn!(campaign = %campaign.id, "campaign coupon ran out; the run stops");
-                    return Ok(report);
-                }
+            Decision::WeeklyCapReached => {
+                report.weekly_cap_reached += 1;
+                continue;
+            }
+            Decision::Holdout => false,
+            Decision::Send => true,
+        };
+        if dry {
+            if send {
+                report.sent += 1;
+            } else {
+                report.held_out += 1;
+            }
+            continue;
+        }
+        match record(db, ctx, user, member_slot, send).await? {
+            Recorded::Done if send => report.sent += 1,
+            Recorded::Done => report.held_out += 1,
+            Recorded::Already => report.already += 1,
+            Recorded::WeeklyCap => report.weekly_cap_reached += 1,
+            Recorded::OutOfCoupons => {
+                report.out_of_coupons += 1;
+                tracing::warn!(campaign = %campaign.id, "campaign coupon ran out; the run stops");
+                return Ok(true);
             }
         }
     }
-    Ok(report)
+    Ok(false)
 }
 
 /// The job: every enabled campaign this instance can claim for the current
-/// [`RUN_EVERY_SECS`] window is run.
+/// [`RUN_EVERY_SECS`] window is run, all of them over one read of the
+/// members.
 pub async fn run_due(db: &Db, now: i64) -> anyhow::Result<Vec<Report>> {
     let campaigns = {
         let mut conn = db.pool.acquire().await?;
         super::list(&mut conn).await?
     };
-    let mut reports = Vec::new();
+    let mut claimed = Vec::new();
     for c in campaigns
         .iter()
         .filter(|c| c.enabled && c.trigger.grants_coupon() && c.coupon_template_id.is_some())
     {
-        let claimed = sqlx::query(
+        let done = sqlx::query(
             "UPDATE member_campaigns SET last_run_at = $1
              WHERE id = $2 AND enabled = 1 AND (last_run_at IS NULL OR last_run_at <= $3)",
         )
@@ -348,9 +395,12 @@ pub async fn run_due(db: &Db, now: i64) -> anyhow::Result<Vec<Report>> {
         .bind(now - RUN_EVERY_SECS)
         .execute(&mut *db.write_conn().await?)
         .await?;
-        if claimed.rows_affected() == 1 {
-            reports.push(run_campaign(db, c, now, false).await?);
+        if done.rows_affected() == 1 {
+            claimed.push(c);
         }
     }
-    Ok(reports)
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    run_campaigns(db, &claimed, now, false).await
 }

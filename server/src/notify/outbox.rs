@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 use super::consent;
 use super::message::Message;
 use crate::config::random_token;
-use crate::db::ClaimOutcome;
+use crate::db::{settle_claim, ClaimOutcome};
 use crate::state::AppState;
 use crate::wechat::SubscribeMessage;
 
@@ -59,6 +59,14 @@ pub struct SendReport {
     pub no_consent: usize,
 }
 
+/// What a failed send does to the credit taken for it.
+enum CreditAfter {
+    /// A retryable failure: the credit is given back.
+    GiveBack,
+    /// 43101: WeChat holds no acceptance, the credits are void.
+    Clear,
+}
+
 type Claimed = (i64, i64, String, String, String, String, i64);
 
 /// Take the due rows for this sender: one conditional UPDATE, so two
@@ -94,11 +102,7 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> 
                 error: None,
                 done: false,
             };
-            drop(conn);
-            state
-                .db
-                .settle_claim("outbox", "sent_at", id, &token, outcome, now)
-                .await?;
+            settle_claim(&mut conn, "outbox", "sent_at", id, &token, outcome, now).await?;
             continue;
         }
         drop(conn);
@@ -109,43 +113,70 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<SendReport> 
             data: serde_json::from_str(&data)?,
         };
         let sent = state.wechat.send_subscribe_message(&msg).await;
-        let mut conn = state.db.write_conn().await?;
-        let (status, next, error) = match sent {
+        // What the answer does to the shopper's credits, written in the same
+        // transaction as the row's outcome: a message takes the writer slot
+        // twice at most (the credit, then this).
+        let (status, next, error, credit) = match sent {
             Ok(()) => {
                 report.sent += 1;
-                ("sent", now, None)
+                ("sent", now, None, None)
             }
             Err(e) if e.errcode() == 43101 => {
                 report.refused += 1;
-                consent::clear(&mut conn, user_id, &template_id, now).await?;
-                ("refused", now, Some(e.to_string()))
+                (
+                    "refused",
+                    now,
+                    Some(e.to_string()),
+                    Some(CreditAfter::Clear),
+                )
             }
             Err(e) if attempts + 1 >= MAX_ATTEMPTS => {
                 report.failed += 1;
-                consent::give_back(&mut conn, user_id, &template_id, now).await?;
-                ("failed", now, Some(e.to_string()))
+                (
+                    "failed",
+                    now,
+                    Some(e.to_string()),
+                    Some(CreditAfter::GiveBack),
+                )
             }
             Err(e) => {
                 report.retrying += 1;
-                consent::give_back(&mut conn, user_id, &template_id, now).await?;
                 (
                     "pending",
                     now + 30 * (1 << attempts.min(10)),
                     Some(e.to_string()),
+                    Some(CreditAfter::GiveBack),
                 )
             }
         };
-        drop(conn);
         let outcome = ClaimOutcome {
             status,
             next_attempt_at: next,
             error,
             done: status == "sent",
         };
-        state
-            .db
-            .settle_claim("outbox", "sent_at", id, &token, outcome, now)
+        let Some(credit) = credit else {
+            settle_claim(
+                &mut *state.db.write_conn().await?,
+                "outbox",
+                "sent_at",
+                id,
+                &token,
+                outcome,
+                now,
+            )
             .await?;
+            continue;
+        };
+        let mut tx = state.db.begin_write().await?;
+        match credit {
+            CreditAfter::Clear => consent::clear(&mut tx, user_id, &template_id, now).await?,
+            CreditAfter::GiveBack => {
+                consent::give_back(&mut tx, user_id, &template_id, now).await?
+            }
+        }
+        settle_claim(&mut tx, "outbox", "sent_at", id, &token, outcome, now).await?;
+        tx.commit().await?;
     }
     Ok(report)
 }

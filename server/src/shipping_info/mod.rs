@@ -12,7 +12,7 @@ use sqlx::AnyConnection;
 
 use crate::clock::beijing_rfc3339;
 use crate::config::random_token;
-use crate::db::ClaimOutcome;
+use crate::db::{settle_claim, ClaimOutcome};
 use crate::state::AppState;
 
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -260,10 +260,16 @@ pub async fn send_due(state: &AppState, now: i64) -> anyhow::Result<UploadReport
             error,
             done: status == "uploaded",
         };
-        state
-            .db
-            .settle_claim("shipping_uploads", "uploaded_at", id, &token, outcome, now)
-            .await?;
+        settle_claim(
+            &mut *state.db.write_conn().await?,
+            "shipping_uploads",
+            "uploaded_at",
+            id,
+            &token,
+            outcome,
+            now,
+        )
+        .await?;
     }
     Ok(report)
 }

@@ -253,11 +253,13 @@ async fn the_dormant_recall_comes_once_per_dormancy_and_its_effect_is_measured()
     );
 }
 
-#[tokio::test]
-async fn the_weekly_cap_holds_across_campaigns() {
-    let app = spawn_app().await;
-    let coupon = coupon(&app, 100).await;
-    let u = user_id(&app, "capped").await;
+/// A member of 白银 registered 60 days before [`WED`], who never ordered:
+/// in the audience of 周三会员日 and of the dormant recall, both switched on
+/// with the same coupon and a weekly cap of one; the seed's shoppers in
+/// neither (below 白银, registered this week). The coupon's template.
+async fn in_two_campaigns_capped_at_one_a_week(app: &TestApp, code: &str) -> i64 {
+    let coupon = coupon(app, 100).await;
+    let u = user_id(app, code).await;
     app.exec(&format!(
         "UPDATE users SET growth = 600, created_at = {} WHERE id = {u}",
         WED - 60 * DAY
@@ -281,9 +283,16 @@ async fn the_weekly_cap_holds_across_campaigns() {
             "caps": {"perWeek": 1}, "holdoutBps": 0, "couponTemplateId": coupon}),
         ),
     ] {
-        let (s, v) = set_campaign(&app, id, body).await;
+        let (s, v) = set_campaign(app, id, body).await;
         assert_eq!(s, 200, "{v}");
     }
+    coupon
+}
+
+#[tokio::test]
+async fn the_weekly_cap_holds_across_campaigns() {
+    let app = spawn_app().await;
+    in_two_campaigns_capped_at_one_a_week(&app, "capped").await;
     let db = &app.server.state.db;
     let day = run::run_campaign(db, &campaign(&app, "memberDay").await, WED + 60, false)
         .await
@@ -307,6 +316,38 @@ async fn the_weekly_cap_holds_across_campaigns() {
     .await
     .unwrap();
     assert_eq!(recall.sent, 1, "{recall:?}");
+}
+
+/// The job decides every due campaign over one read of the members: on each
+/// page the campaigns act one after another, so the weekly cap across
+/// campaigns still holds within one run.
+#[tokio::test]
+async fn one_run_of_the_job_decides_all_due_campaigns_and_keeps_the_weekly_cap() {
+    let app = spawn_app().await;
+    let coupon = in_two_campaigns_capped_at_one_a_week(&app, "capped-once").await;
+    let users = count(&app, "SELECT COUNT(*) FROM users").await as u64;
+    let reports = run::run_due(&app.server.state.db, WED + 60).await.unwrap();
+    let ids: Vec<&str> = reports.iter().map(|r| r.campaign_id.as_str()).collect();
+    assert_eq!(ids, ["dormantRecall", "memberDay"], "{reports:?}");
+    let (recall, day) = (&reports[0], &reports[1]);
+    assert_eq!(
+        (recall.sent, recall.not_in_audience),
+        (1, users - 1),
+        "{recall:?}"
+    );
+    assert_eq!(
+        (day.sent, day.weekly_cap_reached, day.not_in_audience),
+        (0, 1, users - 1),
+        "{day:?}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM user_coupons WHERE template_id = {coupon}")
+        )
+        .await,
+        1
+    );
 }
 
 #[tokio::test]

@@ -6,25 +6,26 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{page, Staff};
 use crate::db;
-use crate::distribution::leaderboard::{self, MerchantBoard, MONTH_PATTERN};
-use crate::distribution::ledger::{self, Ledger};
+use crate::distribution::leaderboard::MerchantBoard;
+use crate::distribution::ledger::Ledger;
+use crate::distribution::merchant;
 use crate::distribution::promoters::{self, Promoter};
 use crate::distribution::settings::{self, Settings};
 use crate::distribution::withdrawals::{self, Withdrawal};
 use crate::distribution::DistributionError;
 use crate::http::distribution::{
-    doc_settings, month, promoter_status, withdrawal_state, Decision, MonthQuery, RejectBody,
-    SettingsBody, MAX_REASON, WITHDRAWAL_STATES,
+    doc_decision, doc_filtered_page, doc_month, doc_page, doc_reject, doc_settings, month,
+    Decision, MonthQuery, PageQuery, PromotersQuery, RejectBody, SettingsBody, WithdrawalsQuery,
+    PROMOTER_STATUSES, WITHDRAWAL_STATES,
 };
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::schema::{obj, q, range, schema_ref};
-use crate::http::{input, Access, Api};
+use crate::http::schema::schema_ref;
+use crate::http::{Access, Api};
 use crate::paging::Page;
 use crate::staff::audit;
 use crate::staff::Page as ConsolePage;
@@ -95,8 +96,7 @@ fn value<T: serde::Serialize>(v: &T) -> Value {
 }
 
 async fn get_settings(State(state): State<AppState>, _s: Who) -> ApiResult<Json<Settings>> {
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(settings::load(&mut conn, "").await?))
+    Ok(Json(merchant::settings(&state.db).await?))
 }
 
 async fn put_settings(
@@ -127,23 +127,13 @@ async fn put_settings(
     Ok(Json(s))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PromotersQuery {
-    status: Option<String>,
-    page: Option<i64>,
-    page_size: Option<i64>,
-}
-
 async fn list_promoters(
     State(state): State<AppState>,
     _s: Who,
     ApiQuery(q): ApiQuery<PromotersQuery>,
 ) -> ApiResult<Json<Page<Promoter>>> {
-    let status = promoter_status(q.status.as_deref())?;
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(promoters::list(&mut conn, status, paging).await?))
+    let (status, paging) = q.parse()?;
+    Ok(Json(merchant::promoters(&state.db, status, paging).await?))
 }
 
 async fn decide(
@@ -178,30 +168,13 @@ async fn decide(
     Ok(Json(db::finish(tx, r).await?))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PageQuery {
-    page: Option<i64>,
-    page_size: Option<i64>,
-}
-
 async fn promoter_ledger(
     State(state): State<AppState>,
     _s: Who,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Ledger>> {
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(ledger::ledger(&mut conn, id, paging).await?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WithdrawalsQuery {
-    state: Option<String>,
-    page: Option<i64>,
-    page_size: Option<i64>,
+    Ok(Json(merchant::ledger(&state.db, id, q.paging()?).await?))
 }
 
 async fn list_withdrawals(
@@ -209,12 +182,8 @@ async fn list_withdrawals(
     _s: Who,
     ApiQuery(q): ApiQuery<WithdrawalsQuery>,
 ) -> ApiResult<Json<Page<Withdrawal>>> {
-    let st = withdrawal_state(q.state)?;
-    let paging = input::paging(q.page, q.page_size)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(
-        withdrawals::list(&mut conn, None, Some(&st), paging).await?,
-    ))
+    let (st, paging) = q.parse()?;
+    Ok(Json(merchant::withdrawals(&state.db, &st, paging).await?))
 }
 
 /// The withdrawal now (404 when there is none).
@@ -283,9 +252,7 @@ async fn board(
     _s: Who,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<MerchantBoard>> {
-    let m = month(q)?;
-    let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(leaderboard::merchant_board(&mut conn, m).await?))
+    Ok(Json(merchant::board(&state.db, month(q)?).await?))
 }
 
 // --- documentation (the merchant API's schemas and bounds)
@@ -293,47 +260,22 @@ async fn board(
 pub fn request_body(method: &str, path: &str) -> Option<Value> {
     Some(match (method, path) {
         ("put", "/admin/api/distribution/settings") => doc_settings(),
-        ("post", "/admin/api/distribution/promoters/{id}/decide") => {
-            obj(&["approve"], json!({"approve": {"type": "boolean"}}))
-        }
-        ("post", "/admin/api/distribution/withdrawals/{id}/reject") => obj(
-            &["reason"],
-            json!({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}),
-        ),
+        ("post", "/admin/api/distribution/promoters/{id}/decide") => doc_decision(),
+        ("post", "/admin/api/distribution/withdrawals/{id}/reject") => doc_reject(),
         _ => return None,
     })
 }
 
 pub fn query_params(method: &str, path: &str) -> Option<Vec<Value>> {
-    let page = || {
-        vec![
-            q("page", range(1, input::MAX_PAGE), false),
-            q("pageSize", range(1, input::MAX_PAGE_SIZE), false),
-        ]
-    };
-    let filter = |name: &str, values: Vec<&str>| {
-        let mut p = vec![q(
-            name,
-            json!({"type": "string", "enum": values, "description": "empty: every one"}),
-            false,
-        )];
-        p.extend(page());
-        p
-    };
     Some(match (method, path) {
         ("get", "/admin/api/distribution/promoters") => {
-            filter("status", vec!["applied", "approved", "rejected", ""])
+            doc_filtered_page("status", &PROMOTER_STATUSES, "empty: every one")
         }
-        ("get", "/admin/api/distribution/promoters/{id}/ledger") => page(),
+        ("get", "/admin/api/distribution/promoters/{id}/ledger") => doc_page(),
         ("get", "/admin/api/distribution/withdrawals") => {
-            filter("state", WITHDRAWAL_STATES.to_vec())
+            doc_filtered_page("state", &WITHDRAWAL_STATES, "empty: every one")
         }
-        ("get", "/admin/api/distribution/leaderboard") => vec![q(
-            "month",
-            json!({"type": "string", "pattern": MONTH_PATTERN, "example": "2025-01",
-                   "description": "YYYY-MM, a Beijing-time month; omitted: the current one"}),
-            false,
-        )],
+        ("get", "/admin/api/distribution/leaderboard") => doc_month(),
         _ => return None,
     })
 }

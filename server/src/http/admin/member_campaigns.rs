@@ -116,11 +116,7 @@ async fn dry_run(
 ) -> ApiResult<Json<Report>> {
     let id = input::line("id", &id, 1, MAX_ID)?;
     // The proposed settings, whether or not a coupon is chosen yet.
-    member_campaigns::check(&Change {
-        enabled: false,
-        ..b.clone()
-    })
-    .map_err(map_err)?;
+    member_campaigns::check_proposed(&b).map_err(map_err)?;
     let saved = {
         let mut conn = state.db.pool.acquire().await?;
         member_campaigns::get(&mut conn, &id)
