@@ -25,6 +25,11 @@ before(async () => {
     if (i < 3) ev('add_to_cart', { productId: 1, skuId: 1, qty: 1 });
     if (i < 2) ev('checkout_start');
   }
+  // 推荐位: session s0 saw three home recommendations and tapped one, and one on a product page.
+  const rec = (name, slot, productId) => events.push({ uuid: randomUUID(), name, ts: now - 30_000, sessionId: 's0', visitorId: 'v0', props: { slot, productId } });
+  for (const p of [1, 2, 3]) rec('rec_impression', 'home', p);
+  rec('rec_click', 'home', 2);
+  rec('rec_impression', 'product', 4);
   await http(server.base, 'POST', '/api/events', { body: { events } });
   browser = await launchBrowser();
   ({ page } = await openConsole(browser, server, session, '/admin/data'));
@@ -66,4 +71,18 @@ test('复购率 shows the server figure as a percentage', (t) => guard(t, async 
   const f = frac.padEnd(4, '0');
   const pct = `${Number(whole) * 100 + Number(f.slice(0, 2))}.${f.slice(2, 4)}%`;
   assert.equal(await page.locator(tid('repurchase-rate')).textContent(), pct);
+}));
+
+test('推荐位效果 shows each slot as the server counts it', (t) => guard(t, async () => {
+  const { items } = await owner.get(`/stats/rec-slots?${range()}`);
+  assert.deepEqual(items.map((r) => [r.slot, r.impressions, r.clicks, r.clickThrough]),
+    [['home', 3, 1, '0.3333'], ['product', 1, 0, '0.0000'], ['cart', 0, 0, '0.0000']]);
+  await page.locator(tid('rec-slots-table')).waitFor();
+  for (const r of items) {
+    assert.equal(await page.locator(tid(`rec-impressions-${r.slot}`)).textContent(), String(r.impressions));
+    assert.equal(await page.locator(tid(`rec-clicks-${r.slot}`)).textContent(), String(r.clicks));
+    assert.equal(await page.locator(tid(`rec-orders-${r.slot}`)).textContent(), String(r.orders));
+  }
+  assert.equal(await page.locator(tid('rec-ctr-home')).textContent(), '33.33%');
+  assert.equal(await page.locator(tid('rec-conversion-home')).textContent(), '0.00%');
 }));
