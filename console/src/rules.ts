@@ -3,6 +3,7 @@
 // pages show yuan and 折 without float arithmetic. Dependency-free (unit-tested
 // through tests/unit/ts.mjs).
 
+import type { Segment } from './memberCampaigns';
 export interface MemberLevel {
   levelId: string;
   name: string;
@@ -23,8 +24,18 @@ export interface MemberRow {
   growth: number; points: number; pointsDebt: number;
   /** Σ paid amounts of paid orders, fen. */
   spend: number; orderCount: number; lastOrderAt: number | null; createdAt: number;
+  /** The segment the hourly job last computed (null: not yet). */
+  segment: Segment | null;
+  tags: string[];
 }
 export interface MemberDetail extends MemberRow {
+  segmentHistory: { segment: Segment; previous: Segment | null; at: number }[];
+  profile: {
+    preferredCategories: { id: number; name: string; weight: number }[];
+    /** The middle half of unit prices paid, fen; null without purchases. */
+    priceBand: [number, number] | null;
+    paidOrders: number;
+  };
   status: { level: LevelRef | null; next: { levelId: string; name: string; growthNeeded: number; spendNeeded: number | null } | null } | null;
   recentOrders: { id: number; orderNo: string; status: string; payable: number; paidAmount: number | null; createdAt: number; paidAt: number | null }[];
   pointsLedger: { id: number; delta: number; reason: string; orderId: number | null; createdAt: number }[];

@@ -100,6 +100,50 @@ test('the member list shows the spend of paid orders', (t) => guard(t, async () 
   await page.locator(tid('member-detail-spend')).waitFor();
 }));
 
+test('segments and tags: the list shows the job segment, a tag typed in the drawer is saved, a bad one refused, the tag filters the list', (t) => guard(t, async () => {
+  await page.goto(`${server.base}/admin/members?tab=list`);
+  await page.locator(tid('member-table')).waitFor();
+  const list = await owner.get('/members?pageSize=50');
+  // The segment job ran at start-up: every member has the server's segment in the list.
+  const me = list.items.find((m) => m.segment !== null);
+  assert.ok(me, JSON.stringify(list.items));
+  const labels = { new: '新客', highFrequency: '高频', active: '活跃', atRisk: '流失风险', dormant: '沉睡' };
+  assert.equal((await page.locator(tid(`member-segment-${me.id}`)).textContent()).trim(), labels[me.segment]);
+
+  await page.click(tid(`member-row-${me.id}`));
+  await page.locator(tid('member-detail-segment')).filter({ hasText: labels[me.segment] }).waitFor();
+  const typeTag = async (text) => {
+    await page.locator(tid('member-tags-select')).click();
+    await page.keyboard.type(text);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+  };
+  await typeTag('团长');
+  await page.click(tid('member-tags-save'));
+  await page.locator('.el-message--success').filter({ hasText: '标签已保存' }).waitFor();
+  assert.deepEqual((await owner.get(`/members/${me.id}`)).tags, ['团长']);
+
+  // Eleven characters: the server's 422 under the field, nothing saved.
+  await typeTag('一二三四五六七八九十一');
+  await page.click(tid('member-tags-save'));
+  const item = page.locator(tid('member-tags-item'));
+  await item.locator('.el-form-item__error').filter({ hasText: '标签需为1到10个字' }).waitFor();
+  assert.deepEqual((await owner.get(`/members/${me.id}`)).tags, ['团长']);
+  await page.keyboard.press('Escape');
+
+  // The tag filters the list: exactly the tagged member.
+  await page.goto(`${server.base}/admin/members?tab=list`);
+  await page.locator(tid('member-filter-tag')).click();
+  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '团长（1）' }).click();
+  await page.click(tid('member-search'));
+  await page.locator(`${tid('member-table')} .el-table__body tr`).first().waitFor();
+  await page.waitForFunction((id) => {
+    const rows = document.querySelectorAll('[data-testid="member-table"] .el-table__body tr');
+    return rows.length === 1 && !!document.querySelector(`[data-testid="member-row-${id}"]`);
+  }, me.id);
+  assert.equal((await page.locator(tid(`member-tags-${me.id}`)).textContent()).trim(), '团长');
+}));
+
 test('a pickup store and a same-city tier typed in the UI are offered at the next quote', (t) => guard(t, async () => {
   await page.goto(`${server.base}/admin/delivery?tab=pickup`);
   await page.locator(tid('pickup-new')).waitFor();
