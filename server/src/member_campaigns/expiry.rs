@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mall_core::segments::{CampaignInput, Decision, SegmentRules};
+use mall_core::segments::{CampaignInput, SegmentRules};
 use sqlx::AnyConnection;
 
 use super::members;
@@ -166,21 +166,8 @@ async fn run(
             sent_this_week: weekly.get(&d.user).copied().unwrap_or(0),
             holdout_bps: c.holdout_bps,
         })?;
-        let send = match decision.decision {
-            Decision::NotInAudience => {
-                report.not_in_audience += 1;
-                continue;
-            }
-            Decision::CampaignCapReached => {
-                report.campaign_cap_reached += 1;
-                continue;
-            }
-            Decision::WeeklyCapReached => {
-                report.weekly_cap_reached += 1;
-                continue;
-            }
-            Decision::Holdout => false,
-            Decision::Send => true,
+        let Some(send) = report.acts_on(decision.decision) else {
+            continue;
         };
         let Some(templates) = templates else {
             if send {

@@ -37,6 +37,21 @@ pub struct Report {
     pub out_of_coupons: u64,
 }
 
+impl Report {
+    /// Whether a decision is acted on (`Some(send)`: send, or hold out);
+    /// the others (outside the audience, a cap reached) are counted here.
+    pub fn acts_on(&mut self, d: Decision) -> Option<bool> {
+        match d {
+            Decision::NotInAudience => self.not_in_audience += 1,
+            Decision::CampaignCapReached => self.campaign_cap_reached += 1,
+            Decision::WeeklyCapReached => self.weekly_cap_reached += 1,
+            Decision::Holdout => return Some(false),
+            Decision::Send => return Some(true),
+        }
+        None
+    }
+}
+
 /// The Beijing week (its Monday 00:00) of `now`: the weekly cap's key.
 pub fn week_of(now: i64) -> anyhow::Result<i64> {
     Ok(mall_core::beijing_week_slot(&WeekSlotInput {
@@ -334,21 +349,8 @@ async fn decide_page(
             sent_this_week: seen.week.get(&user).copied().unwrap_or(0),
             holdout_bps: campaign.holdout_bps,
         })?;
-        let send = match d.decision {
-            Decision::NotInAudience => {
-                report.not_in_audience += 1;
-                continue;
-            }
-            Decision::CampaignCapReached => {
-                report.campaign_cap_reached += 1;
-                continue;
-            }
-            Decision::WeeklyCapReached => {
-                report.weekly_cap_reached += 1;
-                continue;
-            }
-            Decision::Holdout => false,
-            Decision::Send => true,
+        let Some(send) = report.acts_on(d.decision) else {
+            continue;
         };
         if dry {
             if send {
