@@ -35,6 +35,8 @@ export interface MemberDetail extends MemberRow {
     /** The middle half of unit prices paid, fen; null without purchases. */
     priceBand: [number, number] | null;
     paidOrders: number;
+    /** Province and city of the default address. */
+    region: string | null;
   };
   status: { level: LevelRef | null; next: { levelId: string; name: string; growthNeeded: number; spendNeeded: number | null } | null } | null;
   recentOrders: { id: number; orderNo: string; status: string; payable: number; paidAmount: number | null; createdAt: number; paidAt: number | null }[];

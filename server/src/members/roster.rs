@@ -246,6 +246,8 @@ pub struct Profile {
     pub price_band: Option<(i64, i64)>,
     /// Paid orders within the window.
     pub paid_orders: i64,
+    /// Province and city of the default address (none: no address).
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -298,6 +300,7 @@ async fn profile(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::Result<Pr
             .collect(),
         price_band: price_band(&prices),
         paid_orders,
+        region: None,
     })
 }
 

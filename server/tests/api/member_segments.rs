@@ -162,6 +162,7 @@ async fn segments_follow_the_orders_and_each_change_is_recorded_once() {
     )
     .await;
     assert_eq!(v["profile"]["paidOrders"], 1);
+    assert_eq!(v["profile"]["region"], serde_json::Value::Null); // no address
     assert_eq!(v["profile"]["priceBand"], json!([unit, unit]));
     assert_eq!(v["profile"]["preferredCategories"][0]["name"], "零食");
     assert_eq!(v["profile"]["preferredCategories"][0]["weight"], 5);
@@ -181,7 +182,8 @@ async fn segments_follow_the_orders_and_each_change_is_recorded_once() {
 async fn tags_are_bounded_audited_filtered_and_reach_a_campaign_audience() {
     let app = spawn_app().await;
     let now = mall_server::db::now();
-    let (_, a) = member(&app, "tag-a", now - 60 * DAY).await;
+    let (ta, a) = member(&app, "tag-a", now - 60 * DAY).await;
+    app.add_address(&ta).await;
     let (_, b) = member(&app, "tag-b", now - 60 * DAY).await;
     let c = owner(&app).await;
     let (s, v) = c
@@ -220,6 +222,8 @@ async fn tags_are_bounded_audited_filtered_and_reach_a_campaign_audience() {
     // Refusals changed nothing.
     let (_, v) = c.get(&format!("/admin/api/members/{a}")).await;
     assert_eq!(v["tags"], json!(["团长", "高价值"]));
+    // The profile's region: province and city of the default address, nothing more.
+    assert_eq!(v["profile"]["region"], "上海市 上海市");
     let (_, v) = c.get("/admin/api/member-tags").await;
     assert_eq!(
         v,

@@ -308,9 +308,14 @@ async fn one(
 ) -> ApiResult<Json<MemberDetail>> {
     let program = load_program(&state).await?;
     let mut conn = state.db.pool.acquire().await?;
-    let d = roster::detail(&mut conn, &program, id)
+    let mut d = roster::detail(&mut conn, &program, id)
         .await?
         .ok_or(ApiError::NotFound("member"))?;
+    // The region (province and city, never more) of the default address.
+    let addresses = crate::members::addresses::list(&mut conn, &state.keys, id).await?;
+    d.profile.region = addresses
+        .first()
+        .map(|a| format!("{} {}", a.fields.province, a.fields.city));
     Ok(Json(d))
 }
 
