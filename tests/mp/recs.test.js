@@ -110,3 +110,16 @@ test('nothing to recommend, or a server without the route: no section and no err
     expect(wx.showToast).not.toHaveBeenCalled();
   }
 });
+
+test("home: a signed-in member's /api/home carries the token (their campaign banners come first)", async () => {
+  const log = h.mockServer({
+    'GET /api/home': () => ({ now: Math.floor(Date.now() / 1000), banners: [{ image: 'https://img.example.com/vip.jpg', url: '/pages/list/index?categoryId=1' }], flashSale: null }),
+    'GET /api/categories': () => fx.categories,
+    'GET /api/products': (req) => fx.productsPage(Number(req.query.page), 2),
+  });
+  await require('../../miniprogram/lib/api.js').login();
+  const page = await h.openPage('pages/home/index');
+  const home = log.find((r) => r.path === '/api/home');
+  expect(home.header.Authorization).toBe('Bearer tok-1');
+  expect(page.querySelectorAll('.banner-item').length).toBe(1);
+});

@@ -38,9 +38,10 @@ Component({
     refresh: function () {
       var self = this;
       this._page = 0;
-      // GET /api/home (banners, flash sale, server time) is optional: a server
+      // GET /api/home (banners: a signed-in member's campaign banners first;
+      // flash sale, server time) is optional: a server
       // without it still gets a working home page.
-      var home = api.get('/api/home', { auth: 'none' }).catch(function (e) {
+      var home = api.get('/api/home', { auth: 'optional' }).catch(function (e) {
         if (e.code === 'NO_ROUTE' || e.status === 404) return null;
         throw e;
       });

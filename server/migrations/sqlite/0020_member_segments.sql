@@ -43,3 +43,7 @@ INSERT INTO job_runs (name, claimed_at) VALUES ('member_segments', 0);
 -- reminder was before; the merchant may set an audience, caps or a holdout.
 INSERT INTO member_campaigns (id, title, enabled, trigger_spec, audience, caps, holdout_bps, updated_at) VALUES
   ('couponExpiry', '优惠券到期提醒', 1, '{"kind":"couponExpiry","hoursBefore":24}', '{}', '{}', 0, 0);
+
+-- A campaign's home banner (JSON {"image", "url"}; NULL: none): the members it
+-- reached see it first on the home page for the effect window after the send.
+ALTER TABLE member_campaigns ADD COLUMN banner TEXT;

@@ -127,6 +127,7 @@ pub async fn seed(conn: &mut AnyConnection, now: i64) -> anyhow::Result<()> {
             },
             holdout_bps: 1000,
             coupon_template_id: Some(template),
+            banner: None,
         };
         member_campaigns::update(conn, campaign, &change, now)
             .await

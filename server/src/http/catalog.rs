@@ -9,7 +9,7 @@ use crate::catalog::{
 };
 use crate::db;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::extract::{ApiPath, ApiQuery, MaybeUser};
 use crate::http::input::{self, Page, Paging};
 use crate::http::{Access, Api};
 use crate::state::AppState;
@@ -17,8 +17,8 @@ use crate::state::AppState;
 pub fn routes(api: Api) -> Api {
     api.get(
         "/api/home",
-        Access::Public,
-        "Home page: server time, banners, three core categories, the running flash sale, recommended products",
+        Access::OptionalUser,
+        "Home page: server time, banners (a signed-in member's campaign banners first), three core categories, the running flash sale, recommended products",
         home,
     )
     .get(
@@ -66,10 +66,14 @@ pub struct Home {
 
 pub const HOME_PAGE_SIZE: i64 = 10;
 
-async fn home(State(state): State<AppState>) -> ApiResult<Json<Home>> {
+async fn home(State(state): State<AppState>, user: MaybeUser) -> ApiResult<Json<Home>> {
     let now = db::now();
     let mut conn = state.db.pool.acquire().await?;
-    let banners = catalog::banners(&mut conn).await?;
+    let mut banners = match &user.0 {
+        Some(u) => crate::member_campaigns::banners_for(&mut conn, u.user_id, now).await?,
+        None => Vec::new(),
+    };
+    banners.extend(catalog::banners(&mut conn).await?);
     let shop = catalog::shop::get(&mut conn).await?;
     let categories = catalog::category_tree(&mut conn)
         .await?

@@ -266,21 +266,27 @@ async fn set_banners(
     Ok(Json(json!({"banners": b.banners})))
 }
 
+/// A banner's bounds: an image URL, and a page of the mini-program
+/// (wx.navigateTo) or nothing.
+pub fn check_banner(field: &str, x: &catalog::Banner) -> ApiResult<()> {
+    input::line(&format!("{field}.image"), &x.image, 1, input::MAX_URL)?;
+    input::line(&format!("{field}.url"), &x.url, 0, input::MAX_URL)?;
+    if !(x.url.is_empty() || x.url.starts_with("/pages/") || x.url.starts_with("/pkg-")) {
+        return Err(ApiError::invalid(
+            format!("{field}.url"),
+            "a mini-program page such as /pages/product/index?id=1, or empty",
+        ));
+    }
+    Ok(())
+}
+
 /// Check and store the home page's banners, in order (at most 10).
 pub async fn replace_banners(state: &AppState, b: &Banners) -> ApiResult<()> {
     if b.banners.len() > 10 {
         return Err(ApiError::invalid("banners", "at most 10"));
     }
     for (i, x) in b.banners.iter().enumerate() {
-        input::line(&format!("banners[{i}].image"), &x.image, 1, input::MAX_URL)?;
-        input::line(&format!("banners[{i}].url"), &x.url, 0, input::MAX_URL)?;
-        // A page of the mini-program (wx.navigateTo), or nothing.
-        if !(x.url.is_empty() || x.url.starts_with("/pages/") || x.url.starts_with("/pkg-")) {
-            return Err(ApiError::invalid(
-                format!("banners[{i}].url"),
-                "a mini-program page such as /pages/product/index?id=1, or empty",
-            ));
-        }
+        check_banner(&format!("banners[{i}]"), x)?;
     }
     let mut tx = state.db.begin_write().await?;
     let r = catalog::set_banners(&mut tx, &b.banners)

@@ -116,7 +116,7 @@ fn address_input() -> Value {
 
 /// A banner's link: a mini-program page, or empty, at most [`MAX_URL`]
 /// characters after trimming.
-fn banner_url() -> Value {
+pub(crate) fn banner_url() -> Value {
     let any = format!(r"[^\x00-\x1F\x7F-\x9F{BIDI}]");
     let edge = format!(r"[^\x00-\x1F\x7F-\x9F{BIDI}{TRIMMED}]");
     let page = |prefix: &str| {

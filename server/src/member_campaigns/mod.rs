@@ -22,6 +22,7 @@ pub mod expiry;
 pub mod members;
 pub mod run;
 
+pub use crate::catalog::Banner;
 use mall_core::segments::{Audience, Caps, MAX_HOLDOUT_BPS};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
@@ -73,6 +74,8 @@ pub struct Campaign {
     pub holdout_bps: u64,
     /// The coupon template granted (none: the campaign cannot be enabled).
     pub coupon_template_id: Option<i64>,
+    /// A home banner the members it reached see first ([`banners_for`]).
+    pub banner: Option<Banner>,
     pub updated_at: i64,
 }
 
@@ -86,6 +89,7 @@ type Row = (
     i64,
     Option<i64>,
     i64,
+    Option<String>,
 );
 
 fn from_row(r: Row) -> anyhow::Result<Campaign> {
@@ -99,11 +103,12 @@ fn from_row(r: Row) -> anyhow::Result<Campaign> {
         holdout_bps: u64::try_from(r.6)?,
         coupon_template_id: r.7,
         updated_at: r.8,
+        banner: r.9.as_deref().map(serde_json::from_str).transpose()?,
     })
 }
 
 const COLUMNS: &str =
-    "id, title, enabled, trigger_spec, audience, caps, holdout_bps, coupon_template_id, updated_at";
+    "id, title, enabled, trigger_spec, audience, caps, holdout_bps, coupon_template_id, updated_at, banner";
 
 pub async fn list(conn: &mut AnyConnection) -> anyhow::Result<Vec<Campaign>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -134,6 +139,9 @@ pub struct Change {
     pub caps: Caps,
     pub holdout_bps: u64,
     pub coupon_template_id: Option<i64>,
+    /// Checked at the edge (`http::merchant::check_banner`).
+    #[serde(default)]
+    pub banner: Option<Banner>,
 }
 
 /// Why a change is refused.
@@ -254,7 +262,7 @@ pub async fn update(
     }
     let r = sqlx::query(
         "UPDATE member_campaigns SET enabled = $1, trigger_spec = $2, audience = $3, caps = $4,
-             holdout_bps = $5, coupon_template_id = $6, updated_at = $7 WHERE id = $8",
+             holdout_bps = $5, coupon_template_id = $6, updated_at = $7, banner = $9 WHERE id = $8",
     )
     .bind(i64::from(c.enabled))
     .bind(serde_json::to_string(&c.trigger).map_err(anyhow::Error::from)?)
@@ -264,12 +272,48 @@ pub async fn update(
     .bind(c.coupon_template_id)
     .bind(now)
     .bind(id)
+    .bind(
+        c.banner
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(anyhow::Error::from)?,
+    )
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() != 1 {
         return Err(CampaignError::NotFound);
     }
     get(conn, id).await?.ok_or(CampaignError::NotFound)
+}
+
+/// The home banners of the campaigns that reached the member within the
+/// effect window (`effect::EFFECT_DAYS`), latest first, each once.
+pub async fn banners_for(
+    conn: &mut AnyConnection,
+    user: i64,
+    now: i64,
+) -> anyhow::Result<Vec<Banner>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.banner FROM member_campaign_sends s JOIN member_campaigns c ON c.id = s.campaign_id
+         WHERE s.user_id = $1 AND s.decision = 'send' AND s.at > $2 AND s.at <= $3
+           AND c.enabled = 1 AND c.banner IS NOT NULL
+         ORDER BY s.at DESC, s.campaign_id LIMIT 10",
+    )
+    .bind(user)
+    .bind(now - effect::EFFECT_DAYS * 86_400)
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    let mut out: Vec<Banner> = Vec::new();
+    for (text,) in rows {
+        let b: Banner = serde_json::from_str(&text)?;
+        if !out.iter().any(|o| o.image == b.image && o.url == b.url) {
+            out.push(b);
+        }
+    }
+    out.truncate(3);
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -620,3 +620,83 @@ async fn coupon_expiry_reminders_go_once_per_coupon_and_never_to_the_holdout() {
         .unwrap();
     assert_eq!((again[0].sent, again[0].held_out), (0, 0));
 }
+
+/// A campaign's home banner: the members it reached see it first on the home
+/// page for the effect window; held-out members and guests never do; a link
+/// that is not a mini-program page is refused.
+#[tokio::test]
+async fn a_campaign_banner_shows_first_for_the_members_it_reached() {
+    let app = spawn_app().await;
+    let coupon = coupon(&app, 100).await;
+    let mut members = Vec::new();
+    for i in 0..12 {
+        let code = format!("banner-{i}");
+        members.push((user_id(&app, &code).await, app.login(&code).await));
+    }
+    let banner = json!({"image": "https://img.example.com/vip.jpg", "url": "/pages/list/index?categoryId=1"});
+    let body = |banner: Value| {
+        json!({"enabled": true, "trigger": {"kind": "dormancy"}, "audience": {}, "caps": {},
+               "holdoutBps": 5000, "couponTemplateId": coupon, "banner": banner})
+    };
+    let (s, v) = set_campaign(
+        &app,
+        "dormantRecall",
+        body(json!({"image": "x.jpg", "url": "https://evil.example.com"})),
+    )
+    .await;
+    assert_eq!(
+        (s, &v["details"]["field"]),
+        (400, &json!("banner.url")),
+        "{v}"
+    );
+    let (s, v) = set_campaign(&app, "dormantRecall", body(banner.clone())).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["banner"], banner);
+    let now = mall_server::db::now();
+    run::run_due(&app.server.state.db, now).await.unwrap();
+    let mut reached = 0;
+    for (id, token) in &members {
+        let (s, home) = app.get("/api/home", Some(token)).await;
+        assert_eq!(s, 200, "{home}");
+        let first = &home["banners"][0];
+        if held_out("dormantRecall", *id, 5000) {
+            assert!(
+                home["banners"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|b| b != &banner),
+                "held out {id}: {home}"
+            );
+        } else {
+            assert_eq!(first, &banner, "reached {id}");
+            reached += 1;
+        }
+    }
+    assert!(reached > 0 && reached < 12, "{reached}");
+    let (_, guest) = app.get("/api/home", None).await;
+    assert!(guest["banners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|b| b != &banner));
+    // After the effect window it is gone.
+    let mut conn = app.server.state.db.pool.acquire().await.unwrap();
+    let later = now + (member_campaigns::effect::EFFECT_DAYS + 1) * 86_400;
+    let reached_id = members
+        .iter()
+        .find(|(id, _)| !held_out("dormantRecall", *id, 5000))
+        .unwrap()
+        .0;
+    assert!(member_campaigns::banners_for(&mut conn, reached_id, later)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        member_campaigns::banners_for(&mut conn, reached_id, now)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

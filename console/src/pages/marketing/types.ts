@@ -89,6 +89,8 @@ export interface MemberCampaignSettings {
   holdoutBps: number;
   /** The coupon batch granted (null: the campaign cannot be switched on). */
   couponTemplateId: number | null;
+  /** A home banner the members reached see first for 7 days (null: none). */
+  banner: { image: string; url: string } | null;
 }
 /** One group of members (reached or held out); `gmv` fen, `repurchaseRate` percent with 2 decimals. */
 export interface EffectGroup { members: number; buyers: number; orders: number; gmv: number; repurchaseRate: string }

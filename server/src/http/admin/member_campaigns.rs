@@ -86,6 +86,9 @@ async fn update(
     ApiJson(b): ApiJson<Change>,
 ) -> ApiResult<Json<Campaign>> {
     let id = input::line("id", &id, 1, MAX_ID)?;
+    if let Some(banner) = &b.banner {
+        crate::http::merchant::check_banner("banner", banner)?;
+    }
     let now = crate::db::now();
     let mut tx = state.db.begin_write().await?;
     let before = member_campaigns::get(&mut tx, &id)
@@ -143,7 +146,9 @@ fn change_body() -> Value {
     let trigger = json!({"oneOf": [
         obj(&["kind", "weekday", "hour", "minute"], json!({"kind": {"const": "weekly"},
             "weekday": range(1, 7), "hour": range(0, 23), "minute": range(0, 59)})),
-        obj(&["kind"], json!({"kind": {"const": "dormancy"}}))
+        obj(&["kind"], json!({"kind": {"const": "dormancy"}})),
+        obj(&["kind", "hoursBefore"], json!({"kind": {"const": "couponExpiry"},
+            "hoursBefore": range(1, crate::member_campaigns::MAX_HOURS_BEFORE as i64)}))
     ]});
     let count = || json!({"type": ["integer", "null"], "minimum": 0, "maximum": mall_core::segments::MAX_COUNT});
     obj(
@@ -156,7 +161,11 @@ fn change_body() -> Value {
                 "noOrderDays": {"type": ["integer", "null"], "minimum": 0, "maximum": mall_core::segments::MAX_DAYS}})),
             "caps": obj(&[], json!({"perCampaign": count(), "perWeek": count()})),
             "holdoutBps": range(0, mall_core::segments::MAX_HOLDOUT_BPS as i64),
-            "couponTemplateId": {"type": ["integer", "null"], "minimum": 1}
+            "couponTemplateId": {"type": ["integer", "null"], "minimum": 1},
+            "banner": {"oneOf": [{"type": "null"}, obj(&["image"], json!({
+                "image": crate::http::schema::line(1, crate::http::input::MAX_URL),
+                "url": crate::http::openapi::banner_url()}))],
+                "description": "a home banner the members reached see first for 7 days after the send"}
         }),
     )
 }
