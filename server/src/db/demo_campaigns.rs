@@ -150,6 +150,7 @@ mod tests {
                 caps: Caps::default(),
                 holdout_bps: 1000,
                 coupon_template_id: Some(1),
+                banner: None,
             };
             assert!(member_campaigns::check(&change).is_ok(), "{campaign}");
         }

@@ -332,6 +332,7 @@ mod tests {
             caps: Caps::default(),
             holdout_bps: 1000,
             coupon_template_id: Some(1),
+            banner: None,
         }
     }
 
