@@ -123,6 +123,7 @@ pub fn default_templates() -> BTreeMap<String, String> {
         ("refund", "tmpl-refund-result"),
         ("couponExpiring", "tmpl-coupon-expiring"),
         ("group", "tmpl-group-result"),
+        ("couponGranted", "tmpl-coupon-granted"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -353,6 +354,7 @@ impl Config {
                     ("refund", "WECHAT_TMPL_REFUND"),
                     ("couponExpiring", "WECHAT_TMPL_COUPON_EXPIRING"),
                     ("group", "WECHAT_TMPL_GROUP"),
+                    ("couponGranted", "WECHAT_TMPL_COUPON_GRANTED"),
                 ] {
                     if let Some(v) = env(var) {
                         t.insert(k.to_string(), v);

@@ -47,3 +47,7 @@ INSERT INTO member_campaigns (id, title, enabled, trigger_spec, audience, caps, 
 -- A campaign's home banner (JSON {"image", "url"}; NULL: none): the members it
 -- reached see it first on the home page for the effect window after the send.
 ALTER TABLE member_campaigns ADD COLUMN banner TEXT;
+
+-- A coupon campaign may also send the subscription message 券已到账 with the
+-- coupon (only with the member's consent, like every message).
+ALTER TABLE member_campaigns ADD COLUMN notify INTEGER NOT NULL DEFAULT 0;

@@ -128,6 +128,7 @@ pub async fn seed(conn: &mut AnyConnection, now: i64) -> anyhow::Result<()> {
             holdout_bps: 1000,
             coupon_template_id: Some(template),
             banner: None,
+            notify: false,
         };
         member_campaigns::update(conn, campaign, &change, now)
             .await
@@ -151,6 +152,7 @@ mod tests {
                 holdout_bps: 1000,
                 coupon_template_id: Some(1),
                 banner: None,
+                notify: false,
             };
             assert!(member_campaigns::check(&change).is_ok(), "{campaign}");
         }

@@ -76,6 +76,8 @@ pub struct Campaign {
     pub coupon_template_id: Option<i64>,
     /// A home banner the members it reached see first ([`banners_for`]).
     pub banner: Option<Banner>,
+    /// With the coupon, the subscription message 券已到账 (consent permitting).
+    pub notify: bool,
     pub updated_at: i64,
 }
 
@@ -90,6 +92,7 @@ type Row = (
     Option<i64>,
     i64,
     Option<String>,
+    i64,
 );
 
 fn from_row(r: Row) -> anyhow::Result<Campaign> {
@@ -104,11 +107,12 @@ fn from_row(r: Row) -> anyhow::Result<Campaign> {
         coupon_template_id: r.7,
         updated_at: r.8,
         banner: r.9.as_deref().map(serde_json::from_str).transpose()?,
+        notify: r.10 != 0,
     })
 }
 
 const COLUMNS: &str =
-    "id, title, enabled, trigger_spec, audience, caps, holdout_bps, coupon_template_id, updated_at, banner";
+    "id, title, enabled, trigger_spec, audience, caps, holdout_bps, coupon_template_id, updated_at, banner, notify";
 
 pub async fn list(conn: &mut AnyConnection) -> anyhow::Result<Vec<Campaign>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -142,6 +146,9 @@ pub struct Change {
     /// Checked at the edge (`http::merchant::check_banner`).
     #[serde(default)]
     pub banner: Option<Banner>,
+    /// Send 券已到账 with each coupon granted.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 /// Why a change is refused.
@@ -262,7 +269,7 @@ pub async fn update(
     }
     let r = sqlx::query(
         "UPDATE member_campaigns SET enabled = $1, trigger_spec = $2, audience = $3, caps = $4,
-             holdout_bps = $5, coupon_template_id = $6, updated_at = $7, banner = $9 WHERE id = $8",
+             holdout_bps = $5, coupon_template_id = $6, updated_at = $7, banner = $9, notify = $10 WHERE id = $8",
     )
     .bind(i64::from(c.enabled))
     .bind(serde_json::to_string(&c.trigger).map_err(anyhow::Error::from)?)
@@ -279,6 +286,7 @@ pub async fn update(
             .transpose()
             .map_err(anyhow::Error::from)?,
     )
+    .bind(i64::from(c.notify))
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() != 1 {
@@ -333,6 +341,7 @@ mod tests {
             holdout_bps: 1000,
             coupon_template_id: Some(1),
             banner: None,
+            notify: false,
         }
     }
 

@@ -90,6 +90,8 @@ fn weekly_slot(c: &Campaign, now: i64, preview: bool) -> anyhow::Result<Option<i
 
 struct Ctx<'a> {
     campaign: &'a Campaign,
+    /// The shop's message templates (券已到账 when the campaign notifies).
+    templates: &'a std::collections::BTreeMap<String, String>,
     rules: SegmentRules,
     slot: Option<i64>,
     week: i64,
@@ -182,6 +184,22 @@ async fn record(
         .bind(slot)
         .execute(&mut *tx)
         .await?;
+        if c.notify {
+            let (title, valid_until): (String, i64) = sqlx::query_as(
+                "SELECT t.title, u.valid_until FROM user_coupons u
+                 JOIN coupon_templates t ON t.id = u.template_id WHERE u.id = $1",
+            )
+            .bind(coupon)
+            .fetch_one(&mut *tx)
+            .await?;
+            let message = crate::notify::Message::CouponGranted {
+                coupon_id: coupon,
+                campaign: c.title.clone(),
+                title,
+                valid_until,
+            };
+            crate::notify::enqueue(&mut tx, ctx.templates, user, &message, ctx.now).await?;
+        }
     }
     tx.commit().await?;
     Ok(Recorded::Done)
@@ -254,7 +272,8 @@ pub async fn run_campaign(
         anyhow::ensure!(dry, "a reminder campaign runs in expiry::run_due");
         return super::expiry::dry_run(db, campaign, now).await;
     }
-    let mut reports = run_campaigns(db, &[campaign], now, dry).await?;
+    let templates = crate::config::default_templates();
+    let mut reports = run_campaigns(db, &templates, &[campaign], now, dry).await?;
     Ok(reports.pop().unwrap_or_default())
 }
 
@@ -273,6 +292,7 @@ struct Running<'a> {
 /// member is decided as if the campaigns ran one after another.
 pub async fn run_campaigns(
     db: &Db,
+    templates: &std::collections::BTreeMap<String, String>,
     campaigns: &[&Campaign],
     now: i64,
     dry: bool,
@@ -294,6 +314,7 @@ pub async fn run_campaigns(
             },
             ctx: Ctx {
                 campaign,
+                templates,
                 rules: SegmentRules::default(),
                 slot,
                 week,
@@ -379,6 +400,15 @@ async fn decide_page(
 /// [`RUN_EVERY_SECS`] window is run, all of them over one read of the
 /// members.
 pub async fn run_due(db: &Db, now: i64) -> anyhow::Result<Vec<Report>> {
+    run_due_with(db, &crate::config::default_templates(), now).await
+}
+
+/// [`run_due`] with the shop's configured message templates (the job's).
+pub async fn run_due_with(
+    db: &Db,
+    templates: &std::collections::BTreeMap<String, String>,
+    now: i64,
+) -> anyhow::Result<Vec<Report>> {
     let campaigns = {
         let mut conn = db.pool.acquire().await?;
         super::list(&mut conn).await?
@@ -404,5 +434,5 @@ pub async fn run_due(db: &Db, now: i64) -> anyhow::Result<Vec<Report>> {
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
-    run_campaigns(db, &claimed, now, false).await
+    run_campaigns(db, templates, &claimed, now, false).await
 }

@@ -68,7 +68,7 @@ pub async fn set(
     Ok(())
 }
 
-/// The tags of these members, each member's in the order they were given.
+/// The tags of these members, each member's by when they were added, then alphabetically.
 pub async fn of(conn: &mut AnyConnection, ids: &[i64]) -> sqlx::Result<BTreeMap<i64, Vec<String>>> {
     if ids.is_empty() {
         return Ok(BTreeMap::new());

@@ -57,7 +57,7 @@ impl Moment {
         match self {
             Moment::Pay => &[Kind::OrderPaid, Kind::OrderShipped, Kind::GroupResult],
             Moment::AfterSale => &[Kind::RefundResult],
-            Moment::Coupon => &[Kind::CouponExpiring],
+            Moment::Coupon => &[Kind::CouponExpiring, Kind::CouponGranted],
             Moment::Member => &[Kind::OrderShipped, Kind::RefundResult, Kind::CouponExpiring],
         }
     }
@@ -254,7 +254,9 @@ mod tests {
         t.insert("group".into(), String::new());
         let m = moments(&t);
         assert_eq!(m["pay"], ["tmpl-order-paid", "tmpl-order-shipped"]);
-        assert_eq!(m["coupon"], ["tmpl-coupon-expiring"]);
+        assert_eq!(m["coupon"], ["tmpl-coupon-expiring", "tmpl-coupon-granted"]);
+        t.insert("couponGranted".into(), String::new());
+        assert_eq!(moments(&t)["coupon"], ["tmpl-coupon-expiring"]);
         assert_eq!(m.len(), Moment::ALL.len());
     }
 

@@ -15,15 +15,18 @@ pub enum Kind {
     RefundResult,
     CouponExpiring,
     GroupResult,
+    /// A member campaign granted a coupon (会员日券已到账).
+    CouponGranted,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::OrderPaid,
         Kind::OrderShipped,
         Kind::RefundResult,
         Kind::CouponExpiring,
         Kind::GroupResult,
+        Kind::CouponGranted,
     ];
 
     /// The template key (`config.templates`) and the `event` column.
@@ -34,6 +37,7 @@ impl Kind {
             Kind::RefundResult => "refund",
             Kind::CouponExpiring => "couponExpiring",
             Kind::GroupResult => "group",
+            Kind::CouponGranted => "couponGranted",
         }
     }
 
@@ -44,6 +48,7 @@ impl Kind {
                 "pkg-order/detail/index"
             }
             Kind::CouponExpiring => "pages/member/index",
+            Kind::CouponGranted => "pkg-activity/my-coupons/index",
         }
     }
 }
@@ -77,6 +82,14 @@ pub enum Message {
         title: String,
         valid_until: i64,
     },
+    /// A member campaign's coupon arrived in the wallet.
+    CouponGranted {
+        coupon_id: i64,
+        /// The campaign's title (周三会员日) and the coupon's.
+        campaign: String,
+        title: String,
+        valid_until: i64,
+    },
     /// 拼团 formed (its order will ship) or failed (refunded in full).
     GroupResult {
         order_id: i64,
@@ -105,6 +118,7 @@ impl Message {
             Message::RefundResult { .. } => Kind::RefundResult,
             Message::CouponExpiring { .. } => Kind::CouponExpiring,
             Message::GroupResult { .. } => Kind::GroupResult,
+            Message::CouponGranted { .. } => Kind::CouponGranted,
         }
     }
 
@@ -117,6 +131,7 @@ impl Message {
                 refund_id, outcome, ..
             } => format!("refund:{refund_id}:{outcome}"),
             Message::CouponExpiring { coupon_id, .. } => format!("coupon:{coupon_id}"),
+            Message::CouponGranted { coupon_id, .. } => format!("granted:{coupon_id}"),
             Message::GroupResult {
                 order_id, formed, ..
             } => format!("group:{order_id}:{formed}"),
@@ -132,6 +147,7 @@ impl Message {
             | Message::RefundResult { order_id, .. }
             | Message::GroupResult { order_id, .. } => format!("{page}?id={order_id}"),
             Message::CouponExpiring { .. } => format!("{page}?tab=coupons"),
+            Message::CouponGranted { .. } => page.to_string(),
         }
     }
 
@@ -171,6 +187,13 @@ impl Message {
             Message::CouponExpiring {
                 title, valid_until, ..
             } => json!({"thing1": thing(title), "time2": {"value": beijing_time(*valid_until)}}),
+            Message::CouponGranted {
+                campaign,
+                title,
+                valid_until,
+                ..
+            } => json!({"thing1": thing(campaign), "thing2": thing(title),
+                        "time3": {"value": beijing_time(*valid_until)}}),
             Message::GroupResult {
                 title, formed, at, ..
             } => {

@@ -621,8 +621,8 @@ async fn coupon_expiry_reminders_go_once_per_coupon_and_never_to_the_holdout() {
     assert_eq!((again[0].sent, again[0].held_out), (0, 0));
 }
 
-/// A campaign's home banner: the members it reached see it first on the home
-/// page for the effect window; held-out members and guests never do; a link
+/// A campaign's home banner and message: the members it reached see the banner
+/// first on the home page for the effect window and get 券已到账; held-out members and guests never do; a link
 /// that is not a mini-program page is refused.
 #[tokio::test]
 async fn a_campaign_banner_shows_first_for_the_members_it_reached() {
@@ -636,7 +636,7 @@ async fn a_campaign_banner_shows_first_for_the_members_it_reached() {
     let banner = json!({"image": "https://img.example.com/vip.jpg", "url": "/pages/list/index?categoryId=1"});
     let body = |banner: Value| {
         json!({"enabled": true, "trigger": {"kind": "dormancy"}, "audience": {}, "caps": {},
-               "holdoutBps": 5000, "couponTemplateId": coupon, "banner": banner})
+               "holdoutBps": 5000, "couponTemplateId": coupon, "banner": banner, "notify": true})
     };
     let (s, v) = set_campaign(
         &app,
@@ -674,6 +674,35 @@ async fn a_campaign_banner_shows_first_for_the_members_it_reached() {
         }
     }
     assert!(reached > 0 && reached < 12, "{reached}");
+    // notify: each coupon granted comes with 券已到账, queued with it; none for the holdout.
+    let ids: Vec<String> = members.iter().map(|(id, _)| id.to_string()).collect();
+    let granted = count(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM outbox WHERE event = 'couponGranted' AND user_id IN ({})",
+            ids.join(",")
+        ),
+    )
+    .await;
+    assert_eq!(granted, reached);
+    // Everyone the job reached (the seed's shoppers too) got one per coupon.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM outbox WHERE event = 'couponGranted'").await,
+        count(&app, "SELECT COUNT(*) FROM member_campaign_sends WHERE decision = 'send' AND coupon_id IS NOT NULL").await
+    );
+    for (id, _) in members
+        .iter()
+        .filter(|(id, _)| held_out("dormantRecall", *id, 5000))
+    {
+        assert_eq!(
+            count(
+                &app,
+                &format!("SELECT COUNT(*) FROM outbox WHERE user_id = {id}")
+            )
+            .await,
+            0
+        );
+    }
     let (_, guest) = app.get("/api/home", None).await;
     assert!(guest["banners"]
         .as_array()

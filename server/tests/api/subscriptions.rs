@@ -39,7 +39,10 @@ async fn each_acceptance_sends_one_message_and_nothing_is_sent_without_one() {
         v["moments"]["pay"],
         json!(["tmpl-order-paid", "tmpl-order-shipped", "tmpl-group-result"])
     );
-    assert_eq!(v["moments"]["coupon"], json!(["tmpl-coupon-expiring"]));
+    assert_eq!(
+        v["moments"]["coupon"],
+        json!(["tmpl-coupon-expiring", "tmpl-coupon-granted"])
+    );
     assert_eq!(v["credits"], json!([]));
 
     // 支付 tapped: paid accepted, shipped rejected, group filtered by WeChat.

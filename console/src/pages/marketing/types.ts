@@ -91,6 +91,8 @@ export interface MemberCampaignSettings {
   couponTemplateId: number | null;
   /** A home banner the members reached see first for 7 days (null: none). */
   banner: { image: string; url: string } | null;
+  /** With each coupon granted, the subscription message 券已到账 (consent permitting). */
+  notify: boolean;
 }
 /** One group of members (reached or held out); `gmv` fen, `repurchaseRate` percent with 2 decimals. */
 export interface EffectGroup { members: number; buyers: number; orders: number; gmv: number; repurchaseRate: string }

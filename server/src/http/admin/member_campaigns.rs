@@ -162,6 +162,8 @@ fn change_body() -> Value {
             "caps": obj(&[], json!({"perCampaign": count(), "perWeek": count()})),
             "holdoutBps": range(0, mall_core::segments::MAX_HOLDOUT_BPS as i64),
             "couponTemplateId": {"type": ["integer", "null"], "minimum": 1},
+            "notify": {"type": "boolean", "default": false,
+                "description": "with each coupon granted, the subscription message 券已到账 (sent only with the member's consent)"},
             "banner": {"oneOf": [{"type": "null"}, obj(&["image"], json!({
                 "image": crate::http::schema::line(1, crate::http::input::MAX_URL),
                 "url": crate::http::openapi::banner_url()}))],
