@@ -7,6 +7,8 @@
 // In the dialog: switched off without a coupon is saved; switched on without one the
 // server's 422 shows under 发放优惠券 and nothing changes; with a coupon chosen, 试算
 // shows the server's own dry run of the dialog's settings, and 保存 switches it on.
+// The audience: a member tag given in 会员 is offered in the dialog; the segments
+// checked and that tag chosen are what the server then holds, nothing else changed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -172,4 +174,35 @@ test('switched on without a coupon: the server\'s 422 under 发放优惠券, not
   assert.equal(await text('mc-coupon-memberDay'), chosen.title);
   assert.equal(await text('mc-holdout-memberDay'), '20.00%');
   assert.equal(await text('mc-audience-memberDay'), '白银会员及以上');
+}));
+
+test('the audience: a tag given in 会员 is offered in the dialog; the segments and that tag chosen are saved, the rest unchanged', (t) => guard(t, async () => {
+  const [member] = (await owner.get('/members?pageSize=1')).items;
+  await owner.put(`/members/${member.id}/tags`, { tags: ['高价值'] });
+  const before = await campaign('newArrivals');
+  await page.reload();
+  await page.click(tid('mc-edit-newArrivals'));
+  const dialog = page.locator(tid('mc-dialog'));
+  await dialog.waitFor();
+  const segments = dialog.locator(tid('mc-segments'));
+  for (const s of ['新客', '高频', '活跃', '流失风险', '沉睡']) await segments.locator('.el-checkbox').filter({ hasText: s }).waitFor();
+  const checked = async () => (await segments.locator('.el-checkbox.is-checked').allInnerTexts()).map((s) => s.trim());
+  for (const s of ['流失风险', '沉睡']) {
+    if (!(await checked()).includes(s)) await segments.locator('.el-checkbox').filter({ hasText: s }).click();
+  }
+  await choose(page, 'mc-tags', '高价值'); // one of the shop's tags (GET /member-tags)
+  await page.keyboard.press('Escape');
+  await page.click(tid('mc-save'));
+  await dialog.waitFor({ state: 'hidden' });
+  const c = await campaign('newArrivals');
+  assert.deepEqual([...c.audience.segments].sort(), [...new Set([...before.audience.segments, 'atRisk', 'dormant'])].sort());
+  assert.deepEqual(c.audience.tags, [...before.audience.tags, '高价值']);
+  assert.deepEqual(
+    [c.enabled, c.trigger, c.caps, c.holdoutBps, c.couponTemplateId, c.audience.minLevel, c.audience.noOrderDays],
+    [before.enabled, before.trigger, before.caps, before.holdoutBps, before.couponTemplateId, before.audience.minLevel, before.audience.noOrderDays],
+  );
+  const shown = await text('mc-audience-newArrivals');
+  assert.match(shown, /流失风险/);
+  assert.match(shown, /沉睡/);
+  assert.match(shown, /标签 (.*\/)?高价值/);
 }));

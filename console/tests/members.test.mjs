@@ -1,7 +1,11 @@
 // 会员 and 配送: a level's discount changed in the 会员等级 table reaches the
 // shopper's next checkout quote (through the API); a refused rate shows the
 // core's error and is not saved; a 包邮门槛 typed in yuan is saved as fen and
-// makes the next quote's express free; the member list shows the spend.
+// makes the next quote's express free; the member list shows the spend, the
+// segment the server's job computed (filtered by segment with its count, its
+// changes in the drawer) and the tags typed in the drawer (saved exactly, an
+// 11-character one refused at the field, the tag filter listing exactly the
+// tagged members).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiLogin, fill, launchBrowser, openConsole, placeOrder, shopperClient, staffClient, startServer, tid, guarded } from './harness.mjs';
@@ -100,48 +104,109 @@ test('the member list shows the spend of paid orders', (t) => guard(t, async () 
   await page.locator(tid('member-detail-spend')).waitFor();
 }));
 
-test('segments and tags: the list shows the job segment, a tag typed in the drawer is saved, a bad one refused, the tag filters the list', (t) => guard(t, async () => {
+const SEGMENT_LABELS = { new: '新客', highFrequency: '高频', active: '活跃', atRisk: '流失风险', dormant: '沉睡' };
+
+/** The member ids the list's table shows, once it shows exactly `count` rows. */
+async function tableIds(count) {
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="member-table"] .el-table__body tr').length === n, count);
+  const ids = await page.locator(`${tid('member-table')} [data-testid^="member-row-"]`)
+    .evaluateAll((els) => els.map((e) => Number(e.dataset.testid.slice('member-row-'.length))));
+  return ids.sort((a, b) => a - b);
+}
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+
+test('segments: the list shows the segment job computed at start-up, the segment filter its count and exactly its members, the drawer its changes', (t) => guard(t, async () => {
   await page.goto(`${server.base}/admin/members?tab=list`);
   await page.locator(tid('member-table')).waitFor();
-  const list = await owner.get('/members?pageSize=50');
-  // The segment job ran at start-up: every member has the server's segment in the list.
-  const me = list.items.find((m) => m.segment !== null);
-  assert.ok(me, JSON.stringify(list.items));
-  const labels = { new: '新客', highFrequency: '高频', active: '活跃', atRisk: '流失风险', dormant: '沉睡' };
-  assert.equal((await page.locator(tid(`member-segment-${me.id}`)).textContent()).trim(), labels[me.segment]);
+  const list = await owner.get('/members?pageSize=20');
+  // The segment job ran at start-up: the list shows each member's segment as the server has it.
+  assert.ok(list.items.some((m) => m.segment !== null), JSON.stringify(list.items));
+  for (const m of list.items) {
+    const cell = page.locator(tid(`member-segment-${m.id}`));
+    await cell.waitFor();
+    assert.equal((await cell.textContent()).trim(), m.segment === null ? '—' : SEGMENT_LABELS[m.segment], `member ${m.id}`);
+  }
+
+  // The filter offers every segment with the server's count; choosing the fullest lists exactly its members.
+  const counts = await owner.get('/member-segments');
+  assert.deepEqual(counts.map((c) => c.segment).sort(), Object.keys(SEGMENT_LABELS).sort());
+  const fullest = counts.reduce((a, b) => (b.members > a.members ? b : a));
+  assert.ok(fullest.members > 0 && fullest.members <= 20, JSON.stringify(counts));
+  await page.locator(tid('member-filter-segment')).click();
+  for (const c of counts) {
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: `${SEGMENT_LABELS[c.segment]}（${c.members}）` }).waitFor();
+  }
+  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: `${SEGMENT_LABELS[fullest.segment]}（${fullest.members}）` }).click();
+  await page.click(tid('member-search'));
+  const inSegment = (await owner.get(`/members?segment=${fullest.segment}&pageSize=20`)).items.map((m) => m.id);
+  assert.equal(inSegment.length, fullest.members);
+  assert.deepEqual(await tableIds(fullest.members), sorted(inSegment));
+
+  // The drawer: the segment and its changes (Beijing time, previous → segment), latest first.
+  const me = list.items.find((m) => m.segment === fullest.segment);
+  const d = await owner.get(`/members/${me.id}`);
+  assert.ok(d.segmentHistory.length > 0, JSON.stringify(d));
+  await page.click(tid(`member-row-${me.id}`));
+  await page.locator(tid('member-detail-segment')).filter({ hasText: SEGMENT_LABELS[me.segment] }).waitFor();
+  const rows = page.locator(`${tid('member-segment-history')} .el-table__body tr`);
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), d.segmentHistory.length);
+  const h = d.segmentHistory[0];
+  const beijing = new Date((h.at + 8 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  const from = h.previous === null ? '首次' : SEGMENT_LABELS[h.previous];
+  assert.equal((await rows.first().innerText()).replace(/\s+/g, ' ').trim(), `${beijing} ${from} → ${SEGMENT_LABELS[h.segment]}`);
+  await page.keyboard.press('Escape');
+}));
+
+test('tags: typed in the drawer they are saved as typed, a bad one shows the 422 at the field and changes nothing, the tag filters the list', (t) => guard(t, async () => {
+  await page.goto(`${server.base}/admin/members?tab=list`);
+  await page.locator(tid('member-table')).waitFor();
+  const list = await owner.get('/members?pageSize=20');
+  assert.ok(list.items.length >= 3, JSON.stringify(list.items));
+  const [me, other, untagged] = list.items;
+  // Another member already carries 团长 (set through the API): it is offered in the drawer and counted in the filter.
+  assert.deepEqual((await owner.put(`/members/${other.id}/tags`, { tags: ['团长'] })).tags, ['团长']);
+  await page.reload();
+  await page.locator(tid('member-table')).waitFor();
 
   await page.click(tid(`member-row-${me.id}`));
-  await page.locator(tid('member-detail-segment')).filter({ hasText: labels[me.segment] }).waitFor();
-  const typeTag = async (text) => {
-    await page.locator(tid('member-tags-select')).click();
-    await page.keyboard.type(text);
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Escape');
-  };
-  await typeTag('团长');
+  await page.locator(tid('member-tags-select')).waitFor();
+  const select = page.locator(tid('member-tags-select'));
+  await select.click();
+  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '团长' }).click(); // an existing tag
+  await page.keyboard.type('老客'); // a new one
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
   await page.click(tid('member-tags-save'));
   await page.locator('.el-message--success').filter({ hasText: '标签已保存' }).waitFor();
-  assert.deepEqual((await owner.get(`/members/${me.id}`)).tags, ['团长']);
+  assert.deepEqual((await owner.get(`/members/${me.id}`)).tags.sort(), ['团长', '老客'].sort());
+  // The list refreshed behind the drawer: the row shows both tags.
+  await page.locator(tid(`member-tags-${me.id}`)).filter({ hasText: '老客' }).waitFor();
 
-  // Eleven characters: the server's 422 under the field, nothing saved.
-  await typeTag('一二三四五六七八九十一');
+  // Eleven characters: the server's 422 under the field, naming the tag; nothing saved.
+  await select.click();
+  await page.keyboard.type('一二三四五六七八九十一');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
   await page.click(tid('member-tags-save'));
-  const item = page.locator(tid('member-tags-item'));
-  await item.locator('.el-form-item__error').filter({ hasText: '标签需为1到10个字' }).waitFor();
-  assert.deepEqual((await owner.get(`/members/${me.id}`)).tags, ['团长']);
+  const error = page.locator(`${tid('member-tags-item')} .el-form-item__error`);
+  await error.filter({ hasText: '标签需为1到10个字' }).waitFor();
+  assert.match(await error.textContent(), /第3个：一二三四五六七八九十一/);
+  assert.deepEqual((await owner.get(`/members/${me.id}`)).tags.sort(), ['团长', '老客'].sort());
+  assert.deepEqual((await owner.get(`/members/${other.id}`)).tags, ['团长']);
+  assert.deepEqual((await owner.get(`/members/${untagged.id}`)).tags, []);
   await page.keyboard.press('Escape');
 
-  // The tag filters the list: exactly the tagged member.
+  // The tag filters the list: exactly the two members tagged 团长.
+  assert.deepEqual(await owner.get('/member-tags'), [{ tag: '团长', members: 2 }, { tag: '老客', members: 1 }]);
   await page.goto(`${server.base}/admin/members?tab=list`);
   await page.locator(tid('member-filter-tag')).click();
-  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '团长（1）' }).click();
+  await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '团长（2）' }).click();
   await page.click(tid('member-search'));
-  await page.locator(`${tid('member-table')} .el-table__body tr`).first().waitFor();
-  await page.waitForFunction((id) => {
-    const rows = document.querySelectorAll('[data-testid="member-table"] .el-table__body tr');
-    return rows.length === 1 && !!document.querySelector(`[data-testid="member-row-${id}"]`);
-  }, me.id);
-  assert.equal((await page.locator(tid(`member-tags-${me.id}`)).textContent()).trim(), '团长');
+  const tagged = (await owner.get(`/members?tag=${encodeURIComponent('团长')}`)).items.map((m) => m.id);
+  assert.deepEqual(sorted(tagged), sorted([me.id, other.id]));
+  assert.deepEqual(await tableIds(2), sorted([me.id, other.id]));
+  assert.equal((await page.locator(tid(`member-tags-${other.id}`)).textContent()).trim(), '团长');
 }));
 
 test('a pickup store and a same-city tier typed in the UI are offered at the next quote', (t) => guard(t, async () => {
