@@ -233,7 +233,7 @@ pub async fn list_products(
         .bind(in_stock)
         .fetch_one(&mut *conn)
         .await?;
-    let rows: Vec<(i64, String, String, String, i64, i64, i64)> = sqlx::query_as(&format!(
+    let rows: Vec<CardRow> = sqlx::query_as(&format!(
         "SELECT p.id, p.title, p.subtitle, p.main_image, MIN(s.list_price), CAST(SUM(s.stock) AS BIGINT), p.sales
          {base} ORDER BY {order} LIMIT $6 OFFSET $7"
     ))
@@ -246,19 +246,51 @@ pub async fn list_products(
     .bind(f.paging.offset())
     .fetch_all(conn)
     .await?;
-    let items = rows
+    Ok((rows.into_iter().map(card).collect(), total))
+}
+
+/// A product card's row: id, title, subtitle, image, lowest list price, stock, sales.
+type CardRow = (i64, String, String, String, i64, i64, i64);
+
+fn card(r: CardRow) -> ProductCard {
+    ProductCard {
+        id: r.0,
+        title: r.1,
+        subtitle: r.2,
+        image: r.3,
+        price: Money::fen(r.4),
+        stock: r.5,
+        sales: r.6,
+    }
+}
+
+/// The cards of those products that can be bought now (on the shelf, with an
+/// on-shelf SKU in stock), by id; the others are left out.
+pub async fn sellable_cards(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> sqlx::Result<std::collections::BTreeMap<i64, ProductCard>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT p.id, p.title, p.subtitle, p.main_image, MIN(s.list_price),
+                CAST(SUM(s.stock) AS BIGINT), p.sales
+         FROM products p JOIN skus s ON s.product_id = p.id AND s.on_shelf = 1
+         WHERE p.on_shelf = 1 AND p.id IN ({})
+         GROUP BY p.id, p.title, p.subtitle, p.main_image, p.sales
+         HAVING SUM(s.stock) > 0",
+        crate::db::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_as::<_, CardRow>(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(conn)
+        .await?
         .into_iter()
-        .map(|r| ProductCard {
-            id: r.0,
-            title: r.1,
-            subtitle: r.2,
-            image: r.3,
-            price: Money::fen(r.4),
-            stock: r.5,
-            sales: r.6,
-        })
-        .collect();
-    Ok((items, total))
+        .map(|r| (r.0, card(r)))
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

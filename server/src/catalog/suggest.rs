@@ -12,10 +12,6 @@ use sqlx::AnyConnection;
 pub const COUNT: u64 = 10;
 /// The shopper's views and purchases this recent say which categories they prefer.
 const PREFERENCE_SECS: i64 = 90 * 86_400;
-/// Categories preferred, at most.
-const PREFERRED: i64 = 5;
-/// A purchase says as much about a category as this many views.
-const PURCHASE_WEIGHT: i64 = 5;
 /// The shop's search words are terms of no category.
 const WORDS: &str = "search-words";
 
@@ -56,7 +52,14 @@ pub async fn suggestions(
         popularity: u64::try_from(hits).unwrap_or(0),
     }));
     let (history, preferred) = match user {
-        Some(u) => (history(conn, u).await?, preferred(conn, u, now).await?),
+        Some(u) => {
+            let since = now - PREFERENCE_SECS;
+            let preferred = crate::members::roster::preferred_categories(conn, u, since).await?;
+            (
+                history(conn, u).await?,
+                preferred.iter().map(|c| c.id.to_string()).collect(),
+            )
+        }
         None => (Vec::new(), Vec::new()),
     };
     Ok(search_suggestions(&SuggestInput {
@@ -85,25 +88,4 @@ async fn history(conn: &mut AnyConnection, user: i64) -> sqlx::Result<Vec<Search
         .filter(|(k, _)| (1..=64).contains(&k.trim().chars().count()))
         .map(|(query, at)| SearchQuery { query, at })
         .collect())
-}
-
-/// The categories of the shopper's recent views and purchases, most first.
-async fn preferred(conn: &mut AnyConnection, user: i64, now: i64) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT category_id, CAST(SUM(w) AS BIGINT) FROM (
-            SELECT p.category_id, 1 AS w FROM events e JOIN products p ON p.id = e.product_id
-            WHERE e.user_id = $1 AND e.ts >= $2 AND e.name = 'product_view'
-            UNION ALL
-            SELECT p.category_id, $3 AS w FROM orders o JOIN order_lines l ON l.order_id = o.id
-            JOIN products p ON p.id = l.product_id
-            WHERE o.user_id = $1 AND o.paid_at >= $2
-         ) t GROUP BY category_id ORDER BY 2 DESC, category_id LIMIT $4",
-    )
-    .bind(user)
-    .bind(now - PREFERENCE_SECS)
-    .bind(PURCHASE_WEIGHT)
-    .bind(PREFERRED)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(|(c, _)| c.to_string()).collect())
 }

@@ -100,7 +100,7 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     );
     check(
         "member_campaigns",
-        crate::member_campaigns::run::run_due_with(&state.db, &state.config.templates, now)
+        crate::member_campaigns::run::run_due(&state.db, &state.config.templates, now)
             .await
             .map(drop),
     );

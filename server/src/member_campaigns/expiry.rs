@@ -13,9 +13,9 @@ use mall_core::segments::{CampaignInput, SegmentRules};
 use sqlx::AnyConnection;
 
 use super::members;
-use super::run::{decide_once, take_weekly, week_of, Report};
+use super::run::{decide_once, take_weekly, week_of, Report, Templates};
 use super::{Campaign, Trigger};
-use crate::db::Db;
+use crate::db::{placeholders, Db};
 use crate::notify::{self, Message};
 use crate::state::AppState;
 
@@ -82,34 +82,41 @@ async fn due(
         .collect())
 }
 
-/// Sends of this campaign per member, and this week's sends across campaigns.
+/// Sends of this campaign per member, and this week's sends across campaigns
+/// (one query each for all the members).
 async fn counts(
     conn: &mut AnyConnection,
     c: &Campaign,
     users: &[i64],
     week: i64,
 ) -> sqlx::Result<(BTreeMap<i64, u64>, BTreeMap<i64, u64>)> {
-    let mut sent = BTreeMap::new();
-    let mut weekly = BTreeMap::new();
-    for u in users {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM member_campaign_sends
-             WHERE campaign_id = $1 AND user_id = $2 AND decision = 'send'",
-        )
-        .bind(&c.id)
-        .bind(u)
-        .fetch_one(&mut *conn)
-        .await?;
-        sent.insert(*u, u64::try_from(n).unwrap_or(0));
-        let w: Option<i64> = sqlx::query_scalar(
-            "SELECT sends FROM member_campaign_weekly WHERE user_id = $1 AND week = $2",
-        )
-        .bind(u)
-        .bind(week)
-        .fetch_optional(&mut *conn)
-        .await?;
-        weekly.insert(*u, u64::try_from(w.unwrap_or(0)).unwrap_or(0));
+    if users.is_empty() {
+        return Ok((BTreeMap::new(), BTreeMap::new()));
     }
+    let counted = |rows: Vec<(i64, i64)>| -> BTreeMap<i64, u64> {
+        rows.into_iter()
+            .map(|(u, n)| (u, u64::try_from(n).unwrap_or(0)))
+            .collect()
+    };
+    let sql = format!(
+        "SELECT user_id, CAST(COUNT(*) AS BIGINT) FROM member_campaign_sends
+         WHERE campaign_id = $1 AND decision = 'send' AND user_id IN ({}) GROUP BY user_id",
+        placeholders(2, users.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(&c.id);
+    for u in users {
+        q = q.bind(u);
+    }
+    let sent = counted(q.fetch_all(&mut *conn).await?);
+    let sql = format!(
+        "SELECT user_id, sends FROM member_campaign_weekly WHERE week = $1 AND user_id IN ({})",
+        placeholders(2, users.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(week);
+    for u in users {
+        q = q.bind(u);
+    }
+    let weekly = counted(q.fetch_all(conn).await?);
     Ok((sent, weekly))
 }
 
@@ -117,7 +124,7 @@ async fn counts(
 /// (the dry run) only count.
 async fn run(
     db: &Db,
-    templates: Option<&BTreeMap<String, String>>,
+    templates: Option<&Templates>,
     c: &Campaign,
     now: i64,
 ) -> anyhow::Result<Report> {

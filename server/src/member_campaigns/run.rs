@@ -14,6 +14,10 @@ use sqlx::AnyConnection;
 use super::{members, Campaign, Trigger, SLOT_GRACE_SECS};
 use crate::db::Db;
 
+/// The shop's message templates by kind (`config.templates`): a campaign
+/// that notifies queues 券已到账 with the shop's own.
+pub type Templates = BTreeMap<String, String>;
+
 /// A campaign is run by one instance at most once per this many seconds
 /// (claimed with a conditional UPDATE); runs are idempotent in any case.
 pub const RUN_EVERY_SECS: i64 = 600;
@@ -91,7 +95,7 @@ fn weekly_slot(c: &Campaign, now: i64, preview: bool) -> anyhow::Result<Option<i
 struct Ctx<'a> {
     campaign: &'a Campaign,
     /// The shop's message templates (券已到账 when the campaign notifies).
-    templates: &'a std::collections::BTreeMap<String, String>,
+    templates: &'a Templates,
     rules: SegmentRules,
     slot: Option<i64>,
     week: i64,
@@ -264,6 +268,7 @@ pub(super) async fn take_weekly(
 /// Decide (and unless `dry`, act on) every member for one campaign at `now`.
 pub async fn run_campaign(
     db: &Db,
+    templates: &Templates,
     campaign: &Campaign,
     now: i64,
     dry: bool,
@@ -272,8 +277,7 @@ pub async fn run_campaign(
         anyhow::ensure!(dry, "a reminder campaign runs in expiry::run_due");
         return super::expiry::dry_run(db, campaign, now).await;
     }
-    let templates = crate::config::default_templates();
-    let mut reports = run_campaigns(db, &templates, &[campaign], now, dry).await?;
+    let mut reports = run_campaigns(db, templates, &[campaign], now, dry).await?;
     Ok(reports.pop().unwrap_or_default())
 }
 
@@ -292,7 +296,7 @@ struct Running<'a> {
 /// member is decided as if the campaigns ran one after another.
 pub async fn run_campaigns(
     db: &Db,
-    templates: &std::collections::BTreeMap<String, String>,
+    templates: &Templates,
     campaigns: &[&Campaign],
     now: i64,
     dry: bool,
@@ -399,16 +403,7 @@ async fn decide_page(
 /// The job: every enabled campaign this instance can claim for the current
 /// [`RUN_EVERY_SECS`] window is run, all of them over one read of the
 /// members.
-pub async fn run_due(db: &Db, now: i64) -> anyhow::Result<Vec<Report>> {
-    run_due_with(db, &crate::config::default_templates(), now).await
-}
-
-/// [`run_due`] with the shop's configured message templates (the job's).
-pub async fn run_due_with(
-    db: &Db,
-    templates: &std::collections::BTreeMap<String, String>,
-    now: i64,
-) -> anyhow::Result<Vec<Report>> {
+pub async fn run_due(db: &Db, templates: &Templates, now: i64) -> anyhow::Result<Vec<Report>> {
     let campaigns = {
         let mut conn = db.pool.acquire().await?;
         super::list(&mut conn).await?

@@ -259,24 +259,44 @@ pub struct PreferredCategory {
 }
 
 pub const PROFILE_DAYS: i64 = 180;
+/// Categories preferred, at most; a purchase counts as this many views.
+pub const PREFERRED: i64 = 5;
+pub const PURCHASE_WEIGHT: i64 = 5;
 
-async fn profile(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::Result<Profile> {
-    let since = now - PROFILE_DAYS * 86_400;
-    let cats: Vec<(i64, String, i64)> = sqlx::query_as(
+/// The categories of the member's views (1 each) and paid purchases
+/// ([`PURCHASE_WEIGHT`] each) since `since`, most first (ties by id), at most
+/// [`PREFERRED`]: the profile's, and the search suggestions' preference.
+pub async fn preferred_categories(
+    conn: &mut AnyConnection,
+    user: i64,
+    since: i64,
+) -> sqlx::Result<Vec<PreferredCategory>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT t.category_id, c.name, CAST(SUM(t.w) AS BIGINT) FROM (
             SELECT p.category_id, 1 AS w FROM events e JOIN products p ON p.id = e.product_id
             WHERE e.user_id = $1 AND e.ts >= $2 AND e.name = 'product_view'
             UNION ALL
-            SELECT p.category_id, 5 AS w FROM orders o JOIN order_lines l ON l.order_id = o.id
+            SELECT p.category_id, $3 AS w FROM orders o JOIN order_lines l ON l.order_id = o.id
             JOIN products p ON p.id = l.product_id
             WHERE o.user_id = $1 AND o.paid_at >= $2
          ) t JOIN categories c ON c.id = t.category_id
-         GROUP BY t.category_id, c.name ORDER BY 3 DESC, t.category_id LIMIT 5",
+         GROUP BY t.category_id, c.name ORDER BY 3 DESC, t.category_id LIMIT $4",
     )
-    .bind(id)
+    .bind(user)
     .bind(since)
-    .fetch_all(&mut *conn)
+    .bind(PURCHASE_WEIGHT)
+    .bind(PREFERRED)
+    .fetch_all(conn)
     .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, weight)| PreferredCategory { id, name, weight })
+        .collect())
+}
+
+async fn profile(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::Result<Profile> {
+    let since = now - PROFILE_DAYS * 86_400;
+    let preferred_categories = preferred_categories(conn, id, since).await?;
     let mut prices: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT l.unit_price, l.quantity FROM orders o JOIN order_lines l ON l.order_id = o.id
          WHERE o.user_id = $1 AND o.paid_at >= $2",
@@ -294,10 +314,7 @@ async fn profile(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::Result<Pr
     .await?;
     prices.sort_unstable();
     Ok(Profile {
-        preferred_categories: cats
-            .into_iter()
-            .map(|(id, name, weight)| PreferredCategory { id, name, weight })
-            .collect(),
+        preferred_categories,
         price_band: price_band(&prices),
         paid_orders,
         region: None,

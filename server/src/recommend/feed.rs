@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use mall_core::recommend::{recommend_for, ReasonKind, ShopperEvent, ShopperRequest, Slot};
-use mall_core::{Money, RuleError};
+use mall_core::RuleError;
 use serde::Serialize;
 use sqlx::AnyConnection;
 
@@ -112,7 +112,7 @@ pub async fn feed(
         .filter_map(|r| r.reason.product_id.as_deref()?.parse().ok())
         .collect();
     let mut conn = state.db.pool.acquire().await?;
-    let cards = sellable_cards(&mut conn, &ids).await?;
+    let cards = crate::catalog::sellable_cards(&mut conn, &ids).await?;
     let titles = titles(&mut conn, &seeds).await?;
     let mut out = Vec::new();
     for r in &picks.items {
@@ -222,47 +222,6 @@ async fn shopper(
         Vec::new()
     };
     Ok((history, cart))
-}
-
-/// The cards of those products still on the shelf with stock, by id.
-async fn sellable_cards(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-) -> sqlx::Result<BTreeMap<i64, ProductCard>> {
-    if ids.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let sql = format!(
-        "SELECT p.id, p.title, p.subtitle, p.main_image, MIN(s.list_price),
-                CAST(SUM(s.stock) AS BIGINT), p.sales
-         FROM products p JOIN skus s ON s.product_id = p.id AND s.on_shelf = 1
-         WHERE p.on_shelf = 1 AND p.id IN ({})
-         GROUP BY p.id, p.title, p.subtitle, p.main_image, p.sales
-         HAVING SUM(s.stock) > 0",
-        placeholders(1, ids.len())
-    );
-    let mut q = sqlx::query_as::<_, (i64, String, String, String, i64, i64, i64)>(&sql);
-    for id in ids {
-        q = q.bind(id);
-    }
-    Ok(q.fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(|r| {
-            (
-                r.0,
-                ProductCard {
-                    id: r.0,
-                    title: r.1,
-                    subtitle: r.2,
-                    image: r.3,
-                    price: Money::fen(r.4),
-                    stock: r.5,
-                    sales: r.6,
-                },
-            )
-        })
-        .collect())
 }
 
 async fn titles(conn: &mut AnyConnection, ids: &[i64]) -> sqlx::Result<BTreeMap<i64, String>> {

@@ -33,6 +33,8 @@ pub struct Loaded {
     pub version: i64,
     /// When the products' states were read (the shop's clock).
     pub states_at: i64,
+    /// The stored model it was built from (kept for a refresh of the states).
+    pub body: Arc<model::Body>,
     /// The model per channel with enough sales of its own; `""`: all channels.
     pub by_channel: BTreeMap<String, ShopModel>,
 }

@@ -307,21 +307,36 @@ pub async fn load(db: &Db, cache: &Cache, now: i64) -> anyhow::Result<Arc<Loaded
         if let Some(l) = cache.current().await {
             return Ok(l);
         }
-        return reload(db, cache, now).await;
+        return reload(db, cache, None, v, now).await;
     };
-    reload(db, cache, now).await
+    reload(db, cache, current, v, now).await
 }
 
-async fn reload(db: &Db, cache: &Cache, now: i64) -> anyhow::Result<Arc<Loaded>> {
+/// Read the products' states again, and the model's body only when its
+/// version is not the one `current` holds (a refresh of the states alone
+/// neither reads nor parses the similarity table).
+async fn reload(
+    db: &Db,
+    cache: &Cache,
+    current: Option<Arc<Loaded>>,
+    version: i64,
+    now: i64,
+) -> anyhow::Result<Arc<Loaded>> {
     let mut conn = db.pool.acquire().await?;
-    let (version, body): (i64, String) =
-        sqlx::query_as("SELECT version, body FROM recommend_model WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?;
-    let mut body: Body = serde_json::from_str(&body)?;
+    let (version, body) = match current.filter(|l| l.version == version) {
+        Some(l) => (l.version, l.body.clone()),
+        None => {
+            let (version, text): (i64, String) =
+                sqlx::query_as("SELECT version, body FROM recommend_model WHERE id = 1")
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let mut body: Body = serde_json::from_str(&text)?;
+            body.best_sellers.entry(String::new()).or_default();
+            (version, Arc::new(body))
+        }
+    };
     let states = product_states(&mut conn).await?;
     drop(conn);
-    body.best_sellers.entry(String::new()).or_default();
     let mut by_channel = BTreeMap::new();
     for (channel, best) in &body.best_sellers {
         let shop = RecommendShop {
@@ -336,6 +351,7 @@ async fn reload(db: &Db, cache: &Cache, now: i64) -> anyhow::Result<Arc<Loaded>>
     let loaded = Arc::new(Loaded {
         version,
         states_at: now,
+        body,
         by_channel,
     });
     cache.replace(loaded.clone()).await;

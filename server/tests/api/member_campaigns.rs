@@ -102,14 +102,18 @@ async fn member_day_starts_at_beijing_midnight_and_two_instances_grant_once() {
     let db = &app.server.state.db;
 
     // Tuesday 23:59:59 in Beijing: last week's slot is past its day; nothing.
-    let r = run::run_campaign(db, &c, WED - 1, false).await.unwrap();
+    let r = run::run_campaign(db, &app.server.state.config.templates, &c, WED - 1, false)
+        .await
+        .unwrap();
     assert_eq!((r.slot, r.sent, r.held_out), (None, 0, 0), "{r:?}");
 
     let expect_held = silver
         .iter()
         .filter(|u| held_out("memberDay", **u, 2000))
         .count() as u64;
-    let dry = run::run_campaign(db, &c, WED + 60, true).await.unwrap();
+    let dry = run::run_campaign(db, &app.server.state.config.templates, &c, WED + 60, true)
+        .await
+        .unwrap();
     assert_eq!(dry.slot, Some(WED));
     assert_eq!(
         (dry.sent, dry.held_out, dry.not_in_audience),
@@ -129,7 +133,7 @@ async fn member_day_starts_at_beijing_midnight_and_two_instances_grant_once() {
         let (state, c, barrier) = (states[k % 2].clone(), c.clone(), barrier.clone());
         tasks.spawn(async move {
             barrier.wait().await;
-            run::run_campaign(&state.db, &c, WED + 60, false)
+            run::run_campaign(&state.db, &state.config.templates, &c, WED + 60, false)
                 .await
                 .unwrap()
         });
@@ -168,10 +172,17 @@ async fn member_day_starts_at_beijing_midnight_and_two_instances_grant_once() {
         "holdout members never receive"
     );
     // The job claims the campaign for its window: a second tick does nothing.
-    let first = run::run_due(db, WED + 120).await.unwrap();
+    let first = run::run_due(db, &app.server.state.config.templates, WED + 120)
+        .await
+        .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!((first[0].sent, first[0].already), (0, 40));
-    assert!(run::run_due(db, WED + 180).await.unwrap().is_empty());
+    assert!(
+        run::run_due(db, &app.server.state.config.templates, WED + 180)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -200,7 +211,9 @@ async fn the_dormant_recall_comes_once_per_dormancy_and_its_effect_is_measured()
     assert_eq!(s, 200, "{v}");
     let camp = campaign(&app, "dormantRecall").await;
     let db = &app.server.state.db;
-    let r = run::run_campaign(db, &camp, now, false).await.unwrap();
+    let r = run::run_campaign(db, &app.server.state.config.templates, &camp, now, false)
+        .await
+        .unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
     let got = |u: i64| {
         let app = &app;
@@ -215,17 +228,29 @@ async fn the_dormant_recall_comes_once_per_dormancy_and_its_effect_is_measured()
     assert_eq!((got(a).await, got(b).await, got(c).await), (1, 0, 1));
 
     // A day later: the same dormancy, nothing more.
-    let r = run::run_campaign(db, &camp, now + DAY, false)
-        .await
-        .unwrap();
+    let r = run::run_campaign(
+        db,
+        &app.server.state.config.templates,
+        &camp,
+        now + DAY,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!((r.sent, r.already), (0, 2), "{r:?}");
 
     // A comes back two days after the recall, then lapses again: a second
     // recall; B, 13 days without an order by then, its first; C none.
     paid_at(&app, "dormant-a", "a2", now + 2 * DAY).await;
-    let r = run::run_campaign(db, &camp, now + 10 * DAY, false)
-        .await
-        .unwrap();
+    let r = run::run_campaign(
+        db,
+        &app.server.state.config.templates,
+        &camp,
+        now + 10 * DAY,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(r.sent, 2, "{r:?}");
     assert_eq!((got(a).await, got(b).await, got(c).await), (2, 1, 1));
 
@@ -294,13 +319,25 @@ async fn the_weekly_cap_holds_across_campaigns() {
     let app = spawn_app().await;
     in_two_campaigns_capped_at_one_a_week(&app, "capped").await;
     let db = &app.server.state.db;
-    let day = run::run_campaign(db, &campaign(&app, "memberDay").await, WED + 60, false)
-        .await
-        .unwrap();
+    let day = run::run_campaign(
+        db,
+        &app.server.state.config.templates,
+        &campaign(&app, "memberDay").await,
+        WED + 60,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(day.sent, 1);
-    let recall = run::run_campaign(db, &campaign(&app, "dormantRecall").await, WED + 120, false)
-        .await
-        .unwrap();
+    let recall = run::run_campaign(
+        db,
+        &app.server.state.config.templates,
+        &campaign(&app, "dormantRecall").await,
+        WED + 120,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (recall.sent, recall.weekly_cap_reached),
         (0, 1),
@@ -309,6 +346,7 @@ async fn the_weekly_cap_holds_across_campaigns() {
     // Next Beijing week the recall may go.
     let recall = run::run_campaign(
         db,
+        &app.server.state.config.templates,
         &campaign(&app, "dormantRecall").await,
         WED + 7 * DAY,
         false,
@@ -326,7 +364,13 @@ async fn one_run_of_the_job_decides_all_due_campaigns_and_keeps_the_weekly_cap()
     let app = spawn_app().await;
     let coupon = in_two_campaigns_capped_at_one_a_week(&app, "capped-once").await;
     let users = count(&app, "SELECT COUNT(*) FROM users").await as u64;
-    let reports = run::run_due(&app.server.state.db, WED + 60).await.unwrap();
+    let reports = run::run_due(
+        &app.server.state.db,
+        &app.server.state.config.templates,
+        WED + 60,
+    )
+    .await
+    .unwrap();
     let ids: Vec<&str> = reports.iter().map(|r| r.campaign_id.as_str()).collect();
     assert_eq!(ids, ["dormantRecall", "memberDay"], "{reports:?}");
     let (recall, day) = (&reports[0], &reports[1]);
@@ -478,7 +522,13 @@ async fn the_demo_shops_campaigns_reach_its_demo_members_only() {
     .unwrap()
         + 7 * DAY;
     let users = count(&app, "SELECT COUNT(*) FROM users").await as u64;
-    let reports = run::run_due(&app.server.state.db, wed + 60).await.unwrap();
+    let reports = run::run_due(
+        &app.server.state.db,
+        &app.server.state.config.templates,
+        wed + 60,
+    )
+    .await
+    .unwrap();
     assert_eq!(reports.len(), 3, "{reports:?}");
     for r in &reports {
         let decided = r.sent + r.held_out;
@@ -653,7 +703,13 @@ async fn a_campaign_banner_shows_first_for_the_members_it_reached() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["banner"], banner);
     let now = mall_server::db::now();
-    run::run_due(&app.server.state.db, now).await.unwrap();
+    run::run_due(
+        &app.server.state.db,
+        &app.server.state.config.templates,
+        now,
+    )
+    .await
+    .unwrap();
     let mut reached = 0;
     for (id, token) in &members {
         let (s, home) = app.get("/api/home", Some(token)).await;

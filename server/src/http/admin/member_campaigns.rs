@@ -134,7 +134,14 @@ async fn dry_run(
         coupon_template_id: b.coupon_template_id,
         ..saved
     };
-    let report = run::run_campaign(&state.db, &proposed, crate::db::now(), true).await?;
+    let report = run::run_campaign(
+        &state.db,
+        &state.config.templates,
+        &proposed,
+        crate::db::now(),
+        true,
+    )
+    .await?;
     Ok(Json(report))
 }
 
