@@ -253,7 +253,7 @@ struct Ledger {
 
 async fn ledger(db: &AnyPool, activity: &str) -> anyhow::Result<Ledger> {
     let quota_left: i64 =
-        sqlx::query_scalar("SELECT stock FROM activity_skus WHERE activity_id = $1")
+        sqlx::query_scalar("SELECT stock FROM activity_skus_left WHERE activity_id = $1")
             .bind(activity)
             .fetch_one(db)
             .await?;

@@ -18,13 +18,22 @@ pub const RULES_KEY: &str = "shop_rules";
 /// The merchant's rules (member program, promotions, campaigns, points,
 /// shipping) from settings, plus the activities pricing these SKUs.
 pub async fn rules(conn: &mut AnyConnection, sku_ids: &[i64]) -> anyhow::Result<ShopRules> {
+    Ok(rules_with_set_aside(conn, sku_ids).await?.0)
+}
+
+/// [`rules`], and the units flash sales in stock buckets set aside.
+async fn rules_with_set_aside(
+    conn: &mut AnyConnection,
+    sku_ids: &[i64],
+) -> anyhow::Result<(ShopRules, catalog::SetAside)> {
     let text = crate::db::setting(&mut *conn, RULES_KEY, "").await?;
     let mut rules: ShopRules = match text {
         Some(t) => serde_json::from_str(&t)?,
         None => ShopRules::default(),
     };
-    rules.activities = catalog::core_activities(conn, sku_ids).await?;
-    Ok(rules)
+    let (activities, set_aside) = catalog::core_activities(conn, sku_ids).await?;
+    rules.activities = activities;
+    Ok((rules, set_aside))
 }
 
 /// The buyer: growth, points, coupons, and the earlier purchases the limits
@@ -124,8 +133,9 @@ pub async fn price(
     let mut sku_ids: Vec<i64> = lines.iter().filter_map(|l| l.sku_id.parse().ok()).collect();
     sku_ids.sort_unstable();
     sku_ids.dedup();
-    let (catalog, views) = catalog::snapshot(&mut *conn, &sku_ids).await?;
-    let mut rules = rules(&mut *conn, &sku_ids).await?;
+    let (mut catalog, views) = catalog::snapshot(&mut *conn, &sku_ids).await?;
+    let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &sku_ids).await?;
+    add_set_aside(&mut catalog, &lines, &set_aside);
     // 砍价: a line naming the shopper's own bargain, priced from its schedule.
     let bargains = crate::bargains::price_activities(&mut *conn, user_id, &lines).await??;
     rules.activities.extend(bargains);
@@ -144,6 +154,32 @@ pub async fn price(
         quote,
         views,
     })
+}
+
+/// A line in a flash sale whose units are set aside in stock buckets is
+/// bounded by those units, which the SKU's own stock no longer counts: its
+/// SKU's stock for the core is the two together (the sale's quota, the
+/// smaller, then bounds the line).
+fn add_set_aside(
+    catalog: &mut [mall_core::Sku],
+    lines: &[CartLine],
+    set_aside: &catalog::SetAside,
+) {
+    let mut added = std::collections::BTreeSet::new();
+    for l in lines {
+        let (Some(a), Ok(sku)) = (&l.activity_id, l.sku_id.parse::<i64>()) else {
+            continue;
+        };
+        let Some(&units) = set_aside.get(&(a.clone(), sku)) else {
+            continue;
+        };
+        if !added.insert((a.clone(), sku)) {
+            continue;
+        }
+        if let Some(s) = catalog.iter_mut().find(|s| s.sku_id == l.sku_id) {
+            s.stock = s.stock.saturating_add(units.max(0) as u64);
+        }
+    }
 }
 
 /// Why a cart could not be priced.

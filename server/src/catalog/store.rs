@@ -338,6 +338,10 @@ pub struct ActivitySkuPrice {
     /// Group buy: the price of the one who opens a group (团长价).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader_price: Option<Money>,
+    /// Units a flash sale in stock buckets set aside from the SKU's stock
+    /// (`stock::buckets`): they bound the sale's lines beside the SKU's own.
+    #[serde(skip)]
+    pub set_aside: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -452,8 +456,8 @@ pub async fn activities_for(
     }
     let sql = format!(
         "SELECT a.id, a.kind, a.title, a.starts_at, a.ends_at, a.per_user_limit, s.sku_id, s.price, s.stock,
-                s.leader_price, a.group_size
-         FROM activities a JOIN activity_skus s ON s.activity_id = a.id
+                s.leader_price, a.group_size, s.set_aside
+         FROM activities a JOIN activity_skus_left s ON s.activity_id = a.id
          WHERE a.id IN (SELECT activity_id FROM activity_skus WHERE sku_id IN ({}))
          ORDER BY a.id, s.sku_id",
         placeholders(1, sku_ids.len())
@@ -472,6 +476,7 @@ pub async fn activities_for(
             Option<i64>,
             Option<i64>,
             Option<i64>,
+            i64,
         ),
     >(&sql);
     for id in sku_ids {
@@ -485,6 +490,7 @@ pub async fn activities_for(
             price: Money::fen(r.7),
             stock: r.8,
             leader_price: r.9.map(Money::fen),
+            set_aside: r.11,
         };
         match out.last_mut() {
             Some(a) if a.activity_id == r.0 => a.prices.push(price),
@@ -504,15 +510,28 @@ pub async fn activities_for(
     Ok(out)
 }
 
-/// The core's view of activities (price rules) for these SKUs.
+/// Units flash sales in stock buckets set aside, by (activity, SKU).
+pub type SetAside = BTreeMap<(String, i64), i64>;
+
+/// The core's view of activities (price rules) for these SKUs, and the units
+/// those in stock buckets set aside.
 pub async fn core_activities(
     conn: &mut AnyConnection,
     sku_ids: &[i64],
-) -> sqlx::Result<Vec<Activity>> {
+) -> sqlx::Result<(Vec<Activity>, SetAside)> {
     if sku_ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     }
     let infos = activities_for(&mut *conn, sku_ids).await?;
+    let set_aside: SetAside = infos
+        .iter()
+        .flat_map(|a| {
+            a.prices
+                .iter()
+                .filter(|p| p.set_aside > 0)
+                .map(|p| ((a.activity_id.clone(), p.sku_id), p.set_aside))
+        })
+        .collect();
     let ids: Vec<&str> = infos.iter().map(|a| a.activity_id.as_str()).collect();
     let mut flags: BTreeMap<String, (i64, i64, Option<i64>)> = BTreeMap::new();
     if !ids.is_empty() {
@@ -528,7 +547,7 @@ pub async fn core_activities(
             flags.insert(r.0, (r.1, r.2, r.3));
         }
     }
-    Ok(infos
+    let list = infos
         .into_iter()
         .map(|a| {
             let (coupons, points, group) =
@@ -555,7 +574,8 @@ pub async fn core_activities(
                 activity_id: a.activity_id,
             }
         })
-        .collect())
+        .collect();
+    Ok((list, set_aside))
 }
 
 /// What a cart or order line shows about its SKU.

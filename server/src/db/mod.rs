@@ -232,6 +232,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "member_segments",
         include_str!("../../migrations/sqlite/0020_member_segments.sql"),
     ),
+    (
+        21,
+        "flash_buckets",
+        include_str!("../../migrations/sqlite/0021_flash_buckets.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -333,6 +338,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         20,
         "member_segments",
         include_str!("../../migrations/postgres/0020_member_segments.sql"),
+    ),
+    (
+        21,
+        "flash_buckets",
+        include_str!("../../migrations/postgres/0021_flash_buckets.sql"),
     ),
 ];
 

@@ -533,7 +533,7 @@ async fn db_snapshot(
     }
     let statuses = claim_statuses(&mut tx, pending).await?;
     let quota = sqlx::query_as::<_, (i64, Option<i64>)>(
-        "SELECT sku_id, stock FROM activity_skus WHERE activity_id = $1",
+        "SELECT sku_id, stock FROM activity_skus_left WHERE activity_id = $1",
     )
     .bind(activity)
     .fetch_all(&mut *tx)

@@ -77,8 +77,8 @@ pub async fn load(
     };
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.id, p.title, CASE WHEN s.image = '' THEN p.main_image ELSE s.image END,
-                a.sku_id, a.price, a.stock, s.stock, s.list_price
-         FROM activity_skus a JOIN skus s ON s.id = a.sku_id JOIN products p ON p.id = s.product_id
+                a.sku_id, a.price, a.stock, s.stock + a.set_aside, s.list_price
+         FROM activity_skus_left a JOIN skus s ON s.id = a.sku_id JOIN products p ON p.id = s.product_id
          WHERE a.activity_id = $1 ORDER BY a.sku_id",
     )
     .bind(activity_id)

@@ -6,7 +6,7 @@
 //! follow withdrawals' transfer bills (create again, query, cancel when
 //! unconfirmed), reward last month's leaderboard, run the member campaigns
 //! (周三会员日, dormant recall, …), rebuild the recommendation model, send
-//! the outbox.
+//! the outbox, give the stock buckets of ended flash sales back to their SKUs.
 
 pub mod expiry;
 
@@ -51,6 +51,12 @@ pub async fn run_once(state: &AppState, now: i64) -> anyhow::Result<()> {
     );
     check("auto_confirm", auto_confirm(state, now).await.map(drop));
     check("group_expiry", group_expiry(state, now).await.map(drop));
+    check(
+        "flash_buckets_returned",
+        crate::stock::buckets::return_ended(&state.db, now)
+            .await
+            .map(drop),
+    );
     check(
         "retry_refunds",
         crate::payments::retry_refunds(state, now).await.map(drop),

@@ -42,6 +42,8 @@ pub struct AdminActivity {
     /// Group buy: the coupon template a sharer earns when a group they
     /// shared forms with a new user.
     pub share_reward_template_id: Option<i64>,
+    /// Flash sale: rows its units are split into (`stock::buckets`); 1 = none.
+    pub stock_buckets: i64,
     pub skus: Vec<SkuLine>,
 }
 
@@ -78,7 +80,16 @@ pub struct ActivityInput {
     pub group_auto_percent: Option<i64>,
     #[serde(default)]
     pub share_reward_template_id: Option<i64>,
+    /// Flash sale: set each SKU's quota aside from its stock in this many
+    /// rows (1–64), so concurrent orders take different rows; 1 = the quota
+    /// is a bound on the SKU's stock, taken with it.
+    #[serde(default = "one_bucket")]
+    pub stock_buckets: i64,
     pub skus: Vec<ActivitySku>,
+}
+
+fn one_bucket() -> i64 {
+    1
 }
 
 /// Stored as the core spells it (`flashSale`, `groupBuy`, `bargain`).
@@ -106,6 +117,7 @@ type Row = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    i64,
 );
 
 /// sku_id, price, stock, leader_price, title, list_price
@@ -114,7 +126,7 @@ type SkuRow = (i64, i64, Option<i64>, Option<i64>, String, i64);
 async fn skus_of(conn: &mut AnyConnection, id: &str) -> Result<Vec<SkuLine>> {
     let rows: Vec<SkuRow> = sqlx::query_as(
         "SELECT a.sku_id, a.price, a.stock, a.leader_price, p.title, s.list_price
-         FROM activity_skus a JOIN skus s ON s.id = a.sku_id JOIN products p ON p.id = s.product_id
+         FROM activity_skus_left a JOIN skus s ON s.id = a.sku_id JOIN products p ON p.id = s.product_id
          WHERE a.activity_id = $1 ORDER BY a.sku_id",
     )
     .bind(id)
@@ -134,7 +146,7 @@ async fn skus_of(conn: &mut AnyConnection, id: &str) -> Result<Vec<SkuLine>> {
 }
 
 const SELECT: &str = "SELECT id, kind, title, starts_at, ends_at, per_user_limit, allow_coupons, allow_points, group_size,
-    group_window_secs, group_auto_percent, share_reward_template FROM activities";
+    group_window_secs, group_auto_percent, share_reward_template, stock_buckets FROM activities";
 
 async fn build(conn: &mut AnyConnection, r: Row) -> Result<AdminActivity> {
     let skus = skus_of(&mut *conn, &r.0).await?;
@@ -150,6 +162,7 @@ async fn build(conn: &mut AnyConnection, r: Row) -> Result<AdminActivity> {
         group_window_hours: r.9.map(|s| s / 3600),
         group_auto_percent: r.10,
         share_reward_template_id: r.11,
+        stock_buckets: r.12,
         skus,
         id: r.0,
     })
@@ -195,6 +208,20 @@ fn check(a: &ActivityInput) -> Result<()> {
             "a group buy needs its group size".into(),
         ));
     }
+    if a.stock_buckets > 1 {
+        if a.kind != ActivityKind::FlashSale {
+            return Err(MarketingError::Inconsistent(
+                "stockBuckets",
+                "only a flash sale takes it".into(),
+            ));
+        }
+        if a.skus.iter().any(|s| s.stock.is_none()) {
+            return Err(MarketingError::Inconsistent(
+                "skus.stock",
+                "a flash sale in stock buckets needs each SKU's units".into(),
+            ));
+        }
+    }
     if a.kind != ActivityKind::GroupBuy {
         let group_only = [
             ("groupSize", a.group_size.is_some()),
@@ -222,6 +249,7 @@ fn check(a: &ActivityInput) -> Result<()> {
 /// Create (`id` none) or replace an activity and its SKUs in one transaction.
 pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String> {
     check(a)?;
+    let now = crate::db::now();
     let mut tx = db.begin_write().await?;
     if let Some(t) = a.share_reward_template_id {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coupon_templates WHERE id = $1")
@@ -246,7 +274,7 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
             let r = sqlx::query(
                 "UPDATE activities SET kind = $1, title = $2, starts_at = $3, ends_at = $4, per_user_limit = $5,
                      allow_coupons = $6, allow_points = $7, group_size = $8, group_window_secs = $10,
-                     group_auto_percent = $11, share_reward_template = $12 WHERE id = $9",
+                     group_auto_percent = $11, share_reward_template = $12, stock_buckets = $13 WHERE id = $9",
             )
             .bind(kind_str(a.kind))
             .bind(&a.title)
@@ -260,11 +288,15 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
             .bind(a.group_window_hours.map(|h| h * 3600))
             .bind(a.group_auto_percent)
             .bind(a.share_reward_template_id)
+            .bind(a.stock_buckets)
             .execute(&mut *tx)
             .await?;
             if r.rows_affected() == 0 {
                 return Err(MarketingError::NotFound("activity"));
             }
+            // What the old buckets hold goes back to the SKUs before the
+            // new quota is set aside.
+            crate::stock::buckets::return_all(&mut tx, id, false, now).await?;
             sqlx::query("DELETE FROM activity_skus WHERE activity_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -275,8 +307,8 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
             let id = format!("act-{:016x}", rand::random::<u64>());
             sqlx::query(
                 "INSERT INTO activities (id, kind, title, starts_at, ends_at, per_user_limit, allow_coupons, allow_points, group_size,
-                     group_window_secs, group_auto_percent, share_reward_template)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                     group_window_secs, group_auto_percent, share_reward_template, stock_buckets)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(&id)
             .bind(kind_str(a.kind))
@@ -290,6 +322,7 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
             .bind(a.group_window_hours.map(|h| h * 3600))
             .bind(a.group_auto_percent)
             .bind(a.share_reward_template_id)
+            .bind(a.stock_buckets)
             .execute(&mut *tx)
             .await?;
             id
@@ -306,6 +339,23 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
         .bind(s.leader_price)
         .execute(&mut *tx)
         .await?;
+        if let (Some(units), true) = (s.stock, a.stock_buckets > 1) {
+            let set = crate::stock::buckets::set_aside(
+                &mut tx,
+                &id,
+                s.sku_id,
+                units,
+                a.stock_buckets,
+                now,
+            )
+            .await?;
+            if let Err(available) = set {
+                return Err(MarketingError::Inconsistent(
+                    "skus.stock",
+                    format!("SKU {} has {available} units to set aside", s.sku_id),
+                ));
+            }
+        }
     }
     tx.commit().await?;
     Ok(id)

@@ -2,6 +2,7 @@
 //! ([`store`]), and the shopper's lists.
 //! Expiry (which asks WeChat Pay first) is a job: `jobs::expiry`.
 
+pub mod batch;
 pub mod place;
 pub mod search;
 pub mod ship;

@@ -559,12 +559,16 @@ pub async fn quote(
     Ok(pricing::price(&mut conn, user_id, p.lines, p.options, now).await?)
 }
 
-/// Place the order in its own write transaction.
+/// Place the order: on PostgreSQL in its own write transaction, on SQLite in
+/// the order writer's next batch (`orders::batch`).
 pub async fn place(
     state: &AppState,
     user_id: i64,
     req: &PlaceOrderRequest,
 ) -> Result<Placed, CheckoutError> {
+    if state.db.backend == db::Backend::Sqlite {
+        return state.orders.place(state, user_id, req.clone()).await;
+    }
     let mut tx = state.db.begin_write().await?;
     let r = place_in_tx(state, &mut tx, user_id, req).await;
     db::finish(tx, r).await

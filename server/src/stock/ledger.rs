@@ -14,6 +14,10 @@ pub const ORDER_PLACED: &str = "下单占用";
 pub const ORDER_RELEASED: &str = "未支付关闭，库存退回";
 pub const REFUND_RESTOCKED: &str = "退款退回库存";
 pub const REFUND_CLOSED: &str = "退款关闭，库存扣回";
+/// A flash sale in stock buckets set the units aside (`stock::buckets`).
+pub const FLASH_SET_ASIDE: &str = "秒杀备货";
+/// What its buckets held came back when it ended or was edited.
+pub const FLASH_RETURNED: &str = "秒杀结束，备货退回";
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

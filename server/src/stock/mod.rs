@@ -5,6 +5,7 @@
 //! twice. The flash sale plugs its own admission in front of [`reserve`]
 //! without checkout changing.
 
+pub mod buckets;
 pub mod ledger;
 
 use sqlx::AnyConnection;
@@ -38,6 +39,12 @@ pub async fn reserve(
     c: &Claim<'_>,
 ) -> sqlx::Result<Result<(), Shortage>> {
     if let Some(activity) = c.activity_id {
+        // A sale in buckets: its units are set aside, the SKU's row untouched.
+        match buckets::take(conn, activity, c.sku_id, c.quantity, c.order_id as u64).await? {
+            buckets::Take::Taken => return Ok(Ok(())),
+            buckets::Take::Short => return Ok(Err(Shortage::Activity)),
+            buckets::Take::NotInBuckets => {}
+        }
         let r = sqlx::query(
             "UPDATE activity_skus SET stock = CASE WHEN stock IS NULL THEN NULL ELSE stock - $1 END
              WHERE activity_id = $2 AND sku_id = $3 AND (stock IS NULL OR stock >= $1)",
@@ -84,7 +91,7 @@ pub async fn activity_left(
     sku_id: i64,
 ) -> sqlx::Result<u64> {
     let quota: Option<Option<i64>> = sqlx::query_scalar(
-        "SELECT stock FROM activity_skus WHERE activity_id = $1 AND sku_id = $2",
+        "SELECT stock FROM activity_skus_left WHERE activity_id = $1 AND sku_id = $2",
     )
     .bind(activity_id)
     .bind(sku_id)
@@ -106,6 +113,11 @@ pub async fn release(conn: &mut AnyConnection, order_id: i64, now: i64) -> sqlx:
     .fetch_all(&mut *conn)
     .await?;
     for (sku, qty, activity) in lines {
+        if let Some(a) = &activity {
+            if buckets::give_back(conn, a, sku, qty, order_id as u64).await? {
+                continue;
+            }
+        }
         let after: i64 = sqlx::query_scalar(
             "UPDATE skus SET stock = stock + $1, sales = sales - $1 WHERE id = $2 RETURNING stock",
         )

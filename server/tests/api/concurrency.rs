@@ -164,3 +164,83 @@ async fn a_coupon_is_spent_once_even_when_two_orders_race_for_it() {
     );
     assert_eq!(answers[1].2["details"]["quote"]["orderDiscount"], 0);
 }
+
+/// On SQLite the orders are placed in batches by one writer
+/// (`orders::batch`): a refused order inside a batch rolls back to its own
+/// savepoint and leaves the others placed; the counts stay exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_orders_inside_a_batch_leave_the_others_placed() {
+    const N: usize = 120;
+    const STALE: usize = 20;
+    const K: i64 = 40;
+    let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
+    app.set_stock(NUTS_750G, K).await;
+    app.set_stock(JERKY_SPICY, 1000).await;
+    let nuts = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup()});
+    // Every sixth buyer confirms a price that is no longer the quote's, for a
+    // SKU with units enough, so the refusal is always PRICE_CHANGED.
+    let jerky = json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}], "delivery": pickup()});
+    let mut buyers = Vec::with_capacity(N);
+    for i in 0..N {
+        let t = app.login(&format!("batch-buyer-{i}")).await;
+        let stale = i % 6 == 5;
+        let body = if stale { &jerky } else { &nuts };
+        let (s, q) = app
+            .post("/api/checkout/quote", Some(&t), body.clone())
+            .await;
+        assert_eq!(s, 200, "{q}");
+        let fp = if stale {
+            json!("a-stale-fingerprint")
+        } else {
+            q["fingerprint"].clone()
+        };
+        buyers.push((t, body.clone(), fp));
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(N));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (t, body, fp)) in buyers.into_iter().enumerate() {
+        let (app, barrier) = (app.clone(), barrier.clone());
+        let mut place = body;
+        place["fingerprint"] = fp;
+        place["idempotencyKey"] = json!(format!("batch-{i}"));
+        tasks.spawn(async move {
+            barrier.wait().await;
+            app.post("/api/orders", Some(&t), place).await
+        });
+    }
+    let (mut ok, mut stale, mut sold_out) = (0, 0, 0);
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.unwrap();
+        match (s, v["code"].as_str()) {
+            (201, _) => ok += 1,
+            (409, Some("PRICE_CHANGED")) => stale += 1,
+            (409, Some("OUT_OF_STOCK")) => sold_out += 1,
+            other => panic!("unexpected answer {other:?}: {v}"),
+        }
+    }
+    assert_eq!(
+        (ok, stale, sold_out),
+        (K as usize, STALE, N - STALE - K as usize)
+    );
+    assert_eq!(app.stock(NUTS_750G).await, 0);
+    assert_eq!(app.stock(JERKY_SPICY).await, 1000);
+    let (orders, lines): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT o.id), CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT)
+         FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.sku_id = $1",
+    )
+    .bind(NUTS_750G)
+    .fetch_one(&app.server.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((orders, lines), (K, K));
+    let stats = app.server.state.orders.stats();
+    if app.server.state.db.backend == mall_server::db::Backend::Sqlite {
+        assert_eq!(stats.orders, N as u64, "{stats:?}");
+        assert!(
+            stats.largest > 1,
+            "no order shared a transaction: {stats:?}"
+        );
+    } else {
+        assert_eq!(stats.batches, 0, "PostgreSQL places each order alone");
+    }
+}

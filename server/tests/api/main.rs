@@ -23,6 +23,7 @@ mod distribution;
 mod distribution_payouts;
 mod faults;
 mod flash;
+mod flash_buckets;
 mod flash_crash;
 mod flash_redis;
 mod gifts;

@@ -33,6 +33,8 @@ pub const MAX_PRIORITY: i64 = 1000;
 pub const MAX_TIME: i64 = 4_102_444_800;
 pub const MAX_TOTAL: i64 = 10_000_000;
 pub const MAX_PER_USER: i64 = 100;
+/// Most stock buckets of a flash sale (the core's `flash::MAX_BUCKETS`).
+pub const MAX_STOCK_BUCKETS: i64 = mall_core::flash::MAX_BUCKETS as i64;
 pub const MAX_VALID_DAYS: i64 = 3650;
 pub const MAX_ACTIVITY_SKUS: usize = 200;
 pub const MAX_GROUP_SIZE: i64 = mall_core::group::MAX_SIZE as i64;
@@ -502,6 +504,7 @@ fn bound_activity(a: &ActivityInput) -> ApiResult<String> {
     if let Some(p) = a.group_auto_percent {
         input::range("groupAutoPercent", p, 1, 100)?;
     }
+    input::range("stockBuckets", a.stock_buckets, 1, MAX_STOCK_BUCKETS)?;
     if let Some(t) = a.share_reward_template_id {
         input::range("shareRewardTemplateId", t, 1, i64::MAX)?;
     }
@@ -852,6 +855,7 @@ pub fn request_body(method: &str, path: &str) -> Option<Value> {
                     "groupWindowHours": or_null(range(1, MAX_GROUP_WINDOW_HOURS)),
                     "groupAutoPercent": or_null(range(1, 100)),
                     "shareRewardTemplateId": or_null(range(1, i64::MAX)),
+                    "stockBuckets": range(1, MAX_STOCK_BUCKETS),
                     "skus": {"type": "array", "minItems": 1, "maxItems": MAX_ACTIVITY_SKUS, "items": sku}
                 }),
             )
