@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # flash-bench.sh [mall-flash-bench args] - a flash sale under load against the
-# real server binary: --units (1,000) on sale, 1 per shopper, --buyers (20,000)
+# real server binary: --units (1,000) on sale in --buckets (8) stock buckets,
+# 1 per shopper, --buyers (20,000)
 # distinct shoppers in one burst, each retrying 排队中 at most --retries times;
 # --unpaid-percent (30) of the winners never pay, and after the payment
 # timeout (--hold-secs, 30) their units must come back exactly and sell again.

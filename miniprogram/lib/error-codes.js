@@ -113,6 +113,7 @@ module.exports = {
   TRACKING_DUPLICATE: { status: 409, message: '运单号重复' },
   ROW_INVALID: { status: 422, message: '这一行的格式有误' },
   RULES_INCONSISTENT: { status: 422, message: '设置前后矛盾：编号重复、结束时间不晚于开始时间，或数量低于已发放' },
+  ACTIVITY_STOCK_SHORT: { status: 422, message: '商品库存不足，预留不了活动的限量' },
   EVENT_BATCH_SIZE: { status: 400, message: '每次上报1到50个事件' },
   EVENT_UNKNOWN: { status: 400, message: '不支持的事件类型' },
   EVENT_INVALID: { status: 400, message: '事件数据有误' },

@@ -1,7 +1,9 @@
 //! mall-flash-bench: a flash sale under load against the real server binary
 //! (its own process, demo mode with the standalone fake WeChat Pay).
 //!
-//! The merchant puts `--units` of a SKU on sale, 1 per shopper. `--buyers`
+//! The merchant puts `--units` of a SKU on sale, 1 per shopper, set aside in
+//! `--buckets` stock buckets (8; `--buckets 1` takes the quota row and the
+//! SKU's row with every order). `--buyers`
 //! distinct shoppers (signed in beforehand) arrive in one burst; each places
 //! its order and, when told 排队中 (429), retries after the server's
 //! retryAfterMs, at most `--retries` times. Then `--unpaid-percent` of the
@@ -48,6 +50,9 @@ struct Args {
     redis_url: Option<String>,
     /// Server processes on the one database (shoppers spread over them).
     instances: usize,
+    /// The sale's stock buckets (`stockBuckets`, default 8; 1: the quota is
+    /// one row, taken with the SKU's).
+    buckets: i64,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -63,6 +68,7 @@ fn args() -> anyhow::Result<Args> {
         unpaid_percent: 30,
         redis_url: None,
         instances: 1,
+        buckets: 8,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -79,8 +85,9 @@ fn args() -> anyhow::Result<Args> {
             "--unpaid-percent" => a.unpaid_percent = val()?.parse()?,
             "--redis-url" => a.redis_url = Some(val()?),
             "--instances" => a.instances = val()?.parse()?,
+            "--buckets" => a.buckets = val()?.parse()?,
             "-h" | "--help" => {
-                println!("mall-flash-bench [--server PATH] [--fake PATH] [--database-url URL] [--units N] [--buyers N] [--concurrency N] [--retries N] [--hold-secs S] [--unpaid-percent P] [--redis-url URL] [--instances N]");
+                println!("mall-flash-bench [--server PATH] [--fake PATH] [--database-url URL] [--units N] [--buyers N] [--concurrency N] [--retries N] [--hold-secs S] [--unpaid-percent P] [--redis-url URL] [--instances N] [--buckets N]");
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other}"),
@@ -406,7 +413,8 @@ async fn main() -> anyhow::Result<()> {
         reqwest::Method::POST,
         "/admin/api/marketing/activities",
         json!({"kind": "flashSale", "title": "压测秒杀", "startsAt": now - 60, "endsAt": now + 86_400,
-               "perUserLimit": 1, "skus": [{"skuId": SKU, "price": 100, "stock": a.units}]}),
+               "perUserLimit": 1, "stockBuckets": a.buckets,
+               "skus": [{"skuId": SKU, "price": 100, "stock": a.units}]}),
     )
     .await?;
     let activity = sale["id"].as_str().context("activity id")?.to_string();
@@ -416,8 +424,9 @@ async fn main() -> anyhow::Result<()> {
     let t0 = Instant::now();
     let tokens = sign_in(&http, &server, "flash", a.buyers).await?;
     println!(
-        "backend={backend} instances={} units={} buyers={} concurrency={} retries={} (signed in {} shoppers in {:.1}s)",
+        "backend={backend} instances={} buckets={} units={} buyers={} concurrency={} retries={} (signed in {} shoppers in {:.1}s)",
         a.instances,
+        a.buckets,
         a.units,
         a.buyers,
         a.concurrency,

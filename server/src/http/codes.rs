@@ -168,6 +168,7 @@ registry! {
     TrackingDuplicate = "TRACKING_DUPLICATE", CONFLICT, "运单号重复";
     RowInvalid = "ROW_INVALID", UNPROCESSABLE_ENTITY, "这一行的格式有误";
     RulesInconsistent = "RULES_INCONSISTENT", UNPROCESSABLE_ENTITY, "设置前后矛盾：编号重复、结束时间不晚于开始时间，或数量低于已发放";
+    ActivityStockShort = "ACTIVITY_STOCK_SHORT", UNPROCESSABLE_ENTITY, "商品库存不足，预留不了活动的限量";
 
     // --- shopper events
     EventBatchSize = "EVENT_BATCH_SIZE", BAD_REQUEST, "每次上报1到50个事件";

@@ -372,6 +372,10 @@ impl From<crate::marketing::MarketingError> for ApiError {
                 Code::RulesInconsistent,
                 json!({"field": field, "reason": why}),
             ),
+            MarketingError::StockShort { sku_id, available } => ApiError::with_details(
+                Code::ActivityStockShort,
+                json!({"field": "skus.stock", "skuId": sku_id, "available": available}),
+            ),
             MarketingError::NotFound(what) => ApiError::NotFound(what),
             MarketingError::Db(e) => ApiError::Internal(e.into()),
             MarketingError::Other(e) => ApiError::Internal(e),

@@ -350,10 +350,10 @@ pub async fn save(db: &Db, id: Option<&str>, a: &ActivityInput) -> Result<String
             )
             .await?;
             if let Err(available) = set {
-                return Err(MarketingError::Inconsistent(
-                    "skus.stock",
-                    format!("SKU {} has {available} units to set aside", s.sku_id),
-                ));
+                return Err(MarketingError::StockShort {
+                    sku_id: s.sku_id,
+                    available,
+                });
             }
         }
     }

@@ -23,6 +23,9 @@ pub enum MarketingError {
     /// already issued): what a schema cannot say (field, reason).
     #[error("inconsistent {0}: {1}")]
     Inconsistent(&'static str, String),
+    /// A flash sale in stock buckets asks more units of a SKU than it has.
+    #[error("SKU {sku_id} has {available} units to set aside")]
+    StockShort { sku_id: i64, available: i64 },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("database: {0}")]

@@ -151,6 +151,16 @@ async fn scalar(db: &AnyPool, sql: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_in_the_middle_of_the_sale_oversells_nothing_and_loses_nothing() {
+    kill_9_mid_sale(1).await;
+}
+
+/// The same with the sale's units set aside in 4 stock buckets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_in_the_middle_of_a_sale_in_stock_buckets_oversells_nothing_and_loses_nothing() {
+    kill_9_mid_sale(4).await;
+}
+
+async fn kill_9_mid_sale(buckets: i64) {
     let dir = tempfile::tempdir().unwrap();
     let (db_url, _) = fresh_database_url(&dir).await;
     let (_fake_child, fake) = start_fake(dir.path()).await;
@@ -173,6 +183,24 @@ async fn kill_9_in_the_middle_of_the_sale_oversells_nothing_and_loses_nothing() 
     .execute(&db)
     .await
     .unwrap();
+    if buckets > 1 {
+        // What saving the sale with stockBuckets does: the units set aside.
+        let mut set = vec![format!(
+            "UPDATE activities SET stock_buckets = {buckets} WHERE id = '{SALE}'"
+        )];
+        set.push(format!(
+            "UPDATE skus SET stock = stock - {UNITS} WHERE id = {EARBUDS_WHITE}"
+        ));
+        for b in 0..buckets {
+            set.push(format!(
+                "INSERT INTO activity_stock_buckets (activity_id, sku_id, bucket, stock) VALUES ('{SALE}', {EARBUDS_WHITE}, {b}, {})",
+                UNITS / buckets
+            ));
+        }
+        for sql in set {
+            sqlx::query(&sql).execute(&db).await.unwrap();
+        }
+    }
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -264,7 +292,7 @@ async fn kill_9_in_the_middle_of_the_sale_oversells_nothing_and_loses_nothing() 
          WHERE ol.activity_id = '{SALE}' AND o.status <> 'cancelled'")).await;
     let quota_left = scalar(
         &db,
-        &format!("SELECT stock FROM activity_skus WHERE activity_id = '{SALE}'"),
+        &format!("SELECT stock FROM activity_skus_left WHERE activity_id = '{SALE}'"),
     )
     .await;
     let orders = scalar(&db, &format!(
@@ -293,11 +321,19 @@ async fn kill_9_in_the_middle_of_the_sale_oversells_nothing_and_loses_nothing() 
     );
     assert_eq!(doubled, 0, "a shopper got two orders");
     assert_eq!(paid as usize, EARLY, "the orders paid before the kill");
+    // Taken with the orders, or set aside for the sale before it.
     assert_eq!(
         1000 - sku_stock,
         UNITS,
         "the SKU's stock moved with the sale"
     );
+    if buckets > 1 {
+        let rows = scalar(&db, &format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM activity_stock_buckets WHERE activity_id = '{SALE}' AND stock = 0 AND sold = {}",
+            UNITS / buckets
+        )).await;
+        assert_eq!(rows, buckets, "every bucket sold exactly its units");
+    }
     eprintln!(
         "killed with {cut_off} requests cut off; {} orders after the restart",
         won.len()

@@ -53,6 +53,8 @@ export interface Activity {
   id: string; kind: ActivityKind; title: string; startsAt: number; endsAt: number;
   perUserLimit: number | null; allowCoupons: boolean; allowPoints: boolean; groupSize: number | null;
   groupWindowHours: number | null; groupAutoPercent: number | null; shareRewardTemplateId: number | null;
+  /** A flash sale's stock buckets (1–64; 1 = its quota is not set aside). */
+  stockBuckets: number;
   skus: ActivitySku[];
 }
 
