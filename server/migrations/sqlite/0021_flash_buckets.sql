@@ -32,3 +32,14 @@ FROM activity_skus x
 LEFT JOIN (SELECT activity_id, sku_id, SUM(stock) AS units FROM activity_stock_buckets
            GROUP BY activity_id, sku_id) b
        ON b.activity_id = x.activity_id AND b.sku_id = x.sku_id;
+
+-- A flash sale's limit of one unit per shopper as a key: the order that
+-- takes a shopper's unit inserts this row in its transaction, a second order
+-- of the same shopper cannot; the row goes with the order's release.
+CREATE TABLE flash_buyers (
+    activity_id TEXT NOT NULL REFERENCES activities (id),
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    order_id INTEGER NOT NULL REFERENCES orders (id),
+    PRIMARY KEY (activity_id, user_id)
+);
+CREATE INDEX flash_buyers_order ON flash_buyers (order_id);

@@ -11,6 +11,7 @@
 //! [`state`] answers the flash-sale page from the database.
 
 pub mod buy;
+pub mod buyers;
 pub mod gate;
 pub mod redis;
 pub mod state;

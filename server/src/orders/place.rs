@@ -518,6 +518,14 @@ pub async fn place_in_tx(
         }
         .into());
     }
+    crate::flash::buyers::record(
+        tx,
+        &priced.input.rules.activities,
+        &q.lines,
+        user_id,
+        order_id,
+    )
+    .await??;
     Ok(Placed::New(order_id))
 }
 

@@ -106,6 +106,7 @@ pub async fn activity_left(
 
 /// Give back what an unpaid order's lines took.
 pub async fn release(conn: &mut AnyConnection, order_id: i64, now: i64) -> sqlx::Result<()> {
+    crate::flash::buyers::forget(conn, order_id).await?;
     let lines: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
         "SELECT sku_id, quantity, activity_id FROM order_lines WHERE order_id = $1 ORDER BY sku_id, activity_id",
     )

@@ -371,3 +371,73 @@ async fn a_flash_sale_item_is_bought_now_never_from_the_cart() {
         .await;
     assert_eq!(s, 200, "{v}");
 }
+
+/// A limit of one per shopper is a key (`flash::buyers`): 50 tries of one
+/// shopper at once, each with its own idempotency key, make one order and
+/// one key; its cancellation frees the key and the shopper buys again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limit_of_one_is_a_key_one_shopper_trying_fifty_times_at_once_gets_one_unit() {
+    let app = Arc::new(
+        spawn_with(|c| {
+            c.db_max_connections = 16;
+            // The shopper's rate limit would queue most of the fifty.
+            c.flash.user_burst = 100;
+            c.flash.user_per_sec = 100;
+        })
+        .await,
+    );
+    app.set_stock(EARBUDS_WHITE, 1000).await;
+    set_quota(&app, 100).await;
+    app.exec(&format!(
+        "UPDATE activities SET per_user_limit = 1 WHERE id = '{SALE}'"
+    ))
+    .await;
+    let t = app.login("one-each").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let (app, t) = (app.clone(), t.clone());
+        tasks.spawn(async move {
+            let body = ready(&app, &t, &format!("one-{i}")).await;
+            loop {
+                let (s, v) = app.post("/api/orders", Some(&t), body.clone()).await;
+                if s != 429 {
+                    return (s, v);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        });
+    }
+    let mut won = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            (201, v) => won.push(v["id"].as_i64().unwrap()),
+            (409 | 422, v) if v["code"] == "OVER_PURCHASE_LIMIT" => {}
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "{won:?}");
+    let keys = format!("SELECT COUNT(*) FROM flash_buyers WHERE activity_id = '{SALE}'");
+    assert_eq!(count(&app, &keys).await, 1);
+    assert_eq!(quota(&app).await, 99);
+    let (s, v) = app
+        .post(
+            &format!("/api/orders/{}/cancel", won[0]),
+            Some(&t),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(count(&app, &keys).await, 0);
+    let body = ready(&app, &t, "one-again").await;
+    // 排队中 while the shopper's rate limit refills.
+    let (s, v) = loop {
+        let (s, v) = app.post("/api/orders", Some(&t), body.clone()).await;
+        if s != 429 {
+            break (s, v);
+        }
+        let ms = v["details"]["retryAfterMs"].as_u64().unwrap_or(500);
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    };
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(count(&app, &keys).await, 1);
+}
