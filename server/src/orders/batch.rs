@@ -11,7 +11,8 @@
 //! orders (none of which then exists) with a server error.
 //!
 //! No request waits for a batch to fill: the writer takes what is queued and
-//! goes, so a lone order costs what it did before. The writer starts on the
+//! goes, and a lone order is placed in a transaction of its own, without
+//! savepoints, so it costs what it did before. The writer starts on the
 //! first order and stops after [`IDLE`] without one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -139,8 +140,21 @@ fn chunks(mut jobs: Vec<Job>) -> Vec<Vec<Job>> {
 }
 
 /// One transaction for `jobs`, in their order.
-async fn batch(state: &AppState, jobs: Vec<Job>) {
+async fn batch(state: &AppState, mut jobs: Vec<Job>) {
     state.orders.count(jobs.len());
+    if jobs.len() == 1 {
+        // Alone: its own transaction, as on PostgreSQL, without savepoints.
+        let job = jobs.pop().expect("one job");
+        let answer = match state.db.begin_write().await {
+            Ok(mut tx) => {
+                let r = place_in_tx(state, &mut tx, job.user_id, &job.req).await;
+                crate::db::finish(tx, r).await
+            }
+            Err(e) => Err(e.into()),
+        };
+        let _ = job.reply.send(answer);
+        return;
+    }
     let mut tx = match state.db.begin_write().await {
         Ok(tx) => tx,
         Err(e) => {
