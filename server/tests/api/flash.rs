@@ -25,7 +25,7 @@ pub(crate) async fn set_quota(app: &TestApp, n: i64) {
 pub(crate) async fn quota(app: &TestApp) -> i64 {
     count(
         app,
-        &format!("SELECT stock FROM activity_skus WHERE activity_id = '{SALE}'"),
+        &format!("SELECT stock FROM activity_skus_left WHERE activity_id = '{SALE}'"),
     )
     .await
 }

@@ -168,6 +168,37 @@ async fn two_instances_on_one_redis_sell_exactly_the_quota_to_two_hundred_buyers
     assert_eq!(applied, K);
 }
 
+/// The same with the sale's units set aside in 4 stock buckets: Redis is
+/// seeded from the buckets' sum, the orders take the units from the rows and
+/// the SKU's own stock is never touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_redis_sell_exactly_a_quota_set_aside_in_buckets() {
+    let Some(url) = redis_url() else { return };
+    let p = prefix();
+    let app = Arc::new(redis_app(&url, &p).await);
+    let other = Arc::new(second_instance(&app, &url, &p).await);
+    const N: usize = 120;
+    const K: i64 = 18;
+    app.set_stock(EARBUDS_WHITE, 1000).await;
+    set_quota(&app, K).await;
+    crate::flash_buckets::set_aside(&app, SALE, EARBUDS_WHITE, K, 4).await;
+    assert_eq!(quota(&app).await, K);
+    let (ok, sold_out) = wave(&app, &other.url(), "rb", N).await;
+    assert_eq!(ok, K, "orders of {K} units; {sold_out} told sold out");
+    eventually("the claims resolved and Redis in step", async || {
+        pending_claims(&url, &p).await == 0 && redis_stock(&url, &p).await == Some(0)
+    })
+    .await;
+    assert_eq!(quota(&app).await, 0);
+    let left = count(
+        &app,
+        &format!("SELECT CAST(COALESCE(SUM(stock), 0) AS BIGINT) FROM activity_stock_buckets WHERE activity_id = '{SALE}'"),
+    )
+    .await;
+    assert_eq!(left, 0);
+    assert_eq!(app.stock(EARBUDS_WHITE).await, 1000 - K);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failed_order_gives_its_units_back_and_released_units_reach_redis() {
     let Some(url) = redis_url() else { return };
