@@ -158,10 +158,10 @@ fn env_parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> 
 }
 
 /// Threads of the server's async runtime: `MALL_WORKER_THREADS` (1–256), else
-/// [`default_worker_threads`] for this machine and `DATABASE_URL`.
-pub fn worker_threads() -> anyhow::Result<usize> {
+/// [`default_worker_threads`] for this machine and the configured database.
+pub fn worker_threads(c: &Config) -> anyhow::Result<usize> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let sqlite = env("DATABASE_URL").is_none_or(|u| u.starts_with("sqlite:"));
+    let sqlite = c.database_url.starts_with("sqlite:");
     let n = env_parse("MALL_WORKER_THREADS", default_worker_threads(cores, sqlite))?;
     anyhow::ensure!(
         (1..=256).contains(&n),

@@ -3,13 +3,13 @@
 //! http://127.0.0.1:8080 with an embedded SQLite file.
 
 fn main() -> anyhow::Result<()> {
+    mall_server::init_tracing();
+    let config = mall_server::config::Config::from_env()?;
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(mall_server::config::worker_threads()?)
+        .worker_threads(mall_server::config::worker_threads(&config)?)
         .enable_all()
         .build()?
         .block_on(async {
-            mall_server::init_tracing();
-            let config = mall_server::config::Config::from_env()?;
             let server = mall_server::start(config).await?;
             server.wait_for_shutdown().await
         })

@@ -165,18 +165,12 @@ fn add_set_aside(
     lines: &[CartLine],
     set_aside: &catalog::SetAside,
 ) {
-    let mut added = std::collections::BTreeSet::new();
-    for l in lines {
-        let (Some(a), Ok(sku)) = (&l.activity_id, l.sku_id.parse::<i64>()) else {
-            continue;
-        };
-        let Some(&units) = set_aside.get(&(a.clone(), sku)) else {
-            continue;
-        };
-        if !added.insert((a.clone(), sku)) {
-            continue;
-        }
-        if let Some(s) = catalog.iter_mut().find(|s| s.sku_id == l.sku_id) {
+    for ((activity, sku), &units) in set_aside {
+        let sku = sku.to_string();
+        let bought = lines
+            .iter()
+            .any(|l| l.sku_id == sku && l.activity_id.as_deref() == Some(activity.as_str()));
+        if let (true, Some(s)) = (bought, catalog.iter_mut().find(|s| s.sku_id == sku)) {
             s.stock = s.stock.saturating_add(units.max(0) as u64);
         }
     }

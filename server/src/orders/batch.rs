@@ -49,8 +49,7 @@ pub struct Batcher {
 }
 
 /// Batches committed, orders placed or refused in them, the largest batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchStats {
     pub batches: u64,
     pub orders: u64,
@@ -106,17 +105,11 @@ async fn run(state: AppState, mut jobs: mpsc::UnboundedReceiver<Job>) {
         let first = match tokio::time::timeout(IDLE, jobs.recv()).await {
             Ok(Some(job)) => job,
             Ok(None) => return,
+            // Idle: no new order gets in after this; those already queued
+            // are still received (and placed), then `None` ends the writer.
             Err(_idle) => {
-                // No new order gets in after this; those already in are placed.
                 jobs.close();
-                let mut rest = Vec::new();
-                while let Ok(job) = jobs.try_recv() {
-                    rest.push(job);
-                }
-                for chunk in chunks(rest) {
-                    batch(&state, chunk).await;
-                }
-                return;
+                continue;
             }
         };
         let mut next = vec![first];
@@ -130,62 +123,52 @@ async fn run(state: AppState, mut jobs: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-fn chunks(mut jobs: Vec<Job>) -> Vec<Vec<Job>> {
-    let mut out = Vec::new();
-    while !jobs.is_empty() {
-        let rest = jobs.split_off(jobs.len().min(MAX_BATCH));
-        out.push(std::mem::replace(&mut jobs, rest));
-    }
-    out
-}
-
-/// One transaction for `jobs`, in their order.
-async fn batch(state: &AppState, mut jobs: Vec<Job>) {
+/// One transaction for `jobs`, in their order; a lone order without
+/// savepoints.
+async fn batch(state: &AppState, jobs: Vec<Job>) {
     state.orders.count(jobs.len());
-    if jobs.len() == 1 {
-        // Alone: its own transaction, as on PostgreSQL, without savepoints.
-        let job = jobs.pop().expect("one job");
-        let answer = match state.db.begin_write().await {
-            Ok(mut tx) => {
-                let r = place_in_tx(state, &mut tx, job.user_id, &job.req).await;
-                crate::db::finish(tx, r).await
-            }
-            Err(e) => Err(e.into()),
-        };
-        let _ = job.reply.send(answer);
-        return;
-    }
+    let alone = jobs.len() == 1;
     let mut tx = match state.db.begin_write().await {
         Ok(tx) => tx,
         Err(e) => {
-            let msg = format!("starting the order batch: {e}");
+            let why = format!("starting the order batch: {e}");
             for job in jobs {
-                let _ = job.reply.send(Err(anyhow::anyhow!(msg.clone()).into()));
+                let _ = job.reply.send(Err(anyhow::anyhow!(why.clone()).into()));
             }
             return;
         }
     };
-    let mut answers: Vec<(oneshot::Sender<Answer>, Answer)> = Vec::with_capacity(jobs.len());
+    // None: not placed, the batch broke before or at this order.
+    let mut answers: Vec<(oneshot::Sender<Answer>, Option<Answer>)> =
+        Vec::with_capacity(jobs.len());
     let mut broken = None;
     for job in jobs {
-        if broken.is_some() {
-            answers.push((job.reply, Err(batch_failed(&broken))));
-            continue;
-        }
-        match one(state, &mut tx, &job).await {
-            Ok(answer) => answers.push((job.reply, answer)),
-            Err(e) => {
+        let answer = match broken {
+            Some(_) => None,
+            None => match one(state, &mut tx, &job, !alone).await {
+                Ok(answer) => Some(answer),
                 // A savepoint statement failed: the transaction's state is
                 // unknown, so nothing of it is kept.
-                broken = Some(e.to_string());
-                answers.push((job.reply, Err(batch_failed(&broken))));
-            }
-        }
+                Err(e) => {
+                    broken = Some(e.to_string());
+                    None
+                }
+            },
+        };
+        answers.push((job.reply, answer));
     }
+    // A lone refused order has no savepoint to go back to: its transaction goes.
+    let refused_alone = alone && matches!(answers[0].1, Some(Err(_)));
     let failure = match broken {
         Some(why) => {
             let _ = tx.rollback().await;
             Some(format!("the order batch failed: {why}"))
+        }
+        None if refused_alone => {
+            if let Err(e) = tx.rollback().await {
+                tracing::warn!(error = %e, "rollback failed");
+            }
+            None
         }
         None => tx
             .commit()
@@ -194,25 +177,29 @@ async fn batch(state: &AppState, mut jobs: Vec<Job>) {
             .map(|e| format!("committing the order batch: {e}")),
     };
     for (reply, answer) in answers {
-        let answer = match (&failure, answer) {
-            (Some(why), Ok(_)) => Err(anyhow::anyhow!(why.clone()).into()),
-            (_, answer) => answer,
+        let answer = match (answer, &failure) {
+            (Some(Err(refused)), _) => Err(refused),
+            (Some(Ok(placed)), None) => Ok(placed),
+            (_, why) => Err(anyhow::anyhow!(why
+                .clone()
+                .unwrap_or_else(|| "the order batch failed".into()))
+            .into()),
         };
         let _ = reply.send(answer);
     }
 }
 
-fn batch_failed(why: &Option<String>) -> CheckoutError {
-    anyhow::anyhow!(
-        "the order batch failed: {}",
-        why.as_deref().unwrap_or("unknown")
-    )
-    .into()
-}
-
-/// One order inside its savepoint; `Err` only when a savepoint statement
-/// itself failed.
-async fn one(state: &AppState, tx: &mut Tx, job: &Job) -> Result<Answer, sqlx::Error> {
+/// One order, inside its savepoint when it shares the transaction; `Err`
+/// only when a savepoint statement itself failed.
+async fn one(
+    state: &AppState,
+    tx: &mut Tx,
+    job: &Job,
+    savepoint: bool,
+) -> Result<Answer, sqlx::Error> {
+    if !savepoint {
+        return Ok(place_in_tx(state, tx, job.user_id, &job.req).await);
+    }
     (&mut **tx).execute("SAVEPOINT place_order").await?;
     let answer = place_in_tx(state, tx, job.user_id, &job.req).await;
     let end = match answer {

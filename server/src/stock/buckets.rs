@@ -6,10 +6,12 @@
 //! `activity_skus` row nor the `skus` row, so concurrent orders of one SKU
 //! lock different rows instead of queueing on the same two. What the rows
 //! hold goes back to the SKU when the sale ends or is edited ([`return_all`]):
-//! each row is deleted with `DELETE … RETURNING`, so it is returned once even
-//! when two instances or an order race it.
+//! the rows are deleted with one `DELETE … RETURNING`, so each is returned
+//! once even when two instances or an order race it.
 
 use mall_core::flash::{flash_bucket_order, flash_buckets, FlashBucketsInput};
+use std::collections::BTreeMap;
+
 use sqlx::AnyConnection;
 
 use super::ledger;
@@ -34,7 +36,8 @@ pub async fn take(
 ) -> sqlx::Result<Take> {
     loop {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT bucket, stock FROM activity_stock_buckets WHERE activity_id = $1 AND sku_id = $2",
+            "SELECT bucket, stock FROM activity_stock_buckets WHERE activity_id = $1 AND sku_id = $2
+             ORDER BY bucket",
         )
         .bind(activity_id)
         .bind(sku_id)
@@ -43,15 +46,11 @@ pub async fn take(
         if rows.is_empty() {
             return Ok(Take::NotInBuckets);
         }
-        let count = rows.iter().map(|r| r.0 + 1).max().unwrap_or(1) as u64;
-        let order = flash_bucket_order(seed, count.min(mall_core::flash::MAX_BUCKETS))
-            .unwrap_or_else(|_| (0..count).collect());
+        let order = flash_bucket_order(seed, rows.len() as u64).map_err(rule)?;
         let mut tried = false;
-        for bucket in order {
-            if !rows
-                .iter()
-                .any(|&(b, stock)| b as u64 == bucket && stock >= quantity)
-            {
+        for k in order {
+            let (bucket, stock) = rows[k as usize];
+            if stock < quantity {
                 continue;
             }
             tried = true;
@@ -62,7 +61,7 @@ pub async fn take(
             .bind(quantity)
             .bind(activity_id)
             .bind(sku_id)
-            .bind(bucket as i64)
+            .bind(bucket)
             .execute(&mut *conn)
             .await?;
             if r.rows_affected() == 1 {
@@ -77,6 +76,10 @@ pub async fn take(
     }
 }
 
+fn rule(e: mall_core::RuleError) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("stock buckets: {e}"))
+}
+
 /// Give an unpaid order's units back to one of the sale's buckets; false
 /// when the sale holds no buckets for the SKU any more (they go to the SKU).
 pub async fn give_back(
@@ -84,29 +87,21 @@ pub async fn give_back(
     activity_id: &str,
     sku_id: i64,
     quantity: i64,
-    seed: u64,
+    seed: i64,
 ) -> sqlx::Result<bool> {
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM activity_stock_buckets WHERE activity_id = $1 AND sku_id = $2",
-    )
-    .bind(activity_id)
-    .bind(sku_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    if count == 0 {
-        return Ok(false);
-    }
+    // No bucket left (the sale ended): the modulo is NULL and matches nothing.
     let r = sqlx::query(
         "UPDATE activity_stock_buckets SET stock = stock + $1, sold = sold - $1
-         WHERE activity_id = $2 AND sku_id = $3 AND bucket = $4",
+         WHERE activity_id = $2 AND sku_id = $3
+           AND bucket = $4 % NULLIF((SELECT COUNT(*) FROM activity_stock_buckets
+                                     WHERE activity_id = $2 AND sku_id = $3), 0)",
     )
     .bind(quantity)
     .bind(activity_id)
     .bind(sku_id)
-    .bind((seed % count as u64) as i64)
+    .bind(seed.max(0))
     .execute(&mut *conn)
     .await?;
-    // A row deleted meanwhile (the sale ended): the SKU takes the units.
     Ok(r.rows_affected() == 1)
 }
 
@@ -124,7 +119,7 @@ pub async fn set_aside(
         stock: units.max(0) as u64,
         buckets: buckets.max(1) as u64,
     })
-    .map_err(|e| sqlx::Error::Protocol(format!("stock buckets: {e}")))?;
+    .map_err(rule)?;
     let after: Option<i64> = sqlx::query_scalar(
         "UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1 RETURNING stock",
     )
@@ -170,26 +165,22 @@ pub async fn return_all(
     zero_quota: bool,
     at: i64,
 ) -> sqlx::Result<i64> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT sku_id, bucket FROM activity_stock_buckets WHERE activity_id = $1 ORDER BY sku_id, bucket",
+    // The delete is the claim: rows another instance returned first are not
+    // returned here.
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "DELETE FROM activity_stock_buckets WHERE activity_id = $1 RETURNING sku_id, stock, sold",
     )
     .bind(activity_id)
     .fetch_all(&mut *conn)
     .await?;
+    let mut per_sku: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (sku_id, stock, sold) in rows {
+        let t = per_sku.entry(sku_id).or_default();
+        t.0 += stock;
+        t.1 += sold;
+    }
     let mut returned = 0;
-    for (sku_id, bucket) in rows {
-        // The delete is the claim: a row another instance returned first
-        // comes back empty here.
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "DELETE FROM activity_stock_buckets WHERE activity_id = $1 AND sku_id = $2 AND bucket = $3
-             RETURNING stock, sold",
-        )
-        .bind(activity_id)
-        .bind(sku_id)
-        .bind(bucket)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some((stock, sold)) = row else { continue };
+    for (sku_id, (stock, sold)) in per_sku {
         let after: i64 = sqlx::query_scalar(
             "UPDATE skus SET stock = stock + $1, sales = sales + $2 WHERE id = $3 RETURNING stock",
         )

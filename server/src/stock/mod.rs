@@ -115,7 +115,7 @@ pub async fn release(conn: &mut AnyConnection, order_id: i64, now: i64) -> sqlx:
     .await?;
     for (sku, qty, activity) in lines {
         if let Some(a) = &activity {
-            if buckets::give_back(conn, a, sku, qty, order_id as u64).await? {
+            if buckets::give_back(conn, a, sku, qty, order_id).await? {
                 continue;
             }
         }

@@ -39,21 +39,25 @@ async fn buckets(app: &TestApp, activity: &str) -> (i64, i64, i64) {
 
 /// What saving `activity` with `stockBuckets` does to a SKU already in it:
 /// `units` set aside from the SKU's stock in `buckets` rows.
-pub(crate) async fn set_aside(app: &TestApp, activity: &str, sku: i64, units: i64, buckets: i64) {
-    app.exec(&format!(
-        "UPDATE activities SET stock_buckets = {buckets} WHERE id = '{activity}'"
-    ))
-    .await;
-    app.exec(&format!(
-        "UPDATE skus SET stock = stock - {units} WHERE id = {sku}"
-    ))
-    .await;
+pub(crate) async fn set_aside(
+    db: &sqlx::AnyPool,
+    activity: &str,
+    sku: i64,
+    units: i64,
+    buckets: i64,
+) {
+    let mut set = vec![
+        format!("UPDATE activities SET stock_buckets = {buckets} WHERE id = '{activity}'"),
+        format!("UPDATE skus SET stock = stock - {units} WHERE id = {sku}"),
+    ];
     for b in 0..buckets {
         let n = units / buckets + i64::from(b < units % buckets);
-        app.exec(&format!(
+        set.push(format!(
             "INSERT INTO activity_stock_buckets (activity_id, sku_id, bucket, stock) VALUES ('{activity}', {sku}, {b}, {n})"
-        ))
-        .await;
+        ));
+    }
+    for sql in set {
+        sqlx::query(&sql).execute(db).await.unwrap();
     }
 }
 

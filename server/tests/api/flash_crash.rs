@@ -184,22 +184,7 @@ async fn kill_9_mid_sale(buckets: i64) {
     .await
     .unwrap();
     if buckets > 1 {
-        // What saving the sale with stockBuckets does: the units set aside.
-        let mut set = vec![format!(
-            "UPDATE activities SET stock_buckets = {buckets} WHERE id = '{SALE}'"
-        )];
-        set.push(format!(
-            "UPDATE skus SET stock = stock - {UNITS} WHERE id = {EARBUDS_WHITE}"
-        ));
-        for b in 0..buckets {
-            set.push(format!(
-                "INSERT INTO activity_stock_buckets (activity_id, sku_id, bucket, stock) VALUES ('{SALE}', {EARBUDS_WHITE}, {b}, {})",
-                UNITS / buckets
-            ));
-        }
-        for sql in set {
-            sqlx::query(&sql).execute(&db).await.unwrap();
-        }
+        crate::flash_buckets::set_aside(&db, SALE, EARBUDS_WHITE, UNITS, buckets).await;
     }
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

@@ -181,7 +181,7 @@ async fn two_instances_on_one_redis_sell_exactly_a_quota_set_aside_in_buckets() 
     const K: i64 = 18;
     app.set_stock(EARBUDS_WHITE, 1000).await;
     set_quota(&app, K).await;
-    crate::flash_buckets::set_aside(&app, SALE, EARBUDS_WHITE, K, 4).await;
+    crate::flash_buckets::set_aside(&app.server.state.db.pool, SALE, EARBUDS_WHITE, K, 4).await;
     assert_eq!(quota(&app).await, K);
     let (ok, sold_out) = wave(&app, &other.url(), "rb", N).await;
     assert_eq!(ok, K, "orders of {K} units; {sold_out} told sold out");
