@@ -70,6 +70,9 @@ pub struct Config {
     /// How long a session lookup is remembered (`MALL_SESSION_CACHE_MS`,
     /// default 1000, 0 = never; `members::sessions`).
     pub session_cache_ms: u64,
+    /// How long the cart page and the quote keep the shop's rules
+    /// (`MALL_RULES_CACHE_MS`, default 1000, 0 = never; `catalog::rules_cache`).
+    pub rules_cache_ms: u64,
 }
 
 /// WeChat Pay v3, merchant side. Demo and tests: generated keys and the fake.
@@ -252,6 +255,7 @@ impl Config {
             code_env_version: "release".into(),
             flash: crate::flash::FlashConfig::defaults(),
             session_cache_ms: 1000,
+            rules_cache_ms: 1000,
         }
     }
 
@@ -344,6 +348,7 @@ impl Config {
         Ok(Config {
             flash,
             session_cache_ms: env_parse("MALL_SESSION_CACHE_MS", 1000)?,
+            rules_cache_ms: env_parse("MALL_RULES_CACHE_MS", 1000)?,
             bind: env_parse("MALL_BIND", "127.0.0.1:8080".parse()?)?,
             database_url,
             db_max_connections,

@@ -19,6 +19,9 @@ pub struct AppState {
     pub media: Arc<dyn crate::media::MediaStore>,
     /// Flash-sale admission in front of the database.
     pub flash: Arc<crate::flash::FlashGate>,
+    /// The shop's rules as the cart page and the quote read them
+    /// (`catalog::rules_cache`).
+    pub rules: Arc<crate::catalog::rules_cache::RulesCache>,
     /// Recent session lookups (`members::sessions`).
     pub sessions: Arc<crate::members::sessions::SessionCache>,
     /// This instance's copy of the recommendation model.

@@ -57,8 +57,12 @@ pub async fn add(
     .bind(quantity)
     .bind(now)
     .bind(max_quantity)
-    .fetch_optional(conn)
+    // Read to the statement's end: `fetch_optional` stops at the first row and
+    // the statement is reset later, which is where SQLite commits a write made
+    // outside a transaction, and a failed commit (a full disk) would be lost.
+    .fetch_all(conn)
     .await
+    .map(|rows| rows.into_iter().next())
 }
 
 /// The quantity of the shopper's (SKU, activity) line, if there is one.

@@ -9,6 +9,7 @@ use mall_core::activity::Activity;
 use mall_core::{Buyer, CartLine, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules, Sku};
 use sqlx::AnyConnection;
 
+use crate::catalog::rules_cache::{read_rules, RulesCache};
 use crate::catalog::{self, SkuView};
 use crate::coupons;
 use crate::db;
@@ -18,18 +19,19 @@ pub const RULES_KEY: &str = "shop_rules";
 /// The merchant's rules (member program, promotions, campaigns, points,
 /// shipping) from settings, plus the activities pricing these SKUs.
 pub async fn rules(conn: &mut AnyConnection, sku_ids: &[i64]) -> anyhow::Result<ShopRules> {
-    Ok(rules_with_set_aside(conn, sku_ids).await?.0)
+    Ok(rules_with_set_aside(conn, sku_ids, None).await?.0)
 }
 
-/// [`rules`], and the units flash sales in stock buckets set aside.
+/// [`rules`] (the settings from `cache` when given), and the units flash
+/// sales in stock buckets set aside.
 async fn rules_with_set_aside(
     conn: &mut AnyConnection,
     sku_ids: &[i64],
+    cache: Option<&RulesCache>,
 ) -> anyhow::Result<(ShopRules, catalog::SetAside)> {
-    let text = crate::db::setting(&mut *conn, RULES_KEY, "").await?;
-    let mut rules: ShopRules = match text {
-        Some(t) => serde_json::from_str(&t)?,
-        None => ShopRules::default(),
+    let mut rules = match cache {
+        Some(c) => c.get(&mut *conn).await?,
+        None => read_rules(&mut *conn).await?,
     };
     let (activities, set_aside) = catalog::core_activities(conn, sku_ids).await?;
     rules.activities = activities;
@@ -122,19 +124,22 @@ pub struct Priced {
     pub views: BTreeMap<i64, SkuView>,
 }
 
-/// Price lines for a shopper with the core.
+/// Price lines for a shopper with the core. `rules`: the cart page's and the
+/// checkout quote's [`RulesCache`]; `None` reads the rules now (the order, in
+/// its transaction).
 pub async fn price(
     conn: &mut AnyConnection,
     user_id: i64,
     lines: Vec<CartLine>,
     options: QuoteOptions,
     now: i64,
+    rules: Option<&RulesCache>,
 ) -> Result<Priced, PricingError> {
     let mut sku_ids: Vec<i64> = lines.iter().filter_map(|l| l.sku_id.parse().ok()).collect();
     sku_ids.sort_unstable();
     sku_ids.dedup();
     let (mut catalog, views) = catalog::snapshot(&mut *conn, &sku_ids).await?;
-    let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &sku_ids).await?;
+    let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &sku_ids, rules).await?;
     add_set_aside(&mut catalog, &lines, &set_aside);
     // 砍价: a line naming the shopper's own bargain, priced from its schedule.
     let bargains = crate::bargains::price_activities(&mut *conn, user_id, &lines).await??;

@@ -102,8 +102,13 @@ pub async fn create_orders(
     .bind(max_id)
     .bind(staff_id)
     .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    // To the statement's end, so SQLite's commit (no transaction here) is
+    // inside the call and its error reported (see `cart::add`).
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .next()
+    .ok_or_else(|| anyhow::anyhow!("the export job has no id"))?;
     Ok(id)
 }
 

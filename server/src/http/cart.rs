@@ -87,6 +87,7 @@ pub async fn view(state: &AppState, user_id: i64) -> ApiResult<CartView> {
         lines,
         QuoteOptions::default(),
         db::now(),
+        Some(&state.rules),
     )
     .await?;
     let items = items
@@ -154,40 +155,34 @@ async fn add_item(
             ));
         }
     }
-    // One upsert in a write transaction (its commit is where a full disk
-    // shows). When nothing changed, say why: no such SKU, or too many on the
-    // line.
-    let mut tx = state.db.begin_write().await?;
-    let r: ApiResult<()> = async {
-        let now = db::now();
-        let added = cart::add(
-            &mut tx,
-            user.user_id,
-            req.sku_id,
-            activity,
-            req.quantity,
-            MAX_LINE_QUANTITY,
-            now,
-        )
-        .await?;
-        if added.is_some() {
-            return Ok(());
-        }
-        if !catalog::sku_exists(&mut tx, req.sku_id).await? {
+    // One upsert, a statement of its own (a full disk fails it). When nothing
+    // changed, say why: no such SKU, or too many on the line.
+    let now = db::now();
+    let added = cart::add(
+        &mut *state.db.write_conn().await?,
+        user.user_id,
+        req.sku_id,
+        activity,
+        req.quantity,
+        MAX_LINE_QUANTITY,
+        now,
+    )
+    .await?;
+    if added.is_none() {
+        let mut conn = state.db.pool.acquire().await?;
+        if !catalog::sku_exists(&mut conn, req.sku_id).await? {
             return Err(RuleError::UnknownSku {
                 sku_id: req.sku_id.to_string(),
             }
             .into());
         }
-        let held = cart::line_quantity(&mut tx, user.user_id, req.sku_id, activity).await?;
+        let held = cart::line_quantity(&mut conn, user.user_id, req.sku_id, activity).await?;
         check_quantity(held.unwrap_or(0).saturating_add(req.quantity))?;
         // Within the limit and the SKU exists: the row changed in between.
-        Err(ApiError::Internal(anyhow::anyhow!(
+        return Err(ApiError::Internal(anyhow::anyhow!(
             "cart line changed while adding"
-        )))
+        )));
     }
-    .await;
-    db::finish(tx, r).await?;
     Ok(Json(view(&state, user.user_id).await?))
 }
 

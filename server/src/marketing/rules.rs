@@ -11,6 +11,7 @@ use sqlx::AnyConnection;
 
 use super::{MarketingError, Result};
 use crate::catalog::pricing::RULES_KEY;
+use crate::catalog::rules_cache::RulesCache;
 use crate::db::Db;
 
 /// The stored rules as JSON (an empty object when none are stored); `lock`
@@ -136,7 +137,12 @@ impl Section {
 
 /// Replace one section: read, check and write the rules inside one write
 /// transaction. Answers (before, after) of that section.
-pub async fn replace(db: &Db, section: Section, now: i64) -> Result<(Value, Value)> {
+pub async fn replace(
+    db: &Db,
+    cache: &RulesCache,
+    section: Section,
+    now: i64,
+) -> Result<(Value, Value)> {
     let mut tx = db.begin_write().await?;
     let mut value = stored(&mut tx, db.for_update()).await?;
     let key = section.key();
@@ -154,5 +160,6 @@ pub async fn replace(db: &Db, section: Section, now: i64) -> Result<(Value, Valu
     check(&rules, now)?;
     crate::db::put_setting(&mut tx, RULES_KEY, &serde_json::to_string(&value)?).await?;
     tx.commit().await?;
+    cache.forget();
     Ok((before, new))
 }

@@ -126,6 +126,12 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<
 /// checkouts and claims run one at a time (purchase limits, points, wallet).
 /// On SQLite the transaction already holds the write lock.
 pub async fn lock(conn: &mut AnyConnection, user_id: i64, now: i64) -> sqlx::Result<bool> {
+    if conn.backend_name() == "SQLite" {
+        // Every SQLite write transaction begins IMMEDIATE (`Db::begin_write`):
+        // it already excludes every other writer, and a row "lock" would be one
+        // more statement for nothing.
+        return Ok(true);
+    }
     let r = sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user_id)

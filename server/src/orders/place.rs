@@ -376,7 +376,8 @@ pub async fn place_in_tx(
             "choose an address or a delivery method",
         ));
     }
-    let priced = pricing::price(tx, user_id, p.lines, p.options.clone(), now).await?;
+    // The rules read now, in this transaction: never a cached copy.
+    let priced = pricing::price(tx, user_id, p.lines, p.options.clone(), now, None).await?;
     let q = &priced.quote;
     if let Some(bad) = q.invalid_lines.iter().find(|l| l.selected) {
         return Err(CheckoutError::Line(bad.error.clone()));
@@ -564,7 +565,15 @@ pub async fn quote(
 ) -> Result<pricing::Priced, CheckoutError> {
     let mut conn = state.db.pool.acquire().await?;
     let p = prepare(state, &mut conn, user_id, req).await?;
-    Ok(pricing::price(&mut conn, user_id, p.lines, p.options, now).await?)
+    Ok(pricing::price(
+        &mut conn,
+        user_id,
+        p.lines,
+        p.options,
+        now,
+        Some(&state.rules),
+    )
+    .await?)
 }
 
 /// Place the order: on PostgreSQL in its own write transaction, on SQLite in

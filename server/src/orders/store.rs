@@ -272,6 +272,59 @@ pub async fn transition(
     Ok(to)
 }
 
+/// What a payment writes on the order besides its status.
+pub struct Payment<'a> {
+    pub transaction_id: Option<&'a str>,
+    /// Fen, as WeChat Pay (or the merchant) reported it.
+    pub amount: i64,
+    pub pickup_code: Option<String>,
+}
+
+/// `from → paid` for a payment whose caller has read (and, on PostgreSQL,
+/// locked) the order at `from`: one conditional UPDATE carrying the
+/// payment's columns, and its event. The rule is [`transition`]'s
+/// (`Action::Pay`, which locks no shopper row and has no other effect),
+/// without reading the status a second time.
+pub async fn pay(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    from: OrderStatus,
+    payment: &Payment<'_>,
+    actor: &str,
+    now: i64,
+) -> Result<OrderStatus, OrderError> {
+    let action = Action::Pay;
+    let to = from
+        .apply(action)
+        .ok_or(OrderError::IllegalTransition { from, action })?;
+    let stamp = action.stamp_column().unwrap_or("updated_at");
+    let r = sqlx::query(&format!(
+        "UPDATE orders SET status = $1, updated_at = $2, {stamp} = $2, transaction_id = $3,
+             paid_amount = $4, pickup_code = $5
+         WHERE id = $6 AND status = $7"
+    ))
+    .bind(to.as_str())
+    .bind(now)
+    .bind(payment.transaction_id)
+    .bind(payment.amount)
+    .bind(payment.pickup_code.as_deref())
+    .bind(order_id)
+    .bind(from.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() != 1 {
+        let now_status = status_of(&mut *conn, order_id, None)
+            .await?
+            .map_or(from, |s| s.0);
+        return Err(OrderError::IllegalTransition {
+            from: now_status,
+            action,
+        });
+    }
+    event(conn, order_id, Some(from), to, actor, now).await?;
+    Ok(to)
+}
+
 /// A refunded order whose completing refund ended closed goes back to the
 /// status it was refunded from (read from the event log); conditional on it
 /// still being refunded. None when it is not refunded.

@@ -16,7 +16,7 @@ use crate::clock::beijing_rfc3339;
 use crate::db;
 use crate::notify::{self, Message};
 use crate::orders;
-use crate::orders::{Action, OrderStatus};
+use crate::orders::OrderStatus;
 use crate::state::AppState;
 use crate::wechat::pay::client::{PayError, Transaction};
 use crate::wechat::pay::sign::RequestPayment;
@@ -91,7 +91,13 @@ pub async fn prepay(
     drop(conn);
     if payable == 0 {
         let mut tx = state.db.begin_write().await?;
-        let r = mark_paid(state, &mut tx, order_id, None, 0, "system", now).await;
+        let r = async {
+            let order = paying(state, &mut tx, PaidFor::Id(order_id))
+                .await?
+                .ok_or(orders::OrderError::NotFound)?;
+            mark_paid(state, &mut tx, &order, None, 0, "system", now).await
+        }
+        .await;
         db::finish(tx, r).await?;
         return Ok(PayResponse {
             order_id,
@@ -144,67 +150,116 @@ pub async fn prepay(
     })
 }
 
+/// The order as a payment finds it, read once: locked on PostgreSQL, so a
+/// cancel racing this payment waits, then finds it paid (or the payment finds
+/// it cancelled and takes the refund path), never between.
+pub struct Paying {
+    pub id: i64,
+    pub status: OrderStatus,
+    pub payable: i64,
+    pub transaction_id: Option<String>,
+    user_id: i64,
+    order_no: String,
+    delivery: String,
+    snapshot: String,
+    distribution: Option<String>,
+}
+
+/// Which order a payment is for.
+pub enum PaidFor<'a> {
+    Id(i64),
+    /// WeChat Pay's `out_trade_no`.
+    OrderNo(&'a str),
+}
+
+/// The order a payment is for, in the payment's transaction; `None` when
+/// there is no such order.
+pub async fn paying(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    by: PaidFor<'_>,
+) -> Result<Option<Paying>, orders::OrderError> {
+    let column = match by {
+        PaidFor::Id(_) => "id",
+        PaidFor::OrderNo(_) => "order_no",
+    };
+    let sql = format!(
+        "SELECT id, status, payable, transaction_id, user_id, order_no, delivery, snapshot, distribution
+         FROM orders WHERE {column} = $1{}",
+        state.db.for_update()
+    );
+    let q = sqlx::query(&sql);
+    let q = match by {
+        PaidFor::Id(id) => q.bind(id),
+        PaidFor::OrderNo(no) => q.bind(no.to_string()),
+    };
+    let Some(row) = q.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let status: String = row.try_get("status")?;
+    Ok(Some(Paying {
+        id: row.try_get("id")?,
+        status: OrderStatus::parse(&status)
+            .ok_or_else(|| anyhow::anyhow!("unknown order status {status}"))?,
+        payable: row.try_get("payable")?,
+        transaction_id: row.try_get("transaction_id")?,
+        user_id: row.try_get("user_id")?,
+        order_no: row.try_get("order_no")?,
+        delivery: row.try_get("delivery")?,
+        snapshot: row.try_get("snapshot")?,
+        distribution: row.try_get("distribution")?,
+    }))
+}
+
 /// `pending_payment → paid` with its effects: the transaction recorded, the
-/// pickup code, commission earned, the "paid" message queued.
+/// pickup code, commission earned, the "paid" message queued. `order` is
+/// [`paying`]'s read in this transaction.
 pub async fn mark_paid(
     state: &AppState,
     conn: &mut AnyConnection,
-    order_id: i64,
+    order: &Paying,
     transaction_id: Option<&str>,
     amount: i64,
     actor: &str,
     now: i64,
 ) -> Result<(), orders::OrderError> {
-    orders::transition(&mut *conn, order_id, None, Action::Pay, actor, now).await?;
-    let row = sqlx::query(
-        "SELECT user_id, order_no, payable, delivery, snapshot, distribution FROM orders WHERE id = $1",
-    )
-    .bind(order_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let delivery: String = row.try_get("delivery")?;
-    let pickup = orders::ship::delivery_kind(&delivery) == "pickup";
-    let code = pickup.then(|| {
+    let pickup = orders::ship::delivery_kind(&order.delivery) == "pickup";
+    let pickup_code = pickup.then(|| {
         use rand::Rng;
         format!(
             "{:012}",
             rand::rngs::OsRng.gen_range(0..1_000_000_000_000u64)
         )
     });
-    sqlx::query(
-        "UPDATE orders SET transaction_id = $1, paid_amount = $2, pickup_code = $3 WHERE id = $4",
-    )
-    .bind(transaction_id)
-    .bind(amount)
-    .bind(code)
-    .bind(order_id)
-    .execute(&mut *conn)
-    .await?;
+    let payment = orders::Payment {
+        transaction_id,
+        amount,
+        pickup_code,
+    };
+    orders::pay(&mut *conn, order.id, order.status, &payment, actor, now).await?;
     crate::distribution::earn_on_payment(
         &mut *conn,
-        order_id,
-        row.try_get::<Option<String>, _>("distribution")?.as_deref(),
-        &row.try_get::<String, _>("snapshot")?,
+        order.id,
+        order.distribution.as_deref(),
+        &order.snapshot,
         now,
     )
     .await?;
-    let user_id: i64 = row.try_get("user_id")?;
-    let order_no: String = row.try_get("order_no")?;
     notify::enqueue(
         &mut *conn,
         &state.config.templates,
-        user_id,
+        order.user_id,
         &Message::OrderPaid {
-            order_id,
-            order_no,
+            order_id: order.id,
+            order_no: order.order_no.clone(),
             amount,
             at: now,
         },
         now,
     )
     .await?;
-    crate::events::on_order_paid(&mut *conn, user_id, order_id, now).await?;
-    crate::group_buy::on_paid(&mut *conn, &state.config.templates, order_id, now)
+    crate::events::on_order_paid(&mut *conn, order.user_id, order.id, now).await?;
+    crate::group_buy::on_paid(&mut *conn, &state.config.templates, order.id, now)
         .await
         .map_err(|e| orders::OrderError::Other(anyhow::anyhow!("group buy: {e}")))?;
     Ok(())
@@ -219,12 +274,10 @@ pub async fn mark_paid_by_merchant(
 ) -> Result<(), orders::OrderError> {
     let mut tx = state.db.begin_write().await?;
     let r = async {
-        let payable: i64 = sqlx::query_scalar("SELECT payable FROM orders WHERE id = $1")
-            .bind(order_id)
-            .fetch_optional(&mut *tx)
+        let order = paying(state, &mut tx, PaidFor::Id(order_id))
             .await?
             .ok_or(orders::OrderError::NotFound)?;
-        mark_paid(state, &mut tx, order_id, None, payable, "merchant", now).await
+        mark_paid(state, &mut tx, &order, None, order.payable, "merchant", now).await
     }
     .await;
     db::finish(tx, r).await
@@ -343,16 +396,10 @@ async fn apply_in(
     source: &str,
     now: i64,
 ) -> Result<Settled, Reject> {
-    // Locked: a cancel racing this payment waits, then finds it paid (or the
-    // payment finds it cancelled and takes the refund path), never between.
-    let row: Option<(i64, String, i64, Option<String>)> = sqlx::query_as(&format!(
-        "SELECT id, status, payable, transaction_id FROM orders WHERE order_no = $1{}",
-        state.db.for_update()
-    ))
-    .bind(&t.out_trade_no)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (order_id, status, payable, known) = row.ok_or(Reject::UnknownOrder)?;
+    let order = paying(state, &mut *conn, PaidFor::OrderNo(&t.out_trade_no))
+        .await?
+        .ok_or(Reject::UnknownOrder)?;
+    let (order_id, payable) = (order.id, order.payable);
     // Integers, compared as integers, against what the order must be paid.
     if total != payable || currency != "CNY" {
         tracing::error!(
@@ -363,13 +410,13 @@ async fn apply_in(
         );
         return Err(Reject::Mismatch("amount"));
     }
-    let status = OrderStatus::parse(&status).ok_or(Reject::Internal("status".into()))?;
-    match status {
+    let known = order.transaction_id.as_deref();
+    match order.status {
         OrderStatus::PendingPayment => {
             mark_paid(
                 state,
                 conn,
-                order_id,
+                &order,
                 Some(transaction_id),
                 total,
                 source,
@@ -407,7 +454,7 @@ async fn apply_in(
             Ok(Settled::LateRefund(id))
         }
         _ => {
-            if known.as_deref() != Some(transaction_id) {
+            if known != Some(transaction_id) {
                 tracing::warn!(
                     order_id,
                     "a second transaction for one order: left for review"

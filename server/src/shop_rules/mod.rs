@@ -14,6 +14,7 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 
 use crate::catalog::pricing::RULES_KEY;
+use crate::catalog::rules_cache::RulesCache;
 use crate::db::Db;
 use crate::staff::{audit, StaffMember};
 
@@ -97,6 +98,7 @@ async fn load_with(conn: &mut AnyConnection, lock: &str) -> Result<ShopRules, Sh
 /// Returns the rules as saved.
 pub async fn replace(
     db: &Db,
+    cache: &RulesCache,
     section: Section,
     who: &StaffMember,
     now: i64,
@@ -122,6 +124,7 @@ pub async fn replace(
     )
     .await?;
     tx.commit().await?;
+    cache.forget();
     Ok(rules)
 }
 

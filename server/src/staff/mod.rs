@@ -262,8 +262,12 @@ async fn claim_attempt(conn: &mut AnyConnection, id: i64, now: i64) -> Result<i6
     .bind(MAX_FAILURES)
     .bind(now + LOCK_SECS)
     .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    // To the statement's end, so SQLite's commit (no transaction here) is
+    // inside the call and its error reported (see `cart::add`).
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .next();
     match claimed {
         Some((n,)) => Ok(n),
         None => {

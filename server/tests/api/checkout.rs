@@ -66,6 +66,54 @@ async fn the_order_charges_exactly_the_quoted_payable_with_allocations() {
     assert_eq!(cart["items"], json!([]));
 }
 
+/// The quote reads the shop's rules from this instance's cache
+/// (`catalog::rules_cache`); another instance's save does not reach it. The
+/// order re-reads them in its transaction: the quote priced with the old
+/// rules is refused with the new one, and the new one is charged.
+#[tokio::test]
+async fn a_quote_priced_with_cached_rules_another_instance_changed_is_refused_with_the_new_quote() {
+    let app = spawn_with(|c| c.rules_cache_ms = 3_600_000).await;
+    let t = app.login("cached-rules").await;
+    let body = json!({"items": [{"skuId": NUTS_750G, "quantity": 1}], "delivery": pickup(), "coupons": {"kind": "none"}});
+    let (s, q) = app
+        .post("/api/checkout/quote", Some(&t), body.clone())
+        .await;
+    assert_eq!(s, 200, "{q}");
+    assert_eq!(q["orderDiscount"], 0, "{q}");
+    // Another instance saves 满100减10: the database changes, not this cache.
+    let text: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'shop_rules'")
+        .fetch_one(&app.server.state.db.pool)
+        .await
+        .unwrap();
+    let mut rules: Value = serde_json::from_str(&text).unwrap();
+    rules["campaigns"] = json!([{"campaignId": "m100-10", "rule": {"kind": "amountOff", "repeat": false,
+        "tiers": [{"threshold": 10000, "amount": 1000}]}}]);
+    sqlx::query("UPDATE settings SET value = $1 WHERE key = 'shop_rules'")
+        .bind(rules.to_string())
+        .execute(&app.server.state.db.pool)
+        .await
+        .unwrap();
+    let (_, cached) = app
+        .post("/api/checkout/quote", Some(&t), body.clone())
+        .await;
+    assert_eq!(
+        cached["fingerprint"], q["fingerprint"],
+        "still the cached rules"
+    );
+    let mut place = body.clone();
+    place["fingerprint"] = q["fingerprint"].clone();
+    place["idempotencyKey"] = json!("k-cached");
+    let (s, v) = app.post("/api/orders", Some(&t), place.clone()).await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("PRICE_CHANGED")), "{v}");
+    let new_quote = &v["details"]["quote"];
+    assert_eq!(new_quote["orderDiscount"], 1000, "{v}");
+    place["fingerprint"] = new_quote["fingerprint"].clone();
+    place["idempotencyKey"] = json!("k-cached-2");
+    let (s, o) = app.post("/api/orders", Some(&t), place).await;
+    assert_eq!(s, 201, "{o}");
+    assert_eq!(o["payable"], 12900 - 1000);
+}
+
 #[tokio::test]
 async fn a_stale_fingerprint_answers_price_changed_with_the_new_quote_and_charges_nothing() {
     let app = spawn_app().await;

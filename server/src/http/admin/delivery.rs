@@ -160,6 +160,7 @@ async fn put_express(
     check_express(&b.templates)?;
     let saved = shop_rules::replace(
         &state.db,
+        &state.rules,
         Section::Express(b.templates),
         &who,
         crate::db::now(),
@@ -198,8 +199,14 @@ async fn put_pickup(
     if sorted.windows(2).any(|w| w[0] == w[1]) {
         return Err(ApiError::invalid("stores", "each store once"));
     }
-    let saved =
-        shop_rules::replace(&state.db, Section::Pickup(b.stores), &who, crate::db::now()).await?;
+    let saved = shop_rules::replace(
+        &state.db,
+        &state.rules,
+        Section::Pickup(b.stores),
+        &who,
+        crate::db::now(),
+    )
+    .await?;
     Ok(Json(json!({"stores": saved.shipping.pickup_stores})))
 }
 
@@ -299,8 +306,14 @@ async fn put_same_city(
     if let Some(r) = &b.rule {
         check_same_city(r)?;
     }
-    let saved =
-        shop_rules::replace(&state.db, Section::SameCity(b.rule), &who, crate::db::now()).await?;
+    let saved = shop_rules::replace(
+        &state.db,
+        &state.rules,
+        Section::SameCity(b.rule),
+        &who,
+        crate::db::now(),
+    )
+    .await?;
     Ok(Json(json!({"rule": saved.shipping.same_city})))
 }
 

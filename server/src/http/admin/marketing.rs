@@ -429,7 +429,8 @@ async fn campaign_replace(
 ) -> ApiResult<Json<Value>> {
     bound_campaigns(&b.items)?;
     let now = crate::db::now();
-    let (before, after) = rules::replace(&state.db, Section::Campaigns(b.items), now).await?;
+    let (before, after) =
+        rules::replace(&state.db, &state.rules, Section::Campaigns(b.items), now).await?;
     audit_write(
         &state,
         &who,
@@ -465,7 +466,13 @@ async fn promotion_replace(
 ) -> ApiResult<Json<Value>> {
     bound_promotions(&b.items)?;
     let now = crate::db::now();
-    let (before, after) = rules::replace(&state.db, Section::ItemPromotions(b.items), now).await?;
+    let (before, after) = rules::replace(
+        &state.db,
+        &state.rules,
+        Section::ItemPromotions(b.items),
+        now,
+    )
+    .await?;
     audit_write(
         &state,
         &who,

@@ -206,7 +206,14 @@ async fn put_program(
     ApiJson(b): ApiJson<Value>,
 ) -> ApiResult<Json<MemberProgram>> {
     let p = parse_program(b)?;
-    let saved = shop_rules::replace(&state.db, Section::Member(p), &who, crate::db::now()).await?;
+    let saved = shop_rules::replace(
+        &state.db,
+        &state.rules,
+        Section::Member(p),
+        &who,
+        crate::db::now(),
+    )
+    .await?;
     Ok(Json(saved.member))
 }
 
@@ -228,7 +235,14 @@ async fn put_points(
     decimal_text("maxShare", &v["maxShare"], 1)?;
     let b: PointsRule = core_value(v)?;
     count("pointsPerYuan", b.points_per_yuan, 1, MAX_POINTS_PER_YUAN)?;
-    let saved = shop_rules::replace(&state.db, Section::Points(b), &who, crate::db::now()).await?;
+    let saved = shop_rules::replace(
+        &state.db,
+        &state.rules,
+        Section::Points(b),
+        &who,
+        crate::db::now(),
+    )
+    .await?;
     Ok(Json(json!({
         "rule": saved.points,
         "growthPerYuan": saved.member.growth_per_yuan,

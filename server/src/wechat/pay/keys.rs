@@ -4,7 +4,7 @@
 //!
 //! `rsa` generates the key pairs (generation is not the timing-attack surface of
 //! RUSTSEC-2023-0071) and issues the fake's self-signed platform certificate
-//! (WeChat's side, demo only); every merchant signature is made by `ring`.
+//! (WeChat's side, demo only); every merchant signature is made by `aws-lc-rs`.
 
 use serde::{Deserialize, Serialize};
 

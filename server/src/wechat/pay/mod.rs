@@ -12,7 +12,7 @@
 //!   the `demo` feature);
 //! - `fake` (feature `demo`): WeChat's side, served by the loopback fake WeChat API.
 //!
-//! Crypto: `ring` signs (constant-time RSA PKCS#1 v1.5 SHA-256) and verifies.
+//! Crypto: `aws-lc-rs` signs (constant-time RSA PKCS#1 v1.5 SHA-256) and verifies.
 //! The `rsa` crate is used only to *generate* demo keys and to issue the fake's
 //! self-signed platform certificate — never for the merchant's signatures, so
 //! RUSTSEC-2023-0071 (a timing side channel in `rsa`'s private-key operations)

@@ -1,8 +1,8 @@
 //! The merchant's signatures: API requests and the mini-program's `paySign`.
-//! SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256) by `ring`, base64.
+//! SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256) by `aws-lc-rs`, base64.
 
-use ring::rand::SystemRandom;
-use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use serde::Serialize;
 
 use super::{b64, nonce, pem_der};
@@ -17,7 +17,7 @@ pub fn pay_sign_message(app_id: &str, ts: &str, nonce: &str, package: &str) -> S
     format!("{app_id}\n{ts}\n{nonce}\n{package}\n")
 }
 
-/// An RSA private key that signs with ring (PKCS#8).
+/// An RSA private key that signs with aws-lc-rs (PKCS#8).
 pub struct RsaSigner {
     key: RsaKeyPair,
     rng: SystemRandom,
@@ -36,7 +36,7 @@ impl RsaSigner {
 
     /// base64(SHA256withRSA(message)).
     pub fn sign(&self, message: &[u8]) -> String {
-        let mut sig = vec![0u8; self.key.public().modulus_len()];
+        let mut sig = vec![0u8; self.key.public_modulus_len()];
         self.key
             .sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut sig)
             .expect("RSA signing with a valid key and buffer");

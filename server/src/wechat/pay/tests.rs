@@ -1,5 +1,5 @@
 //! Known vectors for the WeChat Pay v3 algorithms. AES-GCM: a vector computed
-//! independently (Python `cryptography`). RSA: signatures made by `ring` are
+//! independently (Python `cryptography`). RSA: signatures made by `aws-lc-rs` are
 //! checked by the independent `rsa` implementation and vice versa, over the
 //! exact message layouts WeChat specifies.
 
@@ -93,7 +93,7 @@ fn aes_gcm_resource_decrypts_an_independent_vector() {
 }
 
 #[test]
-fn ring_signatures_verify_with_the_independent_rsa_implementation() {
+fn merchant_signatures_verify_with_the_independent_rsa_implementation() {
     let k = DemoPayKeys::for_tests();
     let signer = MerchantSigner::new(&k.mchid, &k.merchant_serial, &k.merchant_key_pem).unwrap();
     let private = RsaPrivateKey::from_pkcs8_pem(&k.merchant_key_pem).unwrap();

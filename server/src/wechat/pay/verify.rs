@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use aws_lc_rs::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use axum::http::HeaderMap;
-use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use x509_cert::der::{Decode, DecodePem};
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
