@@ -163,6 +163,9 @@ pub struct Paying {
     delivery: String,
     snapshot: String,
     distribution: Option<String>,
+    /// A 拼团 seat taken by this order and not yet paid (taken when it was
+    /// placed, never later): only then is there a seat to fill.
+    holds_seat: bool,
 }
 
 /// Which order a payment is for.
@@ -184,7 +187,10 @@ pub async fn paying(
         PaidFor::OrderNo(_) => "order_no",
     };
     let sql = format!(
-        "SELECT id, status, payable, transaction_id, user_id, order_no, delivery, snapshot, distribution
+        "SELECT id, status, payable, transaction_id, user_id, order_no, delivery, snapshot, distribution,
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM group_members g
+                                       WHERE g.order_id = orders.id AND g.status = 'held')
+                          THEN 1 ELSE 0 END AS BIGINT) AS holds_seat
          FROM orders WHERE {column} = $1{}",
         state.db.for_update()
     );
@@ -208,6 +214,7 @@ pub async fn paying(
         delivery: row.try_get("delivery")?,
         snapshot: row.try_get("snapshot")?,
         distribution: row.try_get("distribution")?,
+        holds_seat: row.try_get::<i64, _>("holds_seat")? == 1,
     }))
 }
 
@@ -259,9 +266,11 @@ pub async fn mark_paid(
     )
     .await?;
     crate::events::on_order_paid(&mut *conn, order.user_id, order.id, now).await?;
-    crate::group_buy::on_paid(&mut *conn, &state.config.templates, order.id, now)
-        .await
-        .map_err(|e| orders::OrderError::Other(anyhow::anyhow!("group buy: {e}")))?;
+    if order.holds_seat {
+        crate::group_buy::on_paid(&mut *conn, &state.config.templates, order.id, now)
+            .await
+            .map_err(|e| orders::OrderError::Other(anyhow::anyhow!("group buy: {e}")))?;
+    }
     Ok(())
 }
 
