@@ -184,6 +184,21 @@ async fn status_of(
     Ok(row.and_then(|(s, u)| OrderStatus::parse(&s).map(|s| (s, u))))
 }
 
+/// A conditional status update changed nothing: someone else moved the order
+/// first. The refusal names the status it has now.
+async fn moved_first(
+    conn: &mut AnyConnection,
+    order_id: i64,
+    from: OrderStatus,
+    action: Action,
+) -> sqlx::Result<OrderError> {
+    let now_status = status_of(conn, order_id, None).await?.map_or(from, |s| s.0);
+    Ok(OrderError::IllegalTransition {
+        from: now_status,
+        action,
+    })
+}
+
 /// Apply `action` to an order (the shopper's own when `user_id` is given),
 /// with its side effects, in the caller's transaction.
 pub async fn transition(
@@ -227,14 +242,7 @@ pub async fn transition(
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() != 1 {
-        // Someone else moved it first: report against the status it has now.
-        let now_status = status_of(&mut *conn, order_id, None)
-            .await?
-            .map_or(from, |s| s.0);
-        return Err(OrderError::IllegalTransition {
-            from: now_status,
-            action,
-        });
+        return Err(moved_first(conn, order_id, from, action).await?);
     }
     match action {
         Action::Cancel | Action::Expire => {
@@ -313,13 +321,7 @@ pub async fn pay(
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() != 1 {
-        let now_status = status_of(&mut *conn, order_id, None)
-            .await?
-            .map_or(from, |s| s.0);
-        return Err(OrderError::IllegalTransition {
-            from: now_status,
-            action,
-        });
+        return Err(moved_first(conn, order_id, from, action).await?);
     }
     event(conn, order_id, Some(from), to, actor, now).await?;
     Ok(to)
