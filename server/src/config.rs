@@ -71,7 +71,7 @@ pub struct Config {
     /// default 1000, 0 = never; `members::sessions`).
     pub session_cache_ms: u64,
     /// How long the cart page and the quote keep the shop's rules
-    /// (`MALL_RULES_CACHE_MS`, default 1000, 0 = never; `catalog::rules_cache`).
+    /// (`MALL_RULES_CACHE_MS`, default 1000, 0 = never; `shop_rules::cache`).
     pub rules_cache_ms: u64,
 }
 

@@ -232,7 +232,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         sessions: Arc::new(members::sessions::SessionCache::new(
             config.session_cache_ms,
         )),
-        rules: Arc::new(catalog::rules_cache::RulesCache::new(config.rules_cache_ms)),
+        rules: Arc::new(shop_rules::RulesCache::new(config.rules_cache_ms)),
         media,
         db,
         config: Arc::new(config),

@@ -20,8 +20,8 @@ pub struct AppState {
     /// Flash-sale admission in front of the database.
     pub flash: Arc<crate::flash::FlashGate>,
     /// The shop's rules as the cart page and the quote read them
-    /// (`catalog::rules_cache`).
-    pub rules: Arc<crate::catalog::rules_cache::RulesCache>,
+    /// (`shop_rules::cache`).
+    pub rules: Arc<crate::shop_rules::RulesCache>,
     /// Recent session lookups (`members::sessions`).
     pub sessions: Arc<crate::members::sessions::SessionCache>,
     /// This instance's copy of the recommendation model.

@@ -3,7 +3,6 @@
 
 pub mod manage;
 pub mod pricing;
-pub mod rules_cache;
 pub mod shop;
 pub mod store;
 pub mod suggest;

@@ -9,12 +9,10 @@ use mall_core::activity::Activity;
 use mall_core::{Buyer, CartLine, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules, Sku};
 use sqlx::AnyConnection;
 
-use crate::catalog::rules_cache::{read_rules, RulesCache};
 use crate::catalog::{self, SkuView};
 use crate::coupons;
 use crate::db;
-
-pub const RULES_KEY: &str = "shop_rules";
+use crate::shop_rules::{self, RulesCache};
 
 /// The merchant's rules (member program, promotions, campaigns, points,
 /// shipping) from settings, plus the activities pricing these SKUs.
@@ -31,7 +29,7 @@ async fn rules_with_set_aside(
 ) -> anyhow::Result<(ShopRules, catalog::SetAside)> {
     let mut rules = match cache {
         Some(c) => c.get(&mut *conn).await?,
-        None => read_rules(&mut *conn).await?,
+        None => shop_rules::load(&mut *conn).await?,
     };
     let (activities, set_aside) = catalog::core_activities(conn, sku_ids).await?;
     rules.activities = activities;

@@ -291,7 +291,7 @@ pub async fn seed_demo_if_empty(db: &Db, campaigns: bool) -> anyhow::Result<bool
     let rules = demo_rules();
     serde_json::from_value::<ShopRules>(rules.clone())?; // fail fast on a bad seed
     sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
-        .bind(crate::catalog::pricing::RULES_KEY)
+        .bind(crate::shop_rules::RULES_KEY)
         .bind(rules.to_string())
         .execute(&mut *tx)
         .await?;

@@ -10,9 +10,8 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 
 use super::{MarketingError, Result};
-use crate::catalog::pricing::RULES_KEY;
-use crate::catalog::rules_cache::RulesCache;
 use crate::db::Db;
+use crate::shop_rules::{RulesCache, RULES_KEY};
 
 /// The stored rules as JSON (an empty object when none are stored); `lock`
 /// is `Db::for_update()` inside a read-modify-write (PostgreSQL then holds the

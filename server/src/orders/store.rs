@@ -291,7 +291,7 @@ pub struct Payment<'a> {
 /// `from → paid` for a payment whose caller has read (and, on PostgreSQL,
 /// locked) the order at `from`: one conditional UPDATE carrying the
 /// payment's columns, and its event. The rule is [`transition`]'s
-/// (`Action::Pay`, which locks no shopper row and has no other effect),
+/// (`Action::Pay`: stamps `paid_at`, locks no shopper row, has no other effect),
 /// without reading the status a second time.
 pub async fn pay(
     conn: &mut AnyConnection,
@@ -305,12 +305,11 @@ pub async fn pay(
     let to = from
         .apply(action)
         .ok_or(OrderError::IllegalTransition { from, action })?;
-    let stamp = action.stamp_column().unwrap_or("updated_at");
-    let r = sqlx::query(&format!(
-        "UPDATE orders SET status = $1, updated_at = $2, {stamp} = $2, transaction_id = $3,
+    let r = sqlx::query(
+        "UPDATE orders SET status = $1, updated_at = $2, paid_at = $2, transaction_id = $3,
              paid_amount = $4, pickup_code = $5
-         WHERE id = $6 AND status = $7"
-    ))
+         WHERE id = $6 AND status = $7",
+    )
     .bind(to.as_str())
     .bind(now)
     .bind(payment.transaction_id)

@@ -197,7 +197,7 @@ pub async fn paying(
     let q = sqlx::query(&sql);
     let q = match by {
         PaidFor::Id(id) => q.bind(id),
-        PaidFor::OrderNo(no) => q.bind(no.to_string()),
+        PaidFor::OrderNo(no) => q.bind(no),
     };
     let Some(row) = q.fetch_optional(&mut *conn).await? else {
         return Ok(None);

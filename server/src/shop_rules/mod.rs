@@ -13,8 +13,11 @@ use mall_core::{
 use serde_json::Value;
 use sqlx::AnyConnection;
 
-use crate::catalog::pricing::RULES_KEY;
-use crate::catalog::rules_cache::RulesCache;
+pub mod cache;
+pub use cache::RulesCache;
+
+/// The `settings` key of the shop's rules.
+pub const RULES_KEY: &str = "shop_rules";
 use crate::db::Db;
 use crate::staff::{audit, StaffMember};
 

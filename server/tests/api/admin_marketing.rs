@@ -149,7 +149,7 @@ async fn a_rule_the_core_refuses_is_not_saved_and_a_good_one_replaces_only_its_s
     assert_eq!(v["items"][0]["campaignId"], "full-reduction");
 
     // A shopper's quote before the save: the rules are now in this
-    // instance's cache (`catalog::rules_cache`), which the save must forget.
+    // instance's cache (`shop_rules::cache`), which the save must forget.
     let t = app.login("buyer-after-save").await;
     let quote = || async {
         app.post(

@@ -67,7 +67,7 @@ async fn the_order_charges_exactly_the_quoted_payable_with_allocations() {
 }
 
 /// The quote reads the shop's rules from this instance's cache
-/// (`catalog::rules_cache`); another instance's save does not reach it. The
+/// (`shop_rules::cache`); another instance's save does not reach it. The
 /// order re-reads them in its transaction: the quote priced with the old
 /// rules is refused with the new one, and the new one is charged.
 #[tokio::test]

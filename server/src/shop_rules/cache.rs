@@ -12,7 +12,7 @@ use std::time::Instant;
 use mall_core::ShopRules;
 use sqlx::AnyConnection;
 
-use super::pricing::RULES_KEY;
+use super::load;
 
 pub struct RulesCache {
     ttl_ms: u64,
@@ -45,7 +45,7 @@ impl RulesCache {
             }
         }
         let read = self.ms();
-        let rules = read_rules(conn).await?;
+        let rules = load(conn).await?;
         if self.ttl_ms > 0 {
             *self.held.lock().expect("rules cache lock") = Some((read, rules.clone()));
         }
@@ -58,17 +58,10 @@ impl RulesCache {
     }
 }
 
-/// The stored rules (the defaults when none are saved), read now.
-pub async fn read_rules(conn: &mut AnyConnection) -> anyhow::Result<ShopRules> {
-    Ok(match crate::db::setting(conn, RULES_KEY, "").await? {
-        Some(t) => serde_json::from_str(&t)?,
-        None => ShopRules::default(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shop_rules::RULES_KEY;
     use sqlx::Connection;
 
     async fn conn_with(rules: &str) -> AnyConnection {
