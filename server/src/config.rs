@@ -591,18 +591,27 @@ fn write_secrets(path: &Path, file: &SecretsFile) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Pool size when `MALL_DB_MAX_CONNECTIONS` is not set. SQLite has one writer
-/// (the rest only read) and every statement crosses to its connection's own
-/// thread, so more connections than twice the cores only add thread switches
-/// (checkout benchmark, 2 cores, 16 workers: 183 checkouts/s and 5.6 ms of
-/// server CPU each with 10 connections, 210/s and 4.7 ms with 3 or 4);
-/// PostgreSQL keeps 10.
+/// Pool size when `MALL_DB_MAX_CONNECTIONS` is not set, from this machine's
+/// cores (see [`db_connections_for`]).
 pub fn default_db_connections(database_url: &str) -> u32 {
-    if database_url.starts_with("sqlite:") {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    db_connections_for(cores, database_url.starts_with("sqlite:"))
+}
+
+/// SQLite has one writer (the rest only read) and every statement crosses to
+/// its connection's own thread, so more connections than twice the cores only
+/// add thread switches (checkout benchmark, 2 cores, 16 workers: 183
+/// checkouts/s and 5.6 ms of server CPU each with 10 connections, 210/s and
+/// 4.7 ms with 3 or 4). PostgreSQL runs a process per connection: past a few
+/// per core they contend for the same cores rather than add work done (same
+/// benchmark with PostgreSQL on the machine: 321–328 checkouts/s with 10
+/// connections, 348–371 with 4, 356–361 with 6, 329–338 with 3); two more
+/// than SQLite's leave room for a database a network hop away.
+pub fn db_connections_for(cores: u32, sqlite: bool) -> u32 {
+    if sqlite {
         (2 * cores).clamp(4, 16)
     } else {
-        10
+        (2 * cores + 2).clamp(6, 32)
     }
 }
 
@@ -620,11 +629,19 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_pools_follow_the_cores_and_postgresql_keeps_ten() {
+    fn pools_follow_the_cores() {
+        assert_eq!(db_connections_for(1, true), 4);
+        assert_eq!(db_connections_for(2, true), 4);
+        assert_eq!(db_connections_for(4, true), 8);
+        assert_eq!(db_connections_for(64, true), 16);
+        assert_eq!(db_connections_for(1, false), 6);
+        assert_eq!(db_connections_for(2, false), 6);
+        assert_eq!(db_connections_for(4, false), 10);
+        assert_eq!(db_connections_for(64, false), 32);
         let n = default_db_connections("sqlite://data/mall.db");
         assert!((4..=16).contains(&n), "{n}");
-        assert_eq!(n % 2, 0);
-        assert_eq!(default_db_connections("postgres://u@h/db"), 10);
+        let n = default_db_connections("postgres://u@h/db");
+        assert!((6..=32).contains(&n), "{n}");
     }
 
     #[test]

@@ -17,19 +17,32 @@ use crate::shop_rules::{self, RulesCache};
 /// The merchant's rules (member program, promotions, campaigns, points,
 /// shipping) from settings, plus the activities pricing these SKUs.
 pub async fn rules(conn: &mut AnyConnection, sku_ids: &[i64]) -> anyhow::Result<ShopRules> {
-    Ok(rules_with_set_aside(conn, sku_ids, None).await?.0)
+    let settings = shop_rules::load(&mut *conn).await?;
+    Ok(
+        rules_with_set_aside(conn, sku_ids, RulesFrom::Read(Box::new(settings)))
+            .await?
+            .0,
+    )
 }
 
-/// [`rules`] (the settings from `cache` when given), and the units flash
-/// sales in stock buckets set aside.
+/// Where [`price`] takes the shop's rules (the settings part) from.
+pub enum RulesFrom<'a> {
+    /// The cart page and the checkout quote: this instance's cache.
+    Cache(&'a RulesCache),
+    /// The order: read by it, in its transaction (never a cached copy).
+    Read(Box<ShopRules>),
+}
+
+/// The rules (the settings as `from` gives them), with the activities of
+/// these SKUs, and the units flash sales in stock buckets set aside.
 async fn rules_with_set_aside(
     conn: &mut AnyConnection,
     sku_ids: &[i64],
-    cache: Option<&RulesCache>,
+    from: RulesFrom<'_>,
 ) -> anyhow::Result<(ShopRules, catalog::SetAside)> {
-    let mut rules = match cache {
-        Some(c) => c.get(&mut *conn).await?,
-        None => shop_rules::load(&mut *conn).await?,
+    let mut rules = match from {
+        RulesFrom::Cache(c) => c.get(&mut *conn).await?,
+        RulesFrom::Read(rules) => *rules,
     };
     let (activities, set_aside) = catalog::core_activities(conn, sku_ids).await?;
     rules.activities = activities;
@@ -122,16 +135,15 @@ pub struct Priced {
     pub views: BTreeMap<i64, SkuView>,
 }
 
-/// Price lines for a shopper with the core. `rules`: the cart page's and the
-/// checkout quote's [`RulesCache`]; `None` reads the rules now (the order, in
-/// its transaction).
+/// Price lines for a shopper with the core, with the shop's rules `from`
+/// the cache (the cart page, the checkout quote) or as the order read them.
 pub async fn price(
     conn: &mut AnyConnection,
     user_id: i64,
     lines: Vec<CartLine>,
     options: QuoteOptions,
     now: i64,
-    rules: Option<&RulesCache>,
+    rules: RulesFrom<'_>,
 ) -> Result<Priced, PricingError> {
     let mut sku_ids: Vec<i64> = lines.iter().filter_map(|l| l.sku_id.parse().ok()).collect();
     sku_ids.sort_unstable();

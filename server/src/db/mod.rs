@@ -16,7 +16,7 @@ use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -352,6 +352,9 @@ pub fn now() -> i64 {
     crate::clock::now()
 }
 
+/// A PostgreSQL connection idle this long is pinged before it is used again.
+const PING_IDLE: Duration = Duration::from_secs(2);
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
@@ -366,9 +369,21 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
-            // An SQLite connection is a file handle that cannot go stale, and a
-            // ping is one more hand-off to its thread on every acquire.
-            .test_before_acquire(backend == Backend::Postgres)
+            // No ping on every acquire: it is a round trip (on SQLite a
+            // hand-off to the connection's thread) before each request's
+            // first statement. An SQLite connection is a file handle that
+            // cannot go stale; a PostgreSQL connection that sat idle for
+            // [`PING_IDLE`] is pinged before it is handed out (a server
+            // restart or a dropped socket is found there, not by a request).
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && meta.idle_for >= PING_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -600,6 +615,30 @@ pub async fn setting(
         .bind(key)
         .fetch_optional(conn)
         .await
+}
+
+/// Several `settings` values in one read, in the order of `keys` (`None`:
+/// never saved).
+pub async fn settings(
+    conn: &mut AnyConnection,
+    keys: &[&str],
+) -> sqlx::Result<Vec<Option<String>>> {
+    let sql = format!(
+        "SELECT key, value FROM settings WHERE key IN ({})",
+        placeholders(1, keys.len().max(1))
+    );
+    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+    if keys.is_empty() {
+        q = q.bind("");
+    }
+    for k in keys {
+        q = q.bind(*k);
+    }
+    let rows = q.fetch_all(conn).await?;
+    Ok(keys
+        .iter()
+        .map(|k| rows.iter().find(|r| r.0 == *k).map(|r| r.1.clone()))
+        .collect())
 }
 
 /// Store a `settings` value (one upsert).

@@ -167,16 +167,18 @@ async fn upline(conn: &mut AnyConnection, user_id: i64, now: i64) -> sqlx::Resul
     .await
 }
 
-/// The chain and rule an order placed by `buyer` now snapshots: level 1 the
-/// buyer's promoter (the buyer themself when self-purchase is on and they
-/// are an approved promoter), level 2 that promoter's promoter when the
-/// settings have two levels; approved promoters only. None: no commission.
+/// The chain and rule an order placed by `buyer` now snapshots, under the
+/// settings `s` (read by the order in its transaction): level 1 the buyer's
+/// promoter (the buyer themself when self-purchase is on and they are an
+/// approved promoter), level 2 that promoter's promoter when the settings
+/// have two levels; approved promoters only. None: no commission (and no
+/// statement when distribution is off).
 pub async fn chain(
     conn: &mut AnyConnection,
+    s: &settings::Settings,
     buyer: i64,
     now: i64,
 ) -> Result<Option<Distribution>, DistributionError> {
-    let s = settings::load(&mut *conn, "").await?;
     if !s.enabled {
         return Ok(None);
     }
@@ -197,30 +199,11 @@ pub async fn chain(
         return Ok(None);
     }
     Ok(Some(Distribution {
-        rule: CommissionRule { rates: s.rates },
+        rule: CommissionRule {
+            rates: s.rates.clone(),
+        },
         promoters: chain.iter().map(i64::to_string).collect(),
     }))
-}
-
-/// At placement: store the order's chain (`orders.distribution`), if any.
-pub async fn snapshot(
-    conn: &mut AnyConnection,
-    order_id: i64,
-    buyer: i64,
-    now: i64,
-) -> anyhow::Result<()> {
-    let Some(d) = chain(&mut *conn, buyer, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-    else {
-        return Ok(());
-    };
-    sqlx::query("UPDATE orders SET distribution = $1 WHERE id = $2")
-        .bind(serde_json::to_string(&d)?)
-        .bind(order_id)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Team counts of a promoter: shoppers bound to them (level 1) and to those

@@ -182,7 +182,13 @@ impl Settings {
 /// The stored settings (the defaults, switched off, until saved). `lock`:
 /// `db.for_update()` to serialize with other writers of the row.
 pub async fn load(conn: &mut AnyConnection, lock: &str) -> Result<Settings, DistributionError> {
-    match db::setting(conn, KEY, lock).await? {
+    parse(db::setting(conn, KEY, lock).await?)
+}
+
+/// The settings from their stored text (`settings` under [`KEY`]; `None`:
+/// never saved, the defaults).
+pub fn parse(text: Option<String>) -> Result<Settings, DistributionError> {
+    match text {
         Some(text) => Ok(serde_json::from_str(&text).map_err(anyhow::Error::from)?),
         None => Ok(Settings::default()),
     }

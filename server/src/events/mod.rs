@@ -497,51 +497,60 @@ pub async fn ingest(
 /// the order came from; otherwise the buyer's latest session.
 pub const CHECKOUT_WINDOW_SECS: i64 = 86_400;
 
-/// Called by payment (`payments::mark_paid`) inside its transaction: mark
-/// the buyer's session that reached checkout most recently (within
-/// [`CHECKOUT_WINDOW_SECS`]), or their latest session, as paid, and record
-/// the order's session and channel. A buyer without tracked sessions leaves
-/// nothing to mark.
+/// The session an order paid now is attributed to: the buyer's session that
+/// reached checkout most recently within [`CHECKOUT_WINDOW_SECS`] and has not
+/// paid yet, failing that their latest session. A scalar subquery over a
+/// query of `orders` (the buyer is `orders.user_id`), `$n` bound to
+/// [`attribution_window`]: the payment reads it with its order, in one
+/// statement, and hands it to [`on_order_paid`].
+pub fn attributed_session(n: usize) -> String {
+    format!(
+        "(SELECT sf.session FROM session_facts sf WHERE sf.user_id = orders.user_id
+          ORDER BY CASE WHEN sf.reached_checkout = 1 AND sf.paid = 0 AND sf.last_ts >= ${n} THEN 0 ELSE 1 END,
+                   sf.last_ts DESC, sf.session
+          LIMIT 1)"
+    )
+}
+
+/// The earliest `last_ts` of a session that counts as having reached
+/// checkout for a payment at `now`.
+pub fn attribution_window(now: i64) -> i64 {
+    now - CHECKOUT_WINDOW_SECS
+}
+
+/// Called by payment (`payments::mark_paid`) inside its transaction with the
+/// [`attributed_session`] it read: mark that session paid (and its visitor's
+/// Beijing day), and record the order's session and channel. A buyer without
+/// tracked sessions (`None`) leaves nothing to mark.
 pub async fn on_order_paid(
     conn: &mut AnyConnection,
-    user_id: i64,
     order_id: i64,
+    session: Option<&str>,
     now: i64,
 ) -> sqlx::Result<()> {
-    // The latest session that reached checkout within the window and has not
-    // paid yet; failing that, the shopper's latest session (one statement).
-    let found: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT session, visitor, ch, scene FROM session_facts WHERE user_id = $1
-         ORDER BY CASE WHEN reached_checkout = 1 AND paid = 0 AND last_ts >= $2 THEN 0 ELSE 1 END,
-                  last_ts DESC, session
-         LIMIT 1",
-    )
-    .bind(user_id)
-    .bind(now - CHECKOUT_WINDOW_SECS)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((session, visitor, ch, scene)) = found else {
+    let Some(session) = session else {
         return Ok(());
     };
     sqlx::query("UPDATE session_facts SET paid = 1, order_id = $1 WHERE session = $2")
         .bind(order_id)
-        .bind(&session)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE visitor_days SET paid = 1 WHERE day_start = $1 AND visitor = $2")
-        .bind(beijing_day_start(now))
-        .bind(&visitor)
+        .bind(session)
         .execute(&mut *conn)
         .await?;
     sqlx::query(
+        "UPDATE visitor_days SET paid = 1
+         WHERE day_start = $1 AND visitor = (SELECT visitor FROM session_facts WHERE session = $2)",
+    )
+    .bind(beijing_day_start(now))
+    .bind(session)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
         "INSERT INTO order_attribution (order_id, session, visitor, ch, scene)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (order_id) DO NOTHING",
+         SELECT $1, session, visitor, ch, scene FROM session_facts WHERE session = $2
+         ON CONFLICT (order_id) DO NOTHING",
     )
     .bind(order_id)
-    .bind(&session)
-    .bind(&visitor)
-    .bind(&ch)
-    .bind(scene)
+    .bind(session)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -87,7 +87,7 @@ pub async fn view(state: &AppState, user_id: i64) -> ApiResult<CartView> {
         lines,
         QuoteOptions::default(),
         db::now(),
-        Some(&state.rules),
+        pricing::RulesFrom::Cache(&state.rules),
     )
     .await?;
     let items = items

@@ -142,11 +142,16 @@ async fn batch(state: &AppState, jobs: Vec<Job>) {
     let mut answers: Vec<(oneshot::Sender<Answer>, Option<Answer>)> =
         Vec::with_capacity(jobs.len());
     let mut broken = None;
+    // The previous order's savepoint end, sent with the next one's start.
+    let mut end: Option<&'static str> = None;
     for job in jobs {
         let answer = match broken {
             Some(_) => None,
-            None => match one(state, &mut tx, &job, !alone).await {
-                Ok(answer) => Some(answer),
+            None => match one(state, &mut tx, &job, !alone, end.take()).await {
+                Ok((answer, ended)) => {
+                    end = ended;
+                    Some(answer)
+                }
                 // A savepoint statement failed: the transaction's state is
                 // unknown, so nothing of it is kept.
                 Err(e) => {
@@ -156,6 +161,11 @@ async fn batch(state: &AppState, jobs: Vec<Job>) {
             },
         };
         answers.push((job.reply, answer));
+    }
+    if let (None, Some(end)) = (&broken, end) {
+        if let Err(e) = (&mut *tx).execute(end).await {
+            broken = Some(e.to_string());
+        }
     }
     // A lone refused order has no savepoint to go back to: its transaction goes.
     let refused_alone = alone && matches!(answers[0].1, Some(Err(_)));
@@ -189,23 +199,30 @@ async fn batch(state: &AppState, jobs: Vec<Job>) {
     }
 }
 
-/// One order, inside its savepoint when it shares the transaction; `Err`
-/// only when a savepoint statement itself failed.
+/// One order, inside its savepoint when it shares the transaction, with the
+/// statement that ends that savepoint (sent by the caller with the next
+/// order's start, or alone after the last: one round trip to the
+/// connection's thread fewer per order); `ended`: the previous order's end,
+/// sent first. `Err` only when a savepoint statement itself failed.
 async fn one(
     state: &AppState,
     tx: &mut Tx,
     job: &Job,
     savepoint: bool,
-) -> Result<Answer, sqlx::Error> {
+    ended: Option<&'static str>,
+) -> Result<(Answer, Option<&'static str>), sqlx::Error> {
     if !savepoint {
-        return Ok(place_in_tx(state, tx, job.user_id, &job.req).await);
+        return Ok((place_in_tx(state, tx, job.user_id, &job.req).await, None));
     }
-    (&mut **tx).execute("SAVEPOINT place_order").await?;
+    let start = match ended {
+        Some(end) => format!("{end}; SAVEPOINT place_order"),
+        None => "SAVEPOINT place_order".to_string(),
+    };
+    (&mut **tx).execute(start.as_str()).await?;
     let answer = place_in_tx(state, tx, job.user_id, &job.req).await;
     let end = match answer {
         Ok(_) => "RELEASE place_order",
         Err(_) => "ROLLBACK TO place_order; RELEASE place_order",
     };
-    (&mut **tx).execute(end).await?;
-    Ok(answer)
+    Ok((answer, Some(end)))
 }

@@ -11,13 +11,15 @@ use serde::Deserialize;
 
 use crate::cart::{self, core_line};
 use crate::catalog;
-use crate::catalog::pricing;
+use crate::catalog::pricing::{self, RulesFrom};
 use crate::coupons;
 use crate::crypto::Sealed;
 use crate::db::{self, Tx};
+use crate::distribution;
 use crate::members::addresses;
 use crate::members::users;
 use crate::orders::{self, NewOrder, OrderStatus};
+use crate::shop_rules;
 use crate::state::AppState;
 use crate::stock;
 
@@ -376,8 +378,17 @@ pub async fn place_in_tx(
             "choose an address or a delivery method",
         ));
     }
-    // The rules read now, in this transaction: never a cached copy.
-    let priced = pricing::price(tx, user_id, p.lines, p.options.clone(), now, None).await?;
+    // The shop's rules and the distribution settings read now, in this
+    // transaction (never a cached copy), in one statement.
+    let [rules, distribution] =
+        db::settings(tx, &[shop_rules::RULES_KEY, distribution::settings::KEY])
+            .await?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("two settings asked, another count read"))?;
+    let rules = RulesFrom::Read(Box::new(
+        shop_rules::parse(rules).map_err(anyhow::Error::from)?,
+    ));
+    let priced = pricing::price(tx, user_id, p.lines, p.options.clone(), now, rules).await?;
     let q = &priced.quote;
     if let Some(bad) = q.invalid_lines.iter().find(|l| l.selected) {
         return Err(CheckoutError::Line(bad.error.clone()));
@@ -395,6 +406,11 @@ pub async fn place_in_tx(
         .map(|a| addresses::seal_for_order(&state.keys, &order_no, a))
         .transpose()?;
     let delivery = p.options.delivery.as_ref().expect("checked above");
+    let distribution = distribution::settings::parse(distribution)
+        .map_err(|e| anyhow::anyhow!("distribution: {e}"))?;
+    let distribution = distribution::binding::chain(tx, &distribution, user_id, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("distribution: {e}"))?;
     let order_id = orders::insert(
         tx,
         &NewOrder {
@@ -409,6 +425,7 @@ pub async fn place_in_tx(
                 digits[digits.len().saturating_sub(4)..].iter().collect()
             }),
             remark: req.remark.trim(),
+            distribution: distribution.as_ref(),
             now,
             expires_at: now + state.config.order_ttl_secs,
         },
@@ -571,7 +588,7 @@ pub async fn quote(
         p.lines,
         p.options,
         now,
-        Some(&state.rules),
+        RulesFrom::Cache(&state.rules),
     )
     .await?)
 }

@@ -28,6 +28,9 @@ pub struct NewOrder<'a> {
     /// The receiver phone's last four digits (the console finds orders by them).
     pub phone_tail: Option<String>,
     pub remark: &'a str,
+    /// 分销: the promoter chain and rule as they stand at placement
+    /// (`distribution::binding::chain`).
+    pub distribution: Option<&'a crate::distribution::Distribution>,
     pub now: i64,
     pub expires_at: i64,
 }
@@ -55,8 +58,10 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Resul
     let id = sqlx::query_scalar(
         "INSERT INTO orders (order_no, user_id, status, idempotency_key, fingerprint, goods_total, discount_total,
              shipping_fee, points_used, points_deduction, payable, reward_growth, reward_points, delivery,
-             address_key_id, address_sealed, remark, quote, snapshot, created_at, expires_at, updated_at, phone_tail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20, $22)
+             address_key_id, address_sealed, remark, quote, snapshot, created_at, expires_at, updated_at, phone_tail,
+             distribution)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $20, $22,
+             $23)
          RETURNING id",
     )
     .bind(o.order_no)
@@ -81,10 +86,9 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Resul
     .bind(o.now)
     .bind(o.expires_at)
     .bind(o.phone_tail.as_deref())
+    .bind(o.distribution.map(serde_json::to_string).transpose()?)
     .fetch_one(&mut *conn)
     .await?;
-    // 分销: the promoter chain and rule as they stand at placement.
-    crate::distribution::binding::snapshot(conn, id, o.user_id, o.now).await?;
     Ok(id)
 }
 

@@ -92,7 +92,7 @@ pub async fn prepay(
     if payable == 0 {
         let mut tx = state.db.begin_write().await?;
         let r = async {
-            let order = paying(state, &mut tx, PaidFor::Id(order_id))
+            let order = paying(state, &mut tx, PaidFor::Id(order_id), now)
                 .await?
                 .ok_or(orders::OrderError::NotFound)?;
             mark_paid(state, &mut tx, &order, None, 0, "system", now).await
@@ -166,6 +166,9 @@ pub struct Paying {
     /// A 拼团 seat taken by this order and not yet paid (taken when it was
     /// placed, never later): only then is there a seat to fill.
     holds_seat: bool,
+    /// The shopper's session the payment is attributed to
+    /// (`events::attributed_session`), read with the order.
+    session: Option<String>,
 }
 
 /// Which order a payment is for.
@@ -175,12 +178,13 @@ pub enum PaidFor<'a> {
     OrderNo(&'a str),
 }
 
-/// The order a payment is for, in the payment's transaction; `None` when
-/// there is no such order.
+/// The order a payment at `now` is for, in the payment's transaction; `None`
+/// when there is no such order.
 pub async fn paying(
     state: &AppState,
     conn: &mut AnyConnection,
     by: PaidFor<'_>,
+    now: i64,
 ) -> Result<Option<Paying>, orders::OrderError> {
     let column = match by {
         PaidFor::Id(_) => "id",
@@ -190,8 +194,10 @@ pub async fn paying(
         "SELECT id, status, payable, transaction_id, user_id, order_no, delivery, snapshot, distribution,
                 CAST(CASE WHEN EXISTS (SELECT 1 FROM group_members g
                                        WHERE g.order_id = orders.id AND g.status = 'held')
-                          THEN 1 ELSE 0 END AS BIGINT) AS holds_seat
+                          THEN 1 ELSE 0 END AS BIGINT) AS holds_seat,
+                {} AS session
          FROM orders WHERE {column} = $1{}",
+        crate::events::attributed_session(2),
         state.db.for_update()
     );
     let q = sqlx::query(&sql);
@@ -199,6 +205,7 @@ pub async fn paying(
         PaidFor::Id(id) => q.bind(id),
         PaidFor::OrderNo(no) => q.bind(no),
     };
+    let q = q.bind(crate::events::attribution_window(now));
     let Some(row) = q.fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
@@ -215,6 +222,7 @@ pub async fn paying(
         snapshot: row.try_get("snapshot")?,
         distribution: row.try_get("distribution")?,
         holds_seat: row.try_get::<i64, _>("holds_seat")? == 1,
+        session: row.try_get("session")?,
     }))
 }
 
@@ -265,7 +273,7 @@ pub async fn mark_paid(
         now,
     )
     .await?;
-    crate::events::on_order_paid(&mut *conn, order.user_id, order.id, now).await?;
+    crate::events::on_order_paid(&mut *conn, order.id, order.session.as_deref(), now).await?;
     if order.holds_seat {
         crate::group_buy::on_paid(&mut *conn, &state.config.templates, order.id, now)
             .await
@@ -283,7 +291,7 @@ pub async fn mark_paid_by_merchant(
 ) -> Result<(), orders::OrderError> {
     let mut tx = state.db.begin_write().await?;
     let r = async {
-        let order = paying(state, &mut tx, PaidFor::Id(order_id))
+        let order = paying(state, &mut tx, PaidFor::Id(order_id), now)
             .await?
             .ok_or(orders::OrderError::NotFound)?;
         mark_paid(state, &mut tx, &order, None, order.payable, "merchant", now).await
@@ -405,7 +413,7 @@ async fn apply_in(
     source: &str,
     now: i64,
 ) -> Result<Settled, Reject> {
-    let order = paying(state, &mut *conn, PaidFor::OrderNo(&t.out_trade_no))
+    let order = paying(state, &mut *conn, PaidFor::OrderNo(&t.out_trade_no), now)
         .await?
         .ok_or(Reject::UnknownOrder)?;
     let (order_id, payable) = (order.id, order.payable);

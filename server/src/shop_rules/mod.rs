@@ -89,7 +89,12 @@ pub async fn load(conn: &mut AnyConnection) -> Result<ShopRules, ShopRulesError>
 }
 
 async fn load_with(conn: &mut AnyConnection, lock: &str) -> Result<ShopRules, ShopRulesError> {
-    let text = crate::db::setting(conn, RULES_KEY, lock).await?;
+    parse(crate::db::setting(conn, RULES_KEY, lock).await?)
+}
+
+/// The rules from their stored text (`settings` under [`RULES_KEY`]; `None`:
+/// never saved, the default rules).
+pub fn parse(text: Option<String>) -> Result<ShopRules, ShopRulesError> {
     Ok(match text {
         Some(t) => serde_json::from_str(&t).map_err(anyhow::Error::from)?,
         None => ShopRules::default(),
