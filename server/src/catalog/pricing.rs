@@ -148,8 +148,13 @@ pub async fn price(
     let mut sku_ids: Vec<i64> = lines.iter().filter_map(|l| l.sku_id.parse().ok()).collect();
     sku_ids.sort_unstable();
     sku_ids.dedup();
-    let (mut catalog, views) = catalog::snapshot(&mut *conn, &sku_ids).await?;
-    let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &sku_ids, rules).await?;
+    let catalog::Snapshot {
+        skus: mut catalog,
+        views,
+        in_activity,
+    } = catalog::snapshot(&mut *conn, &sku_ids).await?;
+    // Activities are read for the SKUs some activity prices, none otherwise.
+    let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &in_activity, rules).await?;
     add_set_aside(&mut catalog, &lines, &set_aside);
     // 砍价: a line naming the shopper's own bargain, priced from its schedule.
     let bargains = crate::bargains::price_activities(&mut *conn, user_id, &lines).await??;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use mall_core::activity::{Activity, ActivityKind, ActivityPrice};
 use mall_core::{Money, Sku};
 use serde::{Deserialize, Serialize};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use crate::db::placeholders;
 
@@ -591,79 +591,86 @@ pub struct SkuView {
     pub stock: i64,
 }
 
-/// The catalog snapshot of these SKUs: the core's `Sku` and the display view.
-pub async fn snapshot(
-    conn: &mut AnyConnection,
-    sku_ids: &[i64],
-) -> sqlx::Result<(Vec<Sku>, BTreeMap<i64, SkuView>)> {
+/// The catalog snapshot of these SKUs, read in one statement.
+pub struct Snapshot {
+    /// The core's SKUs.
+    pub skus: Vec<Sku>,
+    /// What the shopper is shown of them.
+    pub views: BTreeMap<i64, SkuView>,
+    /// Those some activity prices (only they need the activities read,
+    /// [`core_activities`]).
+    pub in_activity: Vec<i64>,
+}
+
+/// The catalog snapshot of these SKUs: the core's `Sku`, the display view,
+/// and which of them are in an activity.
+pub async fn snapshot(conn: &mut AnyConnection, sku_ids: &[i64]) -> sqlx::Result<Snapshot> {
+    let mut out = Snapshot {
+        skus: Vec::with_capacity(sku_ids.len()),
+        views: BTreeMap::new(),
+        in_activity: Vec::new(),
+    };
     if sku_ids.is_empty() {
-        return Ok((Vec::new(), BTreeMap::new()));
+        return Ok(out);
     }
     let sql = format!(
         "SELECT s.id, s.product_id, p.shop_id, p.category_id, c.parent_id, s.list_price, s.stock,
                 s.on_shelf * p.on_shelf, s.min_quantity, s.per_user_limit, s.member_price, s.weight_grams,
-                p.title, s.specs, s.image, p.main_image
+                p.title, s.specs, s.image, p.main_image,
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM activity_skus x WHERE x.sku_id = s.id)
+                          THEN 1 ELSE 0 END AS BIGINT)
          FROM skus s JOIN products p ON p.id = s.product_id JOIN categories c ON c.id = p.category_id
          WHERE s.id IN ({})",
         placeholders(1, sku_ids.len())
     );
-    type Row = (
-        i64,
-        i64,
-        String,
-        i64,
-        Option<i64>,
-        i64,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        String,
-    );
-    let mut q = sqlx::query_as::<_, Row>(&sql);
+    let mut q = sqlx::query(&sql);
     for id in sku_ids {
         q = q.bind(*id);
     }
-    let rows = q.fetch_all(conn).await?;
-    let mut skus = Vec::with_capacity(rows.len());
-    let mut views = BTreeMap::new();
-    for r in rows {
-        let mut categories = vec![r.3.to_string()];
-        if let Some(parent) = r.4 {
+    for r in q.fetch_all(conn).await? {
+        let id: i64 = r.try_get(0)?;
+        let product_id: i64 = r.try_get(1)?;
+        let list_price = Money::fen(r.try_get(5)?);
+        let stock: i64 = r.try_get(6)?;
+        let mut categories = vec![r.try_get::<i64, _>(3)?.to_string()];
+        if let Some(parent) = r.try_get::<Option<i64>, _>(4)? {
             categories.push(parent.to_string());
         }
-        skus.push(Sku {
-            sku_id: r.0.to_string(),
-            spu_id: Some(r.1.to_string()),
-            shop_id: r.2,
+        out.skus.push(Sku {
+            sku_id: id.to_string(),
+            spu_id: Some(product_id.to_string()),
+            shop_id: r.try_get(2)?,
             category_ids: categories,
-            list_price: Money::fen(r.5),
-            stock: r.6.max(0) as u64,
-            on_shelf: r.7 != 0,
-            min_quantity: r.8.max(1) as u64,
-            per_user_limit: r.9.map(|n| n.max(0) as u64),
-            member_price: r.10 != 0,
-            weight_grams: r.11.max(0) as u64,
+            list_price,
+            stock: stock.max(0) as u64,
+            on_shelf: r.try_get::<i64, _>(7)? != 0,
+            min_quantity: r.try_get::<i64, _>(8)?.max(1) as u64,
+            per_user_limit: r.try_get::<Option<i64>, _>(9)?.map(|n| n.max(0) as u64),
+            member_price: r.try_get::<i64, _>(10)? != 0,
+            weight_grams: r.try_get::<i64, _>(11)?.max(0) as u64,
         });
-        views.insert(
-            r.0,
+        let image: String = r.try_get(14)?;
+        out.views.insert(
+            id,
             SkuView {
-                sku_id: r.0,
-                product_id: r.1,
-                title: r.12,
-                specs: json_list(&r.13),
-                image: if r.14.is_empty() { r.15 } else { r.14 },
-                list_price: Money::fen(r.5),
-                stock: r.6,
+                sku_id: id,
+                product_id,
+                title: r.try_get(12)?,
+                specs: json_list(&r.try_get::<String, _>(13)?),
+                image: if image.is_empty() {
+                    r.try_get(15)?
+                } else {
+                    image
+                },
+                list_price,
+                stock,
             },
         );
+        if r.try_get::<i64, _>(16)? != 0 {
+            out.in_activity.push(id);
+        }
     }
-    Ok((skus, views))
+    Ok(out)
 }
 
 pub async fn sku_exists(conn: &mut AnyConnection, sku_id: i64) -> sqlx::Result<bool> {

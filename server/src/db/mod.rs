@@ -237,6 +237,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "flash_buckets",
         include_str!("../../migrations/sqlite/0021_flash_buckets.sql"),
     ),
+    (
+        22,
+        "activity_skus_by_sku",
+        include_str!("../../migrations/sqlite/0022_activity_skus_by_sku.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -343,6 +348,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         21,
         "flash_buckets",
         include_str!("../../migrations/postgres/0021_flash_buckets.sql"),
+    ),
+    (
+        22,
+        "activity_skus_by_sku",
+        include_str!("../../migrations/postgres/0022_activity_skus_by_sku.sql"),
     ),
 ];
 
