@@ -146,13 +146,14 @@ async fn place_order(
         admission.placed();
     }
     drop(admission);
-    let (status, id) = match placed {
-        Placed::New(id) => (StatusCode::CREATED, id),
-        Placed::Replayed(id) => (StatusCode::OK, id),
-    };
-    let mut conn = state.db.pool.acquire().await?;
-    let detail = orders::detail(&mut conn, &state.keys, id, Some(user.user_id))
-        .await?
-        .ok_or(ApiError::NotFound("order"))?;
-    Ok((status, Json(detail)))
+    match placed {
+        Placed::New(detail) => Ok((StatusCode::CREATED, Json(*detail))),
+        Placed::Replayed(id) => {
+            let mut conn = state.db.pool.acquire().await?;
+            let detail = orders::detail(&mut conn, &state.keys, id, Some(user.user_id))
+                .await?
+                .ok_or(ApiError::NotFound("order"))?;
+            Ok((StatusCode::OK, Json(detail)))
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::db::{self, Tx};
 use crate::distribution;
 use crate::members::addresses;
 use crate::members::users;
-use crate::orders::{self, NewOrder, OrderStatus};
+use crate::orders::{self, NewOrder, OrderDetail, OrderStatus};
 use crate::shop_rules;
 use crate::state::AppState;
 use crate::stock;
@@ -346,7 +346,9 @@ fn sku_id_of(s: &str) -> Result<i64, CheckoutError> {
 }
 
 pub enum Placed {
-    New(i64),
+    /// Placed now: its detail, built from what was written (no read back).
+    New(Box<OrderDetail>),
+    /// The idempotency key's earlier order.
     Replayed(i64),
 }
 
@@ -411,37 +413,37 @@ pub async fn place_in_tx(
     let distribution = distribution::binding::chain(tx, &distribution, user_id, now)
         .await
         .map_err(|e| anyhow::anyhow!("distribution: {e}"))?;
-    let order_id = orders::insert(
-        tx,
-        &NewOrder {
-            order_no: &order_no,
-            user_id,
-            idempotency_key: &req.idempotency_key,
-            quote: q,
-            delivery,
-            address,
-            phone_tail: p.address.as_ref().map(|a| {
-                let digits: Vec<char> = a.phone.chars().filter(char::is_ascii_digit).collect();
-                digits[digits.len().saturating_sub(4)..].iter().collect()
-            }),
-            remark: req.remark.trim(),
-            distribution: distribution.as_ref(),
-            now,
-            expires_at: now + state.config.order_ttl_secs,
-        },
-    )
-    .await?;
+    let new = NewOrder {
+        order_no: &order_no,
+        user_id,
+        idempotency_key: &req.idempotency_key,
+        quote: q,
+        delivery,
+        address,
+        phone_tail: p.address.as_ref().map(|a| {
+            let digits: Vec<char> = a.phone.chars().filter(char::is_ascii_digit).collect();
+            digits[digits.len().saturating_sub(4)..].iter().collect()
+        }),
+        remark: req.remark.trim(),
+        distribution: distribution.as_ref(),
+        now,
+        expires_at: now + state.config.order_ttl_secs,
+    };
+    let order_id = orders::insert(tx, &new).await?;
     for (activity, claim) in &req.flash_claims {
         if !crate::flash::redis::apply_row(tx, activity, claim, order_id, now).await? {
             return Err(CheckoutError::ClaimVoided(claim.clone()));
         }
     }
+    let mut lines = Vec::with_capacity(q.lines.len());
     for line in &q.lines {
         let view = priced
             .views
             .get(&sku_id_of(&line.sku_id)?)
             .ok_or_else(|| anyhow::anyhow!("priced SKU {} has no catalog view", line.sku_id))?;
-        orders::insert_line(tx, order_id, line, view).await?;
+        let line = orders::line_view(line, view)?;
+        orders::insert_line(tx, order_id, &line).await?;
+        lines.push(line);
     }
     for c in &q.coupons.applied {
         let id: i64 = c.coupon_id.parse().unwrap_or(0);
@@ -482,12 +484,13 @@ pub async fn place_in_tx(
             .collect();
         cart::remove_many(tx, user_id, &ids).await?;
     }
+    let mut group_id = None;
     if let (Some(g), [line]) = (&req.group, q.lines.as_slice()) {
         let shared_by = match &g.share_token {
             Some(t) => crate::share::sharer(tx, t, "group", g.group_id).await?,
             None => None,
         };
-        crate::group_buy::seats::take(
+        let seat = crate::group_buy::seats::take(
             tx,
             &crate::group_buy::seats::Take {
                 role: g.role(),
@@ -501,6 +504,7 @@ pub async fn place_in_tx(
             },
         )
         .await?;
+        group_id = Some(seat);
     }
     // Stock last, so the hot rows stay locked only until the commit; in SKU
     // order, so two multi-SKU orders cannot deadlock.
@@ -544,7 +548,9 @@ pub async fn place_in_tx(
         order_id,
     )
     .await??;
-    Ok(Placed::New(order_id))
+    Ok(Placed::New(Box::new(orders::placed_detail(
+        order_id, &new, lines, p.address, group_id,
+    )?)))
 }
 
 /// A cart holding a flash-sale line (put there before such lines were

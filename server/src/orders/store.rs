@@ -47,14 +47,22 @@ pub async fn find_by_key(
         .await
 }
 
-pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Result<i64> {
-    let q = o.quote;
-    let snapshot = OrderSnapshot::from(q);
-    let shipping_fee = q.shipping.as_ref().map_or(Money::ZERO, |s| s.payable);
+/// The order's discount total and shipping fee, as stored.
+fn totals(q: &Quote) -> anyhow::Result<(Money, Money)> {
     let discount = q
         .item_discount
         .checked_add(q.order_discount)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((
+        discount,
+        q.shipping.as_ref().map_or(Money::ZERO, |s| s.payable),
+    ))
+}
+
+pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Result<i64> {
+    let q = o.quote;
+    let snapshot = OrderSnapshot::from(q);
+    let (discount, shipping_fee) = totals(q)?;
     let id = sqlx::query_scalar(
         "INSERT INTO orders (order_no, user_id, status, idempotency_key, fingerprint, goods_total, discount_total,
              shipping_fee, points_used, points_deduction, payable, reward_growth, reward_points, delivery,
@@ -92,11 +100,40 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> anyhow::Resul
     Ok(id)
 }
 
+/// A priced line as the order keeps it: the quote's figures and the SKU as
+/// the shopper saw it. What [`insert_line`] writes and the placed order's
+/// answer shows ([`placed_detail`]).
+pub fn line_view(l: &QuotedLine, view: &SkuView) -> anyhow::Result<OrderLineView> {
+    Ok(OrderLineView {
+        line_id: l.line_id.clone(),
+        sku_id: view.sku_id,
+        product_id: view.product_id,
+        title: view.title.clone(),
+        specs: view.specs.clone(),
+        image: view.image.clone(),
+        quantity: l.quantity as i64,
+        list_price: l.list_price,
+        unit_price: l.unit_price,
+        price_source: serde_json::to_value(l.price_source)?
+            .as_str()
+            .unwrap_or("list")
+            .to_string(),
+        activity_id: l.activity_id.clone(),
+        subtotal: l.subtotal,
+        item_discount: l.item_discount,
+        order_discount: l.order_discount,
+        net: l.net,
+        points_deduction: l.points_deduction,
+        paid: l.paid,
+        units: serde_json::to_value(&l.units)?,
+        reviewed: false,
+    })
+}
+
 pub async fn insert_line(
     conn: &mut AnyConnection,
     order_id: i64,
-    l: &QuotedLine,
-    view: &SkuView,
+    l: &OrderLineView,
 ) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO order_lines (order_id, line_id, sku_id, product_id, title, specs, image, quantity, list_price,
@@ -106,15 +143,15 @@ pub async fn insert_line(
     )
     .bind(order_id)
     .bind(&l.line_id)
-    .bind(view.sku_id)
-    .bind(view.product_id)
-    .bind(&view.title)
-    .bind(serde_json::to_string(&view.specs)?)
-    .bind(&view.image)
-    .bind(l.quantity as i64)
+    .bind(l.sku_id)
+    .bind(l.product_id)
+    .bind(&l.title)
+    .bind(serde_json::to_string(&l.specs)?)
+    .bind(&l.image)
+    .bind(l.quantity)
     .bind(l.list_price.as_fen())
     .bind(l.unit_price.as_fen())
-    .bind(serde_json::to_value(l.price_source)?.as_str().unwrap_or("list"))
+    .bind(&l.price_source)
     .bind(l.activity_id.as_deref())
     .bind(l.subtotal.as_fen())
     .bind(l.item_discount.as_fen())
@@ -558,6 +595,58 @@ async fn summary_of(
             .then(|| r.try_get("expires_at"))
             .transpose()?,
         lines,
+    })
+}
+
+/// The detail of the order `id` just placed as `o`, built from what was
+/// written rather than read back: what [`detail`] reads right after the
+/// commit (a pending order, nothing paid, shipped or reviewed yet).
+/// `address`: the delivery address sealed into the order; `group_id`: the
+/// 拼团 group it opened or joined.
+pub fn placed_detail(
+    id: i64,
+    o: &NewOrder<'_>,
+    lines: Vec<OrderLineView>,
+    address: Option<AddressFields>,
+    group_id: Option<i64>,
+) -> anyhow::Result<OrderDetail> {
+    let q = o.quote;
+    let (discount, shipping_fee) = totals(q)?;
+    let status = OrderStatus::PendingPayment;
+    Ok(OrderDetail {
+        summary: OrderSummary {
+            id,
+            order_no: o.order_no.to_string(),
+            status,
+            status_label: status.label(),
+            actions: status.shopper_actions(),
+            payable: q.payable,
+            item_count: lines.iter().map(|l| l.quantity).sum(),
+            created_at: o.now,
+            expires_at: Some(o.expires_at),
+            lines,
+        },
+        goods_total: q.goods_total,
+        discount_total: discount,
+        shipping_fee,
+        points_used: q.points.used as i64,
+        points_deduction: q.points.deduction,
+        remark: o.remark.to_string(),
+        delivery: serde_json::to_value(o.delivery)?,
+        address,
+        paid_at: None,
+        shipped_at: None,
+        completed_at: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        carrier: None,
+        tracking_no: None,
+        pickup_code: None,
+        paid_amount: None,
+        refunded_amount: Money::ZERO,
+        quote: serde_json::to_value(q)?,
+        snapshot: serde_json::to_value(OrderSnapshot::from(q))?,
+        group_id,
     })
 }
 

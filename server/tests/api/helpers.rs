@@ -208,7 +208,20 @@ impl TestApp {
         assert_eq!(s, 200, "{q}");
         body["fingerprint"] = q["fingerprint"].clone();
         body["idempotencyKey"] = json!(key);
-        self.post("/api/orders", Some(token), body).await
+        let (s, o) = self.post("/api/orders", Some(token), body).await;
+        if s == 201 {
+            // The new order's answer is built from what was written, not
+            // read back: it must be what reading the order gives.
+            let (s2, read) = self
+                .get(&format!("/api/orders/{}", o["id"]), Some(token))
+                .await;
+            assert_eq!(s2, 200, "{read}");
+            assert_eq!(
+                o, read,
+                "the placed order's answer differs from the order read back"
+            );
+        }
+        (s, o)
     }
 }
 
