@@ -1,6 +1,8 @@
 //! The server-side cart: one row per (shopper, SKU, activity).
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
+
+use crate::catalog::{Snapshot, SNAPSHOT_COLUMNS, SNAPSHOT_JOINS};
 
 #[derive(Debug, Clone)]
 pub struct CartItem {
@@ -9,6 +11,33 @@ pub struct CartItem {
     pub activity_id: Option<String>,
     pub quantity: i64,
     pub selected: bool,
+}
+
+/// The shopper's cart and the catalog snapshot of its SKUs, in one statement
+/// (what pricing the cart needs from the catalog, `catalog::pricing::price`).
+pub async fn items_with_snapshot(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> sqlx::Result<(Vec<CartItem>, Snapshot)> {
+    let sql = format!(
+        "SELECT ci.id, ci.sku_id, ci.activity_id, ci.quantity, ci.selected, {SNAPSHOT_COLUMNS}
+         FROM cart_items ci LEFT JOIN (skus s {SNAPSHOT_JOINS}) ON s.id = ci.sku_id
+         WHERE ci.user_id = $1 ORDER BY ci.id"
+    );
+    let rows = sqlx::query(&sql).bind(user_id).fetch_all(conn).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut snapshot = Snapshot::default();
+    for r in &rows {
+        items.push(CartItem {
+            id: r.try_get(0)?,
+            sku_id: r.try_get(1)?,
+            activity_id: Some(r.try_get::<String, _>(2)?).filter(|a| !a.is_empty()),
+            quantity: r.try_get(3)?,
+            selected: r.try_get::<i64, _>(4)? != 0,
+        });
+        snapshot.add_row(r, 5)?;
+    }
+    Ok((items, snapshot))
 }
 
 pub async fn items(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<CartItem>> {

@@ -137,22 +137,33 @@ pub struct Priced {
 
 /// Price lines for a shopper with the core, with the shop's rules `from`
 /// the cache (the cart page, the checkout quote) or as the order read them.
+/// `snapshot`: the catalog snapshot of the lines' SKUs when it was read with
+/// them (the cart, `cart::items_with_snapshot`); `None` reads it.
 pub async fn price(
     conn: &mut AnyConnection,
     user_id: i64,
     lines: Vec<CartLine>,
+    snapshot: Option<catalog::Snapshot>,
     options: QuoteOptions,
     now: i64,
     rules: RulesFrom<'_>,
 ) -> Result<Priced, PricingError> {
-    let mut sku_ids: Vec<i64> = lines.iter().filter_map(|l| l.sku_id.parse().ok()).collect();
-    sku_ids.sort_unstable();
-    sku_ids.dedup();
+    let snapshot = match snapshot {
+        Some(s) => s,
+        None => {
+            let mut sku_ids: Vec<i64> =
+                lines.iter().filter_map(|l| l.sku_id.parse().ok()).collect();
+            sku_ids.sort_unstable();
+            sku_ids.dedup();
+            catalog::snapshot(&mut *conn, &sku_ids).await?
+        }
+    };
     let catalog::Snapshot {
         skus: mut catalog,
         views,
-        in_activity,
-    } = catalog::snapshot(&mut *conn, &sku_ids).await?;
+        mut in_activity,
+    } = snapshot;
+    in_activity.sort_unstable();
     // Activities are read for the SKUs some activity prices, none otherwise.
     let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &in_activity, rules).await?;
     add_set_aside(&mut catalog, &lines, &set_aside);

@@ -591,7 +591,8 @@ pub struct SkuView {
     pub stock: i64,
 }
 
-/// The catalog snapshot of these SKUs, read in one statement.
+/// The catalog snapshot of some SKUs, read in one statement.
+#[derive(Default)]
 pub struct Snapshot {
     /// The core's SKUs.
     pub skus: Vec<Sku>,
@@ -602,63 +603,58 @@ pub struct Snapshot {
     pub in_activity: Vec<i64>,
 }
 
-/// The catalog snapshot of these SKUs: the core's `Sku`, the display view,
-/// and which of them are in an activity.
-pub async fn snapshot(conn: &mut AnyConnection, sku_ids: &[i64]) -> sqlx::Result<Snapshot> {
-    let mut out = Snapshot {
-        skus: Vec::with_capacity(sku_ids.len()),
-        views: BTreeMap::new(),
-        in_activity: Vec::new(),
-    };
-    if sku_ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT s.id, s.product_id, p.shop_id, p.category_id, c.parent_id, s.list_price, s.stock,
-                s.on_shelf * p.on_shelf, s.min_quantity, s.per_user_limit, s.member_price, s.weight_grams,
-                p.title, s.specs, s.image, p.main_image,
-                CAST(CASE WHEN EXISTS (SELECT 1 FROM activity_skus x WHERE x.sku_id = s.id)
-                          THEN 1 ELSE 0 END AS BIGINT)
-         FROM skus s JOIN products p ON p.id = s.product_id JOIN categories c ON c.id = p.category_id
-         WHERE s.id IN ({})",
-        placeholders(1, sku_ids.len())
-    );
-    let mut q = sqlx::query(&sql);
-    for id in sku_ids {
-        q = q.bind(*id);
-    }
-    for r in q.fetch_all(conn).await? {
-        let id: i64 = r.try_get(0)?;
-        let product_id: i64 = r.try_get(1)?;
-        let list_price = Money::fen(r.try_get(5)?);
-        let stock: i64 = r.try_get(6)?;
-        let mut categories = vec![r.try_get::<i64, _>(3)?.to_string()];
-        if let Some(parent) = r.try_get::<Option<i64>, _>(4)? {
+/// The snapshot's columns, over `skus s` joined by [`SNAPSHOT_JOINS`]; read
+/// by [`Snapshot::add_row`].
+pub const SNAPSHOT_COLUMNS: &str = "s.id, s.product_id, p.shop_id, p.category_id, c.parent_id, s.list_price,
+    s.stock, s.on_shelf * p.on_shelf, s.min_quantity, s.per_user_limit, s.member_price, s.weight_grams,
+    p.title, s.specs, s.image, p.main_image,
+    CAST(CASE WHEN EXISTS (SELECT 1 FROM activity_skus x WHERE x.sku_id = s.id) THEN 1 ELSE 0 END AS BIGINT)";
+/// What a SKU's snapshot joins it with.
+pub const SNAPSHOT_JOINS: &str =
+    "JOIN products p ON p.id = s.product_id JOIN categories c ON c.id = p.category_id";
+
+impl Snapshot {
+    /// Add the SKU whose [`SNAPSHOT_COLUMNS`] start at column `at` of `r`
+    /// (once: a SKU already in is skipped; a `NULL` id, no SKU, is too).
+    pub fn add_row(&mut self, r: &sqlx::any::AnyRow, at: usize) -> sqlx::Result<()> {
+        let Some(id) = r.try_get::<Option<i64>, _>(at)? else {
+            return Ok(());
+        };
+        if self.views.contains_key(&id) {
+            return Ok(());
+        }
+        let product_id: i64 = r.try_get(at + 1)?;
+        let list_price = Money::fen(r.try_get(at + 5)?);
+        let stock: i64 = r.try_get(at + 6)?;
+        let mut categories = vec![r.try_get::<i64, _>(at + 3)?.to_string()];
+        if let Some(parent) = r.try_get::<Option<i64>, _>(at + 4)? {
             categories.push(parent.to_string());
         }
-        out.skus.push(Sku {
+        self.skus.push(Sku {
             sku_id: id.to_string(),
             spu_id: Some(product_id.to_string()),
-            shop_id: r.try_get(2)?,
+            shop_id: r.try_get(at + 2)?,
             category_ids: categories,
             list_price,
             stock: stock.max(0) as u64,
-            on_shelf: r.try_get::<i64, _>(7)? != 0,
-            min_quantity: r.try_get::<i64, _>(8)?.max(1) as u64,
-            per_user_limit: r.try_get::<Option<i64>, _>(9)?.map(|n| n.max(0) as u64),
-            member_price: r.try_get::<i64, _>(10)? != 0,
-            weight_grams: r.try_get::<i64, _>(11)?.max(0) as u64,
+            on_shelf: r.try_get::<i64, _>(at + 7)? != 0,
+            min_quantity: r.try_get::<i64, _>(at + 8)?.max(1) as u64,
+            per_user_limit: r
+                .try_get::<Option<i64>, _>(at + 9)?
+                .map(|n| n.max(0) as u64),
+            member_price: r.try_get::<i64, _>(at + 10)? != 0,
+            weight_grams: r.try_get::<i64, _>(at + 11)?.max(0) as u64,
         });
-        let image: String = r.try_get(14)?;
-        out.views.insert(
+        let image: String = r.try_get(at + 14)?;
+        self.views.insert(
             id,
             SkuView {
                 sku_id: id,
                 product_id,
-                title: r.try_get(12)?,
-                specs: json_list(&r.try_get::<String, _>(13)?),
+                title: r.try_get(at + 12)?,
+                specs: json_list(&r.try_get::<String, _>(at + 13)?),
                 image: if image.is_empty() {
-                    r.try_get(15)?
+                    r.try_get(at + 15)?
                 } else {
                     image
                 },
@@ -666,9 +662,30 @@ pub async fn snapshot(conn: &mut AnyConnection, sku_ids: &[i64]) -> sqlx::Result
                 stock,
             },
         );
-        if r.try_get::<i64, _>(16)? != 0 {
-            out.in_activity.push(id);
+        if r.try_get::<i64, _>(at + 16)? != 0 {
+            self.in_activity.push(id);
         }
+        Ok(())
+    }
+}
+
+/// The catalog snapshot of these SKUs: the core's `Sku`, the display view,
+/// and which of them are in an activity.
+pub async fn snapshot(conn: &mut AnyConnection, sku_ids: &[i64]) -> sqlx::Result<Snapshot> {
+    let mut out = Snapshot::default();
+    if sku_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT {SNAPSHOT_COLUMNS} FROM skus s {SNAPSHOT_JOINS} WHERE s.id IN ({})",
+        placeholders(1, sku_ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in sku_ids {
+        q = q.bind(*id);
+    }
+    for r in q.fetch_all(conn).await? {
+        out.add_row(&r, 0)?;
     }
     Ok(out)
 }

@@ -79,12 +79,13 @@ pub struct CartView {
 
 pub async fn view(state: &AppState, user_id: i64) -> ApiResult<CartView> {
     let mut conn = state.db.pool.acquire().await?;
-    let items = cart::items(&mut conn, user_id).await?;
+    let (items, snapshot) = cart::items_with_snapshot(&mut conn, user_id).await?;
     let lines = items.iter().map(core_line).collect();
     let priced = pricing::price(
         &mut conn,
         user_id,
         lines,
+        Some(snapshot),
         QuoteOptions::default(),
         db::now(),
         pricing::RulesFrom::Cache(&state.rules),

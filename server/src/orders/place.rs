@@ -208,6 +208,8 @@ impl PlaceOrderRequest {
 /// The lines, the options and the sealed address of a checkout.
 pub struct Prepared {
     pub lines: Vec<CartLine>,
+    /// The cart's SKUs, read with its lines (`None`: buy now, read when priced).
+    pub snapshot: Option<catalog::Snapshot>,
     pub from_cart: bool,
     pub options: QuoteOptions,
     pub address: Option<addresses::AddressFields>,
@@ -219,7 +221,7 @@ pub async fn prepare(
     user_id: i64,
     req: &CheckoutRequest,
 ) -> Result<Prepared, CheckoutError> {
-    let (lines, from_cart): (Vec<CartLine>, bool) = match &req.items {
+    let (lines, from_cart, snapshot): (Vec<CartLine>, bool, _) = match &req.items {
         Some(items) => {
             if items.is_empty() || items.len() > 50 {
                 return Err(CheckoutError::invalid("items", "1 to 50 items"));
@@ -249,16 +251,12 @@ pub async fn prepare(
                     group_role: req.group.as_ref().map(GroupChoice::role),
                 })
                 .collect();
-            (lines, false)
+            (lines, false, None)
         }
-        None => (
-            cart::items(&mut *conn, user_id)
-                .await?
-                .iter()
-                .map(core_line)
-                .collect(),
-            true,
-        ),
+        None => {
+            let (items, snapshot) = cart::items_with_snapshot(&mut *conn, user_id).await?;
+            (items.iter().map(core_line).collect(), true, Some(snapshot))
+        }
     };
     if from_cart {
         refuse_flash_lines(&mut *conn, &lines).await?;
@@ -297,6 +295,7 @@ pub async fn prepare(
     };
     Ok(Prepared {
         lines,
+        snapshot,
         from_cart,
         options: QuoteOptions {
             coupons: req.coupons.clone(),
@@ -390,7 +389,16 @@ pub async fn place_in_tx(
     let rules = RulesFrom::Read(Box::new(
         shop_rules::parse(rules).map_err(anyhow::Error::from)?,
     ));
-    let priced = pricing::price(tx, user_id, p.lines, p.options.clone(), now, rules).await?;
+    let priced = pricing::price(
+        tx,
+        user_id,
+        p.lines,
+        p.snapshot,
+        p.options.clone(),
+        now,
+        rules,
+    )
+    .await?;
     let q = &priced.quote;
     if let Some(bad) = q.invalid_lines.iter().find(|l| l.selected) {
         return Err(CheckoutError::Line(bad.error.clone()));
@@ -592,6 +600,7 @@ pub async fn quote(
         &mut conn,
         user_id,
         p.lines,
+        p.snapshot,
         p.options,
         now,
         RulesFrom::Cache(&state.rules),

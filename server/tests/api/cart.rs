@@ -165,3 +165,50 @@ async fn bad_cart_input_is_rejected_with_the_core_codes() {
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM cart_items").await, 1);
 }
+
+/// The cart reads its SKUs with its lines (one statement); the quote of a
+/// cart holding a SKU that an activity also prices (bought outside it) and a
+/// SKU in none is the quote of buying the same items now, which reads them
+/// by id.
+#[tokio::test]
+async fn a_cart_is_priced_like_buying_its_items_now() {
+    let app = spawn_app().await;
+    let t = app.login("cart-vs-buy-now").await;
+    for (sku, quantity) in [(EARBUDS_WHITE, 1), (NUTS_750G, 2)] {
+        let (s, v) = app
+            .post(
+                "/api/cart/items",
+                Some(&t),
+                json!({"skuId": sku, "quantity": quantity}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, cart) = app.post("/api/checkout/quote", Some(&t), json!({})).await;
+    assert_eq!(s, 200, "{cart}");
+    let items =
+        json!([{"skuId": EARBUDS_WHITE, "quantity": 1}, {"skuId": NUTS_750G, "quantity": 2}]);
+    let (s, now) = app
+        .post("/api/checkout/quote", Some(&t), json!({"items": items}))
+        .await;
+    assert_eq!(s, 200, "{now}");
+    let lines = |q: &serde_json::Value| -> Vec<(String, i64, String, i64)> {
+        q["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["skuId"].as_str().unwrap().to_string(),
+                    l["unitPrice"].as_i64().unwrap(),
+                    l["priceSource"].as_str().unwrap().to_string(),
+                    l["quantity"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(lines(&cart).len(), 2, "{cart}");
+    assert_eq!(lines(&cart), lines(&now));
+    assert_eq!(cart["payable"], now["payable"]);
+    assert_eq!(cart["invalidLines"], json!([]), "{cart}");
+}
