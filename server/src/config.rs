@@ -604,7 +604,7 @@ pub fn default_db_connections(database_url: &str) -> u32 {
 /// checkouts/s and 5.6 ms of server CPU each with 10 connections, 210/s and
 /// 4.7 ms with 3 or 4). PostgreSQL runs a process per connection: past a few
 /// per core they contend for the same cores rather than add work done (same
-/// benchmark with PostgreSQL on the machine: 321–328 checkouts/s with 10
+/// benchmark with PostgreSQL on the machine: 316–328 checkouts/s with 10
 /// connections, 348–371 with 4, 356–361 with 6, 329–338 with 3); two more
 /// than SQLite's leave room for a database a network hop away.
 pub fn db_connections_for(cores: u32, sqlite: bool) -> u32 {
@@ -630,14 +630,10 @@ mod tests {
 
     #[test]
     fn pools_follow_the_cores() {
-        assert_eq!(db_connections_for(1, true), 4);
-        assert_eq!(db_connections_for(2, true), 4);
-        assert_eq!(db_connections_for(4, true), 8);
-        assert_eq!(db_connections_for(64, true), 16);
-        assert_eq!(db_connections_for(1, false), 6);
-        assert_eq!(db_connections_for(2, false), 6);
-        assert_eq!(db_connections_for(4, false), 10);
-        assert_eq!(db_connections_for(64, false), 32);
+        for (cores, sqlite, postgres) in [(1, 4, 6), (2, 4, 6), (4, 8, 10), (64, 16, 32)] {
+            assert_eq!(db_connections_for(cores, true), sqlite, "{cores} cores");
+            assert_eq!(db_connections_for(cores, false), postgres, "{cores} cores");
+        }
         let n = default_db_connections("sqlite://data/mall.db");
         assert!((4..=16).contains(&n), "{n}");
         let n = default_db_connections("postgres://u@h/db");

@@ -1,5 +1,6 @@
 //! The server-side cart: one row per (shopper, SKU, activity).
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::catalog::{Snapshot, SNAPSHOT_COLUMNS, SNAPSHOT_JOINS};
@@ -28,38 +29,27 @@ pub async fn items_with_snapshot(
     let mut items = Vec::with_capacity(rows.len());
     let mut snapshot = Snapshot::default();
     for r in &rows {
-        items.push(CartItem {
-            id: r.try_get(0)?,
-            sku_id: r.try_get(1)?,
-            activity_id: Some(r.try_get::<String, _>(2)?).filter(|a| !a.is_empty()),
-            quantity: r.try_get(3)?,
-            selected: r.try_get::<i64, _>(4)? != 0,
-        });
-        snapshot.add_row(r, 5)?;
+        items.push(item(r)?);
+        snapshot.add_row(r, ITEM_COLUMNS)?;
     }
     Ok((items, snapshot))
 }
 
-pub async fn items(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<CartItem>> {
-    let rows: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, sku_id, activity_id, quantity, selected FROM cart_items WHERE user_id = $1 ORDER BY id",
-    )
-    .bind(user_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| CartItem {
-            id: r.0,
-            sku_id: r.1,
-            activity_id: Some(r.2).filter(|a| !a.is_empty()),
-            quantity: r.3,
-            selected: r.4 != 0,
-        })
-        .collect())
+/// The columns [`item`] reads, first in a row.
+const ITEM_COLUMNS: usize = 5;
+
+/// A cart line from a row starting `ci.id, ci.sku_id, ci.activity_id,
+/// ci.quantity, ci.selected`.
+fn item(r: &AnyRow) -> sqlx::Result<CartItem> {
+    Ok(CartItem {
+        id: r.try_get(0)?,
+        sku_id: r.try_get(1)?,
+        activity_id: Some(r.try_get::<String, _>(2)?).filter(|a| !a.is_empty()),
+        quantity: r.try_get(3)?,
+        selected: r.try_get::<i64, _>(4)? != 0,
+    })
 }
 
-/// Add units (merging with the same SKU and activity); returns the line's new quantity.
 /// Add `quantity` of a SKU to the shopper's cart in one statement: a new
 /// line, or more of the same (SKU, activity) line. None when the SKU does not
 /// exist or the line would go above `max_quantity` (nothing changed).
@@ -111,12 +101,22 @@ pub async fn line_quantity(
     .await
 }
 
+/// One line of the shopper's cart.
 pub async fn get(
     conn: &mut AnyConnection,
     user_id: i64,
     id: i64,
 ) -> sqlx::Result<Option<CartItem>> {
-    Ok(items(conn, user_id).await?.into_iter().find(|i| i.id == id))
+    sqlx::query(
+        "SELECT ci.id, ci.sku_id, ci.activity_id, ci.quantity, ci.selected FROM cart_items ci
+         WHERE ci.user_id = $1 AND ci.id = $2",
+    )
+    .bind(user_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| item(&r))
+    .transpose()
 }
 
 pub async fn update(

@@ -161,9 +161,8 @@ pub async fn price(
     let catalog::Snapshot {
         skus: mut catalog,
         views,
-        mut in_activity,
+        in_activity,
     } = snapshot;
-    in_activity.sort_unstable();
     // Activities are read for the SKUs some activity prices, none otherwise.
     let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &in_activity, rules).await?;
     add_set_aside(&mut catalog, &lines, &set_aside);

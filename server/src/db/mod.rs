@@ -629,26 +629,23 @@ pub async fn setting(
 
 /// Several `settings` values in one read, in the order of `keys` (`None`:
 /// never saved).
-pub async fn settings(
+pub async fn settings<const N: usize>(
     conn: &mut AnyConnection,
-    keys: &[&str],
-) -> sqlx::Result<Vec<Option<String>>> {
+    keys: [&str; N],
+) -> sqlx::Result<[Option<String>; N]> {
     let sql = format!(
         "SELECT key, value FROM settings WHERE key IN ({})",
-        placeholders(1, keys.len().max(1))
+        placeholders(1, N.max(1))
     );
     let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-    if keys.is_empty() {
+    if N == 0 {
         q = q.bind("");
     }
     for k in keys {
-        q = q.bind(*k);
+        q = q.bind(k);
     }
     let rows = q.fetch_all(conn).await?;
-    Ok(keys
-        .iter()
-        .map(|k| rows.iter().find(|r| r.0 == *k).map(|r| r.1.clone()))
-        .collect())
+    Ok(keys.map(|k| rows.iter().find(|r| r.0 == k).map(|r| r.1.clone())))
 }
 
 /// Store a `settings` value (one upsert).

@@ -382,10 +382,7 @@ pub async fn place_in_tx(
     // The shop's rules and the distribution settings read now, in this
     // transaction (never a cached copy), in one statement.
     let [rules, distribution] =
-        db::settings(tx, &[shop_rules::RULES_KEY, distribution::settings::KEY])
-            .await?
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("two settings asked, another count read"))?;
+        db::settings(tx, [shop_rules::RULES_KEY, distribution::settings::KEY]).await?;
     let rules = RulesFrom::Read(Box::new(
         shop_rules::parse(rules).map_err(anyhow::Error::from)?,
     ));
@@ -416,11 +413,12 @@ pub async fn place_in_tx(
         .map(|a| addresses::seal_for_order(&state.keys, &order_no, a))
         .transpose()?;
     let delivery = p.options.delivery.as_ref().expect("checked above");
-    let distribution = distribution::settings::parse(distribution)
-        .map_err(|e| anyhow::anyhow!("distribution: {e}"))?;
-    let distribution = distribution::binding::chain(tx, &distribution, user_id, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("distribution: {e}"))?;
+    let distribution = async {
+        let settings = distribution::settings::parse(distribution)?;
+        distribution::binding::chain(tx, &settings, user_id, now).await
+    }
+    .await
+    .map_err(|e| anyhow::anyhow!("distribution: {e}"))?;
     let new = NewOrder {
         order_no: &order_no,
         user_id,
