@@ -4,6 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::catalog::{Snapshot, SNAPSHOT_COLUMNS, SNAPSHOT_JOINS};
+use crate::db::Batch;
 
 #[derive(Debug, Clone)]
 pub struct CartItem {
@@ -164,9 +165,20 @@ pub async fn select_all(
     Ok(())
 }
 
-pub async fn remove_many(conn: &mut AnyConnection, user_id: i64, ids: &[i64]) -> sqlx::Result<()> {
-    for id in ids {
-        remove(&mut *conn, user_id, *id).await?;
+/// Remove the shopper's lines `ids` (the ones an order bought), on the
+/// order's batch; nothing when there are none.
+pub fn push_remove_many(b: &mut Batch<'_>, user_id: i64, ids: &[i64]) {
+    if ids.is_empty() {
+        return;
     }
-    Ok(())
+    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut s = b
+        .push(&format!(
+            "DELETE FROM cart_items WHERE user_id = $1 AND id IN ({})",
+            list.join(", ")
+        ))
+        .bind(user_id);
+    for id in ids {
+        s = s.bind(*id);
+    }
 }

@@ -7,6 +7,8 @@ use mall_core::{Coupon, CouponKind};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
+use crate::db::Batch;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum WalletStatus {
@@ -145,17 +147,22 @@ pub async fn consume(
     order_id: i64,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
+    let mut b = Batch::new();
+    push_consume(&mut b, user_id, coupon_id, order_id, now);
+    Ok(b.run(conn).await? == [1])
+}
+
+/// [`consume`] on the order's batch: the coupon is the order's when its
+/// statement changed one row.
+pub fn push_consume(b: &mut Batch<'_>, user_id: i64, coupon_id: i64, order_id: i64, now: i64) {
+    b.push(
         "UPDATE user_coupons SET status = 'used', order_id = $1, used_at = $2
          WHERE id = $3 AND user_id = $4 AND status = 'available'",
     )
     .bind(order_id)
     .bind(now)
     .bind(coupon_id)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    .bind(user_id);
 }
 
 /// Give back the coupons an order consumed.

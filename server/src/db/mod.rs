@@ -4,9 +4,12 @@
 //! Queries live with their capability (`orders`, `catalog`, `members`, …); this
 //! module keeps the pool, transactions, migrations, the startup lock and the seed.
 
+pub mod batch;
 pub mod demo_campaigns;
 pub mod seed;
 pub mod startup;
+
+pub use batch::Batch;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -31,8 +34,62 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     /// SQLite has one writer at a time: writers queue here (in order, without
-    /// the busy handler's sleeps) instead of on the database file's lock.
-    writer: Option<Arc<Mutex<()>>>,
+    /// the busy handler's sleeps) instead of on the database file's lock, for
+    /// the one connection every write of this process runs on. It is taken
+    /// out of the pool once and kept: a write never waits for a connection
+    /// the readers hold, and its page cache survives its own commits (a
+    /// pooled connection re-reads every page another one changed).
+    writer: Option<Arc<Mutex<Option<AnyConnection>>>>,
+}
+
+/// The connection of a write: pooled (PostgreSQL), or SQLite's one writer
+/// connection, held with its slot.
+enum Conn {
+    Pooled(PoolConnection<Any>),
+    Writer(OwnedMutexGuard<Option<AnyConnection>>),
+}
+
+impl Conn {
+    /// Closed for good (its state after a failed commit or rollback is
+    /// unknown); the writer's slot opens a new one next time.
+    async fn close(self) {
+        match self {
+            Conn::Pooled(c) => {
+                let _ = c.close().await;
+            }
+            Conn::Writer(mut slot) => {
+                if let Some(c) = slot.take() {
+                    let _ = c.close().await;
+                }
+            }
+        }
+    }
+
+    fn close_on_drop(&mut self) {
+        match self {
+            Conn::Pooled(c) => c.close_on_drop(),
+            Conn::Writer(slot) => drop(slot.take()),
+        }
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Writer(slot) => slot.as_ref().expect("the writer's connection"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Writer(slot) => slot.as_mut().expect("the writer's connection"),
+        }
+    }
 }
 
 /// A write transaction (and, on SQLite, this process's writer slot).
@@ -47,8 +104,7 @@ pub struct Db {
 /// cause is gone. A `Tx` dropped without either (an early `?`) is rolled
 /// back on a task that keeps the writer slot until it is done.
 pub struct Tx {
-    conn: Option<PoolConnection<Any>>,
-    writer: Option<OwnedMutexGuard<()>>,
+    conn: Option<Conn>,
 }
 
 impl Tx {
@@ -59,7 +115,7 @@ impl Tx {
             Err(e) => {
                 // Whatever state the failed commit left behind dies with the connection.
                 let _ = conn.execute("ROLLBACK").await;
-                let _ = conn.close().await;
+                conn.close().await;
                 Err(e)
             }
         }
@@ -70,7 +126,7 @@ impl Tx {
         match conn.execute("ROLLBACK").await {
             Ok(_) => Ok(()),
             Err(e) => {
-                let _ = conn.close().await;
+                conn.close().await;
                 Err(e)
             }
         }
@@ -82,14 +138,13 @@ impl Drop for Tx {
         let Some(mut conn) = self.conn.take() else {
             return;
         };
-        let writer = self.writer.take();
         match tokio::runtime::Handle::try_current() {
+            // The writer's slot goes with the connection, after the rollback.
             Ok(rt) => {
                 rt.spawn(async move {
                     if conn.execute("ROLLBACK").await.is_err() {
-                        let _ = conn.close().await;
+                        conn.close().await;
                     }
-                    drop(writer);
                 });
             }
             Err(_) => conn.close_on_drop(),
@@ -114,8 +169,7 @@ impl std::ops::DerefMut for Tx {
 /// this process's writer slot while it lives, so the statement queues with
 /// the other writers instead of sleeping in SQLite's busy handler.
 pub struct WriteConn {
-    conn: PoolConnection<Any>,
-    _writer: Option<OwnedMutexGuard<()>>,
+    conn: Conn,
 }
 
 impl std::ops::Deref for WriteConn {
@@ -410,7 +464,10 @@ impl Db {
             // Persistent: readers never block the writer.
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer = match backend {
+            Backend::Sqlite => Some(Arc::new(Mutex::new(Some(pool.acquire().await?.detach())))),
+            Backend::Postgres => None,
+        };
         Ok(Db {
             pool,
             backend,
@@ -448,14 +505,22 @@ impl Db {
     /// A connection for single-statement writes outside a transaction (on
     /// SQLite with this process's writer slot; see [`WriteConn`]).
     pub async fn write_conn(&self) -> Result<WriteConn, sqlx::Error> {
-        let writer = match &self.writer {
-            Some(m) => Some(m.clone().lock_owned().await),
-            None => None,
-        };
         Ok(WriteConn {
-            conn: self.pool.acquire().await?,
-            _writer: writer,
+            conn: self.writer_conn().await?,
         })
+    }
+
+    /// SQLite: the writer's slot with its connection (opened when it has
+    /// none); PostgreSQL: a pooled connection.
+    async fn writer_conn(&self) -> Result<Conn, sqlx::Error> {
+        let Some(writer) = &self.writer else {
+            return Ok(Conn::Pooled(self.pool.acquire().await?));
+        };
+        let mut slot = writer.clone().lock_owned().await;
+        if slot.is_none() {
+            *slot = Some(self.pool.acquire().await?.detach());
+        }
+        Ok(Conn::Writer(slot))
     }
 
     /// A transaction that will write. On SQLite it takes this process's writer
@@ -463,11 +528,7 @@ impl Db {
     /// writer never fails on a read-to-write upgrade; other processes writing
     /// the same file queue on the busy timeout.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        let writer = match &self.writer {
-            Some(m) => Some(m.clone().lock_owned().await),
-            None => None,
-        };
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer_conn().await?;
         let begin = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
@@ -479,10 +540,7 @@ impl Db {
             }
             return Err(e);
         }
-        Ok(Tx {
-            conn: Some(conn),
-            writer,
-        })
+        Ok(Tx { conn: Some(conn) })
     }
 }
 
@@ -789,6 +847,49 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(n, 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// SQLite's writes run on the writer's own connection: with every pooled
+    /// connection held by readers, a write still goes through at once (it
+    /// used to wait for a pooled one while holding the writer's slot), and
+    /// the readers see it once committed.
+    #[tokio::test]
+    async fn writes_do_not_wait_for_the_readers_connections() {
+        let dir = std::env::temp_dir().join(format!("mall-writer-conn-{}", std::process::id()));
+        let db = Db::connect(&format!("sqlite://{}/w.db", dir.display()), 4)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let mut readers = Vec::new();
+        for _ in 0..4 {
+            readers.push(db.pool.acquire().await.unwrap());
+        }
+        let write = async {
+            let mut tx = db.begin_write().await.unwrap();
+            sqlx::query("INSERT INTO t (n) VALUES (1)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            let mut conn = db.write_conn().await.unwrap();
+            sqlx::query("INSERT INTO t (n) VALUES (2)")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        };
+        tokio::time::timeout(Duration::from_secs(5), write)
+            .await
+            .expect("written while the readers hold every pooled connection");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut *readers[0])
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        drop(readers);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

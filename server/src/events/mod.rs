@@ -3,13 +3,12 @@
 //! UUID ([`ingest`]), and folded into one row per session (`session_facts`,
 //! the closed funnel) and one per Beijing day and visitor (`visitor_days`,
 //! exact visitors). Orders paid are never taken from the client: payment
-//! calls [`on_order_paid`], which marks the buyer's session paid and
+//! pushes [`push_order_paid`], which marks the buyer's session paid and
 //! attributes the order to it.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use sqlx::AnyConnection;
 
 use crate::clock::beijing_day_start;
 use crate::db::Db;
@@ -502,7 +501,7 @@ pub const CHECKOUT_WINDOW_SECS: i64 = 86_400;
 /// paid yet, failing that their latest session. A scalar subquery over a
 /// query of `orders` (the buyer is `orders.user_id`), `$n` bound to
 /// [`attribution_window`]: the payment reads it with its order, in one
-/// statement, and hands it to [`on_order_paid`].
+/// statement, and hands it to [`push_order_paid`].
 pub fn attributed_session(n: usize) -> String {
     format!(
         "(SELECT sf.session FROM session_facts sf WHERE sf.user_id = orders.user_id
@@ -518,42 +517,37 @@ pub fn attribution_window(now: i64) -> i64 {
     now - CHECKOUT_WINDOW_SECS
 }
 
-/// Called by payment (`payments::mark_paid`) inside its transaction with the
+/// Pushed by payment (`payments::mark_paid`) on its batch with the
 /// [`attributed_session`] it read: mark that session paid (and its visitor's
 /// Beijing day), and record the order's session and channel. A buyer without
 /// tracked sessions (`None`) leaves nothing to mark.
-pub async fn on_order_paid(
-    conn: &mut AnyConnection,
+pub fn push_order_paid<'q>(
+    b: &mut crate::db::Batch<'q>,
     order_id: i64,
-    session: Option<&str>,
+    session: Option<&'q str>,
     now: i64,
-) -> sqlx::Result<()> {
+) {
     let Some(session) = session else {
-        return Ok(());
+        return;
     };
-    sqlx::query("UPDATE session_facts SET paid = 1, order_id = $1 WHERE session = $2")
+    // Independent writes (a batch's rule): the visitor, channel and scene
+    // read here are not what the first UPDATE changes.
+    b.push("UPDATE session_facts SET paid = 1, order_id = $1 WHERE session = $2")
         .bind(order_id)
-        .bind(session)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
+        .bind(session);
+    b.push(
         "UPDATE visitor_days SET paid = 1
          WHERE day_start = $1 AND visitor = (SELECT visitor FROM session_facts WHERE session = $2)",
     )
     .bind(beijing_day_start(now))
-    .bind(session)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
+    .bind(session);
+    b.push(
         "INSERT INTO order_attribution (order_id, session, visitor, ch, scene)
          SELECT $1, session, visitor, ch, scene FROM session_facts WHERE session = $2
          ON CONFLICT (order_id) DO NOTHING",
     )
     .bind(order_id)
-    .bind(session)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .bind(session);
 }
 
 #[cfg(test)]

@@ -12,4 +12,4 @@ pub mod message;
 pub mod outbox;
 
 pub use message::{Kind, Message};
-pub use outbox::{enqueue, send_due, SendReport};
+pub use outbox::{enqueue, push_enqueue, send_due, SendReport};

@@ -10,6 +10,7 @@ use sqlx::AnyConnection;
 use super::consent;
 use super::message::Message;
 use crate::config::random_token;
+use crate::db::Batch;
 use crate::db::{settle_claim, ClaimOutcome};
 use crate::state::AppState;
 use crate::wechat::SubscribeMessage;
@@ -30,9 +31,23 @@ pub async fn enqueue(
     message: &Message,
     now: i64,
 ) -> sqlx::Result<()> {
+    let mut b = Batch::new();
+    push_enqueue(&mut b, templates, user_id, message, now);
+    b.run(conn).await?;
+    Ok(())
+}
+
+/// [`enqueue`], written with the batch (the state change's other writes).
+pub fn push_enqueue(
+    b: &mut Batch<'_>,
+    templates: &std::collections::BTreeMap<String, String>,
+    user_id: i64,
+    message: &Message,
+    now: i64,
+) {
     let kind = message.kind();
     let template = templates.get(kind.as_str()).cloned().unwrap_or_default();
-    sqlx::query(
+    b.push(
         "INSERT INTO outbox (user_id, event, dedupe_key, template_id, page, data, status, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)
          ON CONFLICT (dedupe_key) DO NOTHING",
@@ -43,10 +58,7 @@ pub async fn enqueue(
     .bind(template)
     .bind(message.page())
     .bind(message.data().to_string())
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .bind(now);
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

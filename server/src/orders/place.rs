@@ -14,7 +14,7 @@ use crate::catalog;
 use crate::catalog::pricing::{self, RulesFrom};
 use crate::coupons;
 use crate::crypto::Sealed;
-use crate::db::{self, Tx};
+use crate::db::{self, Batch, Tx};
 use crate::distribution;
 use crate::members::addresses;
 use crate::members::users;
@@ -447,18 +447,45 @@ pub async fn place_in_tx(
             .views
             .get(&sku_id_of(&line.sku_id)?)
             .ok_or_else(|| anyhow::anyhow!("priced SKU {} has no catalog view", line.sku_id))?;
-        let line = orders::line_view(line, view)?;
-        orders::insert_line(tx, order_id, &line).await?;
-        lines.push(line);
+        lines.push(orders::line_view(line, view)?);
     }
+    // The order's independent writes go together (`db::Batch`): its lines,
+    // the coupons it consumes, its allocations and event, the cart lines it
+    // bought.
+    let mut batch = Batch::new();
+    for line in &lines {
+        orders::push_line(&mut batch, order_id, line)?;
+    }
+    let mut consumed = Vec::with_capacity(q.coupons.applied.len());
     for c in &q.coupons.applied {
         let id: i64 = c.coupon_id.parse().unwrap_or(0);
-        if !coupons::consume(tx, user_id, id, order_id, now).await? {
-            return Err(RuleError::CouponUsed {
-                coupon_id: c.coupon_id.clone(),
-            }
-            .into());
+        consumed.push((batch.len(), &c.coupon_id));
+        coupons::push_consume(&mut batch, user_id, id, order_id, now);
+    }
+    orders::push_allocations(&mut batch, order_id, q)?;
+    orders::push_event(
+        &mut batch,
+        order_id,
+        None,
+        OrderStatus::PendingPayment,
+        "shopper",
+        now,
+    );
+    let bought: Vec<i64> = match p.from_cart {
+        true => q
+            .lines
+            .iter()
+            .filter_map(|l| l.line_id.parse().ok())
+            .collect(),
+        false => vec![],
+    };
+    cart::push_remove_many(&mut batch, user_id, &bought);
+    let changed = batch.run(tx).await?;
+    if let Some((_, coupon_id)) = consumed.iter().find(|(slot, _)| changed[*slot] != 1) {
+        return Err(RuleError::CouponUsed {
+            coupon_id: coupon_id.to_string(),
         }
+        .into());
     }
     if q.points.used > 0 {
         let used = q.points.used as i64;
@@ -472,24 +499,6 @@ pub async fn place_in_tx(
     }
     // 砍价: bind the bargain to this order, its price checked under the row lock.
     crate::bargains::bind_order(tx, user_id, order_id, &q.lines, now).await??;
-    orders::insert_allocations(tx, order_id, q).await?;
-    orders::event(
-        tx,
-        order_id,
-        None,
-        OrderStatus::PendingPayment,
-        "shopper",
-        now,
-    )
-    .await?;
-    if p.from_cart {
-        let ids: Vec<i64> = q
-            .lines
-            .iter()
-            .filter_map(|l| l.line_id.parse().ok())
-            .collect();
-        cart::remove_many(tx, user_id, &ids).await?;
-    }
     let mut group_id = None;
     if let (Some(g), [line]) = (&req.group, q.lines.as_slice()) {
         let shared_by = match &g.share_token {

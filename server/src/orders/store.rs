@@ -14,6 +14,7 @@ use super::OrderError;
 use crate::catalog::SkuView;
 use crate::coupons;
 use crate::crypto::{Keyring, Sealed};
+use crate::db::Batch;
 use crate::members::addresses::{self, AddressFields};
 use crate::members::users;
 use crate::orders::{Action, OrderStatus, Tab};
@@ -130,12 +131,9 @@ pub fn line_view(l: &QuotedLine, view: &SkuView) -> anyhow::Result<OrderLineView
     })
 }
 
-pub async fn insert_line(
-    conn: &mut AnyConnection,
-    order_id: i64,
-    l: &OrderLineView,
-) -> anyhow::Result<()> {
-    sqlx::query(
+/// The order's line, written with the batch.
+pub fn push_line<'q>(b: &mut Batch<'q>, order_id: i64, l: &'q OrderLineView) -> anyhow::Result<()> {
+    b.push(
         "INSERT INTO order_lines (order_id, line_id, sku_id, product_id, title, specs, image, quantity, list_price,
              unit_price, price_source, activity_id, subtotal, item_discount, order_discount, net, points_deduction,
              paid, units)
@@ -159,34 +157,46 @@ pub async fn insert_line(
     .bind(l.net.as_fen())
     .bind(l.points_deduction.as_fen())
     .bind(l.paid.as_fen())
-    .bind(serde_json::to_string(&l.units)?)
-    .execute(conn)
-    .await?;
+    .bind(serde_json::to_string(&l.units)?);
     Ok(())
 }
 
-/// Who carries each discount, per line (the quote's allocations, flattened).
-pub async fn insert_allocations(
-    conn: &mut AnyConnection,
-    order_id: i64,
-    q: &Quote,
-) -> anyhow::Result<()> {
+/// Who carries each discount, per line (the quote's allocations, flattened),
+/// written with the batch.
+pub fn push_allocations<'q>(b: &mut Batch<'q>, order_id: i64, q: &'q Quote) -> anyhow::Result<()> {
     for d in &q.discounts {
         let kind = serde_json::to_value(d.kind)?;
         for a in &d.allocations {
-            sqlx::query(
+            b.push(
                 "INSERT INTO order_allocations (order_id, kind, source_id, line_id, amount) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(order_id)
-            .bind(kind.as_str().unwrap_or(""))
+            .bind(kind.as_str().unwrap_or("").to_string())
             .bind(&d.source_id)
             .bind(&a.line_id)
-            .bind(a.amount.as_fen())
-            .execute(&mut *conn)
-            .await?;
+            .bind(a.amount.as_fen());
         }
     }
     Ok(())
+}
+
+/// A status change in the order's log, written with the batch.
+pub fn push_event<'q>(
+    b: &mut Batch<'q>,
+    order_id: i64,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: &'q str,
+    now: i64,
+) {
+    b.push(
+        "INSERT INTO order_events (order_id, from_status, to_status, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order_id)
+    .bind(from.map(OrderStatus::as_str))
+    .bind(to.as_str())
+    .bind(actor)
+    .bind(now);
 }
 
 pub async fn event(
@@ -197,16 +207,9 @@ pub async fn event(
     actor: &str,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO order_events (order_id, from_status, to_status, actor, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(order_id)
-    .bind(from.map(OrderStatus::as_str))
-    .bind(to.as_str())
-    .bind(actor)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    let mut b = Batch::new();
+    push_event(&mut b, order_id, from, to, actor, now);
+    b.run(conn).await?;
     Ok(())
 }
 
@@ -331,22 +334,25 @@ pub struct Payment<'a> {
 
 /// `from → paid` for a payment whose caller has read (and, on PostgreSQL,
 /// locked) the order at `from`: one conditional UPDATE carrying the
-/// payment's columns, and its event. The rule is [`transition`]'s
+/// payment's columns, and its event, pushed on the caller's batch (which may
+/// carry the payment's other effects). The rule is [`transition`]'s
 /// (`Action::Pay`: stamps `paid_at`, locks no shopper row, has no other effect),
-/// without reading the status a second time.
-pub async fn pay(
-    conn: &mut AnyConnection,
+/// without reading the status a second time. [`PayStep::check`] after the
+/// batch has run.
+pub fn push_pay<'q>(
+    b: &mut Batch<'q>,
     order_id: i64,
     from: OrderStatus,
-    payment: &Payment<'_>,
-    actor: &str,
+    payment: &'q Payment<'q>,
+    actor: &'q str,
     now: i64,
-) -> Result<OrderStatus, OrderError> {
+) -> Result<PayStep, OrderError> {
     let action = Action::Pay;
     let to = from
         .apply(action)
         .ok_or(OrderError::IllegalTransition { from, action })?;
-    let r = sqlx::query(
+    let slot = b.len();
+    b.push(
         "UPDATE orders SET status = $1, updated_at = $2, paid_at = $2, transaction_id = $3,
              paid_amount = $4, pickup_code = $5
          WHERE id = $6 AND status = $7",
@@ -357,14 +363,38 @@ pub async fn pay(
     .bind(payment.amount)
     .bind(payment.pickup_code.as_deref())
     .bind(order_id)
-    .bind(from.as_str())
-    .execute(&mut *conn)
-    .await?;
-    if r.rows_affected() != 1 {
-        return Err(moved_first(conn, order_id, from, action).await?);
+    .bind(from.as_str());
+    push_event(b, order_id, Some(from), to, actor, now);
+    Ok(PayStep {
+        order_id,
+        from,
+        to,
+        slot,
+    })
+}
+
+/// A payment pushed by [`push_pay`], to be checked once its batch has run.
+#[must_use = "a payment's UPDATE is conditional: check it"]
+pub struct PayStep {
+    order_id: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+    slot: usize,
+}
+
+impl PayStep {
+    /// The status paid into, or why the order was not at `from` any more
+    /// (the caller then rolls back the batch's other writes).
+    pub async fn check(
+        self,
+        conn: &mut AnyConnection,
+        changed: &[u64],
+    ) -> Result<OrderStatus, OrderError> {
+        if changed.get(self.slot) != Some(&1) {
+            return Err(moved_first(conn, self.order_id, self.from, Action::Pay).await?);
+        }
+        Ok(self.to)
     }
-    event(conn, order_id, Some(from), to, actor, now).await?;
-    Ok(to)
 }
 
 /// A refunded order whose completing refund ended closed goes back to the

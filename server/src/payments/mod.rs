@@ -251,7 +251,26 @@ pub async fn mark_paid(
         amount,
         pickup_code,
     };
-    orders::pay(&mut *conn, order.id, order.status, &payment, actor, now).await?;
+    // The payment's own writes go together (`db::Batch`): the order's UPDATE
+    // and event, the "paid" message, the session's attribution.
+    let message = Message::OrderPaid {
+        order_id: order.id,
+        order_no: order.order_no.clone(),
+        amount,
+        at: now,
+    };
+    let mut batch = db::Batch::new();
+    let paid = orders::push_pay(&mut batch, order.id, order.status, &payment, actor, now)?;
+    notify::push_enqueue(
+        &mut batch,
+        &state.config.templates,
+        order.user_id,
+        &message,
+        now,
+    );
+    crate::events::push_order_paid(&mut batch, order.id, order.session.as_deref(), now);
+    let changed = batch.run(&mut *conn).await?;
+    paid.check(&mut *conn, &changed).await?;
     crate::distribution::earn_on_payment(
         &mut *conn,
         order.id,
@@ -260,20 +279,6 @@ pub async fn mark_paid(
         now,
     )
     .await?;
-    notify::enqueue(
-        &mut *conn,
-        &state.config.templates,
-        order.user_id,
-        &Message::OrderPaid {
-            order_id: order.id,
-            order_no: order.order_no.clone(),
-            amount,
-            at: now,
-        },
-        now,
-    )
-    .await?;
-    crate::events::on_order_paid(&mut *conn, order.id, order.session.as_deref(), now).await?;
     if order.holds_seat {
         crate::group_buy::on_paid(&mut *conn, &state.config.templates, order.id, now)
             .await

@@ -14,6 +14,7 @@ mod admin_members;
 mod admin_orders;
 mod auth;
 mod bargains;
+mod batch;
 mod cart;
 mod catalog;
 mod checkout;
