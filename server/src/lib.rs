@@ -240,7 +240,6 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         wechat: Arc::new(wechat),
         pay: Arc::new(pay),
         recs: Arc::new(recommend::Cache::new()),
-        orders: Arc::default(),
     };
     let reconciler = reconciler.map(|redis| {
         let db = state.db.clone();

@@ -26,6 +26,4 @@ pub struct AppState {
     pub sessions: Arc<crate::members::sessions::SessionCache>,
     /// This instance's copy of the recommendation model.
     pub recs: Arc<crate::recommend::Cache>,
-    /// SQLite: the writer that places orders in batches (`orders::batch`).
-    pub orders: Arc<crate::orders::batch::Batcher>,
 }

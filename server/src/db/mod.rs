@@ -8,6 +8,7 @@ pub mod batch;
 pub mod demo_campaigns;
 pub mod seed;
 pub mod startup;
+pub mod writer;
 
 pub use batch::Batch;
 
@@ -40,6 +41,8 @@ pub struct Db {
     /// the readers hold, and its page cache survives its own commits (a
     /// pooled connection re-reads every page another one changed).
     writer: Option<Arc<Mutex<Option<AnyConnection>>>>,
+    /// SQLite: the batches of hot writes in front of the writer ([`writer`]).
+    queue: Arc<writer::Writer>,
 }
 
 /// The connection of a write: pooled (PostgreSQL), or SQLite's one writer
@@ -472,6 +475,7 @@ impl Db {
             pool,
             backend,
             writer,
+            queue: Arc::default(),
         })
     }
 

@@ -156,19 +156,31 @@ async fn add_item(
             ));
         }
     }
-    // One upsert, a statement of its own (a full disk fails it). When nothing
-    // changed, say why: no such SKU, or too many on the line.
+    // One upsert, on SQLite in the writer's next batch (`db::writer`; a full
+    // disk fails it). When nothing changed, say why: no such SKU, or too many
+    // on the line.
     let now = db::now();
-    let added = cart::add(
-        &mut *state.db.write_conn().await?,
-        user.user_id,
-        req.sku_id,
-        activity,
-        req.quantity,
-        MAX_LINE_QUANTITY,
-        now,
-    )
-    .await?;
+    let (user_id, sku_id, quantity) = (user.user_id, req.sku_id, req.quantity);
+    let line_activity = activity.map(str::to_string);
+    let added = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let activity = line_activity.as_deref();
+                cart::add(
+                    tx,
+                    user_id,
+                    sku_id,
+                    activity,
+                    quantity,
+                    MAX_LINE_QUANTITY,
+                    now,
+                )
+                .await
+                .map_err(ApiError::from)
+            })
+        })
+        .await?;
     if added.is_none() {
         let mut conn = state.db.pool.acquire().await?;
         if !catalog::sku_exists(&mut conn, req.sku_id).await? {

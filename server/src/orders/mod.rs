@@ -2,7 +2,6 @@
 //! ([`store`]), and the shopper's lists.
 //! Expiry (which asks WeChat Pay first) is a job: `jobs::expiry`.
 
-pub mod batch;
 pub mod place;
 pub mod search;
 pub mod ship;

@@ -616,16 +616,14 @@ pub async fn quote(
 }
 
 /// Place the order: on PostgreSQL in its own write transaction, on SQLite in
-/// the order writer's next batch (`orders::batch`).
+/// the writer's next batch (`db::writer`).
 pub async fn place(
     state: &AppState,
     user_id: i64,
     req: &PlaceOrderRequest,
 ) -> Result<Placed, CheckoutError> {
-    if state.db.backend == db::Backend::Sqlite {
-        return state.orders.place(state, user_id, req.clone()).await;
-    }
-    let mut tx = state.db.begin_write().await?;
-    let r = place_in_tx(state, &mut tx, user_id, req).await;
-    db::finish(tx, r).await
+    let (state, req) = (state.clone(), req.clone());
+    let db = state.db.clone();
+    db.write(move |tx| Box::pin(async move { place_in_tx(&state, tx, user_id, &req).await }))
+        .await
 }

@@ -130,15 +130,25 @@ pub async fn prepay(
                     Some(beijing_rfc3339(expires_at)),
                 )
                 .await?;
-            sqlx::query(
-                "UPDATE orders SET prepay_id = $1, prepay_at = $2 WHERE id = $3 AND status = $4",
-            )
-            .bind(&id)
-            .bind(now)
-            .bind(order_id)
-            .bind(OrderStatus::PendingPayment.as_str())
-            .execute(&mut *state.db.write_conn().await?)
-            .await?;
+            // On SQLite in the writer's next batch (`db::writer`).
+            let prepay = id.clone();
+            state
+                .db
+                .write(move |tx| {
+                    Box::pin(async move {
+                        sqlx::query(
+                            "UPDATE orders SET prepay_id = $1, prepay_at = $2 WHERE id = $3 AND status = $4",
+                        )
+                        .bind(&prepay)
+                        .bind(now)
+                        .bind(order_id)
+                        .bind(OrderStatus::PendingPayment.as_str())
+                        .execute(&mut **tx)
+                        .await?;
+                        Ok::<_, PaymentError>(())
+                    })
+                })
+                .await?;
             id
         }
     };
@@ -324,6 +334,12 @@ impl From<sqlx::Error> for Reject {
     }
 }
 
+impl From<anyhow::Error> for Reject {
+    fn from(e: anyhow::Error) -> Self {
+        Reject::Internal(format!("{e:#}"))
+    }
+}
+
 impl From<RefundFlowError> for Reject {
     fn from(e: RefundFlowError) -> Self {
         Reject::Internal(e.to_string())
@@ -378,33 +394,29 @@ pub async fn apply_transaction(
         .transaction_id
         .as_deref()
         .ok_or(Reject::Mismatch("transaction_id"))?;
-    let mut tx = state.db.begin_write().await?;
-    let r = apply_in(
-        state,
-        &mut tx,
-        t,
+    // On SQLite in the writer's next batch, beside the orders being placed.
+    let (st, t, total, currency, transaction_id, source) = (
+        state.clone(),
+        t.clone(),
         amount.total,
-        &amount.currency,
-        transaction_id,
-        source,
-        now,
-    )
-    .await;
-    match r {
-        Ok(s) => {
-            tx.commit().await?;
-            if let Settled::LateRefund(id) = s {
-                if let Err(e) = send_refund(state, id, now).await {
-                    tracing::warn!(error = %e, "late-payment refund not sent yet; will retry");
-                }
-            }
-            Ok(s)
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
+        amount.currency.clone(),
+        transaction_id.to_string(),
+        source.to_string(),
+    );
+    let s = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                apply_in(&st, tx, &t, total, &currency, &transaction_id, &source, now).await
+            })
+        })
+        .await?;
+    if let Settled::LateRefund(id) = s {
+        if let Err(e) = send_refund(state, id, now).await {
+            tracing::warn!(error = %e, "late-payment refund not sent yet; will retry");
         }
     }
+    Ok(s)
 }
 
 #[allow(clippy::too_many_arguments)]

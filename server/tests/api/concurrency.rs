@@ -166,7 +166,7 @@ async fn a_coupon_is_spent_once_even_when_two_orders_race_for_it() {
 }
 
 /// On SQLite the orders are placed in batches by one writer
-/// (`orders::batch`): a refused order inside a batch rolls back to its own
+/// (`db::writer`): a refused order inside a batch rolls back to its own
 /// savepoint and leaves the others placed; the counts stay exact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refused_orders_inside_a_batch_leave_the_others_placed() {
@@ -233,14 +233,73 @@ async fn refused_orders_inside_a_batch_leave_the_others_placed() {
     .await
     .unwrap();
     assert_eq!((orders, lines), (K, K));
-    let stats = app.server.state.orders.stats();
+    let stats = app.server.state.db.writer_stats();
     if app.server.state.db.backend == mall_server::db::Backend::Sqlite {
-        assert_eq!(stats.orders, N as u64, "{stats:?}");
+        assert_eq!(stats.writes, N as u64, "{stats:?}");
         assert!(
             stats.largest > 1,
             "no order shared a transaction: {stats:?}"
         );
     } else {
         assert_eq!(stats.batches, 0, "PostgreSQL places each order alone");
+    }
+}
+
+/// Payments are written in the same batches as orders on SQLite
+/// (`db::writer`): 40 orders paid at once, each notified three times
+/// concurrently, end paid exactly once each, with one "paid" event, one
+/// message and their stock untouched by the payments; on SQLite the writes
+/// shared transactions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_payment_notifications_pay_each_order_exactly_once() {
+    use mall_server::wechat::pay::fake::{KeyMode, Tamper};
+    const N: usize = 40;
+    let app = Arc::new(spawn_with(|c| c.db_max_connections = 16).await);
+    app.set_stock(JERKY_SPICY, 1000).await;
+    let mut orders = Vec::with_capacity(N);
+    for i in 0..N {
+        let t = app.login(&format!("notified-{i}")).await;
+        let body = json!({"items": [{"skuId": JERKY_SPICY, "quantity": 1}], "delivery": pickup()});
+        let (id, no, _) = place(&app, &t, body, &format!("notified-{i}")).await;
+        prepay(&app, &t, id).await;
+        fake(&app).pay(&no).unwrap();
+        orders.push((id, no));
+    }
+    let before = app.server.state.db.writer_stats();
+    let barrier = Arc::new(tokio::sync::Barrier::new(N * 3));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (_, no) in &orders {
+        for key in [
+            KeyMode::PublicKey,
+            KeyMode::PlatformCertificate,
+            KeyMode::PublicKey,
+        ] {
+            let (app, barrier, no) = (app.clone(), barrier.clone(), no.clone());
+            tasks.spawn(async move {
+                barrier.wait().await;
+                fake(&app).notify_payment(&no, key, Tamper::None).await.0
+            });
+        }
+    }
+    while let Some(s) = tasks.join_next().await {
+        assert_eq!(s.unwrap(), 204);
+    }
+    for (id, _) in &orders {
+        assert_eq!(order(&app, *id).await["status"], "paid");
+        let sql = format!(
+            "SELECT COUNT(*) FROM order_events WHERE order_id = {id} AND to_status = 'paid'"
+        );
+        assert_eq!(count(&app, &sql).await, 1, "order {id}");
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM outbox WHERE event = 'paid'").await,
+        N as i64
+    );
+    assert_eq!(app.stock(JERKY_SPICY).await, 1000 - N as i64);
+    let after = app.server.state.db.writer_stats();
+    if app.server.state.db.backend == mall_server::db::Backend::Sqlite {
+        assert_eq!(after.writes - before.writes, 3 * N as u64, "{after:?}");
+    } else {
+        assert_eq!(after.batches, 0, "PostgreSQL writes each payment alone");
     }
 }
