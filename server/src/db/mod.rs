@@ -812,6 +812,20 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// A SQLite database of 4 pooled connections in a fresh directory, with
+    /// a table `t (n)`.
+    async fn scratch_sqlite(name: &str) -> (Db, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let db = Db::connect(&format!("sqlite://{}/w.db", dir.display()), 4)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        (db, dir)
+    }
+
     /// Regression (checkout benchmark: prepay p99 of 239–534 ms at 16
     /// workers): a single-statement write must queue with the writers in this
     /// process, not on SQLite's file lock, whose busy handler sleeps up to
@@ -820,14 +834,7 @@ mod tests {
     /// `write_conn` is not handed out; it is the moment the slot is free.
     #[tokio::test]
     async fn single_statement_writes_queue_for_the_writer_slot() {
-        let dir = std::env::temp_dir().join(format!("mall-writer-{}", std::process::id()));
-        let db = Db::connect(&format!("sqlite://{}/w.db", dir.display()), 4)
-            .await
-            .unwrap();
-        sqlx::query("CREATE TABLE t (n INTEGER)")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        let (db, dir) = scratch_sqlite("mall-writer").await;
         let holder = db.write_conn().await.unwrap();
         let waiting = {
             let db = db.clone();
@@ -860,14 +867,7 @@ mod tests {
     /// the readers see it once committed.
     #[tokio::test]
     async fn writes_do_not_wait_for_the_readers_connections() {
-        let dir = std::env::temp_dir().join(format!("mall-writer-conn-{}", std::process::id()));
-        let db = Db::connect(&format!("sqlite://{}/w.db", dir.display()), 4)
-            .await
-            .unwrap();
-        sqlx::query("CREATE TABLE t (n INTEGER)")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        let (db, dir) = scratch_sqlite("mall-writer-conn").await;
         let mut readers = Vec::new();
         for _ in 0..4 {
             readers.push(db.pool.acquire().await.unwrap());

@@ -471,13 +471,13 @@ pub async fn place_in_tx(
         "shopper",
         now,
     );
-    let bought: Vec<i64> = match p.from_cart {
-        true => q
-            .lines
+    let bought: Vec<i64> = if p.from_cart {
+        q.lines
             .iter()
             .filter_map(|l| l.line_id.parse().ok())
-            .collect(),
-        false => vec![],
+            .collect()
+    } else {
+        vec![]
     };
     cart::push_remove_many(&mut batch, user_id, &bought);
     let changed = batch.run(tx).await?;
