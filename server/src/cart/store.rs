@@ -171,11 +171,10 @@ pub fn push_remove_many(b: &mut Batch<'_>, user_id: i64, ids: &[i64]) {
     if ids.is_empty() {
         return;
     }
-    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
     let mut s = b
         .push(&format!(
             "DELETE FROM cart_items WHERE user_id = $1 AND id IN ({})",
-            list.join(", ")
+            crate::db::placeholders(2, ids.len())
         ))
         .bind(user_id);
     for id in ids {

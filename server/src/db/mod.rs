@@ -42,7 +42,7 @@ pub struct Db {
     /// pooled connection re-reads every page another one changed).
     writer: Option<Arc<Mutex<Option<AnyConnection>>>>,
     /// SQLite: the batches of hot writes in front of the writer ([`writer`]).
-    queue: Arc<writer::Writer>,
+    queue: Arc<writer::Queue>,
 }
 
 /// The connection of a write: pooled (PostgreSQL), or SQLite's one writer

@@ -14,7 +14,7 @@
 //! goes, and a lone write runs in a transaction of its own, without
 //! savepoints, so it costs what it did before. The writer starts on the first
 //! write and stops after [`IDLE`] without one. On PostgreSQL, whose
-//! transactions run side by side, [`Writer::write`] is one transaction of the
+//! transactions run side by side, [`Db::write`] is one transaction of the
 //! caller's own.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,16 +81,16 @@ where
 
 /// The queue in front of SQLite's writer, and what it has done.
 #[derive(Default)]
-pub struct Writer {
+pub struct Queue {
     queue: Mutex<Option<mpsc::UnboundedSender<Box<dyn Job>>>>,
     batches: AtomicU64,
     writes: AtomicU64,
     largest: AtomicU64,
 }
 
-impl std::fmt::Debug for Writer {
+impl std::fmt::Debug for Queue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer")
+        f.debug_struct("Queue")
             .field("batches", &self.batches.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -155,7 +155,7 @@ impl Db {
     }
 }
 
-impl Writer {
+impl Queue {
     fn count(&self, size: usize) {
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.writes.fetch_add(size as u64, Ordering::Relaxed);
@@ -217,7 +217,8 @@ async fn batch(db: &Db, mut jobs: Vec<Box<dyn Job>>) {
         }
     };
     let mut broken = None;
-    let mut kept = Vec::with_capacity(jobs.len());
+    // A lone refused write has no savepoint to go back to: its transaction goes.
+    let mut refused_alone = false;
     // The previous write's savepoint end, sent with the next one's start.
     let mut end: Option<&'static str> = None;
     for job in &mut jobs {
@@ -227,7 +228,7 @@ async fn batch(db: &Db, mut jobs: Vec<Box<dyn Job>>) {
         match one(&mut tx, job.as_mut(), !alone, end.take()).await {
             Ok((keep, ended)) => {
                 end = ended;
-                kept.push(keep);
+                refused_alone = alone && !keep;
             }
             // A savepoint statement failed: the transaction's state is
             // unknown, so nothing of it is kept.
@@ -239,8 +240,6 @@ async fn batch(db: &Db, mut jobs: Vec<Box<dyn Job>>) {
             broken = Some(e.to_string());
         }
     }
-    // A lone refused write has no savepoint to go back to: its transaction goes.
-    let refused_alone = alone && kept == [false];
     let failure = match broken {
         Some(why) => {
             let _ = tx.rollback().await;
