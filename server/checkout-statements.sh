@@ -9,6 +9,7 @@
 #
 #   bash server/checkout-statements.sh            # builds target/debug first
 #   bash server/checkout-statements.sh target/release/mall-server target/release/mall-fake-wechat
+#   STATEMENTS_DATABASE_URL=postgres://… bash server/checkout-statements.sh …   # on PostgreSQL (an empty database)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/cargo-path.sh
@@ -29,7 +30,7 @@ for _ in $(seq 100); do grep -q 'addr=' "$work/fake.out" 2>/dev/null && break; s
 fake_addr=$(grep -o 'addr=[0-9.:]*' "$work/fake.out" | head -1 | cut -d= -f2)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-MALL_BIND=127.0.0.1:$port MALL_DATA_DIR=$work/data DATABASE_URL=sqlite://$work/data/mall.db \
+MALL_BIND=127.0.0.1:$port MALL_DATA_DIR=$work/data DATABASE_URL=${STATEMENTS_DATABASE_URL:-sqlite://$work/data/mall.db} \
   MALL_JOBS_EVERY_SECS=0 MALL_EXPIRY_SWEEP_SECS=3600 NO_COLOR=1 \
   RUST_LOG='warn,sqlx::query=debug' WECHAT_API_BASE=http://$fake_addr WECHATPAY_API_BASE=http://$fake_addr \
   "$server" >"$work/server.out" 2>&1 &

@@ -6,7 +6,16 @@
 //! → checkout quote → place the order → prepay → pay (the fake's confirm,
 //! which sends the signed notification the server applies). After a warm-up
 //! it prints checkouts/s, requests/s, p50 / p99 per call, the server's CPU
-//! time per checkout (from /proc) and its peak RSS.
+//! time per checkout (from /proc) and its peak RSS; the fake's CPU; on
+//! PostgreSQL its backends' (those serving the bench's database); and the
+//! whole machine's (every process: server, fake, load client, database), whose
+//! reciprocal times the cores is the most checkouts/s this machine can carry.
+//!
+//! On PostgreSQL the database is analysed when the warm-up ends: it is made
+//! empty for the run, and plans cached on empty tables (without statistics)
+//! pick indexes by ties, where a running shop's tables have the statistics
+//! autovacuum gathers (it would analyse these within its first minute, longer
+//! than a run's warm-up).
 //!
 //!   server/checkout-bench.sh [--workers 4] [--duration 30] [--warmup 15]
 //!   WITH_POSTGRES=1 server/checkout-bench.sh --workers 16
@@ -201,6 +210,15 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     tokio::time::sleep_until(measure_from.into()).await;
+    let mut pg = match &a.database_url {
+        Some(url) => Some(Postgres::analyse(url).await?),
+        None => None,
+    };
+    let pg_cpu0 = match &mut pg {
+        Some(pg) => pg.backends_ticks().await?,
+        None => BTreeMap::new(),
+    };
+    let machine0 = machine_busy_ticks();
     let cpu0 = cpu_ticks(pid);
     let fake_cpu0 = fake_pid.map(cpu_ticks).unwrap_or(0);
     let mut all = Timings::new();
@@ -215,6 +233,18 @@ async fn main() -> anyhow::Result<()> {
     }
     let cpu = cpu_ticks(pid).saturating_sub(cpu0);
     let fake_cpu = fake_pid.map_or(0, |p| cpu_ticks(p).saturating_sub(fake_cpu0));
+    let machine = machine_busy_ticks().saturating_sub(machine0);
+    // A backend that started during the run counts from zero.
+    let pg_cpu: Option<u64> = match &mut pg {
+        Some(pg) => Some(
+            pg.backends_ticks()
+                .await?
+                .iter()
+                .map(|(pid, t)| t.saturating_sub(pg_cpu0.get(pid).copied().unwrap_or(0)))
+                .sum(),
+        ),
+        None => None,
+    };
     let rss = peak_rss_kb(pid);
     let backend = if a.database_url.is_some() {
         "postgres"
@@ -222,6 +252,7 @@ async fn main() -> anyhow::Result<()> {
         "sqlite"
     };
     let calls: usize = all.values().map(Vec::len).sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     #[allow(clippy::float_arithmetic)]
     {
         let secs = a.duration as f64;
@@ -231,13 +262,18 @@ async fn main() -> anyhow::Result<()> {
         println!(
             "backend={backend} workers={} duration={}s checkouts={done} failed={failed} \
              checkouts/s={:.1} requests/s={:.1} server_cpu_per_checkout={cpu_ms:.2}ms peak_rss={:.1}MB \
-             fake={} fake_cpu_per_checkout={fake_ms:.2}ms",
+             fake={} fake_cpu_per_checkout={fake_ms:.2}ms{} machine_cpu_per_checkout={:.2}ms cores={cores}",
             a.workers,
             a.duration,
             done as f64 / secs,
             calls as f64 / secs,
             rss as f64 / 1024.0,
             if fake_pid.is_some() { "separate" } else { "in-process" },
+            pg_cpu.map_or(String::new(), |t| format!(
+                " db_cpu_per_checkout={:.2}ms",
+                t as f64 * 10.0 / done.max(1) as f64
+            )),
+            machine as f64 * 10.0 / done.max(1) as f64,
         );
     }
     for (name, mut v) in all {
@@ -255,4 +291,49 @@ async fn main() -> anyhow::Result<()> {
         bail!("no checkout completed");
     }
     Ok(())
+}
+
+/// CPU ticks (1/100 s) every core spent busy since boot: /proc/stat's first
+/// line less idle and iowait.
+fn machine_busy_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let idle = f.get(3).copied().unwrap_or(0) + f.get(4).copied().unwrap_or(0);
+    f.iter().take(8).sum::<u64>().saturating_sub(idle)
+}
+
+/// The bench's PostgreSQL database, seen from a connection of the bench's own.
+struct Postgres(sqlx::PgConnection);
+
+impl Postgres {
+    /// Connect and `ANALYZE` (see the module's note on statistics).
+    async fn analyse(url: &str) -> anyhow::Result<Postgres> {
+        use sqlx::{Connection, Executor};
+        let mut conn = sqlx::PgConnection::connect(url)
+            .await
+            .context("connecting to the bench's database")?;
+        conn.execute("ANALYZE").await.context("ANALYZE")?;
+        Ok(Postgres(conn))
+    }
+
+    /// CPU ticks of each backend serving the database but this connection.
+    async fn backends_ticks(&mut self) -> anyhow::Result<BTreeMap<u32, u64>> {
+        let pids: Vec<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut self.0)
+        .await?;
+        Ok(pids
+            .into_iter()
+            .map(|p| (p as u32, cpu_ticks(p as u32)))
+            .collect())
+    }
 }

@@ -50,24 +50,32 @@ async fn rules_with_set_aside(
 }
 
 /// The buyer: growth, points, coupons, and the earlier purchases the limits
-/// of `catalog` and `activities` count ([`purchased`]).
+/// of `catalog` and `activities` count ([`purchased`]). `balances`: the
+/// growth and points when the caller read them already (the order, with its
+/// lock on the shopper); otherwise they are read with the wallet.
 pub async fn buyer(
     conn: &mut AnyConnection,
     user_id: i64,
     now: i64,
     catalog: &[Sku],
     activities: &[Activity],
+    balances: Option<(i64, i64)>,
 ) -> anyhow::Result<Buyer> {
-    let (growth, points): (i64, i64) =
-        sqlx::query_as("SELECT growth, points FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (growth, points, coupons) = match balances {
+        Some((growth, points)) => (
+            growth,
+            points,
+            coupons::core_wallet(&mut *conn, user_id, now).await?,
+        ),
+        None => coupons::core_wallet_with_balances(&mut *conn, user_id, now)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?,
+    };
     Ok(Buyer {
         growth: growth.max(0) as u64,
         points_balance: points.max(0) as u64,
         purchased: purchased(&mut *conn, user_id, catalog, activities).await?,
-        coupons: coupons::core_wallet(conn, user_id, now).await?,
+        coupons,
     })
 }
 
@@ -129,6 +137,20 @@ async fn purchased(
         .collect())
 }
 
+/// Whose quote [`price`] makes: the shopper, with their growth and points
+/// when the caller read them already (the order, under its lock on the
+/// shopper; `From<i64>` for a shopper whose balances are read with the wallet).
+pub struct Shopper {
+    pub id: i64,
+    pub balances: Option<(i64, i64)>,
+}
+
+impl From<i64> for Shopper {
+    fn from(id: i64) -> Shopper {
+        Shopper { id, balances: None }
+    }
+}
+
 pub struct Priced {
     pub input: QuoteInput,
     pub quote: Quote,
@@ -141,7 +163,7 @@ pub struct Priced {
 /// them (the cart, `cart::items_with_snapshot`); `None` reads it.
 pub async fn price(
     conn: &mut AnyConnection,
-    user_id: i64,
+    shopper: Shopper,
     lines: Vec<CartLine>,
     snapshot: Option<catalog::Snapshot>,
     options: QuoteOptions,
@@ -167,9 +189,17 @@ pub async fn price(
     let (mut rules, set_aside) = rules_with_set_aside(&mut *conn, &in_activity, rules).await?;
     add_set_aside(&mut catalog, &lines, &set_aside);
     // 砍价: a line naming the shopper's own bargain, priced from its schedule.
-    let bargains = crate::bargains::price_activities(&mut *conn, user_id, &lines).await??;
+    let bargains = crate::bargains::price_activities(&mut *conn, shopper.id, &lines).await??;
     rules.activities.extend(bargains);
-    let buyer = buyer(conn, user_id, now, &catalog, &rules.activities).await?;
+    let buyer = buyer(
+        conn,
+        shopper.id,
+        now,
+        &catalog,
+        &rules.activities,
+        shopper.balances,
+    )
+    .await?;
     let input = QuoteInput {
         now,
         catalog,

@@ -5,7 +5,7 @@ use mall_core::coupon::CouponStatus;
 use mall_core::promotion::Scope;
 use mall_core::{Coupon, CouponKind};
 use serde::Serialize;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row as _};
 
 use crate::db::Batch;
 
@@ -122,21 +122,82 @@ pub async fn core_wallet(
     Ok(list(conn, user_id, now)
         .await?
         .into_iter()
-        .filter(|(c, _)| matches!(c.status, WalletStatus::Available | WalletStatus::Expired))
-        .map(|(c, with_campaigns)| Coupon {
-            coupon_id: c.id.to_string(),
-            batch_id: Some(c.template_id.to_string()),
-            title: Some(c.title),
-            shop_id: c.shop_id,
-            kind: c.kind,
-            scope: c.scope,
-            valid_from: c.valid_from,
-            valid_until: c.valid_until,
-            stackable: c.stackable,
-            with_campaigns,
-            status: CouponStatus::Available,
-        })
+        .filter_map(core_coupon)
         .collect())
+}
+
+/// The statuses [`core_wallet`] leaves out (`WalletStatus::Used`, `Gifting`
+/// and `Gifted`), as SQL.
+const NOT_IN_CORE_WALLET: &str = "('used', 'gifting', 'gifted')";
+
+/// [`core_wallet`] with the shopper's growth and points, in one statement
+/// (the cart page and the checkout quote read both): `(growth, points,
+/// wallet)`, None when there is no such shopper.
+pub async fn core_wallet_with_balances(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> anyhow::Result<Option<(i64, i64, Vec<Coupon>)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT u.growth, u.points, uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope,
+                t.stackable, t.with_campaigns, uc.valid_from, uc.valid_until, uc.status, uc.order_id,
+                t.transferable, uc.parent_id, uc.gift_expires_at, uc.gift_token
+         FROM users u LEFT JOIN (user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id)
+             ON uc.user_id = u.id AND uc.status NOT IN {NOT_IN_CORE_WALLET}
+         WHERE u.id = $1 ORDER BY uc.id"
+    ))
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (growth, points) = (first.try_get(0)?, first.try_get(1)?);
+    let mut wallet = Vec::new();
+    for r in &rows {
+        // A shopper without coupons is one row of the user's alone.
+        if r.try_get::<Option<i64>, _>(2)?.is_none() {
+            continue;
+        }
+        let row: Row = (
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+            r.try_get(5)?,
+            r.try_get(6)?,
+            r.try_get(7)?,
+            r.try_get(8)?,
+            r.try_get(9)?,
+            r.try_get(10)?,
+            r.try_get(11)?,
+            r.try_get(12)?,
+            r.try_get(13)?,
+            r.try_get(14)?,
+            r.try_get(15)?,
+            r.try_get(16)?,
+            r.try_get(17)?,
+        );
+        wallet.extend(core_coupon(parse(row, now)?));
+    }
+    Ok(Some((growth, points, wallet)))
+}
+
+/// A wallet coupon as the core sees it; None for one the core never sees
+/// (used, being gifted or given away).
+fn core_coupon((c, with_campaigns): (WalletCoupon, bool)) -> Option<Coupon> {
+    matches!(c.status, WalletStatus::Available | WalletStatus::Expired).then(|| Coupon {
+        coupon_id: c.id.to_string(),
+        batch_id: Some(c.template_id.to_string()),
+        title: Some(c.title),
+        shop_id: c.shop_id,
+        kind: c.kind,
+        scope: c.scope,
+        valid_from: c.valid_from,
+        valid_until: c.valid_until,
+        stackable: c.stackable,
+        with_campaigns,
+        status: CouponStatus::Available,
+    })
 }
 
 /// Consume a wallet coupon for an order; false if it is not the shopper's or already used.

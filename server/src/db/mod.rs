@@ -299,6 +299,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "activity_skus_by_sku",
         include_str!("../../migrations/sqlite/0022_activity_skus_by_sku.sql"),
     ),
+    (
+        23,
+        "orders_paid_at_once",
+        include_str!("../../migrations/sqlite/0023_orders_paid_at_once.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -410,6 +415,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         22,
         "activity_skus_by_sku",
         include_str!("../../migrations/postgres/0022_activity_skus_by_sku.sql"),
+    ),
+    (
+        23,
+        "orders_paid_at_once",
+        include_str!("../../migrations/postgres/0023_orders_paid_at_once.sql"),
     ),
 ];
 

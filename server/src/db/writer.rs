@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use sqlx::Executor;
+use sqlx::{AnyConnection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{finish, Backend, Db, Tx};
@@ -143,6 +143,22 @@ impl Db {
         answer
             .await
             .map_err(|_| anyhow::anyhow!("the writer stopped before answering"))?
+    }
+
+    /// [`Db::write`] for `work` that is **one statement** (atomic by itself):
+    /// on SQLite the same (the writer's next batch, in a savepoint of its
+    /// own); on PostgreSQL the statement runs on a pooled connection outside
+    /// a transaction, without the `BEGIN` and `COMMIT` round trips.
+    pub async fn write_one<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + From<anyhow::Error> + From<sqlx::Error> + 'static,
+        F: for<'a> FnOnce(&'a mut AnyConnection) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
+        if self.backend == Backend::Postgres {
+            return work(&mut *self.pool.acquire().await?).await;
+        }
+        self.write(move |tx| work(tx)).await
     }
 
     pub fn writer_stats(&self) -> WriterStats {

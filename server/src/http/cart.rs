@@ -83,7 +83,7 @@ pub async fn view(state: &AppState, user_id: i64) -> ApiResult<CartView> {
     let lines = items.iter().map(core_line).collect();
     let priced = pricing::price(
         &mut conn,
-        user_id,
+        user_id.into(),
         lines,
         Some(snapshot),
         QuoteOptions::default(),
@@ -157,18 +157,18 @@ async fn add_item(
         }
     }
     // One upsert, on SQLite in the writer's next batch (`db::writer`; a full
-    // disk fails it). When nothing changed, say why: no such SKU, or too many
-    // on the line.
+    // disk fails it), on PostgreSQL on its own. When nothing changed, say
+    // why: no such SKU, or too many on the line.
     let now = db::now();
     let (user_id, sku_id, quantity) = (user.user_id, req.sku_id, req.quantity);
     let line_activity = activity.map(str::to_string);
     let added = state
         .db
-        .write(move |tx| {
+        .write_one(move |conn| {
             Box::pin(async move {
                 let activity = line_activity.as_deref();
                 cart::add(
-                    tx,
+                    conn,
                     user_id,
                     sku_id,
                     activity,

@@ -122,6 +122,22 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<
     }))
 }
 
+/// [`lock`] for a checkout, reading the shopper's growth and points with it
+/// (None: no such shopper). On PostgreSQL one `SELECT … FOR UPDATE`, which
+/// locks the row without writing a new version of it; on SQLite a read (the
+/// transaction already holds the write lock).
+pub async fn lock_balances(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let sql = if conn.backend_name() == "SQLite" {
+        "SELECT growth, points FROM users WHERE id = $1"
+    } else {
+        "SELECT growth, points FROM users WHERE id = $1 FOR UPDATE"
+    };
+    sqlx::query_as(sql).bind(user_id).fetch_optional(conn).await
+}
+
 /// Lock the shopper's row for the rest of the transaction: a shopper's
 /// checkouts and claims run one at a time (purchase limits, points, wallet).
 /// On SQLite the transaction already holds the write lock.

@@ -367,8 +367,11 @@ pub async fn place_in_tx(
     req: &PlaceOrderRequest,
 ) -> Result<Placed, CheckoutError> {
     let now = db::now();
-    // One checkout per shopper at a time (limits, points, wallet, idempotency).
-    users::lock(tx, user_id, now).await?;
+    // One checkout per shopper at a time (limits, points, wallet,
+    // idempotency); the lock reads the shopper's balances for the quote.
+    let balances = users::lock_balances(tx, user_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?;
     if let Some(id) = orders::find_by_key(tx, user_id, &req.idempotency_key).await? {
         return Ok(Placed::Replayed(id));
     }
@@ -386,9 +389,13 @@ pub async fn place_in_tx(
     let rules = RulesFrom::Read(Box::new(
         shop_rules::parse(rules).map_err(anyhow::Error::from)?,
     ));
+    let shopper = pricing::Shopper {
+        id: user_id,
+        balances: Some(balances),
+    };
     let priced = pricing::price(
         tx,
-        user_id,
+        shopper,
         p.lines,
         p.snapshot,
         p.options.clone(),
@@ -605,7 +612,7 @@ pub async fn quote(
     let p = prepare(state, &mut conn, user_id, req).await?;
     Ok(pricing::price(
         &mut conn,
-        user_id,
+        user_id.into(),
         p.lines,
         p.snapshot,
         p.options,

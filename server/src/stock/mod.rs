@@ -58,6 +58,27 @@ pub async fn reserve(
             return Ok(Err(Shortage::Activity));
         }
     }
+    if conn.backend_name() != "SQLite" {
+        // PostgreSQL: the take and its ledger row in one statement (no row
+        // when the UPDATE took nothing).
+        let taken: Option<i64> = sqlx::query_scalar(
+            "WITH s AS (UPDATE skus SET stock = stock - $1, sales = sales + $1
+                        WHERE id = $2 AND stock >= $1 RETURNING stock)
+             INSERT INTO stock_ledger (sku_id, delta, before_stock, after_stock, reason, actor, order_id, created_at)
+             SELECT $2, -$1, stock + $1, stock, $3, $4, $5, $6 FROM s
+             RETURNING after_stock",
+        )
+        .bind(c.quantity)
+        .bind(c.sku_id)
+        .bind(ledger::ORDER_PLACED)
+        .bind(ORDER_ACTOR)
+        .bind(c.order_id)
+        .bind(c.at)
+        .fetch_optional(&mut *conn)
+        .await?;
+        return Ok(taken.map(|_| ()).ok_or(Shortage::Sku));
+    }
+    // SQLite has no UPDATE inside a WITH: two statements, in-process.
     let after: Option<i64> = sqlx::query_scalar(
         "UPDATE skus SET stock = stock - $1, sales = sales + $1 WHERE id = $2 AND stock >= $1
          RETURNING stock",
@@ -75,13 +96,16 @@ pub async fn reserve(
         after + c.quantity,
         after,
         ledger::ORDER_PLACED,
-        "shopper",
+        ORDER_ACTOR,
         Some(c.order_id),
         c.at,
     )
     .await?;
     Ok(Ok(()))
 }
+
+/// The ledger's actor for units an order took.
+const ORDER_ACTOR: &str = "shopper";
 
 /// Units left in an activity's own quota for a SKU (0 when it has none left;
 /// an unbounded quota reads as the largest count).

@@ -80,3 +80,43 @@ async fn a_batch_answers_each_statements_changed_rows() {
     );
     assert_eq!(rows(&app).await, vec![(2, 5), (3, 16)]);
 }
+
+/// `Db::write_one`: one statement, in the writer's batch on SQLite, on a
+/// connection of its own (no transaction) on PostgreSQL; its answer and its
+/// error come back, and a refused statement changes nothing.
+#[tokio::test]
+async fn a_write_of_one_statement_answers_and_fails_like_a_transaction_of_its_own() {
+    let app = spawn_app().await;
+    let db = &app.server.state.db;
+    sqlx::query("CREATE TABLE one_probe (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let before = db.writer_stats();
+    let insert = |id: i64, n: i64| {
+        db.write_one(move |conn| {
+            Box::pin(async move {
+                let r = sqlx::query("INSERT INTO one_probe (id, n) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(n)
+                    .execute(conn)
+                    .await?;
+                Ok::<_, anyhow::Error>(r.rows_affected())
+            })
+        })
+    };
+    assert_eq!(insert(1, 10).await.unwrap(), 1);
+    assert_eq!(insert(2, 20).await.unwrap(), 1);
+    // The primary key refuses the second row 1; nothing of it stays.
+    assert!(insert(1, 99).await.is_err());
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, n FROM one_probe ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![(1, 10), (2, 20)]);
+    let after = db.writer_stats();
+    match db.backend {
+        mall_server::db::Backend::Sqlite => assert_eq!(after.writes - before.writes, 3),
+        mall_server::db::Backend::Postgres => assert_eq!(after, before),
+    }
+}

@@ -326,3 +326,78 @@ async fn a_giver_opening_thirty_gifts_at_once_opens_exactly_the_ten_a_day() {
         .await
         .unwrap();
 }
+
+/// The cart page's and the quote's one-statement read of the balances with
+/// the wallet gives what the order's two reads give: every status the core
+/// never sees (used, gifting, gifted) left out, an expired coupon kept (the
+/// core says why it is unusable), a shopper without coupons an empty wallet,
+/// no shopper none.
+#[tokio::test]
+async fn the_wallet_read_with_the_balances_is_the_core_wallet() {
+    let app = spawn_app().await;
+    let db = &app.server.state.db;
+    let t = app.login("wallet-reader").await;
+    let uid = crate::coupon_center::user_id(&app, &t).await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let tpl = batch(&app, 100, json!({})).await;
+        let (s, c) = app
+            .post(&format!("/api/coupons/{tpl}/claim"), Some(&t), json!({}))
+            .await;
+        assert_eq!(s, 201, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let now = mall_server::db::now();
+    for (id, status) in [(ids[1], "used"), (ids[2], "gifting"), (ids[3], "gifted")] {
+        sqlx::query("UPDATE user_coupons SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE user_coupons SET valid_until = $1 WHERE id = $2")
+        .bind(now - 60)
+        .bind(ids[4])
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET growth = 321, points = 45 WHERE id = $1")
+        .bind(uid)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+
+    let mut conn = db.pool.acquire().await.unwrap();
+    let wallet = mall_server::coupons::core_wallet(&mut conn, uid, now)
+        .await
+        .unwrap();
+    let ids_of = |w: &[mall_core::Coupon]| -> Vec<String> {
+        w.iter().map(|c| c.coupon_id.clone()).collect()
+    };
+    assert_eq!(
+        ids_of(&wallet),
+        vec![ids[0].to_string(), ids[4].to_string()]
+    );
+    let (growth, points, together) =
+        mall_server::coupons::core_wallet_with_balances(&mut conn, uid, now)
+            .await
+            .unwrap()
+            .expect("the shopper");
+    assert_eq!((growth, points), (321, 45));
+    assert_eq!(together, wallet);
+
+    let other = app.login("wallet-reader-without-coupons").await;
+    let other = crate::coupon_center::user_id(&app, &other).await;
+    let (_, _, empty) = mall_server::coupons::core_wallet_with_balances(&mut conn, other, now)
+        .await
+        .unwrap()
+        .expect("the shopper");
+    assert!(empty.is_empty());
+    assert!(
+        mall_server::coupons::core_wallet_with_balances(&mut conn, 987_654_321, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -7,7 +7,7 @@
 //! sealed with the wrong key. Duplicates and out-of-order events are just
 //! notifications sent again or late.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -99,6 +99,9 @@ pub struct FakePay {
     http: reqwest::Client,
     seq: AtomicU64,
     pub orders: Mutex<BTreeMap<String, FakeOrder>>,
+    /// out_trade_no by prepay_id, for the payment sheet's confirm (a lookup,
+    /// not a scan of every order: the checkout benchmark makes thousands).
+    prepays: Mutex<HashMap<String, String>>,
     pub refunds: Mutex<BTreeMap<String, FakeRefund>>,
     /// 商家转账 bills by out_bill_no.
     pub bills: Mutex<BTreeMap<String, FakeBill>>,
@@ -190,6 +193,7 @@ impl FakePay {
             http: reqwest::Client::new(),
             seq: AtomicU64::new(1),
             orders: Mutex::new(BTreeMap::new()),
+            prepays: Mutex::new(HashMap::new()),
             refunds: Mutex::new(BTreeMap::new()),
             bills: Mutex::new(BTreeMap::new()),
             transfer_error: Mutex::new(None),
@@ -648,6 +652,10 @@ async fn jsapi(
         return to_json_response(StatusCode::OK, json!({"prepay_id": id}).to_string(), &pay);
     }
     let prepay_id = format!("wx{:016}{}", pay.next(), &nonce()[..10]);
+    pay.prepays
+        .lock()
+        .expect("fake prepays")
+        .insert(prepay_id.clone(), no.clone());
     orders.insert(
         no.clone(),
         FakeOrder {
@@ -826,11 +834,11 @@ async fn query_refund(
 async fn confirm(State(pay): State<Arc<FakePay>>, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let prepay = v["prepayId"].as_str().unwrap_or("").to_string();
-    let no = pay.orders.lock().ok().and_then(|m| {
-        m.values()
-            .find(|o| o.prepay_id == prepay)
-            .map(|o| o.out_trade_no.clone())
-    });
+    let no = pay
+        .prepays
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&prepay).cloned());
     let Some(no) = no else {
         return (StatusCode::NOT_FOUND, "no such prepay").into_response();
     };
