@@ -24,8 +24,17 @@ bench_pg_url() {
   local url port base
   url=$(bash scripts/start-postgres.sh </dev/null)
   port=$(sed -E 's#.*:([0-9]+)/.*#\1#' <<<"$url")
-  PGPASSWORD=mall psql -X -q -h 127.0.0.1 -p "$port" -U mall -d "${url##*/}" \
-    -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
+  # FORCE cannot end an autovacuum worker busy on the old database (it is not
+  # the role's): wait for it rather than run on a stale database.
+  local try
+  for try in $(seq 1 30); do
+    PGPASSWORD=mall psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U mall -d "${url##*/}" \
+      -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 && break
+    [[ $try == 30 ]] && { echo "bench_pg_url: cannot drop $1" >&2; return 1; }
+    sleep 1
+  done
+  PGPASSWORD=mall psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U mall -d "${url##*/}" \
+    -c "CREATE DATABASE $1" >/dev/null
   base=${url%/*}
   echo "$base/$1"
 }

@@ -684,8 +684,6 @@ pub struct ClaimOutcome<'a> {
     pub done: bool,
 }
 
-/// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with `%`, `_` and `\`
-/// matched literally.
 /// A `settings` value (JSON text) by key; `lock` is "" or
 /// [`Db::for_update`] inside a read-modify-write.
 pub async fn setting(
@@ -697,27 +695,6 @@ pub async fn setting(
         .bind(key)
         .fetch_optional(conn)
         .await
-}
-
-/// Several `settings` values in one read, in the order of `keys` (`None`:
-/// never saved).
-pub async fn settings<const N: usize>(
-    conn: &mut AnyConnection,
-    keys: [&str; N],
-) -> sqlx::Result<[Option<String>; N]> {
-    let sql = format!(
-        "SELECT key, value FROM settings WHERE key IN ({})",
-        placeholders(1, N.max(1))
-    );
-    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-    if N == 0 {
-        q = q.bind("");
-    }
-    for k in keys {
-        q = q.bind(k);
-    }
-    let rows = q.fetch_all(conn).await?;
-    Ok(keys.map(|k| rows.iter().find(|r| r.0 == k).map(|r| r.1.clone())))
 }
 
 /// Store a `settings` value (one upsert).
@@ -741,6 +718,8 @@ pub fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with `%`, `_` and `\`
+/// matched literally.
 pub fn like_contains(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');

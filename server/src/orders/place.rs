@@ -360,6 +360,27 @@ fn order_no(now: i64) -> String {
     )
 }
 
+/// The order's reads under its lock on the shopper, in one statement: the
+/// order this idempotency key already placed, and the shop's rules and the
+/// distribution settings as this transaction reads them (never a cached copy).
+async fn key_and_settings(
+    tx: &mut Tx,
+    user_id: i64,
+    key: &str,
+) -> sqlx::Result<(Option<i64>, Option<String>, Option<String>)> {
+    sqlx::query_as(
+        "SELECT (SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2),
+                (SELECT value FROM settings WHERE key = $3),
+                (SELECT value FROM settings WHERE key = $4)",
+    )
+    .bind(user_id)
+    .bind(key)
+    .bind(shop_rules::RULES_KEY)
+    .bind(distribution::settings::KEY)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 pub async fn place_in_tx(
     state: &AppState,
     tx: &mut Tx,
@@ -372,7 +393,9 @@ pub async fn place_in_tx(
     let balances = users::lock_balances(tx, user_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?;
-    if let Some(id) = orders::find_by_key(tx, user_id, &req.idempotency_key).await? {
+    let (replayed, rules, distribution) =
+        key_and_settings(tx, user_id, &req.idempotency_key).await?;
+    if let Some(id) = replayed {
         return Ok(Placed::Replayed(id));
     }
     let p = prepare(state, tx, user_id, &req.checkout()).await?;
@@ -382,10 +405,6 @@ pub async fn place_in_tx(
             "choose an address or a delivery method",
         ));
     }
-    // The shop's rules and the distribution settings read now, in this
-    // transaction (never a cached copy), in one statement.
-    let [rules, distribution] =
-        db::settings(tx, [shop_rules::RULES_KEY, distribution::settings::KEY]).await?;
     let rules = RulesFrom::Read(Box::new(
         shop_rules::parse(rules).map_err(anyhow::Error::from)?,
     ));

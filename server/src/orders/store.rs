@@ -36,18 +36,6 @@ pub struct NewOrder<'a> {
     pub expires_at: i64,
 }
 
-pub async fn find_by_key(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    key: &str,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2")
-        .bind(user_id)
-        .bind(key)
-        .fetch_optional(conn)
-        .await
-}
-
 /// The order's discount total and shipping fee, as stored.
 fn totals(q: &Quote) -> anyhow::Result<(Money, Money)> {
     let discount = q
