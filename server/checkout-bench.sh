@@ -5,7 +5,8 @@
 # WITH_POSTGRES=1 (or CI=true), on PostgreSQL started by scripts/start-postgres.sh.
 # Prints checkouts/s, requests/s, p50 / p99 per call, server CPU per checkout
 # and peak RSS (the fake WeChat runs as its own process, mall-fake-wechat, so the
-# server's CPU is its own). Bounded: --duration seconds after --warmup (defaults 30 and 15).
+# server's CPU is its own), the fake's, PostgreSQL's and the whole machine's CPU
+# per checkout. Bounded: --duration seconds after --warmup (defaults 30 and 15).
 #
 #   bash server/checkout-bench.sh --workers 4
 #   WITH_POSTGRES=1 bash server/checkout-bench.sh --workers 16
