@@ -7,9 +7,10 @@
 //! which sends the signed notification the server applies). After a warm-up
 //! it prints checkouts/s, requests/s, p50 / p99 per call, the server's CPU
 //! time per checkout (from /proc) and its peak RSS; the fake's CPU; on
-//! PostgreSQL its backends' (those serving the bench's database); and the
-//! whole machine's (every process: server, fake, load client, database), whose
-//! reciprocal times the cores is the most checkouts/s this machine can carry.
+//! PostgreSQL its backends' (those serving the bench's database); this load
+//! client's own; and the whole machine's (every process: server, fake, load
+//! client, database), whose reciprocal times the cores is the most
+//! checkouts/s this machine can carry.
 //!
 //! On PostgreSQL the database is analysed when the warm-up ends: it is made
 //! empty for the run, and plans cached on empty tables (without statistics)
@@ -219,6 +220,7 @@ async fn main() -> anyhow::Result<()> {
         None => BTreeMap::new(),
     };
     let machine0 = machine_busy_ticks();
+    let client0 = cpu_ticks(std::process::id());
     let cpu0 = cpu_ticks(pid);
     let fake_cpu0 = fake_pid.map(cpu_ticks).unwrap_or(0);
     let mut all = Timings::new();
@@ -234,6 +236,7 @@ async fn main() -> anyhow::Result<()> {
     let cpu = cpu_ticks(pid).saturating_sub(cpu0);
     let fake_cpu = fake_pid.map_or(0, |p| cpu_ticks(p).saturating_sub(fake_cpu0));
     let machine = machine_busy_ticks().saturating_sub(machine0);
+    let client = cpu_ticks(std::process::id()).saturating_sub(client0);
     // A backend that started during the run counts from zero.
     let pg_cpu: Option<u64> = match &mut pg {
         Some(pg) => Some(
@@ -262,7 +265,8 @@ async fn main() -> anyhow::Result<()> {
         println!(
             "backend={backend} workers={} duration={}s checkouts={done} failed={failed} \
              checkouts/s={:.1} requests/s={:.1} server_cpu_per_checkout={cpu_ms:.2}ms peak_rss={:.1}MB \
-             fake={} fake_cpu_per_checkout={fake_ms:.2}ms{} machine_cpu_per_checkout={:.2}ms cores={cores}",
+             fake={} fake_cpu_per_checkout={fake_ms:.2}ms{} client_cpu_per_checkout={:.2}ms \
+             machine_cpu_per_checkout={:.2}ms cores={cores}",
             a.workers,
             a.duration,
             done as f64 / secs,
@@ -273,6 +277,7 @@ async fn main() -> anyhow::Result<()> {
                 " db_cpu_per_checkout={:.2}ms",
                 t as f64 * 10.0 / done.max(1) as f64
             )),
+            client as f64 * 10.0 / done.max(1) as f64,
             machine as f64 * 10.0 / done.max(1) as f64,
         );
     }
