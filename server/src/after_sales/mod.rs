@@ -339,7 +339,7 @@ pub async fn request(
     let mut tx = state.db.begin_write().await?;
     let r: Result<_, AfterSaleError> = async {
         requestable(&mut tx, user_id, order_id).await?;
-        users::lock(&mut tx, user_id, now).await?;
+        users::lock(&mut tx, user_id).await?;
         let order = snapshot(&mut tx, order_id).await?;
         let previous = records(&mut tx, order_id, &taken(), 0).await?;
         let items: Vec<RefundItem> = items.into_iter().filter(|i| i.quantity > 0).collect();
@@ -575,7 +575,7 @@ async fn execute_in(
     let order_no: String = o.try_get("order_no")?;
     let status = OrderStatus::parse(&o.try_get::<String, _>("status")?)
         .ok_or_else(|| anyhow::anyhow!("status"))?;
-    users::lock(&mut *conn, user_id, now).await?;
+    users::lock(&mut *conn, user_id).await?;
     // Claim the request first: a second approval finds it moved on.
     self::step(&mut *conn, id, step, now).await?;
     let order = snapshot(&mut *conn, order_id).await?;
@@ -734,7 +734,7 @@ pub async fn revert_in(
     };
     let order_id: i64 = row.try_get("order_id")?;
     let user_id: i64 = row.try_get("user_id")?;
-    users::lock(&mut *conn, user_id, now).await?;
+    users::lock(&mut *conn, user_id).await?;
     let moved = sqlx::query(&format!(
         "UPDATE after_sales SET status = '{}', updated_at = $1 WHERE id = $2 AND status IN ({})",
         Step::RefundClosed.to().as_str(),

@@ -15,8 +15,8 @@
 //! On PostgreSQL the database is analysed when the warm-up ends: it is made
 //! empty for the run, and plans cached on empty tables (without statistics)
 //! pick indexes by ties, where a running shop's tables have the statistics
-//! autovacuum gathers (it would analyse these within its first minute, longer
-//! than a run's warm-up).
+//! autovacuum gathers (it looks every `autovacuum_naptime`, a minute by
+//! default: longer than a run's warm-up).
 //!
 //!   server/checkout-bench.sh [--workers 4] [--duration 30] [--warmup 15]
 //!   WITH_POSTGRES=1 server/checkout-bench.sh --workers 16
@@ -259,26 +259,31 @@ async fn main() -> anyhow::Result<()> {
     #[allow(clippy::float_arithmetic)]
     {
         let secs = a.duration as f64;
-        // Clock ticks are 1/100 s on Linux.
-        let cpu_ms = cpu as f64 * 10.0 / done.max(1) as f64;
-        let fake_ms = fake_cpu as f64 * 10.0 / done.max(1) as f64;
+        // Clock ticks are 1/100 s on Linux: milliseconds per checkout.
+        let per_checkout = |ticks: u64| ticks as f64 * 10.0 / done.max(1) as f64;
         println!(
             "backend={backend} workers={} duration={}s checkouts={done} failed={failed} \
-             checkouts/s={:.1} requests/s={:.1} server_cpu_per_checkout={cpu_ms:.2}ms peak_rss={:.1}MB \
-             fake={} fake_cpu_per_checkout={fake_ms:.2}ms{} client_cpu_per_checkout={:.2}ms \
+             checkouts/s={:.1} requests/s={:.1} server_cpu_per_checkout={:.2}ms peak_rss={:.1}MB \
+             fake={} fake_cpu_per_checkout={:.2}ms{} client_cpu_per_checkout={:.2}ms \
              machine_cpu_per_checkout={:.2}ms cores={cores}",
             a.workers,
             a.duration,
             done as f64 / secs,
             calls as f64 / secs,
+            per_checkout(cpu),
             rss as f64 / 1024.0,
-            if fake_pid.is_some() { "separate" } else { "in-process" },
+            if fake_pid.is_some() {
+                "separate"
+            } else {
+                "in-process"
+            },
+            per_checkout(fake_cpu),
             pg_cpu.map_or(String::new(), |t| format!(
                 " db_cpu_per_checkout={:.2}ms",
-                t as f64 * 10.0 / done.max(1) as f64
+                per_checkout(t)
             )),
-            client as f64 * 10.0 / done.max(1) as f64,
-            machine as f64 * 10.0 / done.max(1) as f64,
+            per_checkout(client),
+            per_checkout(machine),
         );
     }
     for (name, mut v) in all {

@@ -49,19 +49,18 @@ async fn rules_with_set_aside(
     Ok((rules, set_aside))
 }
 
-/// The buyer: growth, points, coupons, and the earlier purchases the limits
-/// of `catalog` and `activities` count ([`purchased`]). `balances`: the
-/// growth and points when the caller read them already (the order, with its
-/// lock on the shopper); otherwise they are read with the wallet.
+/// The buyer: growth, points (read with the wallet unless the shopper came
+/// with them), coupons, and the earlier purchases the limits of `catalog`
+/// and `activities` count ([`purchased`]).
 pub async fn buyer(
     conn: &mut AnyConnection,
-    user_id: i64,
+    shopper: &Shopper,
     now: i64,
     catalog: &[Sku],
     activities: &[Activity],
-    balances: Option<(i64, i64)>,
 ) -> anyhow::Result<Buyer> {
-    let (growth, points, coupons) = match balances {
+    let user_id = shopper.id;
+    let (growth, points, coupons) = match shopper.balances {
         Some((growth, points)) => (
             growth,
             points,
@@ -191,15 +190,7 @@ pub async fn price(
     // 砍价: a line naming the shopper's own bargain, priced from its schedule.
     let bargains = crate::bargains::price_activities(&mut *conn, shopper.id, &lines).await??;
     rules.activities.extend(bargains);
-    let buyer = buyer(
-        conn,
-        shopper.id,
-        now,
-        &catalog,
-        &rules.activities,
-        shopper.balances,
-    )
-    .await?;
+    let buyer = buyer(conn, &shopper, now, &catalog, &rules.activities).await?;
     let input = QuoteInput {
         now,
         catalog,

@@ -5,7 +5,7 @@ use mall_core::coupon::CouponStatus;
 use mall_core::promotion::Scope;
 use mall_core::{Coupon, CouponKind};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row as _};
+use sqlx::{AnyConnection, FromRow, Row as _};
 
 use crate::db::Batch;
 
@@ -65,9 +65,11 @@ type Row = (
     Option<String>,
 );
 
-const SELECT: &str = "SELECT uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope, t.stackable, t.with_campaigns,
-        uc.valid_from, uc.valid_until, uc.status, uc.order_id, t.transferable, uc.parent_id, uc.gift_expires_at, uc.gift_token
-     FROM user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id";
+/// The columns a [`Row`] reads, in its order, from [`WALLET`].
+const COLUMNS: &str = "uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope, t.stackable, t.with_campaigns,
+        uc.valid_from, uc.valid_until, uc.status, uc.order_id, t.transferable, uc.parent_id, uc.gift_expires_at, uc.gift_token";
+/// Wallet coupons with their batch.
+const WALLET: &str = "user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id";
 
 fn parse(r: Row, now: i64) -> anyhow::Result<(WalletCoupon, bool)> {
     let status = match (r.10.as_str(), now >= r.9) {
@@ -104,10 +106,12 @@ pub async fn list(
     user_id: i64,
     now: i64,
 ) -> anyhow::Result<Vec<(WalletCoupon, bool)>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE uc.user_id = $1 ORDER BY uc.id"))
-        .bind(user_id)
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {WALLET} WHERE uc.user_id = $1 ORDER BY uc.id"
+    ))
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
     rows.into_iter().map(|r| parse(r, now)).collect()
 }
 
@@ -126,10 +130,6 @@ pub async fn core_wallet(
         .collect())
 }
 
-/// The statuses [`core_wallet`] leaves out (`WalletStatus::Used`, `Gifting`
-/// and `Gifted`), as SQL.
-const NOT_IN_CORE_WALLET: &str = "('used', 'gifting', 'gifted')";
-
 /// [`core_wallet`] with the shopper's growth and points, in one statement
 /// (the cart page and the checkout quote read both): `(growth, points,
 /// wallet)`, None when there is no such shopper.
@@ -138,12 +138,10 @@ pub async fn core_wallet_with_balances(
     user_id: i64,
     now: i64,
 ) -> anyhow::Result<Option<(i64, i64, Vec<Coupon>)>> {
+    // The coupon's columns first, as a `Row` reads them; the balances after.
     let rows = sqlx::query(&format!(
-        "SELECT u.growth, u.points, uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope,
-                t.stackable, t.with_campaigns, uc.valid_from, uc.valid_until, uc.status, uc.order_id,
-                t.transferable, uc.parent_id, uc.gift_expires_at, uc.gift_token
-         FROM users u LEFT JOIN (user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id)
-             ON uc.user_id = u.id AND uc.status NOT IN {NOT_IN_CORE_WALLET}
+        "SELECT {COLUMNS}, u.growth, u.points
+         FROM users u LEFT JOIN ({WALLET}) ON uc.user_id = u.id
          WHERE u.id = $1 ORDER BY uc.id"
     ))
     .bind(user_id)
@@ -152,34 +150,15 @@ pub async fn core_wallet_with_balances(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let (growth, points) = (first.try_get(0)?, first.try_get(1)?);
+    let balances = (first.try_get("growth")?, first.try_get("points")?);
     let mut wallet = Vec::new();
     for r in &rows {
         // A shopper without coupons is one row of the user's alone.
-        if r.try_get::<Option<i64>, _>(2)?.is_none() {
-            continue;
+        if r.try_get::<Option<i64>, _>(0)?.is_some() {
+            wallet.extend(core_coupon(parse(Row::from_row(r)?, now)?));
         }
-        let row: Row = (
-            r.try_get(2)?,
-            r.try_get(3)?,
-            r.try_get(4)?,
-            r.try_get(5)?,
-            r.try_get(6)?,
-            r.try_get(7)?,
-            r.try_get(8)?,
-            r.try_get(9)?,
-            r.try_get(10)?,
-            r.try_get(11)?,
-            r.try_get(12)?,
-            r.try_get(13)?,
-            r.try_get(14)?,
-            r.try_get(15)?,
-            r.try_get(16)?,
-            r.try_get(17)?,
-        );
-        wallet.extend(core_coupon(parse(row, now)?));
     }
-    Ok(Some((growth, points, wallet)))
+    Ok(Some((balances.0, balances.1, wallet)))
 }
 
 /// A wallet coupon as the core sees it; None for one the core never sees

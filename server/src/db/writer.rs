@@ -1,5 +1,5 @@
-//! On SQLite the hot writes (placing an order, applying a payment) run one
-//! after another in batches: SQLite has one writer at a time anyway, so
+//! On SQLite the hot writes (placing an order, applying a payment, storing a
+//! prepay id, adding to the cart) run one after another in batches: SQLite has one writer at a time anyway, so
 //! instead of each request taking the writer's slot for a transaction of its
 //! own, a writer task takes the writes waiting at that moment (first come,
 //! first served, at most [`MAX_BATCH`]) and runs them in one `BEGIN IMMEDIATE
@@ -148,7 +148,9 @@ impl Db {
     /// [`Db::write`] for `work` that is **one statement** (atomic by itself):
     /// on SQLite the same (the writer's next batch, in a savepoint of its
     /// own); on PostgreSQL the statement runs on a pooled connection outside
-    /// a transaction, without the `BEGIN` and `COMMIT` round trips.
+    /// a transaction, without the `BEGIN` and `COMMIT` round trips. For a
+    /// statement on a hot path; elsewhere [`Db::write_conn`] runs it alone
+    /// in the writer's slot.
     pub async fn write_one<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,

@@ -122,38 +122,37 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<
     }))
 }
 
+/// Lock the shopper's row for the rest of the transaction: a shopper's
+/// checkouts and claims run one at a time (purchase limits, points, wallet).
+/// On PostgreSQL a `SELECT … FOR NO KEY UPDATE`: the row lock an UPDATE
+/// takes (foreign keys to the shopper, which take `FOR KEY SHARE`, do not
+/// wait for it), without writing a new version of the row; on SQLite the transaction already holds the write
+/// lock: every SQLite write transaction begins IMMEDIATE (`Db::begin_write`),
+/// so a row "lock" would be one more statement for nothing.
+pub async fn lock(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<bool> {
+    if conn.backend_name() == "SQLite" {
+        return Ok(true);
+    }
+    Ok(lock_balances(conn, user_id).await?.is_some())
+}
+
 /// [`lock`] for a checkout, reading the shopper's growth and points with it
-/// (None: no such shopper). On PostgreSQL one `SELECT … FOR UPDATE`, which
-/// locks the row without writing a new version of it; on SQLite a read (the
-/// transaction already holds the write lock).
+/// (None: no such shopper); on SQLite the read alone.
 pub async fn lock_balances(
     conn: &mut AnyConnection,
     user_id: i64,
 ) -> sqlx::Result<Option<(i64, i64)>> {
-    let sql = if conn.backend_name() == "SQLite" {
-        "SELECT growth, points FROM users WHERE id = $1"
+    let lock = if conn.backend_name() == "SQLite" {
+        ""
     } else {
-        "SELECT growth, points FROM users WHERE id = $1 FOR UPDATE"
+        " FOR NO KEY UPDATE"
     };
-    sqlx::query_as(sql).bind(user_id).fetch_optional(conn).await
-}
-
-/// Lock the shopper's row for the rest of the transaction: a shopper's
-/// checkouts and claims run one at a time (purchase limits, points, wallet).
-/// On SQLite the transaction already holds the write lock.
-pub async fn lock(conn: &mut AnyConnection, user_id: i64, now: i64) -> sqlx::Result<bool> {
-    if conn.backend_name() == "SQLite" {
-        // Every SQLite write transaction begins IMMEDIATE (`Db::begin_write`):
-        // it already excludes every other writer, and a row "lock" would be one
-        // more statement for nothing.
-        return Ok(true);
-    }
-    let r = sqlx::query("UPDATE users SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(user_id)
-        .execute(conn)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    sqlx::query_as(&format!(
+        "SELECT growth, points FROM users WHERE id = $1{lock}"
+    ))
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub async fn add_points(

@@ -253,7 +253,7 @@ pub async fn transition(
     ) {
         // The shopper's row first, as checkout does, so the two never
         // wait on each other in opposite orders.
-        users::lock(&mut *conn, owner, now).await?;
+        users::lock(&mut *conn, owner).await?;
     }
     let stamp = action
         .stamp_column()

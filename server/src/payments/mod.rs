@@ -78,8 +78,10 @@ pub async fn prepay(
     .bind(order_id)
     .fetch_optional(&mut *conn)
     .await?
-    .filter(|r| r.try_get::<i64, _>("user_id").ok() == Some(user_id))
     .ok_or(PaymentError::NotFound)?;
+    if row.try_get::<i64, _>("user_id")? != user_id {
+        return Err(PaymentError::NotFound);
+    }
     let status = OrderStatus::parse(&row.try_get::<String, _>("status")?)
         .ok_or_else(|| anyhow::anyhow!("unknown status"))?;
     if status != OrderStatus::PendingPayment {
