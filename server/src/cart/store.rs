@@ -1,10 +1,13 @@
 //! The server-side cart: one row per (shopper, SKU, activity).
 
+use std::sync::LazyLock;
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::catalog::{Snapshot, SNAPSHOT_COLUMNS, SNAPSHOT_JOINS};
-use crate::db::Batch;
+use crate::coupons::{self, Holdings};
+use crate::db::{self, Batch};
 
 #[derive(Debug, Clone)]
 pub struct CartItem {
@@ -15,39 +18,80 @@ pub struct CartItem {
     pub selected: bool,
 }
 
-/// The shopper's cart and the catalog snapshot of its SKUs, in one statement
-/// (what pricing the cart needs from the catalog, `catalog::pricing::price`).
-pub async fn items_with_snapshot(
+/// What pricing the shopper's cart needs: its lines, the catalog snapshot of
+/// their SKUs (`catalog::pricing::price`) and the shopper's growth, points
+/// and wallet (None when there is no such shopper).
+pub struct ForPricing {
+    pub items: Vec<CartItem>,
+    pub snapshot: Snapshot,
+    pub holdings: Option<Holdings>,
+}
+
+/// [`ForPricing`] in one statement (the cart page, the checkout quote and
+/// the order each read it once): the cart's rows, then the shopper's
+/// [`coupons::HOLDINGS`] rows, told apart by the first column; each part's
+/// columns are `NULL` in the other's rows.
+pub async fn read_for_pricing(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> sqlx::Result<(Vec<CartItem>, Snapshot)> {
-    let sql = format!(
-        "SELECT ci.id, ci.sku_id, ci.activity_id, ci.quantity, ci.selected, {SNAPSHOT_COLUMNS}
-         FROM cart_items ci LEFT JOIN (skus s {SNAPSHOT_JOINS}) ON s.id = ci.sku_id
-         WHERE ci.user_id = $1 ORDER BY ci.id"
-    );
-    let rows = sqlx::query(&sql).bind(user_id).fetch_all(conn).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    let mut snapshot = Snapshot::default();
+    now: i64,
+) -> anyhow::Result<ForPricing> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let nulls = |n: usize| vec!["NULL"; n].join(", ");
+        let cart = cart_width();
+        let holdings = db::column_count(coupons::HOLDINGS_COLUMNS);
+        format!(
+            "SELECT CAST(0 AS BIGINT), ci.id, ci.sku_id, ci.activity_id, ci.quantity, ci.selected,
+                    {SNAPSHOT_COLUMNS}, {}
+             FROM cart_items ci LEFT JOIN (skus s {SNAPSHOT_JOINS}) ON s.id = ci.sku_id
+             WHERE ci.user_id = $1
+             UNION ALL
+             SELECT CAST(1 AS BIGINT), {}, {}
+             FROM {} WHERE u.id = $1
+             ORDER BY 1, 2, {}",
+            nulls(holdings),
+            nulls(cart),
+            coupons::HOLDINGS_COLUMNS,
+            coupons::HOLDINGS,
+            // The coupon's id: the wallet in its order.
+            2 + cart,
+        )
+    });
+    let rows = sqlx::query(&SQL).bind(user_id).fetch_all(conn).await?;
+    let mut read = ForPricing {
+        items: Vec::with_capacity(rows.len()),
+        snapshot: Snapshot::default(),
+        holdings: None,
+    };
+    let holdings_at = 1 + cart_width();
     for r in &rows {
-        items.push(item(r)?);
-        snapshot.add_row(r, ITEM_COLUMNS)?;
+        if r.try_get::<i64, _>(0)? == 0 {
+            read.items.push(item(r, 1)?);
+            read.snapshot.add_row(r, 1 + ITEM_COLUMNS)?;
+        } else {
+            coupons::add_holdings_row(&mut read.holdings, r, holdings_at, now)?;
+        }
     }
-    Ok((items, snapshot))
+    Ok(read)
 }
 
 /// The columns [`item`] reads, first in a row.
 const ITEM_COLUMNS: usize = 5;
 
-/// A cart line from a row starting `ci.id, ci.sku_id, ci.activity_id,
-/// ci.quantity, ci.selected`.
-fn item(r: &AnyRow) -> sqlx::Result<CartItem> {
+/// A cart row's columns in [`read_for_pricing`]: the line's, then its SKU's.
+fn cart_width() -> usize {
+    ITEM_COLUMNS + db::column_count(SNAPSHOT_COLUMNS)
+}
+
+/// A cart line from a row with `ci.id, ci.sku_id, ci.activity_id,
+/// ci.quantity, ci.selected` from column `at`.
+fn item(r: &AnyRow, at: usize) -> sqlx::Result<CartItem> {
     Ok(CartItem {
-        id: r.try_get(0)?,
-        sku_id: r.try_get(1)?,
-        activity_id: Some(r.try_get::<String, _>(2)?).filter(|a| !a.is_empty()),
-        quantity: r.try_get(3)?,
-        selected: r.try_get::<i64, _>(4)? != 0,
+        id: r.try_get(at)?,
+        sku_id: r.try_get(at + 1)?,
+        activity_id: Some(r.try_get::<String, _>(at + 2)?).filter(|a| !a.is_empty()),
+        quantity: r.try_get(at + 3)?,
+        selected: r.try_get::<i64, _>(at + 4)? != 0,
     })
 }
 
@@ -116,7 +160,7 @@ pub async fn get(
     .bind(id)
     .fetch_optional(conn)
     .await?
-    .map(|r| item(&r))
+    .map(|r| item(&r, 0))
     .transpose()
 }
 

@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 
 use mall_core::activity::Activity;
-use mall_core::{Buyer, CartLine, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules, Sku};
+use mall_core::{
+    Buyer, CartLine, Coupon, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules, Sku,
+};
 use sqlx::AnyConnection;
 
 use crate::catalog::{self, SkuView};
-use crate::coupons;
+use crate::coupons::{self, Holdings};
 use crate::db;
 use crate::shop_rules::{self, RulesCache};
 
@@ -49,26 +51,30 @@ async fn rules_with_set_aside(
     Ok((rules, set_aside))
 }
 
-/// The buyer: growth, points (read with the wallet unless the shopper came
-/// with them), coupons, and the earlier purchases the limits of `catalog`
-/// and `activities` count ([`purchased`]).
+/// The buyer: growth, points and coupons (read unless the shopper came with
+/// them), and the earlier purchases the limits of `catalog` and `activities`
+/// count ([`purchased`]).
 pub async fn buyer(
     conn: &mut AnyConnection,
-    shopper: &Shopper,
+    shopper: Shopper,
     now: i64,
     catalog: &[Sku],
     activities: &[Activity],
 ) -> anyhow::Result<Buyer> {
     let user_id = shopper.id;
-    let (growth, points, coupons) = match shopper.balances {
-        Some((growth, points)) => (
+    let (growth, points, coupons) = match (shopper.balances, shopper.wallet) {
+        (Some((growth, points)), Some(wallet)) => (growth, points, wallet),
+        (Some((growth, points)), None) => (
             growth,
             points,
             coupons::core_wallet(&mut *conn, user_id, now).await?,
         ),
-        None => coupons::core_wallet_with_balances(&mut *conn, user_id, now)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?,
+        (None, _) => {
+            let h = coupons::core_wallet_with_balances(&mut *conn, user_id, now)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?;
+            (h.growth, h.points, h.wallet)
+        }
     };
     Ok(Buyer {
         growth: growth.max(0) as u64,
@@ -136,17 +142,38 @@ async fn purchased(
         .collect())
 }
 
-/// Whose quote [`price`] makes: the shopper, with their growth and points
-/// when the caller read them already (the order, under its lock on the
-/// shopper; `From<i64>` for a shopper whose balances are read with the wallet).
+/// Whose quote [`price`] makes: the shopper, with what the caller read of
+/// them already (`From<i64>`: nothing, [`price`] reads it).
 pub struct Shopper {
     pub id: i64,
+    /// Growth and points (the order reads them under its lock on the shopper).
     pub balances: Option<(i64, i64)>,
+    /// The wallet as the core sees it (read with the cart, `cart::read_for_pricing`).
+    pub wallet: Option<Vec<Coupon>>,
 }
 
 impl From<i64> for Shopper {
     fn from(id: i64) -> Shopper {
-        Shopper { id, balances: None }
+        Shopper {
+            id,
+            balances: None,
+            wallet: None,
+        }
+    }
+}
+
+impl Shopper {
+    /// The shopper with the holdings read with their cart (None: no such
+    /// shopper, which [`price`] then reports).
+    pub fn holding(id: i64, holdings: Option<Holdings>) -> Shopper {
+        match holdings {
+            Some(h) => Shopper {
+                id,
+                balances: Some((h.growth, h.points)),
+                wallet: Some(h.wallet),
+            },
+            None => id.into(),
+        }
     }
 }
 
@@ -159,7 +186,7 @@ pub struct Priced {
 /// Price lines for a shopper with the core, with the shop's rules `from`
 /// the cache (the cart page, the checkout quote) or as the order read them.
 /// `snapshot`: the catalog snapshot of the lines' SKUs when it was read with
-/// them (the cart, `cart::items_with_snapshot`); `None` reads it.
+/// them (the cart, `cart::read_for_pricing`); `None` reads it.
 pub async fn price(
     conn: &mut AnyConnection,
     shopper: Shopper,
@@ -190,7 +217,7 @@ pub async fn price(
     // 砍价: a line naming the shopper's own bargain, priced from its schedule.
     let bargains = crate::bargains::price_activities(&mut *conn, shopper.id, &lines).await??;
     rules.activities.extend(bargains);
-    let buyer = buyer(conn, &shopper, now, &catalog, &rules.activities).await?;
+    let buyer = buyer(conn, shopper, now, &catalog, &rules.activities).await?;
     let input = QuoteInput {
         now,
         catalog,

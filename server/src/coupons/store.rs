@@ -5,7 +5,8 @@ use mall_core::coupon::CouponStatus;
 use mall_core::promotion::Scope;
 use mall_core::{Coupon, CouponKind};
 use serde::Serialize;
-use sqlx::{AnyConnection, FromRow, Row as _};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
 
 use crate::db::Batch;
 
@@ -65,11 +66,23 @@ type Row = (
     Option<String>,
 );
 
+/// The columns a [`Row`] reads, in its order, from [`WALLET`] (a macro, so
+/// [`HOLDINGS_COLUMNS`] is written with them).
+macro_rules! columns {
+    () => {
+        "uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope, t.stackable, t.with_campaigns,
+        uc.valid_from, uc.valid_until, uc.status, uc.order_id, t.transferable, uc.parent_id, uc.gift_expires_at, uc.gift_token"
+    };
+}
+macro_rules! wallet {
+    () => {
+        "user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id"
+    };
+}
 /// The columns a [`Row`] reads, in its order, from [`WALLET`].
-const COLUMNS: &str = "uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope, t.stackable, t.with_campaigns,
-        uc.valid_from, uc.valid_until, uc.status, uc.order_id, t.transferable, uc.parent_id, uc.gift_expires_at, uc.gift_token";
+pub const COLUMNS: &str = columns!();
 /// Wallet coupons with their batch.
-const WALLET: &str = "user_coupons uc JOIN coupon_templates t ON t.id = uc.template_id";
+pub const WALLET: &str = wallet!();
 
 fn parse(r: Row, now: i64) -> anyhow::Result<(WalletCoupon, bool)> {
     let status = match (r.10.as_str(), now >= r.9) {
@@ -130,35 +143,85 @@ pub async fn core_wallet(
         .collect())
 }
 
+/// The shopper's growth and points, and their wallet as the core sees it
+/// ([`core_wallet`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holdings {
+    pub growth: i64,
+    pub points: i64,
+    pub wallet: Vec<Coupon>,
+}
+
 /// [`core_wallet`] with the shopper's growth and points, in one statement
-/// (the cart page and the checkout quote read both): `(growth, points,
-/// wallet)`, None when there is no such shopper.
+/// (the buy-now quote reads both); None when there is no such shopper.
 pub async fn core_wallet_with_balances(
     conn: &mut AnyConnection,
     user_id: i64,
     now: i64,
-) -> anyhow::Result<Option<(i64, i64, Vec<Coupon>)>> {
-    // The coupon's columns first, as a `Row` reads them; the balances after.
+) -> anyhow::Result<Option<Holdings>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS}, u.growth, u.points
-         FROM users u LEFT JOIN ({WALLET}) ON uc.user_id = u.id
-         WHERE u.id = $1 ORDER BY uc.id"
+        "SELECT {HOLDINGS_COLUMNS} FROM {HOLDINGS} WHERE u.id = $1 ORDER BY uc.id"
     ))
     .bind(user_id)
     .fetch_all(conn)
     .await?;
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let balances = (first.try_get("growth")?, first.try_get("points")?);
-    let mut wallet = Vec::new();
+    let mut holdings = None;
     for r in &rows {
-        // A shopper without coupons is one row of the user's alone.
-        if r.try_get::<Option<i64>, _>(0)?.is_some() {
-            wallet.extend(core_coupon(parse(Row::from_row(r)?, now)?));
-        }
+        add_holdings_row(&mut holdings, r, 0, now)?;
     }
-    Ok(Some((balances.0, balances.1, wallet)))
+    Ok(holdings)
+}
+
+/// What [`HOLDINGS`] answers, one row per wallet coupon (or one row of the
+/// shopper's alone, the coupon's columns `NULL`, when they have none): the
+/// coupon's [`COLUMNS`] first, as a [`Row`] reads them, the balances after.
+pub const HOLDINGS_COLUMNS: &str = concat!(columns!(), ", u.growth, u.points");
+/// The shopper (`u`) and their wallet coupons, with their batch.
+pub const HOLDINGS: &str = concat!("users u LEFT JOIN (", wallet!(), ") ON uc.user_id = u.id");
+
+/// Add a row of [`HOLDINGS_COLUMNS`], starting at column `at` of `r`, to the
+/// shopper's holdings (the balances from the first row, the coupon the core
+/// sees from each).
+pub fn add_holdings_row(
+    holdings: &mut Option<Holdings>,
+    r: &AnyRow,
+    at: usize,
+    now: i64,
+) -> anyhow::Result<()> {
+    let h = match holdings {
+        Some(h) => h,
+        None => holdings.insert(Holdings {
+            growth: r.try_get(at + 16)?,
+            points: r.try_get(at + 17)?,
+            wallet: Vec::new(),
+        }),
+    };
+    if r.try_get::<Option<i64>, _>(at)?.is_some() {
+        h.wallet.extend(core_coupon(parse(row_at(r, at)?, now)?));
+    }
+    Ok(())
+}
+
+/// A [`Row`] from the [`COLUMNS`] starting at column `at`.
+fn row_at(r: &AnyRow, at: usize) -> sqlx::Result<Row> {
+    Ok((
+        r.try_get(at)?,
+        r.try_get(at + 1)?,
+        r.try_get(at + 2)?,
+        r.try_get(at + 3)?,
+        r.try_get(at + 4)?,
+        r.try_get(at + 5)?,
+        r.try_get(at + 6)?,
+        r.try_get(at + 7)?,
+        r.try_get(at + 8)?,
+        r.try_get(at + 9)?,
+        r.try_get(at + 10)?,
+        r.try_get(at + 11)?,
+        r.try_get(at + 12)?,
+        r.try_get(at + 13)?,
+        r.try_get(at + 14)?,
+        r.try_get(at + 15)?,
+    ))
 }
 
 /// A wallet coupon as the core sees it; None for one the core never sees

@@ -718,6 +718,22 @@ pub fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// How many columns a select list (`a.x, b.y, CAST(f(z, w) AS BIGINT)`)
+/// has: its commas outside parentheses, plus one.
+pub fn column_count(list: &str) -> usize {
+    let mut depth = 0i32;
+    let mut count = 1;
+    for c in list.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
 /// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with `%`, `_` and `\`
 /// matched literally.
 pub fn like_contains(text: &str) -> String {
@@ -759,6 +775,22 @@ pub async fn finish<T, E: From<sqlx::Error>>(tx: Tx, result: Result<T, E>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_select_list_counts_its_columns_outside_parentheses() {
+        assert_eq!(column_count("a"), 1);
+        assert_eq!(column_count("a.x, b.y,\n c.z"), 3);
+        assert_eq!(
+            column_count("x, CAST(CASE WHEN EXISTS (SELECT 1, 2) THEN f(a, b) END AS BIGINT), y"),
+            3
+        );
+        assert_eq!(
+            column_count(crate::catalog::SNAPSHOT_COLUMNS),
+            17,
+            "the snapshot's columns (catalog::Snapshot::add_row reads 17)"
+        );
+        assert_eq!(column_count(crate::coupons::HOLDINGS_COLUMNS), 18);
+    }
 
     /// The PostgreSQL schema is the SQLite schema with PostgreSQL type names.
     #[test]

@@ -79,15 +79,20 @@ pub struct CartView {
 
 pub async fn view(state: &AppState, user_id: i64) -> ApiResult<CartView> {
     let mut conn = state.db.pool.acquire().await?;
-    let (items, snapshot) = cart::items_with_snapshot(&mut conn, user_id).await?;
+    let now = db::now();
+    let cart::ForPricing {
+        items,
+        snapshot,
+        holdings,
+    } = cart::read_for_pricing(&mut conn, user_id, now).await?;
     let lines = items.iter().map(core_line).collect();
     let priced = pricing::price(
         &mut conn,
-        user_id.into(),
+        pricing::Shopper::holding(user_id, holdings),
         lines,
         Some(snapshot),
         QuoteOptions::default(),
-        db::now(),
+        now,
         pricing::RulesFrom::Cache(&state.rules),
     )
     .await?;

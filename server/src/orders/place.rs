@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::cart::{self, core_line};
 use crate::catalog;
 use crate::catalog::pricing::{self, RulesFrom};
-use crate::coupons;
+use crate::coupons::{self, Holdings};
 use crate::crypto::Sealed;
 use crate::db::{self, Batch, Tx};
 use crate::distribution;
@@ -210,6 +210,9 @@ pub struct Prepared {
     pub lines: Vec<CartLine>,
     /// The cart's SKUs, read with its lines (`None`: buy now, read when priced).
     pub snapshot: Option<catalog::Snapshot>,
+    /// The shopper's growth, points and wallet, read with the cart's lines
+    /// (`None`: buy now, read when priced; or no such shopper).
+    pub holdings: Option<Holdings>,
     pub from_cart: bool,
     pub options: QuoteOptions,
     pub address: Option<addresses::AddressFields>,
@@ -220,8 +223,9 @@ pub async fn prepare(
     conn: &mut sqlx::AnyConnection,
     user_id: i64,
     req: &CheckoutRequest,
+    now: i64,
 ) -> Result<Prepared, CheckoutError> {
-    let (lines, from_cart, snapshot): (Vec<CartLine>, bool, _) = match &req.items {
+    let (lines, from_cart, snapshot, holdings): (Vec<CartLine>, bool, _, _) = match &req.items {
         Some(items) => {
             if items.is_empty() || items.len() > 50 {
                 return Err(CheckoutError::invalid("items", "1 to 50 items"));
@@ -251,11 +255,16 @@ pub async fn prepare(
                     group_role: req.group.as_ref().map(GroupChoice::role),
                 })
                 .collect();
-            (lines, false, None)
+            (lines, false, None, None)
         }
         None => {
-            let (items, snapshot) = cart::items_with_snapshot(&mut *conn, user_id).await?;
-            (items.iter().map(core_line).collect(), true, Some(snapshot))
+            let read = cart::read_for_pricing(&mut *conn, user_id, now).await?;
+            (
+                read.items.iter().map(core_line).collect(),
+                true,
+                Some(read.snapshot),
+                read.holdings,
+            )
         }
     };
     if from_cart {
@@ -296,6 +305,7 @@ pub async fn prepare(
     Ok(Prepared {
         lines,
         snapshot,
+        holdings,
         from_cart,
         options: QuoteOptions {
             coupons: req.coupons.clone(),
@@ -398,7 +408,7 @@ pub async fn place_in_tx(
     if let Some(id) = replayed {
         return Ok(Placed::Replayed(id));
     }
-    let p = prepare(state, tx, user_id, &req.checkout()).await?;
+    let p = prepare(state, tx, user_id, &req.checkout(), now).await?;
     if p.options.delivery.is_none() {
         return Err(CheckoutError::invalid(
             "addressId",
@@ -408,9 +418,12 @@ pub async fn place_in_tx(
     let rules = RulesFrom::Read(Box::new(
         shop_rules::parse(rules).map_err(anyhow::Error::from)?,
     ));
+    // The balances as the lock read them; the wallet read with the cart
+    // after it (both in this transaction).
     let shopper = pricing::Shopper {
         id: user_id,
         balances: Some(balances),
+        wallet: p.holdings.map(|h| h.wallet),
     };
     let priced = pricing::price(
         tx,
@@ -628,10 +641,10 @@ pub async fn quote(
     now: i64,
 ) -> Result<pricing::Priced, CheckoutError> {
     let mut conn = state.db.pool.acquire().await?;
-    let p = prepare(state, &mut conn, user_id, req).await?;
+    let p = prepare(state, &mut conn, user_id, req, now).await?;
     Ok(pricing::price(
         &mut conn,
-        user_id.into(),
+        pricing::Shopper::holding(user_id, p.holdings),
         p.lines,
         p.snapshot,
         p.options,

@@ -327,11 +327,11 @@ async fn a_giver_opening_thirty_gifts_at_once_opens_exactly_the_ten_a_day() {
         .unwrap();
 }
 
-/// The cart page's and the quote's one-statement read of the balances with
-/// the wallet gives what the order's two reads give: every status the core
-/// never sees (used, gifting, gifted) left out, an expired coupon kept (the
-/// core says why it is unusable), a shopper without coupons an empty wallet,
-/// no shopper none.
+/// The one-statement reads of the balances with the wallet (the buy-now
+/// quote's, and the cart's with its lines) give what the order's two reads
+/// give: every status the core never sees (used, gifting, gifted) left out,
+/// an expired coupon kept (the core says why it is unusable), a shopper
+/// without coupons an empty wallet, no shopper none.
 #[tokio::test]
 async fn the_wallet_read_with_the_balances_is_the_core_wallet() {
     let app = spawn_app().await;
@@ -379,25 +379,61 @@ async fn the_wallet_read_with_the_balances_is_the_core_wallet() {
         ids_of(&wallet),
         vec![ids[0].to_string(), ids[4].to_string()]
     );
-    let (growth, points, together) =
-        mall_server::coupons::core_wallet_with_balances(&mut conn, uid, now)
-            .await
-            .unwrap()
-            .expect("the shopper");
-    assert_eq!((growth, points), (321, 45));
-    assert_eq!(together, wallet);
-
-    let other = app.login("wallet-reader-without-coupons").await;
-    let other = crate::coupon_center::user_id(&app, &other).await;
-    let (_, _, empty) = mall_server::coupons::core_wallet_with_balances(&mut conn, other, now)
+    let holdings = mall_server::coupons::core_wallet_with_balances(&mut conn, uid, now)
         .await
         .unwrap()
         .expect("the shopper");
-    assert!(empty.is_empty());
+    assert_eq!((holdings.growth, holdings.points), (321, 45));
+    assert_eq!(holdings.wallet, wallet);
+
+    // The cart's one-statement read brings the same holdings, with an empty
+    // cart and with lines (the lines in their order, each SKU's snapshot).
+    let read = mall_server::cart::read_for_pricing(&mut conn, uid, now)
+        .await
+        .unwrap();
+    assert!(read.items.is_empty());
+    assert_eq!(read.holdings.as_ref(), Some(&holdings));
+    for (sku, n) in [(NUTS_750G, 2), (TEE_WHITE_M, 1)] {
+        let (s, v) = app
+            .post(
+                "/api/cart/items",
+                Some(&t),
+                json!({"skuId": sku, "quantity": n}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let read = mall_server::cart::read_for_pricing(&mut conn, uid, now)
+        .await
+        .unwrap();
+    let lines: Vec<(i64, i64)> = read.items.iter().map(|i| (i.sku_id, i.quantity)).collect();
+    assert_eq!(lines, vec![(NUTS_750G, 2), (TEE_WHITE_M, 1)]);
+    assert_eq!(read.snapshot.skus.len(), 2);
+    assert_eq!(
+        read.snapshot.views[&NUTS_750G].title, "每日坚果礼盒",
+        "the snapshot's columns line up after the cart's"
+    );
+    assert_eq!(read.holdings, Some(holdings));
+
+    let other = app.login("wallet-reader-without-coupons").await;
+    let other = crate::coupon_center::user_id(&app, &other).await;
+    let empty = mall_server::coupons::core_wallet_with_balances(&mut conn, other, now)
+        .await
+        .unwrap()
+        .expect("the shopper");
+    assert!(empty.wallet.is_empty());
+    let read = mall_server::cart::read_for_pricing(&mut conn, other, now)
+        .await
+        .unwrap();
+    assert_eq!(read.holdings, Some(empty));
     assert!(
         mall_server::coupons::core_wallet_with_balances(&mut conn, 987_654_321, now)
             .await
             .unwrap()
             .is_none()
     );
+    let none = mall_server::cart::read_for_pricing(&mut conn, 987_654_321, now)
+        .await
+        .unwrap();
+    assert!(none.items.is_empty() && none.holdings.is_none());
 }
