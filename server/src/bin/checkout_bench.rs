@@ -32,7 +32,9 @@ mod common;
 use common::process::{
     cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, ServerProcess,
 };
-use common::{pay_at_fake, post, unlimited_stock, wait_healthy};
+use common::{pay_at_fake, post, post_for, unlimited_stock, wait_healthy};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::json;
 
 const SKU: i64 = 19; // seeded, list price only
@@ -94,53 +96,72 @@ async fn checkout(
     let mut step = |name: &'static str, started: Instant| {
         t.entry(name).or_default().push(started.elapsed());
     };
+    // Only what the flow reads is parsed from each answer (`post_for`).
+    #[derive(Deserialize)]
+    struct Quoted {
+        fingerprint: String,
+    }
+    #[derive(Deserialize)]
+    struct Placed {
+        id: i64,
+    }
+    #[derive(Deserialize)]
+    struct Prepaid {
+        params: Params,
+    }
+    #[derive(Deserialize)]
+    struct Params {
+        package: String,
+    }
     let t0 = Instant::now();
-    let (st, v) = post(
+    post_for::<IgnoredAny>(
         http,
         &format!("{}/api/cart/items", s.base),
         Some(token),
         &json!({"skuId": SKU, "quantity": 1}),
+        200,
     )
-    .await?;
-    if st != 200 {
-        bail!("add to cart {st}: {v}");
-    }
+    .await
+    .context("add to cart")?;
     step("cart", t0);
     let t0 = Instant::now();
-    let (st, q) = post(
+    let q: Quoted = post_for(
         http,
         &format!("{}/api/checkout/quote", s.base),
         Some(token),
         &json!({"delivery": pickup}),
+        200,
     )
-    .await?;
-    if st != 200 {
-        bail!("quote {st}: {q}");
-    }
+    .await
+    .context("quote")?;
     step("quote", t0);
     let t0 = Instant::now();
-    let body = json!({"delivery": pickup, "fingerprint": q["fingerprint"], "idempotencyKey": key});
-    let (st, o) = post(http, &format!("{}/api/orders", s.base), Some(token), &body).await?;
-    if st != 201 {
-        bail!("place {st}: {o}");
-    }
-    step("place", t0);
-    let id = o["id"].as_i64().context("order id")?;
-    let t0 = Instant::now();
-    let (st, p) = post(
+    let body = json!({"delivery": pickup, "fingerprint": q.fingerprint, "idempotencyKey": key});
+    let o: Placed = post_for(
         http,
-        &format!("{}/api/orders/{id}/pay", s.base),
+        &format!("{}/api/orders", s.base),
+        Some(token),
+        &body,
+        201,
+    )
+    .await
+    .context("place")?;
+    step("place", t0);
+    let t0 = Instant::now();
+    let p: Prepaid = post_for(
+        http,
+        &format!("{}/api/orders/{}/pay", s.base, o.id),
         Some(token),
         &json!({}),
+        200,
     )
-    .await?;
-    if st != 200 {
-        bail!("prepay {st}: {p}");
-    }
+    .await
+    .context("prepay")?;
     step("prepay", t0);
-    let prepay = p["params"]["package"]
-        .as_str()
-        .and_then(|x| x.strip_prefix("prepay_id="))
+    let prepay = p
+        .params
+        .package
+        .strip_prefix("prepay_id=")
         .context("prepay id")?
         .to_string();
     let t0 = Instant::now();
