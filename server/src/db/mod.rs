@@ -542,12 +542,20 @@ impl Db {
     /// writer never fails on a read-to-write upgrade; other processes writing
     /// the same file queue on the busy timeout.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        self.begin_write_then(None).await
+    }
+
+    /// [`Db::begin_write`]; on PostgreSQL `then` (a statement without
+    /// parameters, a row lock) is sent in one command with the `BEGIN`: one
+    /// round trip for both (`Db::write_locked`).
+    pub(crate) async fn begin_write_then(&self, then: Option<&str>) -> Result<Tx, sqlx::Error> {
         let mut conn = self.writer_conn().await?;
-        let begin = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
+        let begin = match (self.backend, then) {
+            (Backend::Sqlite, _) => "BEGIN IMMEDIATE".to_string(),
+            (Backend::Postgres, None) => "BEGIN".to_string(),
+            (Backend::Postgres, Some(then)) => format!("BEGIN; {then}"),
         };
-        if let Err(e) = conn.execute(begin).await {
+        if let Err(e) = conn.execute(&*begin).await {
             // A BEGIN that failed half-way must not leave a transaction behind.
             if conn.execute("ROLLBACK").await.is_err() {
                 conn.close_on_drop();

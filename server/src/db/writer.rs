@@ -15,7 +15,8 @@
 //! savepoints, so it costs what it did before. The writer starts on the first
 //! write and stops after [`IDLE`] without one. On PostgreSQL, whose
 //! transactions run side by side, [`Db::write`] is one transaction of the
-//! caller's own.
+//! caller's own, and [`Db::write_locked`] sends the caller's row lock in one
+//! command with its `BEGIN` (the order's lock on the shopper).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -143,6 +144,25 @@ impl Db {
         answer
             .await
             .map_err(|_| anyhow::anyhow!("the writer stopped before answering"))?
+    }
+
+    /// [`Db::write`] whose transaction holds a row lock from its first round
+    /// trip: on PostgreSQL `lock` (a `SELECT … FOR … UPDATE` without
+    /// parameters, e.g. `users::lock_statement`) is sent in one command with
+    /// the `BEGIN`; on SQLite it is not sent, the writer's transaction
+    /// excludes every other write already.
+    pub async fn write_locked<T, E, F>(&self, lock: String, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + From<anyhow::Error> + From<sqlx::Error> + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
+        if self.backend == Backend::Postgres {
+            let mut tx = self.begin_write_then(Some(&lock)).await?;
+            let r = work(&mut tx).await;
+            return finish(tx, r).await;
+        }
+        self.write(work).await
     }
 
     /// [`Db::write`] for `work` that is **one statement** (atomic by itself):

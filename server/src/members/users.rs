@@ -133,26 +133,22 @@ pub async fn lock(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<bool> 
     if conn.backend_name() == "SQLite" {
         return Ok(true);
     }
-    Ok(lock_balances(conn, user_id).await?.is_some())
+    Ok(sqlx::query(&lock_sql("$1"))
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
 }
 
-/// [`lock`] for a checkout, reading the shopper's growth and points with it
-/// (None: no such shopper); on SQLite the read alone.
-pub async fn lock_balances(
-    conn: &mut AnyConnection,
-    user_id: i64,
-) -> sqlx::Result<Option<(i64, i64)>> {
-    let lock = if conn.backend_name() == "SQLite" {
-        ""
-    } else {
-        " FOR NO KEY UPDATE"
-    };
-    sqlx::query_as(&format!(
-        "SELECT growth, points FROM users WHERE id = $1{lock}"
-    ))
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await
+/// [`lock`]'s statement for PostgreSQL with the shopper's id written in (an
+/// integer: nothing to quote), for `Db::write_locked`, which sends it with
+/// the transaction's `BEGIN`.
+pub fn lock_statement(user_id: i64) -> String {
+    lock_sql(&user_id.to_string())
+}
+
+fn lock_sql(id: &str) -> String {
+    format!("SELECT 1 FROM users WHERE id = {id} FOR NO KEY UPDATE")
 }
 
 pub async fn add_points(

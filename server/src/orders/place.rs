@@ -371,40 +371,48 @@ fn order_no(now: i64) -> String {
 }
 
 /// The order's reads under its lock on the shopper, in one statement: the
-/// order this idempotency key already placed, and the shop's rules and the
-/// distribution settings as this transaction reads them (never a cached copy).
-async fn key_and_settings(
+/// shopper's growth and points, the order this idempotency key already
+/// placed, and the shop's rules and the distribution settings as this
+/// transaction reads them (never a cached copy). None: no such shopper.
+async fn balances_key_and_settings(
     tx: &mut Tx,
     user_id: i64,
     key: &str,
-) -> sqlx::Result<(Option<i64>, Option<String>, Option<String>)> {
+) -> sqlx::Result<Option<LockedReads>> {
     sqlx::query_as(
-        "SELECT (SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2),
+        "SELECT u.growth, u.points,
+                (SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2),
                 (SELECT value FROM settings WHERE key = $3),
-                (SELECT value FROM settings WHERE key = $4)",
+                (SELECT value FROM settings WHERE key = $4)
+         FROM users u WHERE u.id = $1",
     )
     .bind(user_id)
     .bind(key)
     .bind(shop_rules::RULES_KEY)
     .bind(distribution::settings::KEY)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await
 }
 
-pub async fn place_in_tx(
+/// Growth, points, the replayed order, the rules and the distribution settings.
+type LockedReads = (i64, i64, Option<i64>, Option<String>, Option<String>);
+
+/// The order, in [`place`]'s transaction, which holds the shopper's lock
+/// from its `BEGIN` (`Db::write_locked`).
+async fn place_in_tx(
     state: &AppState,
     tx: &mut Tx,
     user_id: i64,
     req: &PlaceOrderRequest,
 ) -> Result<Placed, CheckoutError> {
     let now = db::now();
-    // One checkout per shopper at a time (limits, points, wallet,
-    // idempotency); the lock reads the shopper's balances for the quote.
-    let balances = users::lock_balances(tx, user_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?;
-    let (replayed, rules, distribution) =
-        key_and_settings(tx, user_id, &req.idempotency_key).await?;
+    // Read under the lock: one checkout per shopper at a time (limits,
+    // points, wallet, idempotency).
+    let (growth, points, replayed, rules, distribution) =
+        balances_key_and_settings(tx, user_id, &req.idempotency_key)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?;
+    let balances = (growth, points);
     if let Some(id) = replayed {
         return Ok(Placed::Replayed(id));
     }
@@ -663,6 +671,9 @@ pub async fn place(
 ) -> Result<Placed, CheckoutError> {
     let (state, req) = (state.clone(), req.clone());
     let db = state.db.clone();
-    db.write(move |tx| Box::pin(async move { place_in_tx(&state, tx, user_id, &req).await }))
-        .await
+    // The shopper's lock goes with the transaction's BEGIN (PostgreSQL).
+    db.write_locked(users::lock_statement(user_id), move |tx| {
+        Box::pin(async move { place_in_tx(&state, tx, user_id, &req).await })
+    })
+    .await
 }
