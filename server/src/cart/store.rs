@@ -36,11 +36,12 @@ pub async fn read_for_pricing(
     user_id: i64,
     now: i64,
 ) -> anyhow::Result<ForPricing> {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
+    // The statement, and the column where a holdings row's columns start.
+    static READ: LazyLock<(String, usize)> = LazyLock::new(|| {
         let nulls = |n: usize| vec!["NULL"; n].join(", ");
-        let cart = cart_width();
+        let cart = ITEM_COLUMNS + db::column_count(SNAPSHOT_COLUMNS);
         let holdings = db::column_count(coupons::HOLDINGS_COLUMNS);
-        format!(
+        let sql = format!(
             "SELECT CAST(0 AS BIGINT), ci.id, ci.sku_id, ci.activity_id, ci.quantity, ci.selected,
                     {SNAPSHOT_COLUMNS}, {}
              FROM cart_items ci LEFT JOIN (skus s {SNAPSHOT_JOINS}) ON s.id = ci.sku_id
@@ -55,15 +56,16 @@ pub async fn read_for_pricing(
             coupons::HOLDINGS,
             // The coupon's id: the wallet in its order.
             2 + cart,
-        )
+        );
+        (sql, 1 + cart)
     });
-    let rows = sqlx::query(&SQL).bind(user_id).fetch_all(conn).await?;
+    let (sql, holdings_at) = (&READ.0, READ.1);
+    let rows = sqlx::query(sql).bind(user_id).fetch_all(conn).await?;
     let mut read = ForPricing {
         items: Vec::with_capacity(rows.len()),
         snapshot: Snapshot::default(),
         holdings: None,
     };
-    let holdings_at = 1 + cart_width();
     for r in &rows {
         if r.try_get::<i64, _>(0)? == 0 {
             read.items.push(item(r, 1)?);
@@ -77,11 +79,6 @@ pub async fn read_for_pricing(
 
 /// The columns [`item`] reads, first in a row.
 const ITEM_COLUMNS: usize = 5;
-
-/// A cart row's columns in [`read_for_pricing`]: the line's, then its SKU's.
-fn cart_width() -> usize {
-    ITEM_COLUMNS + db::column_count(SNAPSHOT_COLUMNS)
-}
 
 /// A cart line from a row with `ci.id, ci.sku_id, ci.activity_id,
 /// ci.quantity, ci.selected` from column `at`.

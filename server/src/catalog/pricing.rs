@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 
 use mall_core::activity::Activity;
-use mall_core::{
-    Buyer, CartLine, Coupon, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules, Sku,
-};
+use mall_core::{Buyer, CartLine, Purchased, Quote, QuoteInput, QuoteOptions, ShopRules, Sku};
 use sqlx::AnyConnection;
 
 use crate::catalog::{self, SkuView};
@@ -62,14 +60,14 @@ pub async fn buyer(
     activities: &[Activity],
 ) -> anyhow::Result<Buyer> {
     let user_id = shopper.id;
-    let (growth, points, coupons) = match (shopper.balances, shopper.wallet) {
-        (Some((growth, points)), Some(wallet)) => (growth, points, wallet),
-        (Some((growth, points)), None) => (
+    let (growth, points, coupons) = match shopper.known {
+        Known::Holdings(h) => (h.growth, h.points, h.wallet),
+        Known::Balances(growth, points) => (
             growth,
             points,
             coupons::core_wallet(&mut *conn, user_id, now).await?,
         ),
-        (None, _) => {
+        Known::Nothing => {
             let h = coupons::core_wallet_with_balances(&mut *conn, user_id, now)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?;
@@ -146,18 +144,23 @@ async fn purchased(
 /// them already (`From<i64>`: nothing, [`price`] reads it).
 pub struct Shopper {
     pub id: i64,
-    /// Growth and points (the order reads them under its lock on the shopper).
-    pub balances: Option<(i64, i64)>,
-    /// The wallet as the core sees it (read with the cart, `cart::read_for_pricing`).
-    pub wallet: Option<Vec<Coupon>>,
+    pub known: Known,
+}
+
+/// What the caller read of the shopper already; [`buyer`] reads the rest.
+pub enum Known {
+    Nothing,
+    /// Growth and points (the buy-now order reads them under its lock).
+    Balances(i64, i64),
+    /// Growth, points and wallet (read with the cart, `cart::read_for_pricing`).
+    Holdings(Holdings),
 }
 
 impl From<i64> for Shopper {
     fn from(id: i64) -> Shopper {
         Shopper {
             id,
-            balances: None,
-            wallet: None,
+            known: Known::Nothing,
         }
     }
 }
@@ -166,13 +169,9 @@ impl Shopper {
     /// The shopper with the holdings read with their cart (None: no such
     /// shopper, which [`price`] then reports).
     pub fn holding(id: i64, holdings: Option<Holdings>) -> Shopper {
-        match holdings {
-            Some(h) => Shopper {
-                id,
-                balances: Some((h.growth, h.points)),
-                wallet: Some(h.wallet),
-            },
-            None => id.into(),
+        Shopper {
+            id,
+            known: holdings.map_or(Known::Nothing, Known::Holdings),
         }
     }
 }

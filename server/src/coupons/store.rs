@@ -66,8 +66,8 @@ type Row = (
     Option<String>,
 );
 
-/// The columns a [`Row`] reads, in its order, from [`WALLET`] (a macro, so
-/// [`HOLDINGS_COLUMNS`] is written with them).
+// The columns a [`Row`] reads and the table they come from, as macros so
+// [`HOLDINGS_COLUMNS`] and [`HOLDINGS`] are written with them.
 macro_rules! columns {
     () => {
         "uc.id, uc.template_id, t.title, t.shop_id, t.kind, t.scope, t.stackable, t.with_campaigns,
@@ -80,9 +80,11 @@ macro_rules! wallet {
     };
 }
 /// The columns a [`Row`] reads, in its order, from [`WALLET`].
-pub const COLUMNS: &str = columns!();
+const COLUMNS: &str = columns!();
+/// How many: [`add_holdings_row`] finds the balances after them.
+pub(crate) const ROW_WIDTH: usize = 16;
 /// Wallet coupons with their batch.
-pub const WALLET: &str = wallet!();
+const WALLET: &str = wallet!();
 
 fn parse(r: Row, now: i64) -> anyhow::Result<(WalletCoupon, bool)> {
     let status = match (r.10.as_str(), now >= r.9) {
@@ -191,8 +193,8 @@ pub fn add_holdings_row(
     let h = match holdings {
         Some(h) => h,
         None => holdings.insert(Holdings {
-            growth: r.try_get(at + 16)?,
-            points: r.try_get(at + 17)?,
+            growth: r.try_get(at + ROW_WIDTH)?,
+            points: r.try_get(at + ROW_WIDTH + 1)?,
             wallet: Vec::new(),
         }),
     };

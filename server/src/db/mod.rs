@@ -548,12 +548,12 @@ impl Db {
     /// [`Db::begin_write`]; on PostgreSQL `then` (a statement without
     /// parameters, a row lock) is sent in one command with the `BEGIN`: one
     /// round trip for both (`Db::write_locked`).
-    pub(crate) async fn begin_write_then(&self, then: Option<&str>) -> Result<Tx, sqlx::Error> {
+    async fn begin_write_then(&self, then: Option<&str>) -> Result<Tx, sqlx::Error> {
         let mut conn = self.writer_conn().await?;
-        let begin = match (self.backend, then) {
-            (Backend::Sqlite, _) => "BEGIN IMMEDIATE".to_string(),
-            (Backend::Postgres, None) => "BEGIN".to_string(),
-            (Backend::Postgres, Some(then)) => format!("BEGIN; {then}"),
+        let begin: std::borrow::Cow<str> = match (self.backend, then) {
+            (Backend::Sqlite, _) => "BEGIN IMMEDIATE".into(),
+            (Backend::Postgres, None) => "BEGIN".into(),
+            (Backend::Postgres, Some(then)) => format!("BEGIN; {then}").into(),
         };
         if let Err(e) = conn.execute(&*begin).await {
             // A BEGIN that failed half-way must not leave a transaction behind.
@@ -797,7 +797,11 @@ mod tests {
             17,
             "the snapshot's columns (catalog::Snapshot::add_row reads 17)"
         );
-        assert_eq!(column_count(crate::coupons::HOLDINGS_COLUMNS), 18);
+        assert_eq!(
+            column_count(crate::coupons::HOLDINGS_COLUMNS),
+            crate::coupons::store::ROW_WIDTH + 2,
+            "a wallet row's columns, then growth and points"
+        );
     }
 
     /// The PostgreSQL schema is the SQLite schema with PostgreSQL type names.

@@ -1,9 +1,10 @@
 //! On SQLite the hot writes (placing an order, applying a payment, storing a
-//! prepay id, adding to the cart) run one after another in batches: SQLite has one writer at a time anyway, so
-//! instead of each request taking the writer's slot for a transaction of its
-//! own, a writer task takes the writes waiting at that moment (first come,
-//! first served, at most [`MAX_BATCH`]) and runs them in one `BEGIN IMMEDIATE
-//! … COMMIT`, each inside its own savepoint. A write that fails (an order
+//! prepay id, adding to the cart) run one after another in batches: SQLite
+//! has one writer at a time anyway, so instead of each request taking the
+//! writer's slot for a transaction of its own, a writer task takes the writes
+//! waiting at that moment (first come, first served, at most [`MAX_BATCH`])
+//! and runs them in one `BEGIN IMMEDIATE … COMMIT`, each inside its own
+//! savepoint. A write that fails (an order
 //! refused for a sold-out SKU, a changed price, a used coupon, …) rolls back
 //! to its savepoint and leaves the others alone; every rule and conditional
 //! UPDATE runs exactly as in a transaction of its own, later writes seeing
@@ -115,8 +116,32 @@ impl Db {
         E: Send + From<anyhow::Error> + From<sqlx::Error> + 'static,
         F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
     {
+        self.write_then(None, work).await
+    }
+
+    /// [`Db::write`] whose transaction holds a row lock from its first round
+    /// trip: on PostgreSQL `lock` (a `SELECT … FOR … UPDATE` without
+    /// parameters, e.g. `users::lock_statement`) is sent in one command with
+    /// the `BEGIN`; on SQLite it is not sent, the writer's transaction
+    /// excludes every other write already.
+    pub async fn write_locked<T, E, F>(&self, lock: String, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + From<anyhow::Error> + From<sqlx::Error> + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
+        self.write_then(Some(&lock), work).await
+    }
+
+    /// [`Db::write`], with `then` sent with the `BEGIN` on PostgreSQL.
+    async fn write_then<T, E, F>(&self, then: Option<&str>, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + From<anyhow::Error> + From<sqlx::Error> + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
         if self.backend == Backend::Postgres {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.begin_write_then(then).await?;
             let r = work(&mut tx).await;
             return finish(tx, r).await;
         }
@@ -144,25 +169,6 @@ impl Db {
         answer
             .await
             .map_err(|_| anyhow::anyhow!("the writer stopped before answering"))?
-    }
-
-    /// [`Db::write`] whose transaction holds a row lock from its first round
-    /// trip: on PostgreSQL `lock` (a `SELECT … FOR … UPDATE` without
-    /// parameters, e.g. `users::lock_statement`) is sent in one command with
-    /// the `BEGIN`; on SQLite it is not sent, the writer's transaction
-    /// excludes every other write already.
-    pub async fn write_locked<T, E, F>(&self, lock: String, work: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: Send + From<anyhow::Error> + From<sqlx::Error> + 'static,
-        F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
-    {
-        if self.backend == Backend::Postgres {
-            let mut tx = self.begin_write_then(Some(&lock)).await?;
-            let r = work(&mut tx).await;
-            return finish(tx, r).await;
-        }
-        self.write(work).await
     }
 
     /// [`Db::write`] for `work` that is **one statement** (atomic by itself):

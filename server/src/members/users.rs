@@ -126,9 +126,10 @@ pub async fn get(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<
 /// checkouts and claims run one at a time (purchase limits, points, wallet).
 /// On PostgreSQL a `SELECT … FOR NO KEY UPDATE`: the row lock an UPDATE
 /// takes (foreign keys to the shopper, which take `FOR KEY SHARE`, do not
-/// wait for it), without writing a new version of the row; on SQLite the transaction already holds the write
-/// lock: every SQLite write transaction begins IMMEDIATE (`Db::begin_write`),
-/// so a row "lock" would be one more statement for nothing.
+/// wait for it), without writing a new version of the row. On SQLite the
+/// transaction already holds the write lock: every SQLite write transaction
+/// begins IMMEDIATE (`Db::begin_write`), so a row "lock" would be one more
+/// statement for nothing.
 pub async fn lock(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<bool> {
     if conn.backend_name() == "SQLite" {
         return Ok(true);

@@ -412,7 +412,6 @@ async fn place_in_tx(
         balances_key_and_settings(tx, user_id, &req.idempotency_key)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no shopper {user_id}"))?;
-    let balances = (growth, points);
     if let Some(id) = replayed {
         return Ok(Placed::Replayed(id));
     }
@@ -430,8 +429,14 @@ async fn place_in_tx(
     // after it (both in this transaction).
     let shopper = pricing::Shopper {
         id: user_id,
-        balances: Some(balances),
-        wallet: p.holdings.map(|h| h.wallet),
+        known: match p.holdings {
+            Some(h) => pricing::Known::Holdings(Holdings {
+                growth,
+                points,
+                wallet: h.wallet,
+            }),
+            None => pricing::Known::Balances(growth, points),
+        },
     };
     let priced = pricing::price(
         tx,

@@ -17,11 +17,7 @@ pub async fn post(
     token: Option<&str>,
     body: &Value,
 ) -> anyhow::Result<(u16, Value)> {
-    let mut rb = http.post(url).json(body);
-    if let Some(t) = token {
-        rb = rb.bearer_auth(t);
-    }
-    let res = rb.send().await?;
+    let res = request(http, url, token, body).send().await?;
     let status = res.status().as_u16();
     Ok((status, res.json().await.unwrap_or(Value::Null)))
 }
@@ -36,17 +32,26 @@ pub async fn post_for<T: serde::de::DeserializeOwned>(
     body: &Value,
     status: u16,
 ) -> anyhow::Result<T> {
-    let mut rb = http.post(url).json(body);
-    if let Some(t) = token {
-        rb = rb.bearer_auth(t);
-    }
-    let res = rb.send().await?;
+    let res = request(http, url, token, body).send().await?;
     let got = res.status().as_u16();
     let bytes = res.bytes().await?;
     if got != status {
         bail!("{url}: {got} {}", String::from_utf8_lossy(&bytes));
     }
     Ok(serde_json::from_slice(&bytes)?)
+}
+
+fn request(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> reqwest::RequestBuilder {
+    let rb = http.post(url).json(body);
+    match token {
+        Some(t) => rb.bearer_auth(t),
+        None => rb,
+    }
 }
 
 /// Wait (up to a minute) until the server at `base` answers /health.
