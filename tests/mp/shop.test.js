@@ -183,6 +183,8 @@ describe('product detail', () => {
     await h.tap(page, '#plus');
     await h.tap(page, '#add-to-cart');
     expect(log.find((r) => r.path === '/api/cart/items').data).toEqual({ skuId: 101, quantity: 2, activityId: null });
+    // the page shows a toast, not the cart: it asks for no cart in the answer
+    expect(log.find((r) => r.path === '/api/cart/items').header.Prefer).toBe('return=minimal');
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已加入购物车' }));
     expect(page.querySelector('#sheet')).toBeFalsy();
 

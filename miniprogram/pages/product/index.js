@@ -297,7 +297,8 @@ Component({
         return null;
       }
       var self = this;
-      return api.post('/api/cart/items', item).then(function () {
+      // Only the toast follows: no priced cart in the answer (204).
+      return api.post('/api/cart/items', item, { header: { Prefer: 'return=minimal' } }).then(function () {
         track.track('add_to_cart', { productId: self._id, skuId: item.skuId, qty: item.quantity });
         self.setData({ showSku: false });
         wx.showToast({ title: '已加入购物车', icon: 'success' });

@@ -1,6 +1,8 @@
 //! The server-side cart, validated and priced by the core on every read.
 
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use mall_core::cart::MAX_LINE_QUANTITY;
 use mall_core::{Money, Quote, QuoteOptions, RuleError};
@@ -14,7 +16,7 @@ use crate::catalog::pricing;
 use crate::db;
 use crate::http::codes::Code;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{ApiJson, ApiPath, AuthUser};
+use crate::http::extract::{ApiJson, ApiPath, AuthUser, PreferMinimal, PREFERENCE_APPLIED};
 use crate::http::input;
 use crate::http::{Access, Api};
 use crate::state::AppState;
@@ -141,11 +143,15 @@ fn check_quantity(q: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// The cart after the add, or (`Prefer: return=minimal`, the product page's
+/// add) 204 without it: the line is written either way, the cart's reading
+/// and pricing are left out.
 async fn add_item(
     State(state): State<AppState>,
     user: AuthUser,
+    PreferMinimal(minimal): PreferMinimal,
     ApiJson(req): ApiJson<AddItem>,
-) -> ApiResult<Json<CartView>> {
+) -> ApiResult<Response> {
     check_quantity(req.quantity)?;
     if let Some(a) = &req.activity_id {
         input::line("activityId", a, 0, input::MAX_KEY)?;
@@ -201,7 +207,10 @@ async fn add_item(
             "cart line changed while adding"
         )));
     }
-    Ok(Json(view(&state, user.user_id).await?))
+    if minimal {
+        return Ok((StatusCode::NO_CONTENT, [PREFERENCE_APPLIED]).into_response());
+    }
+    Ok(Json(view(&state, user.user_id).await?).into_response())
 }
 
 #[derive(Deserialize)]

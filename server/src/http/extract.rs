@@ -103,7 +103,32 @@ fn whole_numbers_as_integers(body: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::prefers_minimal;
     use super::whole_numbers_as_integers as whole;
+
+    #[test]
+    fn return_minimal_is_found_among_preferences() {
+        for yes in [
+            "return=minimal",
+            "Return=Minimal",
+            "respond-async, return=minimal",
+            "return = \"minimal\"; foo=bar",
+            "wait=10,return=minimal",
+        ] {
+            assert!(prefers_minimal(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "return=representation",
+            "return",
+            "minimal",
+            "return=minimalist",
+            "x-return=minimal",
+            "handling=lenient; return=minimal",
+        ] {
+            assert!(!prefers_minimal(no), "{no}");
+        }
+    }
 
     #[test]
     fn zero_fractions_are_dropped_outside_strings_only() {
@@ -229,6 +254,48 @@ impl FromRequestParts<AppState> for MaybeUser {
             Err(ApiError::Unauthorized) => Ok(MaybeUser(None)),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Whether the caller asked for no representation of what it wrote (RFC 7240
+/// `Prefer: return=minimal`): the product page adds to the cart and shows a
+/// toast, so it need not be sent the whole priced cart. Any other preference,
+/// or none, is the full answer; a preference a route does not know is
+/// ignored, as RFC 7240 asks.
+pub struct PreferMinimal(pub bool);
+
+/// The header a [`PreferMinimal`] answer carries.
+pub const PREFERENCE_APPLIED: (&str, &str) = ("preference-applied", "return=minimal");
+
+/// `return=minimal` among a `Prefer` header's comma-separated preferences
+/// (parameters after `;` and quotes around the value allowed; the name and
+/// value compared ignoring case).
+fn prefers_minimal(value: &str) -> bool {
+    value.split(',').any(|p| {
+        let pref = p.split(';').next().unwrap_or("");
+        let Some((name, value)) = pref.split_once('=') else {
+            return false;
+        };
+        name.trim().eq_ignore_ascii_case("return")
+            && value
+                .trim()
+                .trim_matches('"')
+                .eq_ignore_ascii_case("minimal")
+    })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PreferMinimal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PreferMinimal(
+            parts
+                .headers
+                .get_all("prefer")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(prefers_minimal),
+        ))
     }
 }
 

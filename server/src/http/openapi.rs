@@ -266,6 +266,11 @@ pub fn query_params(method: &str, path: &str) -> Vec<Value> {
             "description": "1: this repeats a call whose answer was lost (same idempotencyKey); the order may exist, so a flash sale's gate lets the database answer"}),
         ];
     }
+    if (method, path) == ("post", "/api/cart/items") {
+        return vec![json!({"name": "Prefer", "in": "header", "required": false,
+            "schema": {"type": "string"},
+            "description": "return=minimal (RFC 7240): answer 204 with Preference-Applied and without the cart; any other preference is the cart (200)"})];
+    }
     if let Some(p) = super::distribution::query_params(method, path) {
         return p;
     }
@@ -400,6 +405,8 @@ fn success(method: &str, path: &str) -> Vec<(&'static str, Option<Value>)> {
         | ("post", "/api/merchant/orders/{id}/mark-paid")
         | ("post", "/api/merchant/orders/{id}/ship")
         | ("post", "/api/merchant/pickup/write-off") => one("Order"),
+        // 204: the line added, without the cart (`Prefer: return=minimal`).
+        ("post", "/api/cart/items") => vec![("200", Some(schema_ref("Cart"))), ("204", None)],
         (_, p) if p.starts_with("/api/cart") => one("Cart"),
         ("get", "/api/products") | ("get", "/api/search") => one("ProductPage"),
         ("get", "/api/products/{id}") => one("Product"),

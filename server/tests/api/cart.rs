@@ -166,6 +166,53 @@ async fn bad_cart_input_is_rejected_with_the_core_codes() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM cart_items").await, 1);
 }
 
+/// `Prefer: return=minimal` (the product page's add): 204, the line written,
+/// no cart read or priced; any other preference is the cart as before; a
+/// refusal is the error shape either way and writes nothing.
+#[tokio::test]
+async fn an_add_preferring_a_minimal_answer_writes_the_line_without_the_cart() {
+    let app = spawn_app().await;
+    let t = app.login("minimal").await;
+    let add = |prefer: &'static str, sku: i64, qty: i64| {
+        app.http
+            .post(format!("{}/api/cart/items", app.url))
+            .bearer_auth(&t)
+            .header("prefer", prefer)
+            .json(&json!({"skuId": sku, "quantity": qty}))
+            .send()
+    };
+    let res = add("return=minimal", NUTS_750G, 1).await.unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["preference-applied"], "return=minimal");
+    assert!(res.bytes().await.unwrap().is_empty());
+    let (_, v) = app.get("/api/cart", Some(&t)).await;
+    assert_eq!(v["items"][0]["quantity"], 1, "{v}");
+    assert_eq!(v["quote"]["goodsTotal"], 12900);
+
+    let res = add("return=representation", NUTS_750G, 2).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("preference-applied").is_none());
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["items"][0]["quantity"], 3, "{v}");
+    assert_eq!(v["quote"]["goodsTotal"], 3 * 12900);
+
+    let res = add("respond-async, return=minimal", 9999, 1).await.unwrap();
+    assert_eq!(res.status(), 404);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "UNKNOWN_SKU", "{v}");
+    let max = mall_core::cart::MAX_LINE_QUANTITY;
+    let res = add("return=minimal", NUTS_750G, max).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "INVALID_QUANTITY", "{v}");
+    assert_eq!(
+        count(&app, "SELECT quantity FROM cart_items").await,
+        3,
+        "the line keeps what it had"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cart_items").await, 1);
+}
+
 /// The cart reads its SKUs with its lines (one statement); the quote of a
 /// cart holding a SKU that an activity also prices (bought outside it) and a
 /// SKU in none is the quote of buying the same items now, which reads them

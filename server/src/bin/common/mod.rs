@@ -1,5 +1,6 @@
 //! What the benchmark binaries share: one JSON POST with an optional bearer
-//! token, answering (status, body), or only the fields a caller reads.
+//! token, answering (status, body), only the fields a caller reads, or no
+//! body at all (`Prefer: return=minimal`).
 #![allow(dead_code)] // each benchmark binary uses its own part
 
 pub mod process;
@@ -39,6 +40,26 @@ pub async fn post_for<T: serde::de::DeserializeOwned>(
         bail!("{url}: {got} {}", String::from_utf8_lossy(&bytes));
     }
     Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// A JSON POST asking for no answer body (`Prefer: return=minimal`, as the
+/// mini-program's product page adds to the cart); it must answer 204.
+pub async fn post_minimal(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> anyhow::Result<()> {
+    let res = request(http, url, token, body)
+        .header("prefer", "return=minimal")
+        .send()
+        .await?;
+    let got = res.status().as_u16();
+    let bytes = res.bytes().await?;
+    if got != 204 {
+        bail!("{url}: {got} {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok(())
 }
 
 fn request(
