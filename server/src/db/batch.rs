@@ -13,6 +13,11 @@
 //!
 //! Each statement is written as it would be on its own, with `$1, $2, …`,
 //! and without `RETURNING`; the batch renumbers the parameters.
+//!
+//! On PostgreSQL alone a statement may read what an earlier one of the batch
+//! returned (`push_returning`: the earlier one's own `RETURNING` rows, by the
+//! name it answers), never what it wrote to its table: a stock take and the
+//! ledger row of the stock it left.
 
 use futures_util::TryStreamExt;
 use sqlx::any::AnyArguments;
@@ -22,6 +27,8 @@ use sqlx::{Any, AnyConnection, Arguments, Encode, Executor, Type};
 #[derive(Default)]
 pub struct Batch<'q> {
     statements: Vec<String>,
+    /// Whether each statement carries its own `RETURNING` (PostgreSQL only).
+    returning: Vec<bool>,
     args: AnyArguments<'q>,
 }
 
@@ -59,12 +66,30 @@ impl<'q> Batch<'q> {
     pub fn push(&mut self, sql: &str) -> Binder<'_, 'q> {
         let sql = renumber(sql.trim().trim_end_matches(';'), self.args.len());
         self.statements.push(sql);
+        self.returning.push(false);
         Binder { batch: self }
+    }
+
+    /// PostgreSQL only: a write with its own `RETURNING`, whose rows a later
+    /// statement of the batch reads as a table by the name this answers
+    /// (`b3`). Its count is of the rows it returned. A batch holding one fails
+    /// on SQLite, which has no writes inside `WITH`.
+    pub fn push_returning(&mut self, sql: &str) -> (String, Binder<'_, 'q>) {
+        let name = format!("b{}", self.statements.len());
+        self.push(sql);
+        *self.returning.last_mut().expect("just pushed") = true;
+        (name, Binder { batch: self })
     }
 
     /// Runs the statements in order and answers each one's changed rows.
     pub async fn run(self, conn: &mut AnyConnection) -> sqlx::Result<Vec<u64>> {
         let n = self.statements.len();
+        let postgres = conn.backend_name() == "PostgreSQL";
+        if !postgres && self.returning.contains(&true) {
+            return Err(sqlx::Error::Protocol(
+                "a batch reading a statement's RETURNING runs on PostgreSQL only".into(),
+            ));
+        }
         match n {
             0 => return Ok(vec![]),
             // One statement is sent as it is, on either database.
@@ -76,8 +101,8 @@ impl<'q> Batch<'q> {
             }
             _ => {}
         }
-        if conn.backend_name() == "PostgreSQL" {
-            let sql = postgres_statement(&self.statements);
+        if postgres {
+            let sql = postgres_statement(&self.statements, &self.returning);
             let row = sqlx::query_with(&sql, self.args).fetch_one(conn).await?;
             use sqlx::Row;
             (0..n)
@@ -107,13 +132,17 @@ impl<'q> Batch<'q> {
 }
 
 /// `WITH b1 AS (… RETURNING 1), b2 AS (…) SELECT (SELECT count(*) FROM b1), …`
-fn postgres_statement(statements: &[String]) -> String {
+fn postgres_statement(statements: &[String], returning: &[bool]) -> String {
     let mut sql = String::from("WITH ");
-    for (i, s) in statements.iter().enumerate() {
+    for (i, (s, own)) in statements.iter().zip(returning).enumerate() {
         if i > 0 {
             sql.push_str(",\n     ");
         }
-        sql.push_str(&format!("b{i} AS ({s} RETURNING 1)"));
+        if *own {
+            sql.push_str(&format!("b{i} AS ({s})"));
+        } else {
+            sql.push_str(&format!("b{i} AS ({s} RETURNING 1)"));
+        }
     }
     sql.push_str("\nSELECT ");
     let counts: Vec<String> = (0..statements.len())
@@ -166,13 +195,31 @@ mod tests {
 
     #[test]
     fn postgres_counts_each_statement() {
-        let sql = postgres_statement(&[
-            "DELETE FROM a WHERE x = $1".into(),
-            "UPDATE b SET y = $2".into(),
-        ]);
+        let sql = postgres_statement(
+            &[
+                "DELETE FROM a WHERE x = $1".into(),
+                "UPDATE b SET y = $2".into(),
+            ],
+            &[false, false],
+        );
         assert_eq!(
             sql,
             "WITH b0 AS (DELETE FROM a WHERE x = $1 RETURNING 1),\n     b1 AS (UPDATE b SET y = $2 RETURNING 1)\nSELECT (SELECT count(*) FROM b0), (SELECT count(*) FROM b1)"
+        );
+    }
+
+    #[test]
+    fn a_statement_reads_an_earlier_ones_returned_rows_by_its_name() {
+        let mut b = Batch::new();
+        b.push("DELETE FROM a WHERE x = $1").bind(1i64);
+        let (name, binder) = b.push_returning("UPDATE s SET n = n - $1 RETURNING n");
+        binder.bind(2i64);
+        assert_eq!(name, "b1");
+        b.push(&format!("INSERT INTO l (n) SELECT n + $1 FROM {name}"))
+            .bind(2i64);
+        assert_eq!(
+            postgres_statement(&b.statements, &b.returning),
+            "WITH b0 AS (DELETE FROM a WHERE x = $1 RETURNING 1),\n     b1 AS (UPDATE s SET n = n - $2 RETURNING n),\n     b2 AS (INSERT INTO l (n) SELECT n + $3 FROM b1 RETURNING 1)\nSELECT (SELECT count(*) FROM b0), (SELECT count(*) FROM b1), (SELECT count(*) FROM b2)"
         );
     }
 
@@ -214,6 +261,19 @@ mod tests {
         b.push("UPDATE t SET n = 0 WHERE id = $1").bind(1i64);
         assert!(b.run(&mut conn).await.is_err());
         sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, n FROM t ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![(1, 11), (2, 5)]);
+        // SQLite has no writes inside WITH: a batch reading a RETURNING is
+        // refused before anything runs.
+        let mut b = Batch::new();
+        b.push("UPDATE t SET n = 0 WHERE id = $1").bind(1i64);
+        b.push_returning("UPDATE t SET n = 0 WHERE id = $1 RETURNING n")
+            .1
+            .bind(2i64);
+        assert!(b.run(&mut conn).await.is_err());
         let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, n FROM t ORDER BY id")
             .fetch_all(&mut conn)
             .await

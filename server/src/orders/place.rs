@@ -532,10 +532,47 @@ async fn place_in_tx(
         vec![]
     };
     cart::push_remove_many(&mut batch, user_id, &bought);
+    // Stock last, so the hot rows stay locked only until the commit; in SKU
+    // order, so two multi-SKU orders cannot deadlock.
+    let mut takes: Vec<(i64, &mall_core::quote::QuotedLine)> = q
+        .lines
+        .iter()
+        .map(|l| Ok((sku_id_of(&l.sku_id)?, l)))
+        .collect::<Result<_, CheckoutError>>()?;
+    takes.sort_by_key(|(sku, l)| (*sku, l.activity_id.clone()));
+    // On PostgreSQL, when nothing but the stock follows the batch (no
+    // points, group or activity line) and each SKU is on one line, the takes
+    // join the batch, last: the same writes, one statement fewer.
+    let in_batch = tx.backend_name() == "PostgreSQL"
+        && q.points.used == 0
+        && req.group.is_none()
+        && takes.iter().all(|(_, l)| l.activity_id.is_none())
+        && takes.windows(2).all(|w| w[0].0 != w[1].0);
+    let mut batch_takes = Vec::new();
+    if in_batch {
+        for (sku_id, line) in &takes {
+            let claim = stock::Claim {
+                sku_id: *sku_id,
+                quantity: line.quantity as i64,
+                activity_id: None,
+                order_id,
+                at: now,
+            };
+            batch_takes.push((stock::push_take(&mut batch, &claim), *sku_id, *line));
+        }
+        takes.clear();
+    }
     let changed = batch.run(tx).await?;
     if let Some((_, coupon_id)) = consumed.iter().find(|(slot, _)| changed[*slot] != 1) {
         return Err(RuleError::CouponUsed {
             coupon_id: coupon_id.to_string(),
+        }
+        .into());
+    }
+    if let Some((_, sku_id, line)) = batch_takes.iter().find(|(slot, _, _)| changed[*slot] != 1) {
+        return Err(RuleError::OutOfStock {
+            sku_id: line.sku_id.clone(),
+            available: catalog::sku_stock(tx, *sku_id).await?.max(0) as u64,
         }
         .into());
     }
@@ -573,14 +610,7 @@ async fn place_in_tx(
         .await?;
         group_id = Some(seat);
     }
-    // Stock last, so the hot rows stay locked only until the commit; in SKU
-    // order, so two multi-SKU orders cannot deadlock.
-    let mut takes: Vec<(i64, &mall_core::quote::QuotedLine)> = q
-        .lines
-        .iter()
-        .map(|l| Ok((sku_id_of(&l.sku_id)?, l)))
-        .collect::<Result<_, CheckoutError>>()?;
-    takes.sort_by_key(|(sku, l)| (*sku, l.activity_id.clone()));
+    // The takes not in the batch.
     for (sku_id, line) in takes {
         let claim = stock::Claim {
             sku_id,

@@ -10,6 +10,8 @@ pub mod ledger;
 
 use sqlx::AnyConnection;
 
+use crate::db;
+
 /// Units of one SKU an order line takes, within an activity or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim<'a> {
@@ -102,6 +104,39 @@ pub async fn reserve(
     )
     .await?;
     Ok(Ok(()))
+}
+
+/// PostgreSQL: a take of the SKU's own stock (no activity quota) and its
+/// ledger row added to the order's batch, the same writes as [`reserve`]'s
+/// take. Answers the batch index whose count is the take's (1 taken, 0 short;
+/// on a shortage the caller rolls back, which drops the batch's other
+/// writes). In the statement of the order's lines, the lines' foreign-key
+/// checks on the SKU come after the take's lock on it, by the same
+/// transaction: they add no lock (another order's lock on a hot SKU would
+/// make it a multixact), and the take needs no round trip of its own.
+pub fn push_take(batch: &mut db::Batch<'_>, c: &Claim<'_>) -> usize {
+    debug_assert!(
+        c.activity_id.is_none(),
+        "an activity's take goes through reserve"
+    );
+    let at = batch.len();
+    let (taken, binder) = batch.push_returning(
+        "UPDATE skus SET stock = stock - $1, sales = sales + $1
+         WHERE id = $2 AND stock >= $1 RETURNING stock",
+    );
+    binder.bind(c.quantity).bind(c.sku_id);
+    batch
+        .push(&format!(
+            "INSERT INTO stock_ledger (sku_id, delta, before_stock, after_stock, reason, actor, order_id, created_at)
+             SELECT $1, -$2, stock + $2, stock, $3, $4, $5, $6 FROM {taken}"
+        ))
+        .bind(c.sku_id)
+        .bind(c.quantity)
+        .bind(ledger::ORDER_PLACED)
+        .bind(ORDER_ACTOR)
+        .bind(c.order_id)
+        .bind(c.at);
+    at
 }
 
 /// The ledger's actor for units an order took.
