@@ -304,6 +304,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "orders_paid_at_once",
         include_str!("../../migrations/sqlite/0023_orders_paid_at_once.sql"),
     ),
+    (
+        24,
+        "orders_partial_indexes",
+        include_str!("../../migrations/sqlite/0024_orders_partial_indexes.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -420,6 +425,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         23,
         "orders_paid_at_once",
         include_str!("../../migrations/postgres/0023_orders_paid_at_once.sql"),
+    ),
+    (
+        24,
+        "orders_partial_indexes",
+        include_str!("../../migrations/postgres/0024_orders_partial_indexes.sql"),
     ),
 ];
 
