@@ -26,10 +26,15 @@ use sqlx::{Any, AnyConnection, Arguments, Encode, Executor, Type};
 /// A list of independent writes (see the module's documentation).
 #[derive(Default)]
 pub struct Batch<'q> {
-    statements: Vec<String>,
-    /// Whether each statement carries its own `RETURNING` (PostgreSQL only).
-    returning: Vec<bool>,
+    statements: Vec<Statement>,
     args: AnyArguments<'q>,
+}
+
+/// One statement of a batch, its parameters renumbered.
+struct Statement {
+    sql: String,
+    /// It carries its own `RETURNING`, read by a later one (PostgreSQL only).
+    returns_rows: bool,
 }
 
 /// Binds one statement's arguments, in `$1, $2, …` order.
@@ -64,9 +69,12 @@ impl<'q> Batch<'q> {
     /// Adds a statement (`INSERT`, `UPDATE` or `DELETE`, without
     /// `RETURNING`); bind its arguments on the answer.
     pub fn push(&mut self, sql: &str) -> Binder<'_, 'q> {
+        self.push_statement(sql, false)
+    }
+
+    fn push_statement(&mut self, sql: &str, returns_rows: bool) -> Binder<'_, 'q> {
         let sql = renumber(sql.trim().trim_end_matches(';'), self.args.len());
-        self.statements.push(sql);
-        self.returning.push(false);
+        self.statements.push(Statement { sql, returns_rows });
         Binder { batch: self }
     }
 
@@ -76,16 +84,14 @@ impl<'q> Batch<'q> {
     /// on SQLite, which has no writes inside `WITH`.
     pub fn push_returning(&mut self, sql: &str) -> (String, Binder<'_, 'q>) {
         let name = format!("b{}", self.statements.len());
-        self.push(sql);
-        *self.returning.last_mut().expect("just pushed") = true;
-        (name, Binder { batch: self })
+        (name, self.push_statement(sql, true))
     }
 
     /// Runs the statements in order and answers each one's changed rows.
     pub async fn run(self, conn: &mut AnyConnection) -> sqlx::Result<Vec<u64>> {
         let n = self.statements.len();
         let postgres = conn.backend_name() == "PostgreSQL";
-        if !postgres && self.returning.contains(&true) {
+        if !postgres && self.statements.iter().any(|s| s.returns_rows) {
             return Err(sqlx::Error::Protocol(
                 "a batch reading a statement's RETURNING runs on PostgreSQL only".into(),
             ));
@@ -94,7 +100,7 @@ impl<'q> Batch<'q> {
             0 => return Ok(vec![]),
             // One statement is sent as it is, on either database.
             1 => {
-                let r = sqlx::query_with(&self.statements[0], self.args)
+                let r = sqlx::query_with(&self.statements[0].sql, self.args)
                     .execute(conn)
                     .await?;
                 return Ok(vec![r.rows_affected()]);
@@ -102,14 +108,19 @@ impl<'q> Batch<'q> {
             _ => {}
         }
         if postgres {
-            let sql = postgres_statement(&self.statements, &self.returning);
+            let sql = postgres_statement(&self.statements);
             let row = sqlx::query_with(&sql, self.args).fetch_one(conn).await?;
             use sqlx::Row;
             (0..n)
                 .map(|i| row.try_get::<i64, _>(i).map(|c| c as u64))
                 .collect()
         } else {
-            let sql = self.statements.join(";\n");
+            let sql = self
+                .statements
+                .iter()
+                .map(|s| s.sql.as_str())
+                .collect::<Vec<_>>()
+                .join(";\n");
             let mut changed = Vec::with_capacity(n);
             // sqlx 0.8's SQLite driver runs every statement of a query with
             // `$n` bound across them (deprecated on `Query`, sqlx issue 3108;
@@ -132,17 +143,14 @@ impl<'q> Batch<'q> {
 }
 
 /// `WITH b1 AS (… RETURNING 1), b2 AS (…) SELECT (SELECT count(*) FROM b1), …`
-fn postgres_statement(statements: &[String], returning: &[bool]) -> String {
+fn postgres_statement(statements: &[Statement]) -> String {
     let mut sql = String::from("WITH ");
-    for (i, (s, own)) in statements.iter().zip(returning).enumerate() {
+    for (i, s) in statements.iter().enumerate() {
         if i > 0 {
             sql.push_str(",\n     ");
         }
-        if *own {
-            sql.push_str(&format!("b{i} AS ({s})"));
-        } else {
-            sql.push_str(&format!("b{i} AS ({s} RETURNING 1)"));
-        }
+        let returning = if s.returns_rows { "" } else { " RETURNING 1" };
+        sql.push_str(&format!("b{i} AS ({}{returning})", s.sql));
     }
     sql.push_str("\nSELECT ");
     let counts: Vec<String> = (0..statements.len())
@@ -195,13 +203,10 @@ mod tests {
 
     #[test]
     fn postgres_counts_each_statement() {
-        let sql = postgres_statement(
-            &[
-                "DELETE FROM a WHERE x = $1".into(),
-                "UPDATE b SET y = $2".into(),
-            ],
-            &[false, false],
-        );
+        let mut b = Batch::new();
+        b.push("DELETE FROM a WHERE x = $1").bind(1i64);
+        b.push("UPDATE b SET y = $1").bind(2i64);
+        let sql = postgres_statement(&b.statements);
         assert_eq!(
             sql,
             "WITH b0 AS (DELETE FROM a WHERE x = $1 RETURNING 1),\n     b1 AS (UPDATE b SET y = $2 RETURNING 1)\nSELECT (SELECT count(*) FROM b0), (SELECT count(*) FROM b1)"
@@ -218,7 +223,7 @@ mod tests {
         b.push(&format!("INSERT INTO l (n) SELECT n + $1 FROM {name}"))
             .bind(2i64);
         assert_eq!(
-            postgres_statement(&b.statements, &b.returning),
+            postgres_statement(&b.statements),
             "WITH b0 AS (DELETE FROM a WHERE x = $1 RETURNING 1),\n     b1 AS (UPDATE s SET n = n - $2 RETURNING n),\n     b2 AS (INSERT INTO l (n) SELECT n + $3 FROM b1 RETURNING 1)\nSELECT (SELECT count(*) FROM b0), (SELECT count(*) FROM b1), (SELECT count(*) FROM b2)"
         );
     }

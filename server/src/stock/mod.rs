@@ -61,34 +61,22 @@ pub async fn reserve(
         }
     }
     if conn.backend_name() != "SQLite" {
-        // PostgreSQL: the take and its ledger row in one statement (no row
-        // when the UPDATE took nothing).
-        let taken: Option<i64> = sqlx::query_scalar(
-            "WITH s AS (UPDATE skus SET stock = stock - $1, sales = sales + $1
-                        WHERE id = $2 AND stock >= $1 RETURNING stock)
-             INSERT INTO stock_ledger (sku_id, delta, before_stock, after_stock, reason, actor, order_id, created_at)
-             SELECT $2, -$1, stock + $1, stock, $3, $4, $5, $6 FROM s
-             RETURNING after_stock",
-        )
-        .bind(c.quantity)
-        .bind(c.sku_id)
-        .bind(ledger::ORDER_PLACED)
-        .bind(ORDER_ACTOR)
-        .bind(c.order_id)
-        .bind(c.at)
-        .fetch_optional(&mut *conn)
-        .await?;
-        return Ok(taken.map(|_| ()).ok_or(Shortage::Sku));
+        // PostgreSQL: the take and its ledger row in one statement.
+        let mut batch = db::Batch::new();
+        let taken = push_take(&mut batch, c);
+        let changed = batch.run(conn).await?;
+        return Ok(if changed[taken] == 1 {
+            Ok(())
+        } else {
+            Err(Shortage::Sku)
+        });
     }
     // SQLite has no UPDATE inside a WITH: two statements, in-process.
-    let after: Option<i64> = sqlx::query_scalar(
-        "UPDATE skus SET stock = stock - $1, sales = sales + $1 WHERE id = $2 AND stock >= $1
-         RETURNING stock",
-    )
-    .bind(c.quantity)
-    .bind(c.sku_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let after: Option<i64> = sqlx::query_scalar(TAKE)
+        .bind(c.quantity)
+        .bind(c.sku_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(after) = after else {
         return Ok(Err(Shortage::Sku));
     };
@@ -106,24 +94,20 @@ pub async fn reserve(
     Ok(Ok(()))
 }
 
-/// PostgreSQL: a take of the SKU's own stock (no activity quota) and its
-/// ledger row added to the order's batch, the same writes as [`reserve`]'s
-/// take. Answers the batch index whose count is the take's (1 taken, 0 short;
-/// on a shortage the caller rolls back, which drops the batch's other
-/// writes). In the statement of the order's lines, the lines' foreign-key
-/// checks on the SKU come after the take's lock on it, by the same
-/// transaction: they add no lock (another order's lock on a hot SKU would
-/// make it a multixact), and the take needs no round trip of its own.
+/// A take of the SKU's own stock, `$1` units of SKU `$2`: the stock it
+/// left, or no row when it has fewer.
+const TAKE: &str = "UPDATE skus SET stock = stock - $1, sales = sales + $1
+                    WHERE id = $2 AND stock >= $1 RETURNING stock";
+
+/// PostgreSQL: a take of the SKU's own stock (an activity's quota, if the
+/// claim has one, is [`reserve`]'s to take first) and its ledger row, added
+/// to a batch ([`reserve`]'s own, or the order's, where the
+/// take needs no round trip of its own). Answers the batch index whose count
+/// is the take's (1 taken, 0 short; on a shortage the caller rolls back,
+/// which drops the batch's other writes).
 pub fn push_take(batch: &mut db::Batch<'_>, c: &Claim<'_>) -> usize {
-    debug_assert!(
-        c.activity_id.is_none(),
-        "an activity's take goes through reserve"
-    );
     let at = batch.len();
-    let (taken, binder) = batch.push_returning(
-        "UPDATE skus SET stock = stock - $1, sales = sales + $1
-         WHERE id = $2 AND stock >= $1 RETURNING stock",
-    );
+    let (taken, binder) = batch.push_returning(TAKE);
     binder.bind(c.quantity).bind(c.sku_id);
     batch
         .push(&format!(

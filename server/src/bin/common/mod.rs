@@ -33,12 +33,7 @@ pub async fn post_for<T: serde::de::DeserializeOwned>(
     body: &Value,
     status: u16,
 ) -> anyhow::Result<T> {
-    let res = request(http, url, token, body).send().await?;
-    let got = res.status().as_u16();
-    let bytes = res.bytes().await?;
-    if got != status {
-        bail!("{url}: {got} {}", String::from_utf8_lossy(&bytes));
-    }
+    let bytes = answer(request(http, url, token, body), url, status).await?;
     Ok(serde_json::from_slice(&bytes)?)
 }
 
@@ -50,16 +45,23 @@ pub async fn post_minimal(
     token: Option<&str>,
     body: &Value,
 ) -> anyhow::Result<()> {
-    let res = request(http, url, token, body)
-        .header("prefer", "return=minimal")
-        .send()
-        .await?;
+    let rb = request(http, url, token, body).header("prefer", "return=minimal");
+    answer(rb, url, 204).await.map(drop)
+}
+
+/// The answer's body, which must come with `status`; any other fails with it.
+async fn answer(
+    rb: reqwest::RequestBuilder,
+    url: &str,
+    status: u16,
+) -> anyhow::Result<axum::body::Bytes> {
+    let res = rb.send().await?;
     let got = res.status().as_u16();
     let bytes = res.bytes().await?;
-    if got != 204 {
+    if got != status {
         bail!("{url}: {got} {}", String::from_utf8_lossy(&bytes));
     }
-    Ok(())
+    Ok(bytes)
 }
 
 fn request(
