@@ -94,9 +94,7 @@ async fn main() -> anyhow::Result<()> {
         .execute(&server.state.db.pool)
         .await?;
 
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(a.concurrency)
-        .build()?;
+    let http = common::client(a.concurrency)?;
     let body = json!({"items": [{"skuId": SKU, "quantity": 1}], "delivery": {"kind": "pickup", "storeId": "store-1"}});
     let mut shoppers = Vec::new();
     for i in 0..a.concurrency {

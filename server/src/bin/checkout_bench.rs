@@ -184,9 +184,7 @@ async fn main() -> anyhow::Result<()> {
         },
         &dir,
     )?);
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(a.workers * 2)
-        .build()?;
+    let http = common::client(a.workers * 2)?;
     wait_healthy(&http, &server.base).await;
     unlimited_stock(&http, &server, SKU).await?;
     let pid = server.pid;
@@ -315,8 +313,15 @@ async fn main() -> anyhow::Result<()> {
             ms(percentile(&v, 99))
         );
     }
+    let log = server.log.clone();
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
+    match log {
+        // A failed run keeps the server's log for its reason.
+        Some(log) if failed > 0 => eprintln!("the server's log: {}", log.display()),
+        _ => {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
     if done == 0 {
         bail!("no checkout completed");
     }

@@ -380,9 +380,7 @@ async fn main() -> anyhow::Result<()> {
     let pids: Vec<u32> = std::iter::once(server.pid)
         .chain(others.iter().map(|o| o.pid))
         .collect();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(a.concurrency)
-        .build()?;
+    let http = common::client(a.concurrency)?;
     for base in &bases {
         wait_healthy(&http, base).await;
     }
@@ -553,11 +551,19 @@ async fn main() -> anyhow::Result<()> {
         "  sold again={won2} of {returned} returned; in the end: units in orders={} quota left={} oversold={oversold} stranded={stranded}",
         end.ordered, end.quota_left
     );
+    let logs: Vec<_> = std::iter::once(&*server)
+        .chain(&others)
+        .filter_map(|s| s.log.clone())
+        .collect();
     drop(others);
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
     if oversold != 0 || stranded != 0 || returned != unpaid || won2 != returned {
+        // Kept for the reason.
+        for log in logs {
+            eprintln!("a server's log: {}", log.display());
+        }
         bail!("the sale did not reconcile");
     }
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

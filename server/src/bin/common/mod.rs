@@ -12,6 +12,19 @@ use serde_json::Value;
 
 use process::ServerProcess;
 
+/// How long the load client waits for one answer. A run is bounded by its
+/// duration plus at most one such wait per worker, whatever the server does.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The load client: `idle` kept-alive connections, and no answer awaited
+/// longer than [`ANSWER_TIMEOUT`] (a stuck request fails, counted as such).
+pub fn client(idle: usize) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(idle)
+        .timeout(ANSWER_TIMEOUT)
+        .build()
+}
+
 pub async fn post(
     http: &reqwest::Client,
     url: &str,

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each benchmark binary uses its own part
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ pub struct ServerProcess {
     pub base: String,
     pub fake: String,
     pub merchant_token: String,
+    /// The server's output, when the fake is not in it (see [`log_to`]).
+    pub log: Option<PathBuf>,
 }
 
 impl Drop for ServerProcess {
@@ -90,7 +93,6 @@ pub fn start_server(a: &Launch, dir: &std::path::Path) -> anyhow::Result<ServerP
         .env("MALL_JOBS_EVERY_SECS", "0")
         .env("MALL_EXPIRY_SWEEP_SECS", "3600") // `env` may override these
         .env("RUST_LOG", "warn,mall_server::wechat::fake=info")
-        .stdout(Stdio::piped())
         .stderr(Stdio::null());
     for (k, v) in &a.env {
         cmd.env(k, v);
@@ -117,6 +119,19 @@ pub fn start_server(a: &Launch, dir: &std::path::Path) -> anyhow::Result<ServerP
         }
         (None, None) => None,
     };
+    // The fake's address is read from the server's output when the fake is
+    // in it (that reader drains the pipe to its end); else nothing reads it.
+    let log = match fake {
+        Some(_) => {
+            let path = dir.join(format!("server-{port}.log"));
+            cmd.stdout(log_to(&path)?);
+            Some(path)
+        }
+        None => {
+            cmd.stdout(Stdio::piped());
+            None
+        }
+    };
     let mut child = cmd
         .spawn()
         .with_context(|| format!("starting {}", a.server))?;
@@ -136,7 +151,18 @@ pub fn start_server(a: &Launch, dir: &std::path::Path) -> anyhow::Result<ServerP
             .as_str()
             .context("merchant token")?
             .to_string(),
+        log,
     })
+}
+
+/// A child's output into a file. Never a pipe that nothing reads: once its
+/// 64 KiB fill, the child's next write blocks, and a server blocks in the
+/// request that logs. A run whose database went away (every request logging
+/// its error) hung that way, past its duration, until killed.
+pub fn log_to(path: &Path) -> anyhow::Result<Stdio> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    Ok(Stdio::from(file))
 }
 
 /// utime + stime of a process, in clock ticks (/proc/<pid>/stat).
@@ -169,4 +195,33 @@ pub fn percentile(sorted: &[Duration], p: u32) -> Duration {
 #[allow(clippy::float_arithmetic)]
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_that_writes_more_than_a_pipe_holds_runs_to_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.log");
+        let mut child = Command::new("sh")
+            .args(["-c", "head -c 1000000 /dev/zero"])
+            .stdout(log_to(&path).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the child blocked writing its output");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 1_000_000);
+    }
 }
