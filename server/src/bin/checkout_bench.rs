@@ -30,7 +30,7 @@ use anyhow::{bail, Context};
 
 mod common;
 use common::process::{
-    cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, ServerProcess,
+    cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, RunDir, ServerProcess,
 };
 use common::{pay_at_fake, post, post_for, post_minimal, unlimited_stock, wait_healthy};
 use serde::Deserialize;
@@ -184,6 +184,8 @@ async fn main() -> anyhow::Result<()> {
         },
         &dir,
     )?);
+    let mut run = RunDir::new(&dir);
+    run.watch(&server);
     let http = common::client(a.workers * 2)?;
     wait_healthy(&http, &server.base).await;
     unlimited_stock(&http, &server, SKU).await?;
@@ -313,14 +315,9 @@ async fn main() -> anyhow::Result<()> {
             ms(percentile(&v, 99))
         );
     }
-    let log = server.log.clone();
     drop(server);
-    match log {
-        // A failed run keeps the server's log for its reason.
-        Some(log) if failed > 0 => eprintln!("the server's log: {}", log.display()),
-        _ => {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
+    if failed == 0 {
+        run.done();
     }
     if done == 0 {
         bail!("no checkout completed");

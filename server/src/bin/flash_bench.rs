@@ -30,7 +30,7 @@ use tokio::sync::Semaphore;
 
 mod common;
 use common::process::{
-    cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, ServerProcess,
+    cpu_ticks, ms, peak_rss_kb, percentile, start_server, Launch, RunDir, ServerProcess,
 };
 use common::{merchant, pay_at_fake, post, unlimited_stock, wait_healthy};
 
@@ -374,6 +374,10 @@ async fn main() -> anyhow::Result<()> {
             &dir,
         )?);
     }
+    let mut run = RunDir::new(&dir);
+    for s in std::iter::once(&*server).chain(&others) {
+        run.watch(s);
+    }
     let bases: Vec<String> = std::iter::once(server.base.clone())
         .chain(others.iter().map(|o| o.base.clone()))
         .collect();
@@ -551,19 +555,11 @@ async fn main() -> anyhow::Result<()> {
         "  sold again={won2} of {returned} returned; in the end: units in orders={} quota left={} oversold={oversold} stranded={stranded}",
         end.ordered, end.quota_left
     );
-    let logs: Vec<_> = std::iter::once(&*server)
-        .chain(&others)
-        .filter_map(|s| s.log.clone())
-        .collect();
     drop(others);
     drop(server);
     if oversold != 0 || stranded != 0 || returned != unpaid || won2 != returned {
-        // Kept for the reason.
-        for log in logs {
-            eprintln!("a server's log: {}", log.display());
-        }
         bail!("the sale did not reconcile");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    run.done();
     Ok(())
 }

@@ -165,6 +165,45 @@ pub fn log_to(path: &Path) -> anyhow::Result<Stdio> {
     Ok(Stdio::from(file))
 }
 
+/// A run's directory and its servers' logs. Dropped, it names the logs on
+/// stderr and keeps them (a run that ended with an error, or whose report
+/// found failures, points at its servers' reasons), or removes the directory
+/// when there is no log to keep; [`RunDir::done`] removes it after a good run.
+pub struct RunDir {
+    dir: PathBuf,
+    logs: Vec<PathBuf>,
+}
+
+impl RunDir {
+    pub fn new(dir: &Path) -> RunDir {
+        RunDir {
+            dir: dir.to_path_buf(),
+            logs: Vec::new(),
+        }
+    }
+
+    /// Keep `server`'s log (if it writes one) should the run go wrong.
+    pub fn watch(&mut self, server: &ServerProcess) {
+        self.logs.extend(server.log.clone());
+    }
+
+    /// The run went well: the directory goes, logs and all.
+    pub fn done(mut self) {
+        self.logs.clear();
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if self.logs.is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        for log in &self.logs {
+            eprintln!("a server's log: {}", log.display());
+        }
+    }
+}
+
 /// utime + stime of a process, in clock ticks (/proc/<pid>/stat).
 pub fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -223,5 +262,24 @@ mod tests {
         };
         assert!(status.success());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 1_000_000);
+    }
+
+    #[test]
+    fn a_run_keeps_its_servers_logs_unless_it_went_well() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("run");
+        let run_with_a_log = || {
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut run = RunDir::new(&dir);
+            run.logs.push(dir.join("server-1.log"));
+            run
+        };
+        drop(run_with_a_log());
+        assert!(dir.exists(), "a run that went wrong keeps its log");
+        run_with_a_log().done();
+        assert!(!dir.exists(), "a run that went well leaves nothing");
+        std::fs::create_dir_all(&dir).unwrap();
+        drop(RunDir::new(&dir));
+        assert!(!dir.exists(), "a run with no log to keep leaves nothing");
     }
 }
