@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use process::ServerProcess;
 
-/// How long the load client waits for one answer. A run is bounded by its
-/// duration plus at most one such wait per worker, whatever the server does.
+/// How long the load client waits for one answer. A run overruns its
+/// duration by at most one checkout per worker, each of its calls bounded by
+/// this, whatever the server does (a call that times out ends the checkout).
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The load client: `idle` kept-alive connections, and no answer awaited
