@@ -174,6 +174,9 @@ async fn main() -> anyhow::Result<()> {
     let a = args()?;
     let dir = std::env::temp_dir().join(format!("mall-checkout-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    // Before the server, so that it drops after it: the directory goes (or
+    // the log is named) once the server is dead.
+    let mut run = RunDir::new(&dir);
     let server = Arc::new(start_server(
         &Launch {
             server: &a.server,
@@ -184,7 +187,6 @@ async fn main() -> anyhow::Result<()> {
         },
         &dir,
     )?);
-    let mut run = RunDir::new(&dir);
     run.watch(&server);
     let http = common::client(a.workers * 2)?;
     wait_healthy(&http, &server.base).await;

@@ -351,6 +351,8 @@ async fn main() -> anyhow::Result<()> {
         // A fresh namespace per run on a shared Redis.
         env.push(("MALL_REDIS_PREFIX", format!("bench-{}", std::process::id())));
     }
+    // Before the servers, so that it drops after them (see checkout_bench).
+    let mut run = RunDir::new(&dir);
     let server = Arc::new(start_server(
         &Launch {
             server: &a.server,
@@ -374,7 +376,6 @@ async fn main() -> anyhow::Result<()> {
             &dir,
         )?);
     }
-    let mut run = RunDir::new(&dir);
     for s in std::iter::once(&*server).chain(&others) {
         run.watch(s);
     }

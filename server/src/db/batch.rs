@@ -144,19 +144,17 @@ impl<'q> Batch<'q> {
 
 /// `WITH b1 AS (… RETURNING 1), b2 AS (…) SELECT (SELECT count(*) FROM b1), …`
 fn postgres_statement(statements: &[Statement]) -> String {
-    let mut sql = String::from("WITH ");
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(statements.iter().map(|s| s.sql.len() + 48).sum());
     for (i, s) in statements.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(",\n     ");
-        }
         let returning = if s.returns_rows { "" } else { " RETURNING 1" };
-        sql.push_str(&format!("b{i} AS ({}{returning})", s.sql));
+        let sep = if i == 0 { "WITH " } else { ",\n     " };
+        let _ = write!(sql, "{sep}b{i} AS ({}{returning})", s.sql);
     }
-    sql.push_str("\nSELECT ");
-    let counts: Vec<String> = (0..statements.len())
-        .map(|i| format!("(SELECT count(*) FROM b{i})"))
-        .collect();
-    sql.push_str(&counts.join(", "));
+    for i in 0..statements.len() {
+        let sep = if i == 0 { "\nSELECT " } else { ", " };
+        let _ = write!(sql, "{sep}(SELECT count(*) FROM b{i})");
+    }
     sql
 }
 

@@ -33,6 +33,10 @@ pub struct LedgerEntry {
     pub created_at: i64,
 }
 
+/// A ledger row's INSERT up to its values: [`record`] adds `VALUES`, the
+/// order's take in a batch (`stock::push_take`) a `SELECT` from the take.
+pub const INSERT: &str = "INSERT INTO stock_ledger (sku_id, delta, before_stock, after_stock, reason, actor, order_id, created_at)";
+
 /// Write one ledger row (the caller changed the stock in the same transaction).
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
@@ -45,20 +49,17 @@ pub async fn record(
     order_id: Option<i64>,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO stock_ledger (sku_id, delta, before_stock, after_stock, reason, actor, order_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(sku_id)
-    .bind(after - before)
-    .bind(before)
-    .bind(after)
-    .bind(reason)
-    .bind(actor)
-    .bind(order_id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&format!("{INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        .bind(sku_id)
+        .bind(after - before)
+        .bind(before)
+        .bind(after)
+        .bind(reason)
+        .bind(actor)
+        .bind(order_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -111,8 +111,8 @@ pub fn push_take(batch: &mut db::Batch<'_>, c: &Claim<'_>) -> usize {
     binder.bind(c.quantity).bind(c.sku_id);
     batch
         .push(&format!(
-            "INSERT INTO stock_ledger (sku_id, delta, before_stock, after_stock, reason, actor, order_id, created_at)
-             SELECT $1, -$2, stock + $2, stock, $3, $4, $5, $6 FROM {taken}"
+            "{} SELECT $1, -$2, stock + $2, stock, $3, $4, $5, $6 FROM {taken}",
+            ledger::INSERT
         ))
         .bind(c.sku_id)
         .bind(c.quantity)
